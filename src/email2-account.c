@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * Email2Account: the nodes of one account, as the engine sees them during
+ * a transaction. A slot is unset, set to a value, or (for a secret) "kept":
+ * set, with the value held by the host's keyring and never read back.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "email2-account.h"
+#include "email2-locuri.h"
+
+#define N_SLOTS (EMAIL2_N_NODES - EMAIL2_FIRST_SLOT)
+#define SLOT(node) ((node) - EMAIL2_FIRST_SLOT)
+
+/* The value of a kept secret: set, but not known here. */
+static const char kept[] = "";
+
+struct _Email2Account {
+  char guid[EMAIL2_GUID_SIZE];
+  char *values[N_SLOTS];
+};
+
+G_DEFINE_BOXED_TYPE (Email2Account, email2_account, email2_account_copy, email2_account_free)
+
+static gboolean
+is_slot (Email2NodeId node)
+{
+  return node >= EMAIL2_FIRST_SLOT && node < EMAIL2_N_NODES;
+}
+
+static gboolean
+is_secret (Email2NodeId node)
+{
+  return (email2_schema_get (node)->flags & EMAIL2_NODE_FLAG_SECRET) != 0;
+}
+
+/**
+ * email2_secret_free:
+ * @secret: (nullable): a secret string
+ *
+ * Overwrites @secret before freeing it, so that a password does not linger
+ * in freed memory.
+ */
+void
+email2_secret_free (char *secret)
+{
+  if (secret == NULL)
+    return;
+
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+static void
+clear_slot (Email2Account *account,
+            guint          slot)
+{
+  char *value = g_steal_pointer (&account->values[slot]);
+
+  if (value == kept || value == NULL)
+    return;
+
+  if (is_secret (slot + EMAIL2_FIRST_SLOT))
+    email2_secret_free (value);
+  else
+    g_free (value);
+}
+
+/**
+ * email2_account_new:
+ * @guid: a canonical GUID (see email2_guid_canonicalize())
+ *
+ * Returns: (transfer full): an account with no node set
+ */
+Email2Account *
+email2_account_new (const char *guid)
+{
+  Email2Account *account;
+
+  g_return_val_if_fail (guid != NULL && strlen (guid) == EMAIL2_GUID_SIZE - 1, NULL);
+
+  account = g_new0 (Email2Account, 1);
+  memcpy (account->guid, guid, EMAIL2_GUID_SIZE);
+
+  return account;
+}
+
+/**
+ * email2_account_copy:
+ * @account: an account
+ *
+ * Returns: (transfer full): a deep copy of @account, secrets included
+ */
+Email2Account *
+email2_account_copy (const Email2Account *account)
+{
+  Email2Account *copy;
+
+  g_return_val_if_fail (account != NULL, NULL);
+
+  copy = email2_account_new (account->guid);
+  for (guint i = 0; i < N_SLOTS; i++)
+    {
+      const char *value = account->values[i];
+
+      copy->values[i] = value == kept ? (char *) kept : g_strdup (value);
+    }
+
+  return copy;
+}
+
+/**
+ * email2_account_free:
+ * @account: (nullable): an account
+ *
+ * Frees @account, overwriting the secrets it holds.
+ */
+void
+email2_account_free (Email2Account *account)
+{
+  if (account == NULL)
+    return;
+
+  for (guint i = 0; i < N_SLOTS; i++)
+    clear_slot (account, i);
+  g_free (account);
+}
+
+/**
+ * email2_account_get_guid:
+ * @account: an account
+ *
+ * Returns: the canonical GUID of @account
+ */
+const char *
+email2_account_get_guid (const Email2Account *account)
+{
+  return account->guid;
+}
+
+/**
+ * email2_account_has:
+ * @account: an account
+ * @node: a leaf, or %EMAIL2_NODE_TAGPROPS
+ *
+ * Returns: whether @node exists in @account (a kept secret exists)
+ */
+gboolean
+email2_account_has (const Email2Account *account,
+                    Email2NodeId         node)
+{
+  g_return_val_if_fail (is_slot (node), FALSE);
+
+  return account->values[SLOT (node)] != NULL;
+}
+
+/**
+ * email2_account_get:
+ * @account: an account
+ * @node: a leaf, or %EMAIL2_NODE_TAGPROPS
+ *
+ * For a secret, the value is known only when it was set in this
+ * transaction; a kept secret answers %NULL (use email2_account_has()).
+ *
+ * Returns: (nullable): the value of @node
+ */
+const char *
+email2_account_get (const Email2Account *account,
+                    Email2NodeId         node)
+{
+  const char *value;
+
+  g_return_val_if_fail (is_slot (node), NULL);
+
+  value = account->values[SLOT (node)];
+  return value == kept && is_secret (node) ? NULL : value;
+}
+
+/**
+ * email2_account_set:
+ * @account: an account
+ * @node: a leaf, or %EMAIL2_NODE_TAGPROPS (whose value is "")
+ * @value: the new value, already checked against the schema
+ */
+void
+email2_account_set (Email2Account *account,
+                    Email2NodeId   node,
+                    const char    *value)
+{
+  g_return_if_fail (is_slot (node));
+  g_return_if_fail (value != NULL);
+
+  clear_slot (account, SLOT (node));
+  account->values[SLOT (node)] = g_strdup (value);
+}
+
+/**
+ * email2_account_set_kept:
+ * @account: an account
+ * @node: a secret leaf
+ *
+ * Marks a secret as set, its value staying where the host keeps it.
+ */
+void
+email2_account_set_kept (Email2Account *account,
+                         Email2NodeId   node)
+{
+  g_return_if_fail (is_slot (node) && is_secret (node));
+
+  clear_slot (account, SLOT (node));
+  account->values[SLOT (node)] = (char *) kept;
+}
+
+/**
+ * email2_account_unset:
+ * @account: an account
+ * @node: a leaf, or %EMAIL2_NODE_TAGPROPS
+ */
+void
+email2_account_unset (Email2Account *account,
+                      Email2NodeId   node)
+{
+  g_return_if_fail (is_slot (node));
+
+  clear_slot (account, SLOT (node));
+}
+
+/**
+ * email2_account_forget_secrets:
+ * @account: an account
+ *
+ * Turns every secret value into a kept one, overwriting it.
+ */
+void
+email2_account_forget_secrets (Email2Account *account)
+{
+  for (guint i = 0; i < N_SLOTS; i++)
+    if (account->values[i] != NULL && is_secret (i + EMAIL2_FIRST_SLOT))
+      email2_account_set_kept (account, i + EMAIL2_FIRST_SLOT);
+}
+
+/**
+ * email2_account_equal:
+ * @a: an account
+ * @b: an account
+ *
+ * Secrets compare by presence only.
+ *
+ * Returns: whether @a and @b have the same GUID and nodes
+ */
+gboolean
+email2_account_equal (const Email2Account *a,
+                      const Email2Account *b)
+{
+  if (strcmp (a->guid, b->guid) != 0)
+    return FALSE;
+
+  for (guint i = 0; i < N_SLOTS; i++)
+    {
+      if ((a->values[i] == NULL) != (b->values[i] == NULL))
+        return FALSE;
+      if (is_secret (i + EMAIL2_FIRST_SLOT))
+        continue;
+      if (g_strcmp0 (a->values[i], b->values[i]) != 0)
+        return FALSE;
+    }
+
+  return TRUE;
+}

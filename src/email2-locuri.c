@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * LocURIs of the EMAIL2 tree. The rules (docs/DESIGN.md §2):
+ *  - roots `./Vendor/MSFT/EMAIL2` and `./User/Vendor/MSFT/EMAIL2`, the
+ *    prefix compared without case, `./` optional;
+ *  - segments are percent-decoded (RFC 3986); an escape that decodes to `/`
+ *    or NUL, or a broken escape, is a malformed URI (400);
+ *  - the account segment is `{GUID}` after decoding (`%7B…%7D` or literal
+ *    braces), or `0x7B…0x7D` around a whole GUID, the seed's spelling; any
+ *    other name there does not exist (404);
+ *  - node names are the seed's, exactly;
+ *  - `?prop=` and `?list=` queries are not supported (406).
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "email2-error.h"
+#include "email2-locuri.h"
+
+static const char * const root_prefixes[][4] = {
+  { "Vendor", "MSFT", "EMAIL2", NULL },
+  { "User", "Vendor", "MSFT", "EMAIL2" },
+};
+
+/**
+ * email2_guid_canonicalize:
+ * @text: a GUID in braces, any case
+ * @guid: (out caller-allocates): the canonical form, upper case in braces
+ *
+ * Returns: %TRUE when @text is a GUID in braces
+ */
+gboolean
+email2_guid_canonicalize (const char *text,
+                          char        guid[EMAIL2_GUID_SIZE])
+{
+  if (strlen (text) != EMAIL2_GUID_SIZE - 1 ||
+      text[0] != '{' || text[EMAIL2_GUID_SIZE - 2] != '}')
+    return FALSE;
+
+  for (guint i = 1; i < EMAIL2_GUID_SIZE - 2; i++)
+    {
+      gboolean dash = i == 9 || i == 14 || i == 19 || i == 24;
+
+      if (dash ? text[i] != '-' : !g_ascii_isxdigit (text[i]))
+        return FALSE;
+      guid[i] = g_ascii_toupper (text[i]);
+    }
+
+  guid[0] = '{';
+  guid[EMAIL2_GUID_SIZE - 2] = '}';
+  guid[EMAIL2_GUID_SIZE - 1] = '\0';
+
+  return TRUE;
+}
+
+/**
+ * email2_guid_to_uri_segment:
+ * @guid: a canonical GUID
+ *
+ * Returns: (transfer full): @guid as a LocURI segment, `%7B…%7D`
+ */
+char *
+email2_guid_to_uri_segment (const char *guid)
+{
+  gsize length = strlen (guid);
+
+  g_return_val_if_fail (length == EMAIL2_GUID_SIZE - 1, NULL);
+
+  return g_strdup_printf ("%%7B%.*s%%7D", (int) length - 2, guid + 1);
+}
+
+/* Percent-decodes one segment; NULL when an escape is broken or decodes
+ * to NUL or '/'. */
+static char *
+decode_segment (const char *segment,
+                gsize       length)
+{
+  g_autofree char *out = g_malloc (length + 1);
+  gsize n = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = segment[i];
+
+      if (c == '%')
+        {
+          int hi, lo;
+
+          if (i + 2 >= length)
+            return NULL;
+          hi = g_ascii_xdigit_value (segment[i + 1]);
+          lo = g_ascii_xdigit_value (segment[i + 2]);
+          if (hi < 0 || lo < 0)
+            return NULL;
+          c = (char) (hi << 4 | lo);
+          if (c == '\0' || c == '/')
+            return NULL;
+          i += 2;
+        }
+      out[n++] = c;
+    }
+  out[n] = '\0';
+
+  return g_steal_pointer (&out);
+}
+
+/* The seed's OMA DM spelling: 0x7B and 0x7D around a whole GUID. */
+static gboolean
+guid_from_hex_braces (const char *segment,
+                      char        guid[EMAIL2_GUID_SIZE])
+{
+  gsize length = strlen (segment);
+  char braced[EMAIL2_GUID_SIZE];
+
+  if (length != EMAIL2_GUID_SIZE - 3 + 8 ||
+      g_ascii_strncasecmp (segment, "0x7B", 4) != 0 ||
+      g_ascii_strncasecmp (segment + length - 4, "0x7D", 4) != 0)
+    return FALSE;
+
+  braced[0] = '{';
+  memcpy (braced + 1, segment + 4, EMAIL2_GUID_SIZE - 3);
+  braced[EMAIL2_GUID_SIZE - 2] = '}';
+  braced[EMAIL2_GUID_SIZE - 1] = '\0';
+
+  return email2_guid_canonicalize (braced, guid);
+}
+
+/**
+ * email2_locuri_parse:
+ * @locuri: a LocURI as the payload gives it
+ * @path: (out caller-allocates): the node it names
+ * @error: return location for a #GError
+ *
+ * Resolves a LocURI against the EMAIL2 tree. It does not look at any
+ * account: a well-formed URI of an account that does not exist parses.
+ *
+ * Returns: %TRUE on success; otherwise @error holds
+ *   %EMAIL2_ERROR_BAD_REQUEST (malformed), %EMAIL2_ERROR_URI_TOO_LONG,
+ *   %EMAIL2_ERROR_NOT_SUPPORTED (a property query) or
+ *   %EMAIL2_ERROR_NOT_FOUND (no such node in the tree)
+ */
+gboolean
+email2_locuri_parse (const char  *locuri,
+                     Email2Path  *path,
+                     GError     **error)
+{
+  g_auto(GStrv) segments = NULL;
+  const char *rest = locuri;
+  guint n_segments, first = 0;
+  const Email2NodeInfo *node = NULL;
+
+  g_return_val_if_fail (locuri != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  memset (path, 0, sizeof *path);
+
+  if (strlen (locuri) > EMAIL2_LOCURI_MAX_LENGTH)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_URI_TOO_LONG,
+                   _("The URI is longer than %d bytes"), EMAIL2_LOCURI_MAX_LENGTH);
+      return FALSE;
+    }
+
+  if (strchr (locuri, '?') != NULL)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_SUPPORTED,
+                   _("Property and list queries (“?”) are not supported"));
+      return FALSE;
+    }
+
+  if (g_str_has_prefix (rest, "./"))
+    rest += 2;
+
+  if (rest[0] == '\0' || rest[0] == '/' || g_str_has_suffix (rest, "/") ||
+      strstr (rest, "//") != NULL)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_BAD_REQUEST,
+                   _("“%s” is not a well-formed node URI"), locuri);
+      return FALSE;
+    }
+
+  segments = g_strsplit (rest, "/", -1);
+  n_segments = g_strv_length (segments);
+
+  for (guint i = 0; i < n_segments; i++)
+    {
+      char *decoded = decode_segment (segments[i], strlen (segments[i]));
+
+      if (decoded == NULL || strcmp (decoded, ".") == 0 || strcmp (decoded, "..") == 0)
+        {
+          g_free (decoded);
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_BAD_REQUEST,
+                       _("“%s” is not a well-formed node URI"), locuri);
+          return FALSE;
+        }
+      g_free (segments[i]);
+      segments[i] = decoded;
+    }
+
+  for (guint r = 0; r < G_N_ELEMENTS (root_prefixes) && first == 0; r++)
+    {
+      guint k = 0;
+
+      while (k < G_N_ELEMENTS (root_prefixes[r]) && root_prefixes[r][k] != NULL &&
+             k < n_segments && g_ascii_strcasecmp (segments[k], root_prefixes[r][k]) == 0)
+        k++;
+      if (k == G_N_ELEMENTS (root_prefixes[r]) || root_prefixes[r][k] == NULL)
+        first = k;
+    }
+
+  if (first == 0)
+    goto not_found;
+
+  if (first == n_segments)
+    {
+      path->node = EMAIL2_NODE_ROOT;
+      return TRUE;
+    }
+
+  if (!email2_guid_canonicalize (segments[first], path->guid) &&
+      !guid_from_hex_braces (segments[first], path->guid))
+    goto not_found;
+
+  path->node = EMAIL2_NODE_ACCOUNT;
+  for (guint i = first + 1; i < n_segments; i++)
+    {
+      node = email2_schema_lookup_child (path->node, segments[i]);
+      if (node == NULL)
+        goto not_found;
+      path->node = node->id;
+    }
+
+  return TRUE;
+
+not_found:
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_FOUND,
+               _("“%s” is not a node of the EMAIL2 tree"), locuri);
+  memset (path, 0, sizeof *path);
+  return FALSE;
+}

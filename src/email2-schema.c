@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * The EMAIL2 node schema: one table, taken from the seed
+ * (shared/seed/email2-csp.txt) and the decisions of docs/DESIGN.md §2. It
+ * drives validation, access checks, Get and `email2ctl schema`.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "email2-error.h"
+#include "email2-schema.h"
+
+#define GARD (EMAIL2_OP_GET | EMAIL2_OP_ADD | EMAIL2_OP_REPLACE | EMAIL2_OP_DELETE)
+
+#define REQUIRED EMAIL2_NODE_FLAG_REQUIRED
+#define SECRET EMAIL2_NODE_FLAG_SECRET
+#define NUMERIC EMAIL2_NODE_FLAG_NUMERIC
+#define SMTPALT EMAIL2_NODE_FLAG_SMTPALT
+
+static const char * const boolean_values[] = { "0", "1", NULL };
+static const char * const account_types[] = { "Email", "VVM", NULL };
+static const char * const account_types_unsupported[] = { "VVM", NULL };
+static const char * const dwnday_values[] = { "-1", "7", "14", "30", "90", NULL };
+static const char * const linger_values[] = { "0", "15", "30", "60", "120", NULL };
+static const char * const keepmax_values[] = { "0", "25", "50", "125", "250", "-1", NULL };
+static const char * const service_types[] = { "IMAP4", "POP3", NULL };
+static const char * const retrieve_values[] = { "512", "1024", "2048", "5120", "20480", "51200", NULL };
+static const char * const smtpalt_enabled_values[] = { "TRUE", "FALSE", "1", "0", NULL };
+
+#define LEAF(ID, NAME, FLAGS, OPS, KIND, MIN, MAX, VALUES, SUMMARY) \
+  [EMAIL2_NODE_##ID] = { EMAIL2_NODE_##ID, NAME, NAME, EMAIL2_NODE_ACCOUNT, \
+                         FLAGS, OPS, EMAIL2_VALUE_##KIND, MIN, MAX, VALUES, NULL, SUMMARY }
+
+static const Email2NodeInfo schema[EMAIL2_N_NODES] = {
+  [EMAIL2_NODE_ROOT] = {
+    EMAIL2_NODE_ROOT, "EMAIL2", ".", EMAIL2_NODE_ROOT,
+    EMAIL2_NODE_FLAG_INTERIOR, EMAIL2_OP_GET, EMAIL2_VALUE_NONE, 0, 0, NULL, NULL,
+    N_("The configuration service provider root node. Get lists the provisioned accounts.")
+  },
+  [EMAIL2_NODE_ACCOUNT] = {
+    EMAIL2_NODE_ACCOUNT, "{GUID}", "{GUID}", EMAIL2_NODE_ROOT,
+    EMAIL2_NODE_FLAG_INTERIOR, EMAIL2_OP_GET | EMAIL2_OP_ADD | EMAIL2_OP_DELETE,
+    EMAIL2_VALUE_NONE, 0, 0, NULL, NULL,
+    N_("One e-mail account, named by a GUID in braces. Adding an existing GUID fails.")
+  },
+  LEAF (ACCOUNTICON, "ACCOUNTICON", 0, GARD, TEXT, 1, 1024, NULL,
+        N_("Location of the icon associated with the account (its tile).")),
+  [EMAIL2_NODE_ACCOUNTTYPE] = {
+    EMAIL2_NODE_ACCOUNTTYPE, "ACCOUNTTYPE", "ACCOUNTTYPE", EMAIL2_NODE_ACCOUNT,
+    REQUIRED, GARD, EMAIL2_VALUE_ENUM, 0, 0, account_types, account_types_unsupported,
+    N_("Type of account: Email (normal e-mail) or VVM (visual voice mail).")
+  },
+  LEAF (AUTHNAME, "AUTHNAME", REQUIRED, GARD, TEXT, 1, 255, NULL,
+        N_("Name used to authorize the user to the account (logon name).")),
+  LEAF (AUTHREQUIRED, "AUTHREQUIRED", NUMERIC, GARD, ENUM, 0, 0, boolean_values,
+        N_("Whether the outgoing server requires authentication (absent: no SMTP authentication).")),
+  LEAF (AUTHSECRET, "AUTHSECRET", SECRET, GARD, TEXT, 1, 255, NULL,
+        N_("The user's password, also used for SMTP authentication.")),
+  LEAF (DOMAIN, "DOMAIN", 0, GARD, TEXT, 0, 255, NULL,
+        N_("Incoming server credentials domain.")),
+  LEAF (DWNDAY, "DWNDAY", NUMERIC, GARD, ENUM, 0, 0, dwnday_values,
+        N_("How many days of e-mail to download (-1: all e-mail on the server).")),
+  LEAF (INSERVER, "INSERVER", REQUIRED,
+        EMAIL2_OP_GET | EMAIL2_OP_ADD | EMAIL2_OP_REPLACE, HOST_PORT, 1, 62, NULL,
+        N_("Incoming server name and port (server name:port number).")),
+  LEAF (LINGER, "LINGER", NUMERIC, GARD, ENUM, 0, 0, linger_values,
+        N_("Minutes between send/receive updates (0: manual; default 15).")),
+  LEAF (KEEPMAX, "KEEPMAX", NUMERIC, GARD, ENUM, 0, 0, keepmax_values,
+        N_("Largest attachment downloaded, in KB (0 or -1: no limit). IMAP4 accounts only.")),
+  LEAF (NAME, "NAME", 0, GARD, TEXT, 0, 255, NULL,
+        N_("Name of the sender displayed on sent e-mail.")),
+  LEAF (OUTSERVER, "OUTSERVER", REQUIRED, GARD, HOST_PORT, 1, 62, NULL,
+        N_("Outgoing server name and port (server name:port number).")),
+  LEAF (REPLYADDR, "REPLYADDR", REQUIRED, GARD, ADDRESS, 3, 255, NULL,
+        N_("Reply e-mail address of the user.")),
+  LEAF (SERVICENAME, "SERVICENAME", REQUIRED | EMAIL2_NODE_FLAG_CREATE_ONLY, GARD, TEXT, 1, 32, NULL,
+        N_("Name of the e-mail service; not replaced on an existing account.")),
+  LEAF (SERVICETYPE, "SERVICETYPE", REQUIRED | EMAIL2_NODE_FLAG_CREATE_ONLY, GARD, ENUM, 0, 0, service_types,
+        N_("Type of e-mail service, IMAP4 or POP3; not replaced on an existing account.")),
+  LEAF (RETRIEVE, "RETRIEVE", NUMERIC, GARD, ENUM, 0, 0, retrieve_values,
+        N_("Largest message retrieved in full, in bytes; larger ones are truncated.")),
+  LEAF (SERVERDELETEACTION, "SERVERDELETEACTION", NUMERIC, GARD, INT32, 1, 11, NULL,
+        N_("1: delete messages on the server; 2: keep them (move to Trash); other: the transport's default.")),
+  LEAF (CELLULARONLY, "CELLULARONLY", NUMERIC, GARD, ENUM, 0, 0, boolean_values,
+        N_("When 1, the account uses only the cellular network.")),
+  LEAF (SYNCINGCONTENTTYPES, "SYNCINGCONTENTTYPES", REQUIRED | NUMERIC, GARD, UINT32, 1, 10, NULL,
+        N_("Bitmask of content types synchronized (0x1 contacts, 0x2 mail, 0x4 appointments, 0x8 tasks, ...).")),
+  LEAF (CONTACTSSERVER, "CONTACTSSERVER", 0, GARD, HOST_OR_URL, 1, 255, NULL,
+        N_("Server for contact sync if it differs from the e-mail server.")),
+  LEAF (CALENDARSERVER, "CALENDARSERVER", 0, GARD, HOST_OR_URL, 1, 255, NULL,
+        N_("Server for calendar sync if it differs from the e-mail server.")),
+  LEAF (CONTACTSSERVERREQUIRESSL, "CONTACTSSERVERREQUIRESSL", NUMERIC, GARD, ENUM, 0, 0, boolean_values,
+        N_("Whether the connection to the contact server requires SSL.")),
+  LEAF (CALENDARSERVERREQUIRESSL, "CALENDARSERVERREQUIRESSL", NUMERIC, GARD, ENUM, 0, 0, boolean_values,
+        N_("Whether the connection to the calendar server requires SSL.")),
+  LEAF (CONTACTSSYNCSCHEDULE, "CONTACTSSYNCSCHEDULE", NUMERIC, GARD, ENUM, 0, 0, linger_values,
+        N_("Minutes between contact synchronizations (0: manual).")),
+  LEAF (CALENDARSYNCSCHEDULE, "CALENDARSYNCSCHEDULE", NUMERIC, GARD, ENUM, 0, 0, linger_values,
+        N_("Minutes between calendar synchronizations (0: manual).")),
+  LEAF (SMTPALTAUTHNAME, "SMTPALTAUTHNAME", SMTPALT, GARD, TEXT, 1, 255, NULL,
+        N_("User name of the alternative SMTP account.")),
+  LEAF (SMTPALTDOMAIN, "SMTPALTDOMAIN", SMTPALT, GARD, TEXT, 0, 255, NULL,
+        N_("Domain of the alternative SMTP account.")),
+  LEAF (SMTPALTENABLED, "SMTPALTENABLED", SMTPALT, GARD, ENUM, 0, 0, smtpalt_enabled_values,
+        N_("Whether the alternative SMTP account is enabled (TRUE/FALSE).")),
+  LEAF (SMTPALTPASSWORD, "SMTPALTPASSWORD", SECRET | SMTPALT, GARD, TEXT, 1, 255, NULL,
+        N_("Password of the alternative SMTP account.")),
+  [EMAIL2_NODE_TAGPROPS] = {
+    EMAIL2_NODE_TAGPROPS, "TAGPROPS", "TAGPROPS", EMAIL2_NODE_ACCOUNT,
+    EMAIL2_NODE_FLAG_INTERIOR, GARD, EMAIL2_VALUE_NONE, 0, 0, NULL, NULL,
+    N_("Group of properties with non-standard (MAPI property tag) names.")
+  },
+  [EMAIL2_NODE_TAGPROPS_INSERVER_SSL] = {
+    EMAIL2_NODE_TAGPROPS_INSERVER_SSL, "8128000B", "TAGPROPS/8128000B", EMAIL2_NODE_TAGPROPS,
+    NUMERIC, GARD, EMAIL2_VALUE_ENUM, 0, 0, boolean_values, NULL,
+    N_("Whether the incoming server requires SSL.")
+  },
+  [EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL] = {
+    EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL, "812C000B", "TAGPROPS/812C000B", EMAIL2_NODE_TAGPROPS,
+    NUMERIC, EMAIL2_OP_GET | EMAIL2_OP_REPLACE, EMAIL2_VALUE_ENUM, 0, 0, boolean_values, NULL,
+    N_("Whether the outgoing server requires SSL.")
+  },
+};
+
+/**
+ * email2_schema_get:
+ * @id: a node
+ *
+ * Returns: (transfer none): the schema row of @id
+ */
+const Email2NodeInfo *
+email2_schema_get (Email2NodeId id)
+{
+  g_return_val_if_fail (id < EMAIL2_N_NODES, NULL);
+
+  return &schema[id];
+}
+
+/**
+ * email2_schema_lookup_child:
+ * @parent: %EMAIL2_NODE_ACCOUNT or %EMAIL2_NODE_TAGPROPS
+ * @name: a node name, compared exactly
+ *
+ * Returns: (transfer none) (nullable): the child of @parent called @name
+ */
+const Email2NodeInfo *
+email2_schema_lookup_child (Email2NodeId  parent,
+                            const char   *name)
+{
+  for (guint i = EMAIL2_FIRST_SLOT; i < EMAIL2_N_NODES; i++)
+    if (schema[i].parent == parent && strcmp (schema[i].name, name) == 0)
+      return &schema[i];
+
+  return NULL;
+}
+
+static gboolean
+is_hostname (const char *host,
+             gsize       length)
+{
+  gsize label = 0;
+
+  if (length == 0 || length > 253)
+    return FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = host[i];
+
+      if (c == '.')
+        {
+          if (label == 0 || host[i - 1] == '-')
+            return FALSE;
+          label = 0;
+        }
+      else if (g_ascii_isalnum (c) || c == '_' || (c == '-' && label > 0))
+        {
+          if (++label > 63)
+            return FALSE;
+        }
+      else
+        return FALSE;
+    }
+
+  return host[length - 1] != '-';
+}
+
+/**
+ * email2_parse_host_port:
+ * @value: `host`, `host:port`, `[v6-address]` or `[v6-address]:port`
+ * @host: (out) (optional): the host, without brackets
+ * @port: (out) (optional): the port, or 0 when @value has none
+ *
+ * Splits a server value of the INSERVER / OUTSERVER form. Host names are
+ * ASCII (an internationalised name is given in its ACE form).
+ *
+ * Returns: %TRUE when @value is well formed
+ */
+gboolean
+email2_parse_host_port (const char  *value,
+                        char       **host,
+                        guint16     *port)
+{
+  const char *host_start = value;
+  const char *host_end;
+  const char *port_str = NULL;
+  guint64 port_value = 0;
+
+  if (value[0] == '[')
+    {
+      g_autofree char *address = NULL;
+
+      host_start = value + 1;
+      host_end = strchr (host_start, ']');
+      if (host_end == NULL)
+        return FALSE;
+      address = g_strndup (host_start, host_end - host_start);
+      if (!g_hostname_is_ip_address (address) || strchr (address, ':') == NULL)
+        return FALSE;
+      if (host_end[1] == ':')
+        port_str = host_end + 2;
+      else if (host_end[1] != '\0')
+        return FALSE;
+    }
+  else
+    {
+      host_end = strchr (value, ':');
+      if (host_end != NULL)
+        port_str = host_end + 1;
+      else
+        host_end = value + strlen (value);
+      if (!is_hostname (value, host_end - value))
+        return FALSE;
+    }
+
+  if (port_str != NULL)
+    {
+      gsize digits = strspn (port_str, "0123456789");
+
+      if (digits == 0 || digits > 5 || port_str[digits] != '\0')
+        return FALSE;
+      port_value = g_ascii_strtoull (port_str, NULL, 10);
+      if (port_value == 0 || port_value > 65535)
+        return FALSE;
+    }
+
+  if (host != NULL)
+    *host = g_strndup (host_start, host_end - host_start);
+  if (port != NULL)
+    *port = (guint16) port_value;
+
+  return TRUE;
+}
+
+static gboolean
+is_server_url (const char *value)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    return FALSE;
+
+  scheme = g_uri_get_scheme (uri);
+  /* Credentials never travel in a URL: they would end up in settings files. */
+  return (g_ascii_strcasecmp (scheme, "http") == 0 ||
+          g_ascii_strcasecmp (scheme, "https") == 0) &&
+         g_uri_get_userinfo (uri) == NULL &&
+         g_uri_get_host (uri) != NULL &&
+         g_uri_get_host (uri)[0] != '\0';
+}
+
+static gboolean
+is_address (const char *value)
+{
+  const char *at = strrchr (value, '@');
+
+  if (at == NULL || at == value)
+    return FALSE;
+
+  for (const char *p = value; p < at; p++)
+    if (*p == ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';')
+      return FALSE;
+
+  return is_hostname (at + 1, strlen (at + 1));
+}
+
+static gboolean
+parse_uint32 (const char *value)
+{
+  guint64 number;
+  char *end = NULL;
+  int base = 10;
+  const char *digits = value;
+
+  if (value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
+    {
+      base = 16;
+      digits = value + 2;
+      if (!g_ascii_isxdigit (digits[0]))
+        return FALSE;
+    }
+  else if (!g_ascii_isdigit (value[0]))
+    return FALSE;
+
+  errno = 0;
+  number = g_ascii_strtoull (digits, &end, base);
+
+  return errno == 0 && *end == '\0' && number <= G_MAXUINT32;
+}
+
+static gboolean
+parse_int32 (const char *value)
+{
+  gint64 number;
+  char *end = NULL;
+  const char *digits = value[0] == '-' ? value + 1 : value;
+
+  if (!g_ascii_isdigit (digits[0]))
+    return FALSE;
+
+  errno = 0;
+  number = g_ascii_strtoll (value, &end, 10);
+
+  return errno == 0 && *end == '\0' && number >= G_MININT32 && number <= G_MAXINT32;
+}
+
+static gboolean
+has_control_characters (const char *value)
+{
+  for (const guchar *p = (const guchar *) value; *p != '\0'; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      return TRUE;
+
+  return FALSE;
+}
+
+/**
+ * email2_node_check_value:
+ * @node: a leaf of the schema
+ * @value: the value a payload gives it
+ * @canonical: (out) (optional): the value as it is stored
+ * @error: return location for a #GError
+ *
+ * Checks @value against the value rule of @node: enumeration, number range,
+ * length in characters, syntax. Enumerations compare without case and are
+ * stored in the schema's spelling; everything else is stored as given.
+ *
+ * Returns: %TRUE when @value is acceptable; otherwise @error says why, with
+ *   %EMAIL2_ERROR_INVALID_VALUE (400) or %EMAIL2_ERROR_NOT_SUPPORTED (406)
+ */
+gboolean
+email2_node_check_value (const Email2NodeInfo  *node,
+                         const char            *value,
+                         char                 **canonical,
+                         GError               **error)
+{
+  const char *stored = value;
+  glong length;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (node != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  if (!g_utf8_validate (value, -1, NULL) || has_control_characters (value))
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
+                   _("%s must not contain control characters"), node->path);
+      return FALSE;
+    }
+
+  length = g_utf8_strlen (value, -1);
+  if ((node->min_length > 0 && length < (glong) node->min_length) ||
+      (node->max_length > 0 && length > (glong) node->max_length))
+    {
+      if (node->min_length > 0 && length == 0)
+        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
+                     _("%s must not be empty"), node->path);
+      else
+        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
+                     _("%s must have %u to %u characters, not %ld"),
+                     node->path, node->min_length, node->max_length, length);
+      return FALSE;
+    }
+
+  switch (node->kind)
+    {
+    case EMAIL2_VALUE_NONE:
+      ok = value[0] == '\0';
+      break;
+    case EMAIL2_VALUE_TEXT:
+      break;
+    case EMAIL2_VALUE_ENUM:
+      ok = FALSE;
+      for (guint i = 0; node->values[i] != NULL && !ok; i++)
+        if (g_ascii_strcasecmp (value, node->values[i]) == 0)
+          {
+            stored = node->values[i];
+            ok = TRUE;
+          }
+      break;
+    case EMAIL2_VALUE_HOST_PORT:
+      ok = email2_parse_host_port (value, NULL, NULL);
+      break;
+    case EMAIL2_VALUE_HOST_OR_URL:
+      ok = email2_parse_host_port (value, NULL, NULL) || is_server_url (value);
+      break;
+    case EMAIL2_VALUE_ADDRESS:
+      ok = is_address (value);
+      break;
+    case EMAIL2_VALUE_UINT32:
+      ok = parse_uint32 (value);
+      break;
+    case EMAIL2_VALUE_INT32:
+      ok = parse_int32 (value);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (!ok)
+    {
+      g_autofree char *rule = email2_node_describe_rule (node);
+
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
+                   _("%s does not accept this value; expected %s"), node->path, rule);
+      return FALSE;
+    }
+
+  if (node->unsupported != NULL && g_strv_contains (node->unsupported, stored))
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_SUPPORTED,
+                   _("%s %s is not supported on this desktop"), node->path, stored);
+      return FALSE;
+    }
+
+  if (canonical != NULL)
+    *canonical = g_strdup (stored);
+
+  return TRUE;
+}
+
+/**
+ * email2_node_accepts_format:
+ * @node: a schema row
+ * @format: (nullable): the Meta Format of a command, %NULL when absent
+ *
+ * Leaves take `chr` (the default when no Format is given), numeric leaves
+ * `int` too; interior nodes take only `node`.
+ *
+ * Returns: whether @format fits @node (otherwise the status is 415)
+ */
+gboolean
+email2_node_accepts_format (const Email2NodeInfo *node,
+                            const char           *format)
+{
+  if (node->flags & EMAIL2_NODE_FLAG_INTERIOR)
+    return g_strcmp0 (format, "node") == 0;
+
+  if (format == NULL || strcmp (format, "chr") == 0)
+    return TRUE;
+
+  return (node->flags & EMAIL2_NODE_FLAG_NUMERIC) && strcmp (format, "int") == 0;
+}
+
+/**
+ * email2_op_to_string:
+ * @op: one operation
+ *
+ * Returns: the OMA DM command name of @op
+ */
+const char *
+email2_op_to_string (Email2Op op)
+{
+  switch (op)
+    {
+    case EMAIL2_OP_GET: return "Get";
+    case EMAIL2_OP_ADD: return "Add";
+    case EMAIL2_OP_REPLACE: return "Replace";
+    case EMAIL2_OP_DELETE: return "Delete";
+    default: g_return_val_if_reached (NULL);
+    }
+}
+
+/**
+ * email2_ops_to_string:
+ * @ops: a set of operations
+ *
+ * Returns: (transfer full): the set, as "Get, Add, Replace, Delete"
+ */
+char *
+email2_ops_to_string (Email2Op ops)
+{
+  GString *s = g_string_new (NULL);
+
+  for (Email2Op op = EMAIL2_OP_GET; op <= EMAIL2_OP_DELETE; op <<= 1)
+    if (ops & op)
+      g_string_append_printf (s, "%s%s", s->len ? ", " : "", email2_op_to_string (op));
+
+  return g_string_free (s, FALSE);
+}
+
+/**
+ * email2_node_describe_rule:
+ * @node: a schema row
+ *
+ * Returns: (transfer full): the value rule of @node in words
+ */
+char *
+email2_node_describe_rule (const Email2NodeInfo *node)
+{
+  g_autofree char *list = NULL;
+
+  switch (node->kind)
+    {
+    case EMAIL2_VALUE_NONE:
+      return g_strdup (_("interior node"));
+    case EMAIL2_VALUE_TEXT:
+      return g_strdup_printf (_("text, %u to %u characters"), node->min_length, node->max_length);
+    case EMAIL2_VALUE_ENUM:
+      list = g_strjoinv (", ", (char **) node->values);
+      if (node->unsupported != NULL)
+        {
+          g_autofree char *unsupported = g_strjoinv (", ", (char **) node->unsupported);
+          return g_strdup_printf (_("one of %s (%s: 406)"), list, unsupported);
+        }
+      return g_strdup_printf (_("one of %s"), list);
+    case EMAIL2_VALUE_HOST_PORT:
+      return g_strdup_printf (_("host[:port], at most %u characters"), node->max_length);
+    case EMAIL2_VALUE_HOST_OR_URL:
+      return g_strdup_printf (_("host[:port] or http(s) URL, at most %u characters"), node->max_length);
+    case EMAIL2_VALUE_ADDRESS:
+      return g_strdup_printf (_("e-mail address, at most %u characters"), node->max_length);
+    case EMAIL2_VALUE_UINT32:
+      return g_strdup (_("unsigned 32-bit number, decimal or 0x hexadecimal"));
+    case EMAIL2_VALUE_INT32:
+      return g_strdup (_("signed 32-bit decimal number"));
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ */
+
+#pragma once
+
+#define EMAIL2_INSIDE
+
+#include "email2-account.h"
+#include "email2-command.h"
+#include "email2-error.h"
+#include "email2-host.h"
+#include "email2-locuri.h"
+#include "email2-memory-host.h"
+#include "email2-schema.h"
+#include "email2-session.h"
+#include "email2-syncml.h"
+
+#undef EMAIL2_INSIDE
