@@ -307,10 +307,6 @@ write_item (Transaction       *tx,
       return TRUE;
     }
 
-  if (!(node->flags & EMAIL2_NODE_FLAG_INTERIOR) &&
-      !email2_node_check_value (node, item->data != NULL ? item->data : "", &value, error))
-    return FALSE;
-
   if ((node->flags & EMAIL2_NODE_FLAG_CREATE_ONLY) &&
       !g_hash_table_contains (tx->created, path.guid) && account != NULL)
     {
@@ -326,6 +322,10 @@ write_item (Transaction       *tx,
                    _("%s already exists"), item->target);
       return FALSE;
     }
+
+  if (!(node->flags & EMAIL2_NODE_FLAG_INTERIOR) &&
+      !email2_node_check_value (node, item->data != NULL ? item->data : "", &value, error))
+    return FALSE;
 
   if (account != NULL && (path.node == EMAIL2_NODE_KEEPMAX || path.node == EMAIL2_NODE_SERVICETYPE) &&
       !check_keepmax (account, path.node, value, error))

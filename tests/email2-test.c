@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "email2-test.h"
+
+/**
+ * email2_test_message:
+ * @body: the SyncBody content
+ *
+ * Returns: (transfer full): a SyncML DM 1.2 message with SessionID 7 and
+ *   MsgID 3 around @body
+ */
+char *
+email2_test_message (const char *body)
+{
+  return g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<SyncML xmlns=\"SYNCML:SYNCML1.2\">\n"
+    "<SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>"
+    "<SessionID>7</SessionID><MsgID>3</MsgID>"
+    "<Target><LocURI>urn:uuid:device</LocURI></Target>"
+    "<Source><LocURI>https://mdm.example.com/omadm</LocURI></Source></SyncHdr>\n"
+    "<SyncBody>\n%s\n<Final/></SyncBody>\n</SyncML>\n", body);
+}
+
+/**
+ * email2_test_item_cmd:
+ * @cmd: Add, Replace, Delete or Get
+ * @cmd_id: the CmdID
+ * @uri: the Target LocURI
+ * @format: (nullable): the Meta Format
+ * @data: (nullable): the Data, already XML-escaped
+ *
+ * Returns: (transfer full): one command with one item
+ */
+char *
+email2_test_item_cmd (const char *cmd,
+                      const char *cmd_id,
+                      const char *uri,
+                      const char *format,
+                      const char *data)
+{
+  g_autofree char *meta = format != NULL
+    ? g_strdup_printf ("<Meta><Format xmlns=\"syncml:metinf\">%s</Format></Meta>", format)
+    : g_strdup ("");
+  g_autofree char *data_element = data != NULL ? g_strdup_printf ("<Data>%s</Data>", data)
+                                               : g_strdup ("");
+
+  return g_strdup_printf ("<%s><CmdID>%s</CmdID><Item><Target><LocURI>%s</LocURI></Target>%s%s</Item></%s>\n",
+                          cmd, cmd_id, uri, meta, data_element, cmd);
+}
+
+/**
+ * email2_test_create_account:
+ * @account_uri: the account's LocURI
+ * @first_cmd_id: the CmdID of the first command; the others count up
+ * @service_type: IMAP4 or POP3
+ *
+ * Returns: (transfer full): Microsoft's creation shape, without the Atomic:
+ *   Add of the account node, then a Replace per required leaf and AUTHSECRET
+ *   (10 commands)
+ */
+char *
+email2_test_create_account (const char *account_uri,
+                            const char *first_cmd_id,
+                            const char *service_type)
+{
+  static const char * const leaves[][2] = {
+    { "SERVICENAME", "Contoso Mail" },
+    { "SERVICETYPE", NULL },
+    { "ACCOUNTTYPE", "Email" },
+    { "INSERVER", "mail.contoso.com" },
+    { "OUTSERVER", "smtp.contoso.com:587" },
+    { "AUTHNAME", "alice" },
+    { "AUTHSECRET", "s3cret&amp;pw" },
+    { "REPLYADDR", "alice@contoso.com" },
+    { "SYNCINGCONTENTTYPES", "2" },
+  };
+  GString *out = g_string_new (NULL);
+  guint64 id = g_ascii_strtoull (first_cmd_id, NULL, 10);
+  char cmd_id[24];
+  g_autofree char *add = NULL;
+
+  g_snprintf (cmd_id, sizeof cmd_id, "%" G_GUINT64_FORMAT, id++);
+  add = email2_test_item_cmd ("Add", cmd_id, account_uri, "node", NULL);
+  g_string_append (out, add);
+
+  for (guint i = 0; i < G_N_ELEMENTS (leaves); i++)
+    {
+      g_autofree char *uri = g_strdup_printf ("%s/%s", account_uri, leaves[i][0]);
+      g_autofree char *replace = NULL;
+
+      g_snprintf (cmd_id, sizeof cmd_id, "%" G_GUINT64_FORMAT, id++);
+      replace = email2_test_item_cmd ("Replace", cmd_id, uri, "chr",
+                                      leaves[i][1] != NULL ? leaves[i][1] : service_type);
+      g_string_append (out, replace);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * email2_test_run:
+ * @host: the host
+ * @body: the SyncBody content
+ * @response: (out) (optional): the response document
+ *
+ * Returns: (transfer full): the engine's statuses
+ */
+GPtrArray *
+email2_test_run (Email2MemoryHost  *host,
+                 const char        *body,
+                 char             **response)
+{
+  g_autofree char *text = email2_test_message (body);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Email2SyncmlMessage) message = NULL;
+  g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (host));
+  GPtrArray *statuses;
+
+  message = email2_syncml_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (message);
+  g_assert_cmpuint (message->header_status, ==, 200);
+
+  statuses = email2_session_process (session, message->commands);
+  if (response != NULL)
+    *response = email2_syncml_write_response (message, statuses);
+
+  return statuses;
+}
+
+/**
+ * email2_test_summarize:
+ * @statuses: the engine's statuses
+ *
+ * Returns: (transfer full): "Cmd:CmdRef:code" for each, space-separated
+ */
+char *
+email2_test_summarize (GPtrArray *statuses)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      const Email2Status *status = statuses->pdata[i];
+
+      g_string_append_printf (out, "%s%s:%s:%u", i ? " " : "", status->cmd,
+                              status->cmd_ref ? status->cmd_ref : "", status->code);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * email2_test_get:
+ * @host: the host
+ * @uri: a LocURI
+ * @code: (out): the status of the Get
+ *
+ * Returns: (transfer full) (nullable): the value Get answers, if any
+ */
+char *
+email2_test_get (Email2MemoryHost *host,
+                 const char       *uri,
+                 guint            *code)
+{
+  g_autofree char *body = email2_test_item_cmd ("Get", "1", uri, NULL, NULL);
+  g_autoptr(GPtrArray) statuses = email2_test_run (host, body, NULL);
+  Email2Status *status;
+
+  g_assert_cmpuint (statuses->len, ==, 1);
+  status = statuses->pdata[0];
+  *code = status->code;
+
+  return g_strdup (status->result_data);
+}

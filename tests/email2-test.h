@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * Helpers shared by the test programs.
+ */
+
+#pragma once
+
+#include "email2.h"
+
+G_BEGIN_DECLS
+
+#define TEST_GUID "{C556E16F-56C4-4EDB-9C64-D9469EE1FBE0}"
+#define TEST_ACCOUNT "./Vendor/MSFT/EMAIL2/%7BC556E16F-56C4-4EDB-9C64-D9469EE1FBE0%7D"
+#define TEST_GUID2 "{0D4B5C9E-0F2A-4F7E-9A61-2B8F3C1D7E40}"
+#define TEST_ACCOUNT2 "./Vendor/MSFT/EMAIL2/%7B0D4B5C9E-0F2A-4F7E-9A61-2B8F3C1D7E40%7D"
+
+char      *email2_test_message   (const char        *body);
+char      *email2_test_item_cmd  (const char        *cmd,
+                                  const char        *cmd_id,
+                                  const char        *uri,
+                                  const char        *format,
+                                  const char        *data);
+char      *email2_test_create_account (const char   *account_uri,
+                                       const char   *first_cmd_id,
+                                       const char   *service_type);
+GPtrArray *email2_test_run       (Email2MemoryHost  *host,
+                                  const char        *body,
+                                  char             **response);
+char      *email2_test_summarize (GPtrArray         *statuses);
+char      *email2_test_get       (Email2MemoryHost  *host,
+                                  const char        *uri,
+                                  guint             *code);
+
+G_END_DECLS
