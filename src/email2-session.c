@@ -495,8 +495,8 @@ is_changed (Transaction *tx,
 
 /* Hands the changes of a finished transaction to the host. */
 static gboolean
-transaction_commit (Transaction *tx,
-                    gboolean    *undo_failed)
+transaction_commit (Transaction  *tx,
+                    GError      **undo_error)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) changed = g_ptr_array_new ();
@@ -532,27 +532,15 @@ transaction_commit (Transaction *tx,
 
       if (!email2_host_apply (tx->host, before, after, &error))
         {
-          g_autoptr(GError) undo_error = NULL;
-
           failed_guid = guid;
-          if (!email2_host_rollback (tx->host, &undo_error))
-            {
-              g_warning ("Could not undo a failed transaction: %s", undo_error->message);
-              *undo_failed = TRUE;
-            }
+          email2_host_rollback (tx->host, undo_error);
           goto fail;
         }
     }
 
   if (!email2_host_commit (tx->host, &error))
     {
-      g_autoptr(GError) undo_error = NULL;
-
-      if (!email2_host_rollback (tx->host, &undo_error))
-        {
-          g_warning ("Could not undo a failed transaction: %s", undo_error->message);
-          *undo_failed = TRUE;
-        }
+      email2_host_rollback (tx->host, undo_error);
       goto fail;
     }
 
@@ -580,20 +568,24 @@ static void
 transaction_finish (Transaction  *tx,
                     Email2Status *own_status)
 {
-  gboolean undo_failed = FALSE;
+  g_autoptr(GError) undo_error = NULL;
+  g_autofree char *undo_reason = NULL;
 
   if (!tx->failed)
-    transaction_commit (tx, &undo_failed);
+    transaction_commit (tx, &undo_error);
 
   if (!tx->failed)
     return;
+
+  if (undo_error != NULL)
+    undo_reason = g_strdup_printf (_("Rolling back this command failed: %s"), undo_error->message);
 
   for (guint i = 0; i < tx->ran->len; i++)
     {
       Email2Status *status = tx->ran->pdata[i];
 
-      if (undo_failed)
-        email2_status_set (status, 516, _("Rolling back this command failed"));
+      if (undo_error != NULL)
+        email2_status_set (status, 516, undo_reason);
       else
         email2_status_set (status, 216, _("Rolled back: another command of the Atomic failed"));
     }
