@@ -204,11 +204,13 @@ email2_xml_parse (const char             *data,
 
   well_formed = ctxt->wellFormed && guard.verdict == GUARD_OK;
   doc = g_steal_pointer (&ctxt->myDoc);
-  if (!well_formed && ctxt->lastError.message != NULL)
-    message = g_strstrip (g_strdup (ctxt->lastError.message));
   if (!well_formed)
-    message = g_strdup_printf ("%s (line %d)", message != NULL ? message : "?",
-                               ctxt->lastError.line);
+    {
+      g_autofree char *detail = g_strdup (ctxt->lastError.message != NULL
+                                          ? ctxt->lastError.message : "?");
+
+      message = g_strdup_printf ("%s (line %d)", g_strstrip (detail), ctxt->lastError.line);
+    }
   xmlFreeParserCtxt (ctxt);
 
   if (well_formed)

@@ -103,8 +103,10 @@ fill_boundaries (void)
   s32 = g_strnfill (32, 's');
   s33 = g_strnfill (33, 's');
   /* 62 characters: 55 + ".ab.com" */
-  host62 = g_strconcat ("h", g_strnfill (54, 'o'), ".ab.com", NULL);
-  host63 = g_strconcat ("h", g_strnfill (55, 'o'), ".ab.com", NULL);
+  host62 = g_strnfill (62, 'o');
+  memcpy (host62 + 55, ".ab.com", 7);
+  host63 = g_strnfill (63, 'o');
+  memcpy (host63 + 56, ".ab.com", 7);
   for (guint i = 0; i < 255; i++)
     g_string_append (unicode, "\xc3\xa9");  /* é: 255 characters, 510 bytes */
   u255 = g_string_free (g_steal_pointer (&unicode), FALSE);
