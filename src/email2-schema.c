@@ -547,3 +547,38 @@ email2_node_describe_rule (const Email2NodeInfo *node)
       g_return_val_if_reached (NULL);
     }
 }
+
+/**
+ * email2_schema_to_markdown:
+ *
+ * The node table as documentation: docs/nodes.md is this text, and a test
+ * keeps the two equal.
+ *
+ * Returns: (transfer full): a Markdown table of every node
+ */
+char *
+email2_schema_to_markdown (void)
+{
+  GString *out = g_string_new (NULL);
+
+  g_string_append (out, "| Node | Operations | Required | Value | Description |\n"
+                        "| --- | --- | --- | --- | --- |\n");
+
+  for (Email2NodeId id = EMAIL2_NODE_ROOT; id < EMAIL2_N_NODES; id++)
+    {
+      const Email2NodeInfo *node = &schema[id];
+      g_autofree char *ops = email2_ops_to_string (node->ops);
+      g_autofree char *rule = email2_node_describe_rule (node);
+      const char *prefix = id == EMAIL2_NODE_ROOT ? "" : id == EMAIL2_NODE_ACCOUNT ? "EMAIL2/" : "EMAIL2/{GUID}/";
+
+      g_string_append_printf (out, "| `%s%s` | %s | %s | %s%s%s | %s |\n",
+                              prefix, id == EMAIL2_NODE_ROOT ? "EMAIL2" : node->path, ops,
+                              node->flags & EMAIL2_NODE_FLAG_REQUIRED ? "yes" : "no",
+                              rule,
+                              node->flags & EMAIL2_NODE_FLAG_SECRET ? "; secret: kept in the keyring, Get answers `********`" : "",
+                              node->flags & EMAIL2_NODE_FLAG_CREATE_ONLY ? "; set only while the account is created" : "",
+                              node->summary);
+    }
+
+  return g_string_free (out, FALSE);
+}

@@ -162,6 +162,7 @@ gboolean              email2_node_accepts_format (const Email2NodeInfo *node,
 const char           *email2_op_to_string        (Email2Op op);
 char                 *email2_ops_to_string       (Email2Op ops);
 char                 *email2_node_describe_rule  (const Email2NodeInfo *node);
+char                 *email2_schema_to_markdown  (void);
 
 gboolean              email2_parse_host_port     (const char *value,
                                                   char      **host,

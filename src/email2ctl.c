@@ -229,27 +229,6 @@ command_validate (int    argc,
   return ok ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
 }
 
-static void
-print_schema_markdown (void)
-{
-  g_print ("| Node | Operations | Required | Value | Description |\n");
-  g_print ("| --- | --- | --- | --- | --- |\n");
-  for (Email2NodeId id = EMAIL2_NODE_ROOT; id < EMAIL2_N_NODES; id++)
-    {
-      const Email2NodeInfo *node = email2_schema_get (id);
-      g_autofree char *ops = email2_ops_to_string (node->ops);
-      g_autofree char *rule = email2_node_describe_rule (node);
-      const char *path = id == EMAIL2_NODE_ROOT ? "EMAIL2" : node->path;
-      g_autofree char *full = id <= EMAIL2_NODE_ACCOUNT ? g_strdup (path)
-                              : g_strconcat ("{GUID}/", path, NULL);
-
-      g_print ("| `%s` | %s | %s | %s%s | %s |\n", full, ops,
-               node->flags & EMAIL2_NODE_FLAG_REQUIRED ? _("yes") : _("no"),
-               rule, node->flags & EMAIL2_NODE_FLAG_SECRET ? _("; secret, Get answers ********") : "",
-               _(node->summary));
-    }
-}
-
 static int
 command_schema (int    argc,
                 char **argv)
@@ -270,7 +249,9 @@ command_schema (int    argc,
 
   if (markdown)
     {
-      print_schema_markdown ();
+      g_autofree char *table = email2_schema_to_markdown ();
+
+      fputs (table, stdout);
       return EXIT_ALL_OK;
     }
 

@@ -384,6 +384,20 @@ test_unsupported (void)
   g_assert_cmpuint (last->code, ==, 406);
 }
 
+/* docs/nodes.md is the schema's own table, never edited by hand. */
+static void
+test_docs_match (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("EMAIL2_SOURCE_ROOT"), "docs", "nodes.md", NULL);
+  g_autofree char *docs = NULL;
+  g_autofree char *table = email2_schema_to_markdown ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (path, &docs, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (docs, table));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -391,6 +405,9 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   fill_boundaries ();
+
+  if (g_getenv ("EMAIL2_SOURCE_ROOT") != NULL)
+    g_test_add_func ("/schema/docs-match", test_docs_match);
 
   g_test_add_func ("/schema/table-complete", test_table_complete);
   g_test_add_func ("/schema/unsupported-vvm", test_unsupported);
