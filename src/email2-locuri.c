@@ -74,13 +74,13 @@ email2_guid_to_uri_segment (const char *guid)
   return g_strdup_printf ("%%7B%.*s%%7D", (int) length - 2, guid + 1);
 }
 
-/* Percent-decodes one segment; NULL when an escape is broken or decodes
- * to NUL or '/'. */
-static char *
+/* Percent-decodes one segment into @out (at least @length + 1 bytes);
+ * FALSE when an escape is broken or decodes to NUL or '/'. */
+static gboolean
 decode_segment (const char *segment,
-                gsize       length)
+                gsize       length,
+                char       *out)
 {
-  g_autofree char *out = g_malloc (length + 1);
   gsize n = 0;
 
   for (gsize i = 0; i < length; i++)
@@ -92,21 +92,38 @@ decode_segment (const char *segment,
           int hi, lo;
 
           if (i + 2 >= length)
-            return NULL;
+            return FALSE;
           hi = g_ascii_xdigit_value (segment[i + 1]);
           lo = g_ascii_xdigit_value (segment[i + 2]);
           if (hi < 0 || lo < 0)
-            return NULL;
+            return FALSE;
           c = (char) (hi << 4 | lo);
           if (c == '\0' || c == '/')
-            return NULL;
+            return FALSE;
           i += 2;
         }
       out[n++] = c;
     }
   out[n] = '\0';
 
-  return g_steal_pointer (&out);
+  return TRUE;
+}
+
+static const char *
+segment_end (const char *segment)
+{
+  const char *slash = strchr (segment, '/');
+
+  return slash != NULL ? slash : segment + strlen (segment);
+}
+
+/* Whether the segments seen so far complete the root prefix @root. */
+static gboolean
+root_done (int   root,
+           guint prefix)
+{
+  return root >= 0 &&
+         (prefix == G_N_ELEMENTS (root_prefixes[root]) || root_prefixes[root][prefix] == NULL);
 }
 
 /* The seed's OMA DM spelling: 0x7B and 0x7D around a whole GUID. */
@@ -149,24 +166,28 @@ email2_locuri_parse (const char  *locuri,
                      Email2Path  *path,
                      GError     **error)
 {
-  g_auto(GStrv) segments = NULL;
+  char segment[EMAIL2_LOCURI_MAX_LENGTH + 1];
   const char *rest = locuri;
-  guint n_segments, first = 0;
-  const Email2NodeInfo *node = NULL;
+  gsize length;
+  int root = -1;      /* which of root_prefixes, once the first segment tells */
+  guint prefix = 0;   /* segments of that prefix matched so far */
+  gboolean missing = FALSE;
+  const Email2NodeInfo *node;
 
   g_return_val_if_fail (locuri != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
   memset (path, 0, sizeof *path);
+  length = strlen (locuri);
 
-  if (strlen (locuri) > EMAIL2_LOCURI_MAX_LENGTH)
+  if (length > EMAIL2_LOCURI_MAX_LENGTH)
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_URI_TOO_LONG,
                    _("The URI is longer than %d bytes"), EMAIL2_LOCURI_MAX_LENGTH);
       return FALSE;
     }
 
-  if (strchr (locuri, '?') != NULL)
+  if (memchr (locuri, '?', length) != NULL)
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_SUPPORTED,
                    _("Property and list queries (“?”) are not supported"));
@@ -178,64 +199,60 @@ email2_locuri_parse (const char  *locuri,
 
   if (rest[0] == '\0' || rest[0] == '/' || g_str_has_suffix (rest, "/") ||
       strstr (rest, "//") != NULL)
+    goto malformed;
+
+  /* A malformed segment is 400 even after a segment that does not exist,
+   * so every segment is decoded; lookups stop at the first miss. */
+  for (const char *p = rest; ; p = segment_end (p) + 1)
     {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_BAD_REQUEST,
-                   _("“%s” is not a well-formed node URI"), locuri);
-      return FALSE;
-    }
+      const char *end = segment_end (p);
 
-  segments = g_strsplit (rest, "/", -1);
-  n_segments = g_strv_length (segments);
+      if (!decode_segment (p, end - p, segment) ||
+          strcmp (segment, ".") == 0 || strcmp (segment, "..") == 0)
+        goto malformed;
 
-  for (guint i = 0; i < n_segments; i++)
-    {
-      char *decoded = decode_segment (segments[i], strlen (segments[i]));
-
-      if (decoded == NULL || strcmp (decoded, ".") == 0 || strcmp (decoded, "..") == 0)
+      if (missing)
         {
-          g_free (decoded);
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_BAD_REQUEST,
-                       _("“%s” is not a well-formed node URI"), locuri);
-          return FALSE;
+          /* only the syntax of the rest matters now */
         }
-      g_free (segments[i]);
-      segments[i] = decoded;
+      else if (!root_done (root, prefix))
+        {
+          /* Still in the root prefix: "Vendor" or "User" decides which. */
+          for (guint r = 0; r < G_N_ELEMENTS (root_prefixes) && root < 0; r++)
+            if (g_ascii_strcasecmp (segment, root_prefixes[r][0]) == 0)
+              root = r;
+          missing = root < 0 || g_ascii_strcasecmp (segment, root_prefixes[root][prefix]) != 0;
+          prefix++;
+        }
+      else if (path->guid[0] == '\0')
+        {
+          missing = !email2_guid_canonicalize (segment, path->guid) &&
+                    !guid_from_hex_braces (segment, path->guid);
+          path->node = EMAIL2_NODE_ACCOUNT;
+        }
+      else
+        {
+          node = email2_schema_lookup_child (path->node, segment);
+          missing = node == NULL;
+          if (node != NULL)
+            path->node = node->id;
+        }
+
+      if (*end == '\0')
+        break;
     }
 
-  for (guint r = 0; r < G_N_ELEMENTS (root_prefixes) && first == 0; r++)
-    {
-      guint k = 0;
-
-      while (k < G_N_ELEMENTS (root_prefixes[r]) && root_prefixes[r][k] != NULL &&
-             k < n_segments && g_ascii_strcasecmp (segments[k], root_prefixes[r][k]) == 0)
-        k++;
-      if (k == G_N_ELEMENTS (root_prefixes[r]) || root_prefixes[r][k] == NULL)
-        first = k;
-    }
-
-  if (first == 0)
+  /* path->node started as EMAIL2_NODE_ROOT (0) */
+  if (missing || !root_done (root, prefix))
     goto not_found;
-
-  if (first == n_segments)
-    {
-      path->node = EMAIL2_NODE_ROOT;
-      return TRUE;
-    }
-
-  if (!email2_guid_canonicalize (segments[first], path->guid) &&
-      !guid_from_hex_braces (segments[first], path->guid))
-    goto not_found;
-
-  path->node = EMAIL2_NODE_ACCOUNT;
-  for (guint i = first + 1; i < n_segments; i++)
-    {
-      node = email2_schema_lookup_child (path->node, segments[i]);
-      if (node == NULL)
-        goto not_found;
-      path->node = node->id;
-    }
 
   return TRUE;
+
+malformed:
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_BAD_REQUEST,
+               _("“%s” is not a well-formed node URI"), locuri);
+  memset (path, 0, sizeof *path);
+  return FALSE;
 
 not_found:
   g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_FOUND,

@@ -238,16 +238,14 @@ static gboolean
 write_item (Transaction       *tx,
             Email2CommandKind  kind,
             const Email2Item  *item,
+            const Email2Path  *target,
             GError           **error)
 {
-  Email2Path path;
+  Email2Path path = *target;
   const Email2NodeInfo *node;
   Email2Op op = op_of (kind);
   Email2Account *account;
   g_autofree char *value = NULL;
-
-  if (!email2_locuri_parse (item->target, &path, error))
-    return FALSE;
 
   node = email2_schema_get (path.node);
   if (!(node->ops & op))
@@ -457,14 +455,15 @@ run_write (Run                 *run,
           return FALSE;
         }
 
-      if (!write_item (tx, command->kind, item, &error))
+      if (!email2_locuri_parse (item->target, &path, &error) ||
+          !write_item (tx, command->kind, item, &path, &error))
         {
           status_fail (status, error);
           return FALSE;
         }
 
       g_ptr_array_add (tx->ran, status);
-      if (email2_locuri_parse (item->target, &path, NULL) && path.guid[0] != '\0')
+      if (path.guid[0] != '\0')
         g_hash_table_replace (tx->blame, g_strdup (path.guid), status);
     }
 

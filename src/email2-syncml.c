@@ -273,9 +273,14 @@ append_element (GString    *out,
                 const char *name,
                 const char *text)
 {
-  g_string_append_printf (out, "%s<%s>", indent, name);
+  g_string_append (out, indent);
+  g_string_append_c (out, '<');
+  g_string_append (out, name);
+  g_string_append_c (out, '>');
   email2_xml_escape (out, text != NULL ? text : "");
-  g_string_append_printf (out, "</%s>\n", name);
+  g_string_append (out, "</");
+  g_string_append (out, name);
+  g_string_append (out, ">\n");
 }
 
 static void

@@ -198,7 +198,7 @@ email2_xml_parse (const char             *data,
   ctxt->sax->resolveEntity = guard_resolve_entity;
   ctxt->sax->startElementNs = guard_start_element;
   ctxt->sax->endElementNs = guard_end_element;
-  xmlCtxtUseOptions (ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  xmlCtxtUseOptions (ctxt, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 
   xmlParseDocument (ctxt);
 
@@ -332,16 +332,24 @@ void
 email2_xml_escape (GString    *out,
                    const char *text)
 {
-  for (const char *p = text; *p != '\0'; p++)
+  static const char special[] = "&<>\"\r";
+
+  while (*text != '\0')
     {
-      switch (*p)
+      gsize plain = strcspn (text, special);
+
+      g_string_append_len (out, text, plain);
+      text += plain;
+
+      switch (*text)
         {
         case '&': g_string_append (out, "&amp;"); break;
         case '<': g_string_append (out, "&lt;"); break;
         case '>': g_string_append (out, "&gt;"); break;
         case '"': g_string_append (out, "&quot;"); break;
         case '\r': g_string_append (out, "&#13;"); break;
-        default: g_string_append_c (out, *p);
+        default: return;
         }
+      text++;
     }
 }
