@@ -43,144 +43,294 @@ email2_syncml_message_free (Email2SyncmlMessage *message)
   g_free (message);
 }
 
-static const xmlNode *
-find_child (const xmlNode *node,
-            const char    *name)
-{
-  for (const xmlNode *child = node->children; child != NULL; child = child->next)
-    if (email2_xml_is (child, name))
-      return child;
+/* What an open element is to the reader. */
+typedef enum {
+  ROLE_DOCUMENT,
+  ROLE_SYNCML,
+  ROLE_HEADER,
+  ROLE_REF,        /* SyncHdr Target / Source, Item Target: holds a LocURI */
+  ROLE_BODY,
+  ROLE_COMMAND,
+  ROLE_META,       /* holds a Format */
+  ROLE_ITEM,
+  ROLE_VALUE,      /* text into *dest, stripped */
+  ROLE_DATA,       /* text into the item's data, exact */
+  ROLE_SKIP,       /* ignored, with everything inside */
+} Role;
 
-  return NULL;
+typedef struct {
+  Role role;
+  char **dest;            /* ROLE_VALUE, ROLE_REF, ROLE_META: where the text goes */
+  Email2Command *command; /* ROLE_COMMAND */
+  Email2Item *item;       /* ROLE_ITEM, ROLE_DATA */
+  char *format;           /* ROLE_COMMAND: the command-level Meta Format */
+} Frame;
+
+typedef struct {
+  Email2SyncmlMessage *message;
+  GArray *frames;         /* of Frame; the open elements */
+  GString *text;          /* the text of the open ROLE_VALUE / ROLE_DATA */
+  gboolean markup;        /* ROLE_DATA holds elements */
+  gboolean header_seen;
+  gboolean body_seen;
+} Reader;
+
+static Frame *
+reader_top (Reader *reader)
+{
+  return &g_array_index (reader->frames, Frame, reader->frames->len - 1);
 }
 
-static char *
-child_text (const xmlNode *node,
-            const char    *name)
+static void
+reader_push (Reader        *reader,
+             Role           role,
+             char         **dest,
+             Email2Command *command,
+             Email2Item    *item)
 {
-  const xmlNode *child = find_child (node, name);
+  Frame frame = { role, dest, command, item, NULL };
 
-  return child != NULL ? email2_xml_text (child, TRUE, NULL) : NULL;
-}
-
-/* <Target><LocURI>…</LocURI></Target> and the like */
-static char *
-loc_uri (const xmlNode *node,
-         const char    *name)
-{
-  const xmlNode *child = find_child (node, name);
-
-  return child != NULL ? child_text (child, "LocURI") : NULL;
-}
-
-static char *
-meta_format (const xmlNode *node)
-{
-  const xmlNode *meta = find_child (node, "Meta");
-  char *format;
-
-  if (meta == NULL)
-    return NULL;
-
-  format = child_text (meta, "Format");
-  if (format != NULL && format[0] == '\0')
-    g_clear_pointer (&format, g_free);
-
-  return format;
-}
-
-static Email2Item *
-read_item (const xmlNode *node,
-           const char    *command_format)
-{
-  Email2Item *item = email2_item_new ();
-  const xmlNode *data = find_child (node, "Data");
-
-  item->target = loc_uri (node, "Target");
-  item->format = meta_format (node);
-  if (item->format == NULL)
-    item->format = g_strdup (command_format);
-
-  if (data != NULL)
+  if (role == ROLE_VALUE || role == ROLE_DATA)
     {
-      gboolean markup = FALSE;
-
-      item->data = email2_xml_text (data, FALSE, &markup);
-      if (markup)
-        {
-          item->status = 415;
-          item->reason = g_strdup (_("Data holds markup; EMAIL2 values are text"));
-        }
+      explicit_bzero (reader->text->str, reader->text->len);
+      g_string_truncate (reader->text, 0);
+      reader->markup = FALSE;
     }
-
-  if (item->target == NULL || item->target[0] == '\0')
-    {
-      item->status = 400;
-      g_free (item->reason);
-      item->reason = g_strdup (_("The item has no Target LocURI"));
-    }
-
-  return item;
+  g_array_append_val (reader->frames, frame);
 }
 
 static Email2Command *
-read_command (const xmlNode *node)
+reader_new_command (Reader     *reader,
+                    const char *name,
+                    GPtrArray  *siblings)
 {
-  Email2CommandKind kind = email2_command_kind_from_name ((const char *) node->name);
-  Email2Command *command = email2_command_new (kind, (const char *) node->name);
-  g_autofree char *format = NULL;
+  Email2Command *command = email2_command_new (email2_command_kind_from_name (name), name);
 
-  command->cmd_id = child_text (node, "CmdID");
-  if (command->cmd_id != NULL && command->cmd_id[0] == '\0')
-    g_clear_pointer (&command->cmd_id, g_free);
-  command->no_resp = find_child (node, "NoResp") != NULL;
-
-  if (kind == EMAIL2_COMMAND_INVALID)
-    {
-      command->status = 400;
-      command->reason = g_strdup_printf (_("<%s> is not an OMA DM command"), node->name);
-      return command;
-    }
-
-  format = meta_format (node);
-
-  for (const xmlNode *child = node->children; child != NULL; child = child->next)
-    {
-      if (child->type != XML_ELEMENT_NODE ||
-          email2_xml_is (child, "CmdID") || email2_xml_is (child, "NoResp") ||
-          email2_xml_is (child, "Meta") || email2_xml_is (child, "Cred"))
-        continue;
-
-      if (command->children != NULL)
-        g_ptr_array_add (command->children, read_command (child));
-      else if (email2_xml_is (child, "Item"))
-        g_ptr_array_add (command->items, read_item (child, format));
-    }
-
-  if (command->cmd_id == NULL)
-    {
-      command->status = 400;
-      command->reason = g_strdup (_("The command has no CmdID"));
-    }
-  else if (command->children == NULL && kind != EMAIL2_COMMAND_OTHER && command->items->len == 0)
-    {
-      command->status = 400;
-      command->reason = g_strdup (_("The command has no Item"));
-    }
+  g_ptr_array_add (siblings, command);
+  reader_push (reader, ROLE_COMMAND, NULL, command, NULL);
 
   return command;
 }
 
-static void
-read_header (Email2SyncmlMessage *message,
-             const xmlNode       *header)
+static gboolean
+reader_start (gpointer     user_data,
+              const char  *name,
+              const char  *ns,
+              GError     **error)
 {
-  message->ver_dtd = child_text (header, "VerDTD");
-  message->ver_proto = child_text (header, "VerProto");
-  message->session_id = child_text (header, "SessionID");
-  message->msg_id = child_text (header, "MsgID");
-  message->target = loc_uri (header, "Target");
-  message->source = loc_uri (header, "Source");
+  Reader *reader = user_data;
+  Frame *parent = reader_top (reader);
+  Email2SyncmlMessage *message = reader->message;
+  Email2Command *command = parent->command;
+
+  switch (parent->role)
+    {
+    case ROLE_DOCUMENT:
+      if (strcmp (name, "SyncML") != 0 ||
+          (ns != NULL && g_ascii_strncasecmp (ns, "SYNCML:SYNCML1.", 15) != 0))
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                       _("The document is not a SyncML DM message"));
+          return FALSE;
+        }
+      message->namespace = g_strdup (ns != NULL ? ns : namespaces[0]);
+      reader_push (reader, ROLE_SYNCML, NULL, NULL, NULL);
+      break;
+
+    case ROLE_SYNCML:
+      if (strcmp (name, "SyncHdr") == 0 && !reader->header_seen)
+        {
+          reader->header_seen = TRUE;
+          reader_push (reader, ROLE_HEADER, NULL, NULL, NULL);
+        }
+      else if (strcmp (name, "SyncBody") == 0 && !reader->body_seen)
+        {
+          reader->body_seen = TRUE;
+          reader_push (reader, ROLE_BODY, NULL, NULL, NULL);
+        }
+      else
+        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+      break;
+
+    case ROLE_HEADER:
+      if (strcmp (name, "VerDTD") == 0)
+        reader_push (reader, ROLE_VALUE, &message->ver_dtd, NULL, NULL);
+      else if (strcmp (name, "VerProto") == 0)
+        reader_push (reader, ROLE_VALUE, &message->ver_proto, NULL, NULL);
+      else if (strcmp (name, "SessionID") == 0)
+        reader_push (reader, ROLE_VALUE, &message->session_id, NULL, NULL);
+      else if (strcmp (name, "MsgID") == 0)
+        reader_push (reader, ROLE_VALUE, &message->msg_id, NULL, NULL);
+      else if (strcmp (name, "Target") == 0)
+        reader_push (reader, ROLE_REF, &message->target, NULL, NULL);
+      else if (strcmp (name, "Source") == 0)
+        reader_push (reader, ROLE_REF, &message->source, NULL, NULL);
+      else
+        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+      break;
+
+    case ROLE_REF:
+      reader_push (reader, strcmp (name, "LocURI") == 0 ? ROLE_VALUE : ROLE_SKIP,
+                   parent->dest, NULL, NULL);
+      break;
+
+    case ROLE_META:
+      reader_push (reader, strcmp (name, "Format") == 0 ? ROLE_VALUE : ROLE_SKIP,
+                   parent->dest, NULL, NULL);
+      break;
+
+    case ROLE_BODY:
+      /* A server's own Status and Results answer our previous message. */
+      if (strcmp (name, "Final") == 0 || strcmp (name, "Status") == 0 ||
+          strcmp (name, "Results") == 0)
+        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+      else
+        reader_new_command (reader, name, message->commands);
+      break;
+
+    case ROLE_COMMAND:
+      if (strcmp (name, "CmdID") == 0)
+        reader_push (reader, ROLE_VALUE, &command->cmd_id, NULL, NULL);
+      else if (strcmp (name, "NoResp") == 0)
+        {
+          command->no_resp = TRUE;
+          reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+        }
+      else if (strcmp (name, "Meta") == 0)
+        reader_push (reader, ROLE_META, &parent->format, NULL, NULL);
+      else if (strcmp (name, "Cred") == 0 || command->kind == EMAIL2_COMMAND_INVALID)
+        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+      else if (command->children != NULL)
+        reader_new_command (reader, name, command->children);
+      else if (strcmp (name, "Item") == 0)
+        {
+          Email2Item *item = email2_item_new ();
+
+          g_ptr_array_add (command->items, item);
+          reader_push (reader, ROLE_ITEM, NULL, NULL, item);
+        }
+      else
+        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+      break;
+
+    case ROLE_ITEM:
+      if (strcmp (name, "Target") == 0)
+        reader_push (reader, ROLE_REF, &parent->item->target, NULL, NULL);
+      else if (strcmp (name, "Meta") == 0)
+        reader_push (reader, ROLE_META, &parent->item->format, NULL, NULL);
+      else if (strcmp (name, "Data") == 0 && parent->item->data == NULL)
+        reader_push (reader, ROLE_DATA, NULL, NULL, parent->item);
+      else
+        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+      break;
+
+    case ROLE_DATA:
+      reader->markup = TRUE;
+      reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+      break;
+
+    case ROLE_VALUE:
+    case ROLE_SKIP:
+    default:
+      reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+      break;
+    }
+
+  return TRUE;
+}
+
+static void
+reader_text (gpointer    user_data,
+             const char *text,
+             gsize       length)
+{
+  Reader *reader = user_data;
+  Role role = reader_top (reader)->role;
+
+  if (role == ROLE_VALUE || role == ROLE_DATA)
+    g_string_append_len (reader->text, text, length);
+}
+
+static void
+finish_command (Email2Command *command,
+                char          *format)
+{
+  if (command->cmd_id != NULL && command->cmd_id[0] == '\0')
+    g_clear_pointer (&command->cmd_id, g_free);
+
+  for (guint i = 0; i < command->items->len; i++)
+    {
+      Email2Item *item = command->items->pdata[i];
+
+      if (item->format != NULL && item->format[0] == '\0')
+        g_clear_pointer (&item->format, g_free);
+      if (item->format == NULL)
+        item->format = g_strdup (format);
+
+      if (item->target == NULL || item->target[0] == '\0')
+        {
+          item->status = 400;
+          g_free (item->reason);
+          item->reason = g_strdup (_("The item has no Target LocURI"));
+        }
+    }
+
+  if (command->kind == EMAIL2_COMMAND_INVALID)
+    {
+      command->status = 400;
+      command->reason = g_strdup_printf (_("<%s> is not an OMA DM command"), command->name);
+    }
+  else if (command->cmd_id == NULL)
+    {
+      command->status = 400;
+      command->reason = g_strdup (_("The command has no CmdID"));
+    }
+  else if (command->children == NULL && command->kind != EMAIL2_COMMAND_OTHER &&
+           command->items->len == 0)
+    {
+      command->status = 400;
+      command->reason = g_strdup (_("The command has no Item"));
+    }
+}
+
+static void
+reader_end (gpointer user_data)
+{
+  Reader *reader = user_data;
+  Frame frame = *reader_top (reader);
+
+  g_array_set_size (reader->frames, reader->frames->len - 1);
+
+  switch (frame.role)
+    {
+    case ROLE_VALUE:
+      /* The first of repeated elements counts. */
+      if (*frame.dest == NULL)
+        *frame.dest = g_strstrip (g_strndup (reader->text->str, reader->text->len));
+      break;
+
+    case ROLE_DATA:
+      frame.item->data = g_strndup (reader->text->str, reader->text->len);
+      if (reader->markup)
+        {
+          frame.item->status = 415;
+          frame.item->reason = g_strdup (_("Data holds markup; EMAIL2 values are text"));
+        }
+      break;
+
+    case ROLE_COMMAND:
+      finish_command (frame.command, frame.format);
+      g_free (frame.format);
+      break;
+
+    default:
+      break;
+    }
+}
+
+static void
+read_header (Email2SyncmlMessage *message)
+{
   message->header_status = 200;
 
   if (message->ver_dtd == NULL || !g_strv_contains (dtd_versions, message->ver_dtd))
@@ -208,9 +358,9 @@ read_header (Email2SyncmlMessage *message,
  * @length: its length in bytes
  * @error: return location for a #GError
  *
- * Reads a request message with the hardened XML reader. Problems of single
- * commands (no CmdID, an unknown element) are not errors: they become the
- * status of that command.
+ * Reads a request message with the hardened streaming XML reader. Problems
+ * of single commands (no CmdID, an unknown element) are not errors: they
+ * become the status of that command.
  *
  * Returns: (transfer full) (nullable): the message, or %NULL when the
  *   document cannot be used at all (%EMAIL2_ERROR_INVALID_INPUT,
@@ -221,48 +371,37 @@ email2_syncml_parse (const char  *data,
                      gsize        length,
                      GError     **error)
 {
-  g_autoptr(xmlDoc) doc = NULL;
-  g_autoptr(Email2SyncmlMessage) message = NULL;
-  const xmlNode *root, *header, *body;
+  static const Email2XmlHandler handler = { reader_start, reader_end, reader_text };
+  g_autoptr(Email2SyncmlMessage) message = g_new0 (Email2SyncmlMessage, 1);
+  Reader reader = { message, NULL, NULL, FALSE, FALSE, FALSE };
+  Frame document = { ROLE_DOCUMENT, NULL, NULL, NULL, NULL };
+  gboolean ok;
 
-  doc = email2_xml_parse (data, length, NULL, error);
-  if (doc == NULL)
+  message->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_command_free);
+  reader.frames = g_array_sized_new (FALSE, FALSE, sizeof (Frame), EMAIL2_XML_DEFAULT_MAX_DEPTH + 1);
+  reader.text = g_string_new (NULL);
+  g_array_append_val (reader.frames, document);
+
+  ok = email2_xml_parse (data, length, NULL, &handler, &reader, error);
+
+  /* A document stopped half-way leaves commands open: their formats. */
+  for (guint i = 0; i < reader.frames->len; i++)
+    g_free (g_array_index (reader.frames, Frame, i).format);
+  g_array_unref (reader.frames);
+  explicit_bzero (reader.text->str, reader.text->len);
+  g_string_free (reader.text, TRUE);
+
+  if (!ok)
     return NULL;
 
-  root = xmlDocGetRootElement (doc);
-  if (root == NULL || !email2_xml_is (root, "SyncML") ||
-      (root->ns != NULL && root->ns->href != NULL &&
-       !g_strv_contains (namespaces, (const char *) root->ns->href) &&
-       g_ascii_strncasecmp ((const char *) root->ns->href, "SYNCML:SYNCML1.", 15) != 0))
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                   _("The document is not a SyncML DM message"));
-      return NULL;
-    }
-
-  header = find_child (root, "SyncHdr");
-  body = find_child (root, "SyncBody");
-  if (header == NULL || body == NULL)
+  if (!reader.header_seen || !reader.body_seen)
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
                    _("The SyncML message lacks its SyncHdr or SyncBody"));
       return NULL;
     }
 
-  message = g_new0 (Email2SyncmlMessage, 1);
-  message->namespace = g_strdup (root->ns != NULL && root->ns->href != NULL
-                                 ? (const char *) root->ns->href : namespaces[0]);
-  message->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_command_free);
-  read_header (message, header);
-
-  for (const xmlNode *child = body->children; child != NULL; child = child->next)
-    {
-      /* A server's own Status and Results answer our previous message. */
-      if (child->type != XML_ELEMENT_NODE || email2_xml_is (child, "Final") ||
-          email2_xml_is (child, "Status") || email2_xml_is (child, "Results"))
-        continue;
-      g_ptr_array_add (message->commands, read_command (child));
-    }
+  read_header (message);
 
   return g_steal_pointer (&message);
 }

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <glib.h>
-#include <libxml/tree.h>
 
 G_BEGIN_DECLS
 
@@ -27,20 +26,37 @@ typedef struct {
 #define EMAIL2_XML_DEFAULT_MAX_DEPTH 32
 #define EMAIL2_XML_DEFAULT_MAX_ELEMENTS 1000000
 
+/**
+ * Email2XmlHandler:
+ * @start_element: an element opens; @name is its local name, @ns its
+ *   namespace URI or %NULL. Returning %FALSE (with @error set) stops the
+ *   document, which then fails with that error.
+ * @end_element: the element opened last closes
+ * @text: character data (text, CDATA, resolved character references), in
+ *   pieces; @text is not NUL-terminated
+ *
+ * What a payload reader does with a document, as it streams by: no tree is
+ * built, so memory stays proportional to what the reader keeps.
+ */
+typedef struct {
+  gboolean (*start_element) (gpointer     user_data,
+                             const char  *name,
+                             const char  *ns,
+                             GError     **error);
+  void     (*end_element)   (gpointer     user_data);
+  void     (*text)          (gpointer     user_data,
+                             const char  *text,
+                             gsize        length);
+} Email2XmlHandler;
+
 void     email2_xml_limits_init (Email2XmlLimits        *limits);
-xmlDoc  *email2_xml_parse       (const char             *data,
+gboolean email2_xml_parse       (const char             *data,
                                  gsize                   length,
                                  const Email2XmlLimits  *limits,
+                                 const Email2XmlHandler *handler,
+                                 gpointer                user_data,
                                  GError                **error);
-void     email2_xml_free_wiped  (xmlDoc                 *doc);
-gboolean email2_xml_is          (const xmlNode          *node,
-                                 const char             *name);
-char    *email2_xml_text        (const xmlNode          *node,
-                                 gboolean                strip,
-                                 gboolean               *markup);
 void     email2_xml_escape      (GString                *out,
                                  const char             *text);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, email2_xml_free_wiped)
 
 G_END_DECLS

@@ -9,8 +9,7 @@
  *  - the document size, element depth and element count are bounded, and
  *    the bounds are checked while parsing, not after;
  *  - NUL bytes and invalid UTF-8 are refused.
- * Payload text may hold passwords: the tree is overwritten before it is
- * freed.
+ * The document is streamed to the reader's handler (SAX): no tree is built.
  */
 
 #include "config.h"
@@ -20,23 +19,26 @@
 #include <glib/gi18n-lib.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <libxml/SAX2.h>
 
 #include "email2-error.h"
 #include "email2-xml-private.h"
 
 typedef enum {
-  GUARD_OK,
-  GUARD_DOCTYPE,
-  GUARD_TOO_DEEP,
-  GUARD_TOO_MANY,
-} GuardVerdict;
+  VERDICT_OK,
+  VERDICT_DOCTYPE,
+  VERDICT_TOO_DEEP,
+  VERDICT_TOO_MANY,
+  VERDICT_HANDLER,
+} Verdict;
 
 typedef struct {
   const Email2XmlLimits *limits;
+  const Email2XmlHandler *handler;
+  gpointer user_data;
   guint depth;
   guint elements;
-  GuardVerdict verdict;
+  Verdict verdict;
+  GError *error;      /* the handler's, for VERDICT_HANDLER */
 } Guard;
 
 /**
@@ -55,22 +57,23 @@ email2_xml_limits_init (Email2XmlLimits *limits)
 
 static void
 guard_stop (xmlParserCtxtPtr ctxt,
-            GuardVerdict     verdict)
+            Verdict          verdict)
 {
   Guard *guard = ctxt->_private;
 
-  if (guard->verdict == GUARD_OK)
+  if (guard->verdict == VERDICT_OK)
     guard->verdict = verdict;
   xmlStopParser (ctxt);
 }
 
+/* Called at <!DOCTYPE, before any internal subset is read. */
 static void
 guard_internal_subset (void          *ctx,
                        const xmlChar *name,
                        const xmlChar *external_id,
                        const xmlChar *system_id)
 {
-  guard_stop (ctx, GUARD_DOCTYPE);
+  guard_stop (ctx, VERDICT_DOCTYPE);
 }
 
 static void
@@ -81,7 +84,7 @@ guard_entity_decl (void          *ctx,
                    const xmlChar *system_id,
                    xmlChar       *content)
 {
-  guard_stop (ctx, GUARD_DOCTYPE);
+  guard_stop (ctx, VERDICT_DOCTYPE);
 }
 
 static xmlParserInputPtr
@@ -89,7 +92,7 @@ guard_resolve_entity (void          *ctx,
                       const xmlChar *public_id,
                       const xmlChar *system_id)
 {
-  guard_stop (ctx, GUARD_DOCTYPE);
+  guard_stop (ctx, VERDICT_DOCTYPE);
   return NULL;
 }
 
@@ -107,19 +110,16 @@ guard_start_element (void           *ctx,
   xmlParserCtxtPtr ctxt = ctx;
   Guard *guard = ctxt->_private;
 
-  if (++guard->depth > guard->limits->max_depth)
-    {
-      guard_stop (ctxt, GUARD_TOO_DEEP);
-      return;
-    }
-  if (++guard->elements > guard->limits->max_elements)
-    {
-      guard_stop (ctxt, GUARD_TOO_MANY);
-      return;
-    }
+  if (guard->verdict != VERDICT_OK)
+    return;
 
-  xmlSAX2StartElementNs (ctx, localname, prefix, uri, n_namespaces, namespaces,
-                         n_attributes, n_defaulted, attributes);
+  if (++guard->depth > guard->limits->max_depth)
+    guard_stop (ctxt, VERDICT_TOO_DEEP);
+  else if (++guard->elements > guard->limits->max_elements)
+    guard_stop (ctxt, VERDICT_TOO_MANY);
+  else if (!guard->handler->start_element (guard->user_data, (const char *) localname,
+                                           (const char *) uri, &guard->error))
+    guard_stop (ctxt, VERDICT_HANDLER);
 }
 
 static void
@@ -131,8 +131,23 @@ guard_end_element (void          *ctx,
   xmlParserCtxtPtr ctxt = ctx;
   Guard *guard = ctxt->_private;
 
+  if (guard->verdict != VERDICT_OK)
+    return;
+
   guard->depth--;
-  xmlSAX2EndElementNs (ctx, localname, prefix, uri);
+  guard->handler->end_element (guard->user_data);
+}
+
+static void
+guard_text (void          *ctx,
+            const xmlChar *text,
+            int            length)
+{
+  xmlParserCtxtPtr ctxt = ctx;
+  Guard *guard = ctxt->_private;
+
+  if (guard->verdict == VERDICT_OK)
+    guard->handler->text (guard->user_data, (const char *) text, length);
 }
 
 /**
@@ -140,24 +155,29 @@ guard_end_element (void          *ctx,
  * @data: the document
  * @length: its length in bytes
  * @limits: (nullable): bounds, %NULL for the defaults
+ * @handler: what to do with the elements and text
+ * @user_data: passed to @handler
  * @error: return location for a #GError
  *
- * Reads an untrusted XML document (see the top of this file for what is
- * refused).
+ * Streams an untrusted XML document to @handler (see the top of this file
+ * for what is refused).
  *
- * Returns: (transfer full) (nullable): the document; free it with
- *   email2_xml_free_wiped()
+ * Returns: %TRUE when the whole document was read and is well-formed;
+ *   otherwise @error is %EMAIL2_ERROR_INVALID_INPUT, %EMAIL2_ERROR_LIMIT or
+ *   the handler's own error
  */
-xmlDoc *
+gboolean
 email2_xml_parse (const char             *data,
                   gsize                   length,
                   const Email2XmlLimits  *limits,
+                  const Email2XmlHandler *handler,
+                  gpointer                user_data,
                   GError                **error)
 {
   Email2XmlLimits defaults;
   Guard guard = { 0, };
   xmlParserCtxtPtr ctxt;
-  xmlDoc *doc;
+  xmlSAXHandler sax = { 0, };
   gboolean well_formed;
   g_autofree char *message = NULL;
 
@@ -172,153 +192,88 @@ email2_xml_parse (const char             *data,
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
                    _("The document is larger than %" G_GSIZE_FORMAT " bytes"),
                    limits->max_size);
-      return NULL;
+      return FALSE;
+    }
+
+  if (length == 0)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT, _("The document is empty"));
+      return FALSE;
     }
 
   if (memchr (data, '\0', length) != NULL)
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
                    _("The document contains a NUL byte"));
-      return NULL;
+      return FALSE;
     }
+
+  sax.initialized = XML_SAX2_MAGIC;
+  sax.internalSubset = guard_internal_subset;
+  sax.entityDecl = guard_entity_decl;
+  sax.resolveEntity = guard_resolve_entity;
+  sax.startElementNs = guard_start_element;
+  sax.endElementNs = guard_end_element;
+  sax.characters = guard_text;
+  sax.cdataBlock = guard_text;
 
   ctxt = xmlCreateMemoryParserCtxt (data, (int) length);
   if (ctxt == NULL)
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
                    _("The document cannot be read"));
-      return NULL;
+      return FALSE;
     }
 
+  memcpy (ctxt->sax, &sax, sizeof sax);
+  ctxt->userData = ctxt;
   guard.limits = limits;
+  guard.handler = handler;
+  guard.user_data = user_data;
   ctxt->_private = &guard;
-  ctxt->sax->internalSubset = guard_internal_subset;
-  ctxt->sax->externalSubset = NULL;
-  ctxt->sax->entityDecl = guard_entity_decl;
-  ctxt->sax->resolveEntity = guard_resolve_entity;
-  ctxt->sax->startElementNs = guard_start_element;
-  ctxt->sax->endElementNs = guard_end_element;
-  xmlCtxtUseOptions (ctxt, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  xmlCtxtUseOptions (ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 
   xmlParseDocument (ctxt);
 
-  well_formed = ctxt->wellFormed && guard.verdict == GUARD_OK;
-  doc = g_steal_pointer (&ctxt->myDoc);
+  well_formed = ctxt->wellFormed && guard.verdict == VERDICT_OK;
   if (!well_formed)
     {
-      g_autofree char *detail = g_strdup (ctxt->lastError.message != NULL
-                                          ? ctxt->lastError.message : "?");
+      /* Only libxml2's first line: the next may quote payload bytes. */
+      const char *detail = ctxt->lastError.message != NULL ? ctxt->lastError.message : "?";
+      g_autofree char *line = g_strndup (detail, strcspn (detail, "\n"));
 
-      message = g_strdup_printf ("%s (line %d)", g_strstrip (detail), ctxt->lastError.line);
+      message = g_strdup_printf ("%s (line %d)", g_strstrip (line), ctxt->lastError.line);
     }
   xmlFreeParserCtxt (ctxt);
 
-  if (well_formed)
-    return doc;
-
-  email2_xml_free_wiped (doc);
-
-  switch (guard.verdict)
+  switch (well_formed ? VERDICT_OK : guard.verdict)
     {
-    case GUARD_DOCTYPE:
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                   _("Document type declarations (DOCTYPE) are not accepted"));
-      break;
-    case GUARD_TOO_DEEP:
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
-                   _("The document nests elements deeper than %u"), limits->max_depth);
-      break;
-    case GUARD_TOO_MANY:
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
-                   _("The document has more than %u elements"), limits->max_elements);
-      break;
-    case GUARD_OK:
-    default:
+    case VERDICT_OK:
+      if (well_formed)
+        return TRUE;
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
                    _("The document is not well-formed XML: %s"), message);
       break;
+    case VERDICT_DOCTYPE:
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                   _("Document type declarations (DOCTYPE) are not accepted"));
+      break;
+    case VERDICT_TOO_DEEP:
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
+                   _("The document nests elements deeper than %u"), limits->max_depth);
+      break;
+    case VERDICT_TOO_MANY:
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
+                   _("The document has more than %u elements"), limits->max_elements);
+      break;
+    case VERDICT_HANDLER:
+    default:
+      g_propagate_error (error, g_steal_pointer (&guard.error));
+      break;
     }
 
-  return NULL;
-}
-
-static void
-wipe_node (xmlNode *node,
-           xmlDict *dict)
-{
-  for (; node != NULL; node = node->next)
-    {
-      if ((node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) &&
-          node->content != NULL &&
-          node->content != (xmlChar *) &node->properties &&
-          (dict == NULL || !xmlDictOwns (dict, node->content)))
-        explicit_bzero (node->content, strlen ((const char *) node->content));
-      if (node->type == XML_ELEMENT_NODE)
-        wipe_node (node->children, dict);
-    }
-}
-
-/**
- * email2_xml_free_wiped:
- * @doc: (nullable): a document from email2_xml_parse()
- *
- * Overwrites the text of @doc (it may hold passwords), then frees it.
- */
-void
-email2_xml_free_wiped (xmlDoc *doc)
-{
-  if (doc == NULL)
-    return;
-
-  wipe_node (doc->children, doc->dict);
-  xmlFreeDoc (doc);
-}
-
-/**
- * email2_xml_is:
- * @node: a node
- * @name: a local name
- *
- * Returns: whether @node is an element called @name, in any namespace
- */
-gboolean
-email2_xml_is (const xmlNode *node,
-               const char    *name)
-{
-  return node->type == XML_ELEMENT_NODE && strcmp ((const char *) node->name, name) == 0;
-}
-
-/**
- * email2_xml_text:
- * @node: an element
- * @strip: whether to remove leading and trailing white space
- * @markup: (out) (optional): set when @node holds elements or entity
- *   references besides text
- *
- * Returns: (transfer full): the text and CDATA content of @node
- */
-char *
-email2_xml_text (const xmlNode *node,
-                 gboolean       strip,
-                 gboolean      *markup)
-{
-  GString *text = g_string_new (NULL);
-
-  if (markup != NULL)
-    *markup = FALSE;
-
-  for (const xmlNode *child = node->children; child != NULL; child = child->next)
-    {
-      if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE)
-        g_string_append (text, (const char *) child->content);
-      else if (child->type != XML_COMMENT_NODE && child->type != XML_PI_NODE && markup != NULL)
-        *markup = TRUE;
-    }
-
-  if (strip)
-    g_strstrip (text->str);
-
-  return g_string_free (text, FALSE);
+  g_clear_error (&guard.error);
+  return FALSE;
 }
 
 /**
