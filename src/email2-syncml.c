@@ -73,6 +73,7 @@ typedef struct {
   gboolean markup;        /* ROLE_DATA holds elements */
   gboolean header_seen;
   gboolean body_seen;
+  guint n_commands;       /* commands and items so far */
 } Reader;
 
 static Frame *
@@ -97,6 +98,20 @@ reader_push (Reader        *reader,
       reader->markup = FALSE;
     }
   g_array_append_val (reader->frames, frame);
+}
+
+/* Every command and item costs memory until the message is answered. */
+static gboolean
+reader_count (Reader  *reader,
+              GError **error)
+{
+  if (++reader->n_commands <= EMAIL2_SYNCML_MAX_COMMANDS)
+    return TRUE;
+
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
+               _("The message exceeds the limit of %u commands and items"),
+               EMAIL2_SYNCML_MAX_COMMANDS);
+  return FALSE;
 }
 
 static Email2Command *
@@ -184,8 +199,10 @@ reader_start (gpointer     user_data,
       if (strcmp (name, "Final") == 0 || strcmp (name, "Status") == 0 ||
           strcmp (name, "Results") == 0)
         reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      else
+      else if (reader_count (reader, error))
         reader_new_command (reader, name, message->commands);
+      else
+        return FALSE;
       break;
 
     case ROLE_COMMAND:
@@ -200,6 +217,8 @@ reader_start (gpointer     user_data,
         reader_push (reader, ROLE_META, &parent->format, NULL, NULL);
       else if (strcmp (name, "Cred") == 0 || command->kind == EMAIL2_COMMAND_INVALID)
         reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+      else if (!reader_count (reader, error))
+        return FALSE;
       else if (command->children != NULL)
         reader_new_command (reader, name, command->children);
       else if (strcmp (name, "Item") == 0)
@@ -373,7 +392,7 @@ email2_syncml_parse (const char  *data,
 {
   static const Email2XmlHandler handler = { reader_start, reader_end, reader_text };
   g_autoptr(Email2SyncmlMessage) message = g_new0 (Email2SyncmlMessage, 1);
-  Reader reader = { message, NULL, NULL, FALSE, FALSE, FALSE };
+  Reader reader = { message, NULL, NULL, FALSE, FALSE, FALSE, 0 };
   Frame document = { ROLE_DOCUMENT, NULL, NULL, NULL, NULL };
   gboolean ok;
 

@@ -14,6 +14,9 @@
 
 G_BEGIN_DECLS
 
+/* The most commands and items one message may hold (docs/DESIGN.md §2.2). */
+#define EMAIL2_SYNCML_MAX_COMMANDS 100000
+
 typedef struct _Email2SyncmlMessage Email2SyncmlMessage;
 
 /**

@@ -559,6 +559,23 @@ write_element_flood (Fixture *fx)
   write_file (fx->payload, message, -1);
 }
 
+/* Elements inside a Data value are no commands: the element bound holds. */
+static void
+write_element_flood_in_data (Fixture *fx)
+{
+  GString *body = g_string_new ("<Get><CmdID>1</CmdID><Item><Target><LocURI>./Vendor/MSFT/EMAIL2"
+                                "</LocURI></Target><Data>");
+  g_autofree char *message = NULL;
+
+  for (guint i = 0; i < 1000001; i++)
+    g_string_append (body, "<a/>");
+  g_string_append (body, "</Data></Item></Get>");
+
+  message = email2_test_message (body->str);
+  g_string_free (body, TRUE);
+  write_file (fx->payload, message, -1);
+}
+
 static void
 write_huge_data (Fixture *fx)
 {
@@ -683,6 +700,7 @@ static const HostileCase cases[] = {
   { "utf16-doctype", write_utf16_doctype, 2, "NUL|DOCTYPE|UTF-16|encoding" },
   { "deep-nesting", write_deep_nesting, 2, "deep|depth|nest" },
   { "element-flood", write_element_flood, 2, "elements|limit" },
+  { "element-flood-in-data", write_element_flood_in_data, 2, "more than 1000000 elements" },
   { "huge-data", write_huge_data, 2, "larger|size|bytes|limit" },
   { "invalid-utf8", write_invalid_utf8, 2, "UTF-8|encoding" },
   { "nul-byte", write_nul_byte, 2, "NUL" },
