@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "email2-test.h"
 
 /**
@@ -179,4 +181,72 @@ email2_test_get (Email2MemoryHost *host,
   *code = status->code;
 
   return g_strdup (status->result_data);
+}
+
+/**
+ * email2_test_remove_tree:
+ * @path: a directory the test made
+ *
+ * Removes @path and everything below it, following no symbolic link.
+ */
+void
+email2_test_remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
+              !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            email2_test_remove_tree (child);
+          else
+            g_unlink (child);
+        }
+      g_dir_close (dir);
+    }
+  g_rmdir (path);
+}
+
+/**
+ * email2_test_read_file:
+ * @path: a file that must exist
+ * @length: (out) (optional): its length
+ *
+ * Returns: (transfer full): its contents
+ */
+char *
+email2_test_read_file (const char *path,
+                       gsize      *length)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, length, &error);
+  g_assert_no_error (error);
+
+  return contents;
+}
+
+/**
+ * email2_test_assert_one_line:
+ * @text: what a command printed
+ *
+ * Asserts that @text is one non-empty line of printable characters,
+ * ended by a newline: the form of every reason email2ctl gives.
+ */
+void
+email2_test_assert_one_line (const char *text)
+{
+  const char *newline = strchr (text, '\n');
+
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+  g_assert_cmpuint (newline - text, >, 0);
+  for (const char *p = text; p < newline; p++)
+    g_assert_cmpint ((guchar) *p, >=, 0x20);
 }

@@ -32,4 +32,9 @@ char      *email2_test_get       (Email2MemoryHost  *host,
                                   const char        *uri,
                                   guint             *code);
 
+void       email2_test_remove_tree (const char  *path);
+char      *email2_test_read_file   (const char  *path,
+                                    gsize       *length);
+void       email2_test_assert_one_line (const char *text);
+
 G_END_DECLS

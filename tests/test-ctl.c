@@ -116,39 +116,6 @@ run_ctl (Run        *run,
   run_ctlv (run, input, (const char * const *) args->pdata);
 }
 
-static void
-assert_one_line (const char *text)
-{
-  const char *newline = strchr (text, '\n');
-
-  g_assert_nonnull (newline);
-  g_assert_cmpstr (newline + 1, ==, "");
-  g_assert_cmpuint (newline - text, >, 0);
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
-              !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
 static char *
 tmp_path (const char *name)
 {
@@ -166,18 +133,6 @@ write_tmp (const char *name,
   g_assert_no_error (error);
 
   return path;
-}
-
-static char *
-read_file (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-
-  return contents;
 }
 
 /* The creation of TEST_ACCOUNT in Microsoft's shape. */
@@ -280,7 +235,7 @@ test_missing_file (void)
   run_ctl (&run, NULL, "validate", missing, NULL);
   g_assert_cmpint (run.exit_status, ==, 2);
   g_assert_cmpstr (run.out, ==, "");
-  assert_one_line (run.err);
+  email2_test_assert_one_line (run.err);
   g_assert_nonnull (strstr (run.err, "no-such-payload.xml"));
 }
 
@@ -402,7 +357,7 @@ test_examples (void)
         continue;
 
       path = g_build_filename (dir_path, name, NULL);
-      payload = read_file (path);
+      payload = email2_test_read_file (path, NULL);
       prerequisites = example_prerequisites (readme, name);
       secrets = example_secrets (payload);
       g_test_message ("example %s (after %u others, %u secrets)", name,
@@ -414,7 +369,7 @@ test_examples (void)
       g_assert_cmpint (run.exit_status, ==, fails ? 1 : 0);
       g_assert_true (g_str_has_prefix (run.out, "<?xml"));
       g_assert_nonnull (strstr (run.out, "<SyncML"));
-      state_text = read_file (state);
+      state_text = email2_test_read_file (state, NULL);
 
       prepare_state (dir_path, state, (const char * const *) prerequisites);
       run_ctl (&json, NULL, "validate", "--json", "--state", state, path, NULL);
@@ -515,9 +470,9 @@ test_bad_state (void)
   run_ctl (&run, message, "validate", "--state", state, "-", NULL);
   g_assert_cmpint (run.exit_status, ==, 2);
   g_assert_cmpstr (run.out, ==, "");
-  assert_one_line (run.err);
+  email2_test_assert_one_line (run.err);
 
-  after = read_file (state);
+  after = email2_test_read_file (state, NULL);
   g_assert_cmpstr (after, ==, "[not a GUID]\nNAME=x\n");
   g_unlink (state);
 }
@@ -526,7 +481,7 @@ static void
 assert_state (const char *path,
               gboolean    has_account)
 {
-  g_autofree char *state = read_file (path);
+  g_autofree char *state = email2_test_read_file (path, NULL);
   struct stat info;
 
   assert_no_secret (state);
@@ -731,7 +686,7 @@ main (int argc, char **argv)
 
   status = g_test_run ();
 
-  remove_tree (tmp_dir);
+  email2_test_remove_tree (tmp_dir);
   g_clear_pointer (&tmp_dir, g_free);
   g_strfreev (child_environ);
 

@@ -100,29 +100,6 @@ run_clear (Run *run)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
-              !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
 static gboolean
 on_incoming (GSocketService    *service,
              GSocketConnection *connection,
@@ -173,19 +150,6 @@ drain_inotify (Fixture *fx)
     }
 
   return events;
-}
-
-static char *
-read_file (const char *path,
-           gsize      *length)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, length, &error);
-  g_assert_no_error (error);
-
-  return contents;
 }
 
 static void
@@ -268,8 +232,8 @@ run_validate (Fixture *fx,
   if (WIFSIGNALED (status))
     g_test_message ("email2ctl was killed by signal %d", WTERMSIG (status));
   run->max_rss_kib = usage.ru_maxrss;
-  run->out = read_file (fx->out_path, &run->out_length);
-  run->err = read_file (fx->err_path, NULL);
+  run->out = email2_test_read_file (fx->out_path, &run->out_length);
+  run->err = email2_test_read_file (fx->err_path, NULL);
 }
 
 static void
@@ -349,7 +313,7 @@ fixture_setup (Fixture *fx)
   run_validate (fx, &run);
   g_assert_cmpstr (run.err, ==, "");
   g_assert_cmpint (run.exit_status, ==, 0);
-  state = read_file (fx->state, NULL);
+  state = email2_test_read_file (fx->state, NULL);
   g_assert_nonnull (strstr (state, "SERVICENAME=Contoso Mail"));
   g_assert_nonnull (strstr (state, "AUTHSECRET=********"));
   g_assert_null (strstr (state, "s3cret"));
@@ -375,7 +339,7 @@ fixture_teardown (Fixture *fx)
   if (fx->inotify_fd >= 0)
     close (fx->inotify_fd);
 
-  remove_tree (fx->dir);
+  email2_test_remove_tree (fx->dir);
 
   g_free (fx->dir);
   g_free (fx->home);
@@ -712,18 +676,6 @@ static const HostileCase cases[] = {
 };
 
 static void
-assert_one_line (const char *text)
-{
-  const char *newline = strchr (text, '\n');
-
-  g_assert_nonnull (newline);
-  g_assert_cmpstr (newline + 1, ==, "");
-  g_assert_cmpuint (newline - text, >, 0);
-  for (const char *p = text; p < newline; p++)
-    g_assert_cmpint ((guchar) *p, >=, 0x20);
-}
-
-static void
 run_hostile (const HostileCase *hostile)
 {
   g_autofree char *state_before = NULL;
@@ -736,7 +688,7 @@ run_hostile (const HostileCase *hostile)
   fixture_setup (&fx);
   hostile->write (&fx);
 
-  state_before = read_file (fx.state, &before_length);
+  state_before = email2_test_read_file (fx.state, &before_length);
   g_assert_cmpint (stat (fx.state, &before), ==, 0);
 
   run_validate (&fx, &run);
@@ -746,7 +698,7 @@ run_hostile (const HostileCase *hostile)
   if (hostile->expected_exit == 2)
     {
       g_assert_cmpuint (run.out_length, ==, 0);
-      assert_one_line (run.err);
+      email2_test_assert_one_line (run.err);
       g_assert_true (g_str_has_prefix (run.err, "email2ctl"));
       g_assert_true (g_regex_match_simple (hostile->reason, run.err, G_REGEX_CASELESS, 0));
     }
@@ -765,7 +717,7 @@ run_hostile (const HostileCase *hostile)
   g_assert_null (strstr (run.err, "s3cret"));
 
   /* Nothing changed. */
-  state_after = read_file (fx.state, &after_length);
+  state_after = email2_test_read_file (fx.state, &after_length);
   g_assert_cmpmem (state_before, before_length, state_after, after_length);
   if (hostile->expected_exit == 2)
     {
@@ -813,7 +765,7 @@ run_self_check (void)
   fixture_setup (&fx);
   g_socket_client_set_enable_proxy (client, FALSE);
 
-  contents = read_file (fx.secret, NULL);
+  contents = email2_test_read_file (fx.secret, NULL);
   g_assert_nonnull (strstr (contents, fx.marker));
   g_assert_cmpuint (drain_inotify (&fx), >, 0);
 
@@ -877,7 +829,7 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   if (tmp_dir != NULL)
-    remove_tree (tmp_dir);
+    email2_test_remove_tree (tmp_dir);
 
   return status;
 }
