@@ -18,6 +18,7 @@
 #include <glib/gi18n.h>
 
 #include "email2.h"
+#include "email2-dbus-generated.h"
 #include "email2-xml-private.h"
 
 enum {
@@ -229,6 +230,186 @@ command_validate (int    argc,
   return ok ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
 }
 
+/* ---- the commands that talk to the registry module ---- */
+
+#define REGISTRY_BUS_NAME "org.gnome.evolution.dataserver.Sources5"
+#define PROVISIONING_PATH "/io/github/email2/Provisioning"
+#define CALL_TIMEOUT_MS (5 * 60 * 1000)
+
+static Email2DbusProvisioning1 *
+connect_registry (GError **error)
+{
+  Email2DbusProvisioning1 *proxy =
+    email2_dbus_provisioning1_proxy_new_for_bus_sync (G_BUS_TYPE_SESSION,
+                                                      G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+                                                      G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                                      REGISTRY_BUS_NAME, PROVISIONING_PATH,
+                                                      NULL, error);
+
+  if (proxy != NULL)
+    g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (proxy), CALL_TIMEOUT_MS);
+  return proxy;
+}
+
+static int
+registry_error (GError *error)
+{
+  g_autofree char *remote = g_dbus_error_get_remote_error (error);
+
+  g_dbus_error_strip_remote_error (error);
+  if (g_strcmp0 (remote, "io.github.email2.Error.InvalidInput") == 0)
+    g_printerr ("email2ctl: %s\n", error->message);
+  else
+    g_printerr ("email2ctl: %s (%s)\n",
+                _("Evolution's registry with email2's module cannot be reached"), error->message);
+  return EXIT_UNUSABLE;
+}
+
+static int
+parse_single_argument (int          *argc,
+                       char       ***argv,
+                       const char   *parameter,
+                       const char   *summary)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (context, summary);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    return usage_error (context, error->message);
+  if (*argc != (parameter[0] != '\0' && parameter[0] != '-' ? 2 : 1))
+    return usage_error (context, _("wrong number of arguments"));
+  return -1;
+}
+
+static int
+command_apply (int    argc,
+               char **argv)
+{
+  g_autoptr(Email2DbusProvisioning1) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) response = NULL;
+  GVariant *payload;
+  guint outcome = 0;
+  gsize length = 0;
+  char *data;
+  int usage = parse_single_argument (&argc, &argv, _("FILE|-"),
+                                     _("Applies an EMAIL2 payload to Evolution's accounts and prints\n"
+                                       "the response. Exit status as for validate."));
+
+  if (usage >= 0)
+    return usage;
+
+  data = read_input (argv[1], EMAIL2_XML_DEFAULT_MAX_SIZE, &length, &error);
+  if (data == NULL)
+    return usage_error (NULL, error->message);
+
+  proxy = connect_registry (&error);
+  if (proxy == NULL)
+    {
+      explicit_bzero (data, length);
+      g_free (data);
+      return registry_error (error);
+    }
+
+  /* The payload may hold passwords: it goes over the bus once, in a call. */
+  payload = g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1));
+  explicit_bzero (data, length);
+  g_free (data);
+  email2_dbus_provisioning1_call_apply_sync (proxy, payload, &response, &outcome, NULL, &error);
+  explicit_bzero ((gpointer) g_variant_get_data (payload), g_variant_get_size (payload));
+  g_variant_unref (payload);
+  if (error != NULL)
+    return registry_error (error);
+
+  {
+    gsize n = 0;
+    const char *text = g_variant_get_fixed_array (response, &n, 1);
+
+    fwrite (text, 1, n, stdout);
+  }
+
+  return outcome == 0 ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
+}
+
+static int
+command_get (int    argc,
+             char **argv)
+{
+  g_autoptr(Email2DbusProvisioning1) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *value = NULL;
+  guint status = 0;
+  int usage = parse_single_argument (&argc, &argv, _("URI"),
+                                     _("Prints the value of a node of Evolution's EMAIL2 accounts\n"
+                                       "(a secret as ********)."));
+
+  if (usage >= 0)
+    return usage;
+
+  proxy = connect_registry (&error);
+  if (proxy == NULL ||
+      !email2_dbus_provisioning1_call_get_sync (proxy, argv[1], &status, &format, &value, NULL, &error))
+    return registry_error (error);
+
+  if (status != 200)
+    {
+      g_printerr ("email2ctl: %s: %u\n", argv[1], status);
+      return EXIT_COMMAND_FAILED;
+    }
+  g_print ("%s\n", value);
+  return EXIT_ALL_OK;
+}
+
+static int
+command_list (int    argc,
+              char **argv)
+{
+  g_autoptr(Email2DbusProvisioning1) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) guids = NULL;
+  int usage = parse_single_argument (&argc, &argv, "",
+                                     _("Lists the GUIDs of the accounts email2 provisioned."));
+
+  if (usage >= 0)
+    return usage;
+
+  proxy = connect_registry (&error);
+  if (proxy == NULL || !email2_dbus_provisioning1_call_list_sync (proxy, &guids, NULL, &error))
+    return registry_error (error);
+
+  for (guint i = 0; guids[i] != NULL; i++)
+    g_print ("%s\n", guids[i]);
+  return EXIT_ALL_OK;
+}
+
+static int
+command_delete (int    argc,
+                char **argv)
+{
+  g_autoptr(Email2DbusProvisioning1) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+  int usage = parse_single_argument (&argc, &argv, _("GUID"),
+                                     _("Removes a provisioned account, its sources and its secrets."));
+
+  if (usage >= 0)
+    return usage;
+
+  proxy = connect_registry (&error);
+  if (proxy == NULL ||
+      !email2_dbus_provisioning1_call_delete_sync (proxy, argv[1], &status, NULL, &error))
+    return registry_error (error);
+
+  if (status != 200)
+    {
+      g_printerr ("email2ctl: %s: %u\n", argv[1], status);
+      return EXIT_COMMAND_FAILED;
+    }
+  return EXIT_ALL_OK;
+}
+
 static int
 command_schema (int    argc,
                 char **argv)
@@ -275,6 +456,10 @@ static const struct {
   const char *summary;
 } commands[] = {
   { "validate", command_validate, N_("Check a payload on an in-memory host and print the response") },
+  { "apply", command_apply, N_("Apply a payload to Evolution's accounts and print the response") },
+  { "get", command_get, N_("Print a node of Evolution's EMAIL2 accounts") },
+  { "list", command_list, N_("List the accounts email2 provisioned") },
+  { "delete", command_delete, N_("Remove a provisioned account") },
   { "schema", command_schema, N_("Print the EMAIL2 node table") },
 };
 

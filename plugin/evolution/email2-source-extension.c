@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * Email2SourceExtension: the [EMAIL2] group of a provisioned account's
+ * source. It keeps every node the payload set, as provisioned, so that Get
+ * answers exactly and an edit knows what it changes; the settings Evolution
+ * uses are written to its own groups by the Evolution host. A secret is
+ * never here: `Nodes` only lists that it is set, its value is in the
+ * keyring.
+ *
+ *   [EMAIL2]
+ *   Guid={C556E16F-…}
+ *   Nodes=ACCOUNTTYPE;AUTHNAME;AUTHSECRET;INSERVER;…
+ *   ACCOUNTTYPE=Email
+ *   TAGPROPS8128000B=1
+ *
+ * `Nodes` tells a node set to "" (NAME, DOMAIN, SMTPALTDOMAIN may be empty)
+ * from one not set at all.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "email2-source-extension.h"
+
+struct _Email2SourceExtension {
+  ESourceExtension parent_instance;
+
+  char *guid;
+  char **nodes;
+  char *values[EMAIL2_N_NODES];
+};
+
+enum {
+  PROP_0,
+  PROP_GUID,
+  PROP_NODES,
+  /* then one per node, PROP_NODE_BASE + its Email2NodeId */
+  PROP_NODE_BASE,
+};
+
+G_DEFINE_DYNAMIC_TYPE (Email2SourceExtension, email2_source_extension, E_TYPE_SOURCE_EXTENSION)
+
+/* Which nodes have a value here: leaves that are not secrets. */
+static gboolean
+is_stored (Email2NodeId id)
+{
+  const Email2NodeInfo *node = email2_schema_get (id);
+
+  return id >= EMAIL2_FIRST_SLOT &&
+         !(node->flags & (EMAIL2_NODE_FLAG_SECRET | EMAIL2_NODE_FLAG_INTERIOR));
+}
+
+static void
+email2_source_extension_set_property (GObject      *object,
+                                      guint         prop_id,
+                                      const GValue *value,
+                                      GParamSpec   *pspec)
+{
+  Email2SourceExtension *self = EMAIL2_SOURCE_EXTENSION (object);
+
+  e_source_extension_property_lock (E_SOURCE_EXTENSION (self));
+  if (prop_id == PROP_GUID)
+    {
+      g_free (self->guid);
+      self->guid = g_value_dup_string (value);
+    }
+  else if (prop_id == PROP_NODES)
+    {
+      g_strfreev (self->nodes);
+      self->nodes = g_value_dup_boxed (value);
+    }
+  else
+    {
+      guint id = prop_id - PROP_NODE_BASE;
+
+      g_free (self->values[id]);
+      self->values[id] = g_value_dup_string (value);
+    }
+  e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
+}
+
+static void
+email2_source_extension_get_property (GObject    *object,
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
+{
+  Email2SourceExtension *self = EMAIL2_SOURCE_EXTENSION (object);
+
+  e_source_extension_property_lock (E_SOURCE_EXTENSION (self));
+  if (prop_id == PROP_GUID)
+    g_value_set_string (value, self->guid);
+  else if (prop_id == PROP_NODES)
+    g_value_set_boxed (value, self->nodes);
+  else
+    g_value_set_string (value, self->values[prop_id - PROP_NODE_BASE]);
+  e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
+}
+
+static void
+email2_source_extension_finalize (GObject *object)
+{
+  Email2SourceExtension *self = EMAIL2_SOURCE_EXTENSION (object);
+
+  g_free (self->guid);
+  g_strfreev (self->nodes);
+  for (guint i = 0; i < EMAIL2_N_NODES; i++)
+    g_free (self->values[i]);
+
+  G_OBJECT_CLASS (email2_source_extension_parent_class)->finalize (object);
+}
+
+/* "TAGPROPS/8128000B" → "TAGPROPS-8128000B": a valid property name, whose
+ * key (e_source_parameter_to_key) is "TAGPROPS8128000B". */
+static char *
+property_name (const Email2NodeInfo *node)
+{
+  char *name = g_strdup (node->path);
+
+  g_strdelimit (name, "/", '-');
+  return name;
+}
+
+static void
+email2_source_extension_class_init (Email2SourceExtensionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->set_property = email2_source_extension_set_property;
+  object_class->get_property = email2_source_extension_get_property;
+  object_class->finalize = email2_source_extension_finalize;
+
+  E_SOURCE_EXTENSION_CLASS (klass)->name = EMAIL2_SOURCE_EXTENSION_NAME;
+
+  g_object_class_install_property (
+    object_class, PROP_GUID,
+    g_param_spec_string ("guid", NULL, NULL, NULL,
+                         G_PARAM_READWRITE |
+                         G_PARAM_STATIC_STRINGS | E_SOURCE_PARAM_SETTING));
+  g_object_class_install_property (
+    object_class, PROP_NODES,
+    g_param_spec_boxed ("nodes", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READWRITE |
+                        G_PARAM_STATIC_STRINGS | E_SOURCE_PARAM_SETTING));
+
+  for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
+    if (is_stored (id))
+      {
+        char *name = property_name (email2_schema_get (id));
+
+        /* The name stays with the class for as long as the process. */
+        g_object_class_install_property (
+          object_class, PROP_NODE_BASE + id,
+          g_param_spec_string (g_intern_string (name), NULL, NULL, NULL,
+                               G_PARAM_READWRITE |
+                               G_PARAM_STATIC_STRINGS | E_SOURCE_PARAM_SETTING));
+        g_free (name);
+      }
+}
+
+static void
+email2_source_extension_class_finalize (Email2SourceExtensionClass *klass)
+{
+}
+
+static void
+email2_source_extension_init (Email2SourceExtension *self)
+{
+}
+
+/**
+ * email2_source_extension_type_register:
+ * @type_module: the registry module
+ *
+ * Registers the [EMAIL2] extension in the registry process.
+ */
+void
+email2_source_extension_type_register (GTypeModule *type_module)
+{
+  email2_source_extension_register_type (type_module);
+}
+
+/**
+ * email2_source_extension_to_account:
+ * @self: the [EMAIL2] extension of an account source
+ *
+ * Returns: (transfer full) (nullable): the account as provisioned, its
+ *   secrets kept; %NULL when the group holds no valid GUID
+ */
+Email2Account *
+email2_source_extension_to_account (Email2SourceExtension *self)
+{
+  g_autoptr(Email2Account) account = NULL;
+  char guid[EMAIL2_GUID_SIZE];
+
+  e_source_extension_property_lock (E_SOURCE_EXTENSION (self));
+
+  if (self->guid == NULL || !email2_guid_canonicalize (self->guid, guid))
+    {
+      e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
+      return NULL;
+    }
+
+  account = email2_account_new (guid);
+  for (guint i = 0; self->nodes != NULL && self->nodes[i] != NULL; i++)
+    for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
+      {
+        const Email2NodeInfo *node = email2_schema_get (id);
+
+        if (strcmp (node->path, self->nodes[i]) != 0)
+          continue;
+        if (node->flags & EMAIL2_NODE_FLAG_SECRET)
+          email2_account_set_kept (account, id);
+        else
+          email2_account_set (account, id, self->values[id] != NULL ? self->values[id] : "");
+      }
+
+  e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
+
+  return g_steal_pointer (&account);
+}
+
+/**
+ * email2_source_extension_set_account:
+ * @self: the [EMAIL2] extension of an account source
+ * @account: the account as provisioned
+ *
+ * Records @account; secrets only as set or not.
+ */
+void
+email2_source_extension_set_account (Email2SourceExtension *self,
+                                     const Email2Account   *account)
+{
+  g_autoptr(GStrvBuilder) nodes = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+  GObject *object = G_OBJECT (self);
+
+  g_object_freeze_notify (object);
+
+  g_object_set (object, "guid", email2_account_get_guid (account), NULL);
+  for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
+    {
+      const Email2NodeInfo *node = email2_schema_get (id);
+
+      if (email2_account_has (account, id))
+        g_strv_builder_add (nodes, node->path);
+      if (is_stored (id))
+        {
+          g_autofree char *name = property_name (node);
+          g_object_set (object, name, email2_account_get (account, id), NULL);
+        }
+    }
+  list = g_strv_builder_end (nodes);
+  g_object_set (object, "nodes", list, NULL);
+
+  g_object_thaw_notify (object);
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * module-email2: email2's evolution-source-registry module. It is thin: it
+ * registers the [EMAIL2] source extension, and once the registry has its
+ * bus, exports io.github.email2.Provisioning1 on the registry's connection
+ * and serves it with the engine on an Email2EvolutionHost. Every call runs
+ * in one worker thread, one after the other, so that the registry's main
+ * loop never waits for the keyring and two clients never interleave.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <libebackend/libebackend.h>
+
+#include "email2.h"
+#include "email2-dbus-generated.h"
+#include "email2-evolution-host.h"
+#include "email2-source-extension.h"
+
+#define OBJECT_PATH "/io/github/email2/Provisioning"
+
+typedef struct _Email2Module Email2Module;
+typedef struct _Email2ModuleClass Email2ModuleClass;
+
+struct _Email2Module {
+  EExtension parent_instance;
+
+  Email2DbusProvisioning1 *skeleton;
+  Email2EvolutionHost *host;
+  Email2Session *session;
+  GThreadPool *worker;
+};
+
+struct _Email2ModuleClass {
+  EExtensionClass parent_class;
+};
+
+GType email2_module_get_type (void);
+
+G_DEFINE_DYNAMIC_TYPE (Email2Module, email2_module, E_TYPE_EXTENSION)
+
+G_MODULE_EXPORT void e_module_load (GTypeModule *type_module);
+G_MODULE_EXPORT void e_module_unload (GTypeModule *type_module);
+
+typedef enum {
+  CALL_APPLY,
+  CALL_GET,
+  CALL_LIST,
+  CALL_DELETE,
+} CallKind;
+
+typedef struct {
+  CallKind kind;
+  GDBusMethodInvocation *invocation;
+  GVariant *payload;   /* Apply */
+  char *argument;      /* Get: the URI; Delete: the GUID */
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_clear_object (&call->invocation);
+  g_clear_pointer (&call->payload, g_variant_unref);
+  g_free (call->argument);
+  g_free (call);
+}
+
+/* Runs one Get or Delete command through the engine. */
+static Email2Status *
+run_single (Email2Module      *self,
+            Email2CommandKind  kind,
+            const char        *name,
+            const char        *uri)
+{
+  g_autoptr(Email2Command) command = email2_command_new (kind, name);
+  g_autoptr(GPtrArray) commands = g_ptr_array_new ();
+  g_autoptr(GPtrArray) statuses = NULL;
+  Email2Item *item = email2_item_new ();
+
+  command->cmd_id = g_strdup ("1");
+  item->target = g_strdup (uri);
+  g_ptr_array_add (command->items, item);
+  g_ptr_array_add (commands, command);
+
+  statuses = email2_session_process (self->session, commands);
+  return g_ptr_array_steal_index (statuses, 0);
+}
+
+static void
+serve_apply (Email2Module *self,
+             Call         *call)
+{
+  gsize length = 0;
+  const char *data = g_variant_get_fixed_array (call->payload, &length, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Email2SyncmlMessage) message = email2_syncml_parse (data, length, &error);
+  g_autoptr(GPtrArray) statuses = NULL;
+  g_autofree char *response = NULL;
+  gboolean ok;
+
+  if (message == NULL)
+    {
+      g_dbus_method_invocation_return_dbus_error (call->invocation,
+                                                  "io.github.email2.Error.InvalidInput",
+                                                  error->message);
+      return;
+    }
+
+  statuses = message->header_status == 200
+             ? email2_session_process (self->session, message->commands)
+             : g_ptr_array_new ();
+  ok = message->header_status == 200;
+  for (guint i = 0; i < statuses->len; i++)
+    ok &= email2_status_code_is_success (((Email2Status *) statuses->pdata[i])->code);
+
+  response = email2_syncml_write_response (message, statuses);
+  g_dbus_method_invocation_return_value (
+    call->invocation,
+    g_variant_new ("(@ayu)",
+                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, response, strlen (response), 1),
+                   ok ? 0 : 1));
+}
+
+static void
+serve (gpointer data,
+       gpointer user_data)
+{
+  Call *call = data;
+  Email2Module *self = user_data;
+
+  switch (call->kind)
+    {
+    case CALL_APPLY:
+      serve_apply (self, call);
+      break;
+
+    case CALL_GET:
+      {
+        g_autoptr(Email2Status) status = run_single (self, EMAIL2_COMMAND_GET, "Get", call->argument);
+
+        g_dbus_method_invocation_return_value (
+          call->invocation,
+          g_variant_new ("(uss)", status->code,
+                         status->result_format ? status->result_format : "",
+                         status->result_data ? status->result_data : ""));
+      }
+      break;
+
+    case CALL_LIST:
+      {
+        g_auto(GStrv) guids = email2_host_list_accounts (EMAIL2_HOST (self->host));
+
+        g_dbus_method_invocation_return_value (call->invocation,
+                                               g_variant_new ("(^as)", guids));
+      }
+      break;
+
+    case CALL_DELETE:
+      {
+        char guid[EMAIL2_GUID_SIZE];
+        g_autofree char *segment = NULL;
+        g_autofree char *uri = NULL;
+        g_autoptr(Email2Status) status = NULL;
+
+        if (!email2_guid_canonicalize (call->argument, guid))
+          {
+            g_dbus_method_invocation_return_dbus_error (call->invocation,
+                                                        "io.github.email2.Error.InvalidInput",
+                                                        _("Not an account GUID in braces"));
+            break;
+          }
+        segment = email2_guid_to_uri_segment (guid);
+        uri = g_strconcat ("./Vendor/MSFT/EMAIL2/", segment, NULL);
+        status = run_single (self, EMAIL2_COMMAND_DELETE, "Delete", uri);
+        g_dbus_method_invocation_return_value (call->invocation,
+                                               g_variant_new ("(u)", status->code));
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  call_free (call);
+}
+
+static gboolean
+queue_call (Email2Module          *self,
+            CallKind               kind,
+            GDBusMethodInvocation *invocation,
+            GVariant              *payload,
+            const char            *argument)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->kind = kind;
+  call->invocation = g_object_ref (invocation);
+  call->payload = payload != NULL ? g_variant_ref (payload) : NULL;
+  call->argument = g_strdup (argument);
+  g_thread_pool_push (self->worker, call, NULL);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_apply (Email2DbusProvisioning1 *skeleton,
+              GDBusMethodInvocation   *invocation,
+              GVariant                *payload,
+              Email2Module            *self)
+{
+  return queue_call (self, CALL_APPLY, invocation, payload, NULL);
+}
+
+static gboolean
+handle_get (Email2DbusProvisioning1 *skeleton,
+            GDBusMethodInvocation   *invocation,
+            const char              *uri,
+            Email2Module            *self)
+{
+  return queue_call (self, CALL_GET, invocation, NULL, uri);
+}
+
+static gboolean
+handle_list (Email2DbusProvisioning1 *skeleton,
+             GDBusMethodInvocation   *invocation,
+             Email2Module            *self)
+{
+  return queue_call (self, CALL_LIST, invocation, NULL, NULL);
+}
+
+static gboolean
+handle_delete (Email2DbusProvisioning1 *skeleton,
+               GDBusMethodInvocation   *invocation,
+               const char              *guid,
+               Email2Module            *self)
+{
+  return queue_call (self, CALL_DELETE, invocation, NULL, guid);
+}
+
+static void
+on_bus_acquired (EDBusServer     *server,
+                 GDBusConnection *connection,
+                 Email2Module    *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->skeleton != NULL)
+    return;
+
+  self->host = email2_evolution_host_new (E_SOURCE_REGISTRY_SERVER (server));
+  self->session = email2_session_new (EMAIL2_HOST (self->host));
+  self->worker = g_thread_pool_new (serve, self, 1, FALSE, NULL);
+
+  self->skeleton = email2_dbus_provisioning1_skeleton_new ();
+  g_signal_connect (self->skeleton, "handle-apply", G_CALLBACK (handle_apply), self);
+  g_signal_connect (self->skeleton, "handle-get", G_CALLBACK (handle_get), self);
+  g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
+  g_signal_connect (self->skeleton, "handle-delete", G_CALLBACK (handle_delete), self);
+
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
+                                         connection, OBJECT_PATH, &error))
+    g_warning ("email2: cannot export %s: %s", OBJECT_PATH, error->message);
+}
+
+static void
+email2_module_constructed (GObject *object)
+{
+  EExtensible *extensible;
+
+  G_OBJECT_CLASS (email2_module_parent_class)->constructed (object);
+
+  extensible = e_extension_get_extensible (E_EXTENSION (object));
+  g_signal_connect_object (extensible, "bus-acquired", G_CALLBACK (on_bus_acquired), object, 0);
+}
+
+static void
+email2_module_dispose (GObject *object)
+{
+  Email2Module *self = (Email2Module *) object;
+
+  /* Let a running call finish before its host goes away. */
+  if (self->worker != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->worker), FALSE, TRUE);
+  if (self->skeleton != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+  g_clear_object (&self->skeleton);
+  g_clear_object (&self->session);
+  g_clear_object (&self->host);
+
+  G_OBJECT_CLASS (email2_module_parent_class)->dispose (object);
+}
+
+static void
+email2_module_class_init (Email2ModuleClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = email2_module_constructed;
+  object_class->dispose = email2_module_dispose;
+
+  E_EXTENSION_CLASS (klass)->extensible_type = E_TYPE_SOURCE_REGISTRY_SERVER;
+}
+
+static void
+email2_module_class_finalize (Email2ModuleClass *klass)
+{
+}
+
+static void
+email2_module_init (Email2Module *self)
+{
+}
+
+G_MODULE_EXPORT void
+e_module_load (GTypeModule *type_module)
+{
+  email2_source_extension_type_register (type_module);
+  email2_module_register_type (type_module);
+}
+
+G_MODULE_EXPORT void
+e_module_unload (GTypeModule *type_module)
+{
+}
