@@ -560,6 +560,19 @@ write_provisioned (Change  *change,
   return TRUE;
 }
 
+/* A secret of @account: the new value when the payload set one, else the
+ * provisioned one from the keyring. */
+static char *
+provisioned_value (const char          *guid,
+                   const Email2Account *account,
+                   Email2NodeId         node,
+                   GError             **error)
+{
+  const char *value = email2_account_get (account, node);
+
+  return value != NULL ? g_strdup (value) : lookup_provisioned (guid, node, error);
+}
+
 /* Makes Evolution's password items match @account (NULL: removed). */
 static gboolean
 write_eds_secrets (const char          *guid,
@@ -575,7 +588,7 @@ write_eds_secrets (const char          *guid,
 
   if (account != NULL && email2_account_has (account, EMAIL2_NODE_AUTHSECRET))
     {
-      secret = lookup_provisioned (guid, EMAIL2_NODE_AUTHSECRET, error);
+      secret = provisioned_value (guid, account, EMAIL2_NODE_AUTHSECRET, error);
       if (secret == NULL || !store_eds (uid, account_label, secret, error))
         goto fail;
       g_clear_pointer (&secret, email2_secret_free);
@@ -585,7 +598,7 @@ write_eds_secrets (const char          *guid,
 
   if (transport_node != EMAIL2_N_NODES && email2_account_has (account, transport_node))
     {
-      secret = lookup_provisioned (guid, transport_node, error);
+      secret = provisioned_value (guid, account, transport_node, error);
       if (secret == NULL || !store_eds (transport_uid, transport_label, secret, error))
         goto fail;
       g_clear_pointer (&secret, email2_secret_free);

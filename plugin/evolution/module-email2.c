@@ -115,7 +115,15 @@ serve_apply (Email2Module *self,
              : g_ptr_array_new ();
   ok = message->header_status == 200;
   for (guint i = 0; i < statuses->len; i++)
-    ok &= email2_status_code_is_success (((Email2Status *) statuses->pdata[i])->code);
+    {
+      const Email2Status *status = statuses->pdata[i];
+
+      ok &= email2_status_code_is_success (status->code);
+      /* Reasons name nodes and say what failed; they never hold a value. */
+      if (status->code >= 500)
+        g_debug ("%s %s: %u %s", status->cmd, status->target_ref ? status->target_ref : "",
+                 status->code, status->reason ? status->reason : "");
+    }
 
   response = email2_syncml_write_response (message, statuses);
   g_dbus_method_invocation_return_value (

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * The Evolution host, against the real parts: run by tools/with-session,
+ * so evolution-source-registry has loaded module-email2.so from the build
+ * tree and gnome-keyring is unlocked in a private session. Payloads go in
+ * through `email2ctl apply`, as an administrator's would; what comes out is
+ * read as Evolution reads it: the .source key files, the registry's client
+ * API (libedataserver), and the passwords by source UID.
+ */
+
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <string.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+
+#include <libedataserver/libedataserver.h>
+
+#include "email2-test.h"
+
+#define IMAP_UID "email2-c556e16f-56c4-4edb-9c64-d9469ee1fbe0"
+#define POP_UID "email2-8a1d4b7c-2e3f-4a5b-9c6d-7e8f9a0b1c2d"
+#define POP_ACCOUNT "./User/Vendor/MSFT/EMAIL2/%7B8A1D4B7C-2E3F-4A5B-9C6D-7E8F9A0B1C2D%7D"
+
+/* Every secret any test provisions: none may ever reach a file. */
+static const char * const secrets[] = {
+  "example-password", "new-example-password", "pop-s3cret&pw", "smtp-s3cret",
+  "s3cret&pw", "every-node-secret", "alt-node-secret", NULL
+};
+
+static ESourceRegistry *registry;
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static char *
+example (const char *name)
+{
+  return g_build_filename (g_getenv ("EMAIL2_SOURCE_ROOT"), "data", "examples", name, NULL);
+}
+
+/* email2ctl COMMAND ARG, as an administrator runs it. */
+static void
+ctl (Run        *run,
+     const char *command,
+     const char *argument)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { g_getenv ("EMAIL2CTL"), command, argument, NULL };
+
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &run->status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (run->status) ? WEXITSTATUS (run->status) : -1;
+}
+
+static void
+apply_file (const char *path,
+            int         expected_status)
+{
+  g_auto(Run) run;
+
+  ctl (&run, "apply", path);
+  if (run.status != expected_status)
+    g_printerr ("%s\n%s", run.out, run.err);
+  g_assert_cmpint (run.status, ==, expected_status);
+  g_assert_nonnull (strstr (run.out, "<Cmd>SyncHdr</Cmd>"));
+}
+
+static void
+apply_body (const char *body,
+            int         expected_status)
+{
+  g_autofree char *message = email2_test_message (body);
+  g_autofree char *path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "payload.xml", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, message, -1, &error);
+  g_assert_no_error (error);
+  apply_file (path, expected_status);
+  g_unlink (path);
+}
+
+static char *
+get (const char *uri,
+     int         expected_status)
+{
+  g_auto(Run) run;
+
+  ctl (&run, "get", uri);
+  g_assert_cmpint (run.status, ==, expected_status);
+  return run.status == 0 ? g_strdup (g_strchomp (run.out)) : NULL;
+}
+
+static char *
+source_path (const char *uid)
+{
+  g_autofree char *name = g_strconcat (uid, ".source", NULL);
+
+  return g_build_filename (g_get_user_config_dir (), "evolution", "sources", name, NULL);
+}
+
+static GKeyFile *
+key_file (const char *uid)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *path = source_path (uid);
+  g_autoptr(GError) error = NULL;
+
+  g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&file);
+}
+
+static void
+assert_key (GKeyFile   *file,
+            const char *group,
+            const char *key,
+            const char *expected)
+{
+  g_autofree char *value = g_key_file_get_string (file, group, key, NULL);
+
+  g_assert_cmpstr (value, ==, expected);
+}
+
+/* The registry's clients learn of changes by D-Bus signals: wait for them. */
+static ESource *
+wait_for_source (const char *uid,
+                 gboolean    present)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  ESource *source;
+
+  while ((source = e_source_registry_ref_source (registry, uid)), (source != NULL) != present)
+    {
+      g_clear_object (&source);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+
+  return source;
+}
+
+static char *
+password_of (const char *uid)
+{
+  g_autoptr(ESource) source = wait_for_source (uid, TRUE);
+  g_autoptr(GError) error = NULL;
+  char *password = NULL;
+
+  e_source_lookup_password_sync (source, NULL, &password, &error);
+  g_assert_no_error (error);
+  return password;
+}
+
+static gboolean
+keyring_has (const char *uid)
+{
+  g_auto(Run) run;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "secret-tool", "lookup", "e-source-uid", uid, NULL };
+
+  memset (&run, 0, sizeof run);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                &run.out, &run.err, &run.status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (run.status) && WEXITSTATUS (run.status) == 0;
+}
+
+/* No secret in any file of the session: home, configuration, caches, logs. */
+static void
+assert_no_secret_on_disk (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (handle == NULL)
+    return;
+
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          assert_no_secret_on_disk (path);
+          continue;
+        }
+      if (!g_file_get_contents (path, &contents, &length, NULL))
+        continue;
+      for (guint i = 0; secrets[i] != NULL; i++)
+        if (memmem (contents, length, secrets[i], strlen (secrets[i])) != NULL)
+          g_error ("the secret “%s” is in %s", secrets[i], path);
+    }
+}
+
+static void
+teardown (void)
+{
+  g_auto(GStrv) left = NULL;
+  g_auto(Run) run;
+
+  /* Every test leaves the session as it found it. */
+  ctl (&run, "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, "");
+  assert_no_secret_on_disk (g_getenv ("EMAIL2_SESSION_DIR"));
+}
+
+static void
+delete_account (const char *guid,
+                const char *uid)
+{
+  g_auto(Run) run;
+  g_autofree char *identity = g_strconcat (uid, "-identity", NULL);
+  g_autofree char *transport = g_strconcat (uid, "-transport", NULL);
+  g_autofree char *path = source_path (uid);
+  g_autoptr(ESource) gone = NULL;
+
+  ctl (&run, "delete", guid);
+  g_assert_cmpint (run.status, ==, 0);
+  gone = wait_for_source (uid, FALSE);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_null (e_source_registry_ref_source (registry, identity));
+  g_assert_null (e_source_registry_ref_source (registry, transport));
+  g_assert_false (keyring_has (uid));
+  g_assert_false (keyring_has (transport));
+}
+
+static void
+test_create_imap (void)
+{
+  g_autofree char *path = example ("create-imap-account.xml");
+  g_autoptr(GKeyFile) account = NULL, identity = NULL, transport = NULL;
+  g_autoptr(ESource) source = NULL, identity_source = NULL, transport_source = NULL;
+  g_autofree char *password = NULL, *smtp_password = NULL, *listed = NULL;
+  g_auto(Run) run;
+
+  apply_file (path, 0);
+
+  account = key_file (IMAP_UID);
+  assert_key (account, "Data Source", "DisplayName", "Contoso Mail");
+  assert_key (account, "Data Source", "Enabled", "true");
+  assert_key (account, "Mail Account", "BackendName", "imapx");
+  assert_key (account, "Mail Account", "IdentityUid", IMAP_UID "-identity");
+  assert_key (account, "Authentication", "Host", "imap.contoso.com");
+  assert_key (account, "Authentication", "Port", "993");
+  assert_key (account, "Authentication", "User", "alice");
+  assert_key (account, "Security", "Method", "ssl-on-alternate-port");
+  assert_key (account, "Refresh", "IntervalMinutes", "15");
+  assert_key (account, "EMAIL2", "Guid", TEST_GUID);
+
+  identity = key_file (IMAP_UID "-identity");
+  assert_key (identity, "Data Source", "Parent", IMAP_UID);
+  assert_key (identity, "Mail Identity", "Address", "alice@contoso.com");
+  assert_key (identity, "Mail Identity", "Name", "Alice Example");
+  assert_key (identity, "Mail Submission", "TransportUid", IMAP_UID "-transport");
+
+  transport = key_file (IMAP_UID "-transport");
+  assert_key (transport, "Data Source", "Parent", IMAP_UID);
+  assert_key (transport, "Mail Transport", "BackendName", "smtp");
+  assert_key (transport, "Authentication", "Host", "smtp.contoso.com");
+  assert_key (transport, "Authentication", "Port", "587");
+  assert_key (transport, "Authentication", "User", "alice");
+  assert_key (transport, "Authentication", "Method", "PLAIN");
+  assert_key (transport, "Security", "Method", "starttls-on-standard-port");
+
+  /* As Evolution sees it: three linked sources, and the passwords. */
+  source = wait_for_source (IMAP_UID, TRUE);
+  identity_source = wait_for_source (IMAP_UID "-identity", TRUE);
+  transport_source = wait_for_source (IMAP_UID "-transport", TRUE);
+  g_assert_true (e_source_has_extension (source, E_SOURCE_EXTENSION_MAIL_ACCOUNT));
+  g_assert_cmpstr (e_source_get_parent (identity_source), ==, IMAP_UID);
+  g_assert_cmpstr (e_source_get_parent (transport_source), ==, IMAP_UID);
+  g_assert_cmpstr (e_source_mail_account_get_identity_uid (
+                     e_source_get_extension (source, E_SOURCE_EXTENSION_MAIL_ACCOUNT)),
+                   ==, IMAP_UID "-identity");
+  password = password_of (IMAP_UID);
+  g_assert_cmpstr (password, ==, "example-password");
+  smtp_password = password_of (IMAP_UID "-transport");
+  g_assert_cmpstr (smtp_password, ==, "example-password");
+
+  ctl (&run, "list", NULL);
+  g_assert_cmpstr (run.out, ==, TEST_GUID "\n");
+
+  delete_account (TEST_GUID, IMAP_UID);
+  teardown ();
+}
+
+static void
+test_create_pop3 (void)
+{
+  g_autofree char *path = example ("create-pop3-account.xml");
+  g_autoptr(GKeyFile) account = NULL, transport = NULL;
+  g_autofree char *password = NULL, *smtp_password = NULL, *icon = NULL;
+
+  apply_file (path, 0);
+
+  account = key_file (POP_UID);
+  assert_key (account, "Mail Account", "BackendName", "pop");
+  assert_key (account, "Authentication", "Host", "pop.fabrikam.com");
+  assert_key (account, "Authentication", "Port", "995");
+  assert_key (account, "Authentication", "User", "FABRIKAM\\bob");
+  assert_key (account, "Security", "Method", "ssl-on-alternate-port");
+  assert_key (account, "Refresh", "IntervalMinutes", "30");
+
+  /* SMTP authenticates with the alternate credentials. */
+  transport = key_file (POP_UID "-transport");
+  assert_key (transport, "Authentication", "User", "FABRIKAM\\bob.smtp");
+  assert_key (transport, "Authentication", "Port", "465");
+  assert_key (transport, "Security", "Method", "ssl-on-alternate-port");
+
+  password = password_of (POP_UID);
+  g_assert_cmpstr (password, ==, "pop-s3cret&pw");
+  smtp_password = password_of (POP_UID "-transport");
+  g_assert_cmpstr (smtp_password, ==, "smtp-s3cret");
+
+  icon = get (POP_ACCOUNT "/ACCOUNTICON", 0);
+  g_assert_cmpstr (icon, ==, "res://AccountSettingsSharedRes{ScreenResolution}!%s.genericmail.png");
+
+  delete_account ("{8A1D4B7C-2E3F-4A5B-9C6D-7E8F9A0B1C2D}", POP_UID);
+  teardown ();
+}
+
+/* Every node of the tree, set and read back with Get. */
+static void
+test_every_node (void)
+{
+  static const char * const nodes[][2] = {
+    { "ACCOUNTICON", "/usr/share/icons/hicolor/48x48/apps/evolution.png" },
+    { "ACCOUNTTYPE", "Email" }, { "AUTHNAME", "carol" }, { "AUTHREQUIRED", "1" },
+    { "AUTHSECRET", "every-node-secret" }, { "DOMAIN", "" }, { "DWNDAY", "90" },
+    { "INSERVER", "imap.example.org:143" }, { "LINGER", "120" }, { "KEEPMAX", "125" },
+    { "NAME", "Carol" }, { "OUTSERVER", "smtp.example.org" }, { "REPLYADDR", "carol@example.org" },
+    { "SERVICENAME", "Every Node" }, { "SERVICETYPE", "IMAP4" }, { "RETRIEVE", "2048" },
+    { "SERVERDELETEACTION", "1" }, { "CELLULARONLY", "0" }, { "SYNCINGCONTENTTYPES", "0xF" },
+    { "CONTACTSSERVER", "https://dav.example.org/contacts/" },
+    { "CALENDARSERVER", "dav.example.org:8443" }, { "CONTACTSSERVERREQUIRESSL", "1" },
+    { "CALENDARSERVERREQUIRESSL", "0" }, { "CONTACTSSYNCSCHEDULE", "60" },
+    { "CALENDARSYNCSCHEDULE", "30" }, { "SMTPALTAUTHNAME", "carol-smtp" },
+    { "SMTPALTDOMAIN", "" }, { "SMTPALTENABLED", "FALSE" },
+    { "SMTPALTPASSWORD", "alt-node-secret" }, { "TAGPROPS/8128000B", "0" },
+    { "TAGPROPS/812C000B", "1" },
+  };
+  g_autoptr(GString) body = g_string_new ("<Atomic><CmdID>1</CmdID>");
+  g_autofree char *children = NULL, *tagprops = NULL;
+  g_autoptr(GKeyFile) account = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    {
+      g_autofree char *uri = g_strconcat (TEST_ACCOUNT2 "/", nodes[i][0], NULL);
+      g_autofree char *id = g_strdup_printf ("%u", i + 2);
+      g_autofree char *command = email2_test_item_cmd ("Replace", id, uri, NULL, nodes[i][1]);
+
+      g_string_append (body, command);
+    }
+  g_string_append (body, "</Atomic>");
+  apply_body (body->str, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    {
+      g_autofree char *uri = g_strconcat (TEST_ACCOUNT2 "/", nodes[i][0], NULL);
+      g_autofree char *value = get (uri, 0);
+      gboolean secret = g_str_has_suffix (nodes[i][0], "SECRET") ||
+                        g_str_has_suffix (nodes[i][0], "PASSWORD");
+
+      g_test_message ("%s", nodes[i][0]);
+      g_assert_cmpstr (value, ==, secret ? "********" : nodes[i][1]);
+    }
+
+  children = get (TEST_ACCOUNT2, 0);
+  g_assert_nonnull (strstr (children, "ACCOUNTICON/ACCOUNTTYPE/"));
+  g_assert_true (g_str_has_suffix (children, "/TAGPROPS"));
+  tagprops = get (TEST_ACCOUNT2 "/TAGPROPS", 0);
+  g_assert_cmpstr (tagprops, ==, "8128000B/812C000B");
+
+  /* Native settings follow: STARTTLS on 143, no port for SMTP. */
+  account = key_file ("email2-0d4b5c9e-0f2a-4f7e-9a61-2b8f3c1d7e40");
+  assert_key (account, "Authentication", "Port", "143");
+  assert_key (account, "Security", "Method", "starttls-on-standard-port");
+  assert_key (account, "Refresh", "IntervalMinutes", "120");
+
+  delete_account (TEST_GUID2, "email2-0d4b5c9e-0f2a-4f7e-9a61-2b8f3c1d7e40");
+  teardown ();
+}
+
+static void
+test_edit (void)
+{
+  g_autofree char *create = example ("create-imap-account.xml");
+  g_autofree char *edit = example ("edit-account.xml");
+  g_autoptr(GKeyFile) identity = NULL, account = NULL;
+  g_autofree char *password = NULL, *smtp_password = NULL;
+
+  apply_file (create, 0);
+  apply_file (edit, 0);
+
+  identity = key_file (IMAP_UID "-identity");
+  assert_key (identity, "Mail Identity", "Name", "Alice Q. Example");
+  account = key_file (IMAP_UID);
+  assert_key (account, "Refresh", "IntervalMinutes", "60");
+  password = password_of (IMAP_UID);
+  g_assert_cmpstr (password, ==, "new-example-password");
+  smtp_password = password_of (IMAP_UID "-transport");
+  g_assert_cmpstr (smtp_password, ==, "new-example-password");
+
+  delete_account (TEST_GUID, IMAP_UID);
+  teardown ();
+}
+
+static char *
+read_source_files (const char *uid)
+{
+  g_autoptr(GString) all = g_string_new (NULL);
+  const char *suffixes[] = { "", "-identity", "-transport" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *full = g_strconcat (uid, suffixes[i], NULL);
+      g_autofree char *path = source_path (full);
+      g_autofree char *contents = email2_test_read_file (path, NULL);
+
+      g_string_append (all, contents);
+    }
+
+  return g_string_free (g_steal_pointer (&all), FALSE);
+}
+
+/* 418 for the same GUID again, and an edit that fails half-way: both
+ * leave the settings and the passwords exactly as they were. */
+static void
+test_failures_change_nothing (void)
+{
+  g_autofree char *create = example ("create-imap-account.xml");
+  g_autofree char *before = NULL, *after_duplicate = NULL, *after_edit = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *bad_edit = g_strconcat (
+    "<Atomic><CmdID>1</CmdID>",
+    "<Replace><CmdID>2</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/AUTHSECRET</LocURI></Target>"
+    "<Data>s3cret&amp;pw</Data></Item></Replace>"
+    "<Replace><CmdID>3</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/NAME</LocURI></Target>"
+    "<Data>Mallory</Data></Item></Replace>"
+    "<Replace><CmdID>4</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/LINGER</LocURI></Target>"
+    "<Data>7</Data></Item></Replace></Atomic>", NULL);
+
+  apply_file (create, 0);
+  before = read_source_files (IMAP_UID);
+
+  apply_file (create, 1);
+  after_duplicate = read_source_files (IMAP_UID);
+  g_assert_cmpstr (before, ==, after_duplicate);
+
+  apply_body (bad_edit, 1);
+  after_edit = read_source_files (IMAP_UID);
+  g_assert_cmpstr (before, ==, after_edit);
+  password = password_of (IMAP_UID);
+  g_assert_cmpstr (password, ==, "example-password");
+
+  delete_account (TEST_GUID, IMAP_UID);
+  teardown ();
+}
+
+/* Two accounts in one Atomic, the second incomplete: no trace of either. */
+static void
+test_second_account_fails (void)
+{
+  g_autofree char *first = email2_test_create_account (TEST_ACCOUNT, "2", "IMAP4");
+  g_autofree char *body = g_strconcat (
+    "<Atomic><CmdID>1</CmdID>", first,
+    "<Replace><CmdID>20</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/SERVICENAME</LocURI></Target>"
+    "<Data>Incomplete</Data></Item></Replace></Atomic>", NULL);
+  g_autofree char *path = source_path (IMAP_UID);
+
+  apply_body (body, 1);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_false (keyring_has (IMAP_UID));
+  teardown ();
+}
+
+static void
+test_delete_example (void)
+{
+  g_autofree char *create = example ("create-imap-account.xml");
+  g_autofree char *remove = example ("delete-account.xml");
+  g_autofree char *path = source_path (IMAP_UID);
+  g_autoptr(ESource) gone = NULL;
+
+  apply_file (create, 0);
+  g_assert_true (keyring_has (IMAP_UID));
+  apply_file (remove, 0);
+  gone = wait_for_source (IMAP_UID, FALSE);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_false (keyring_has (IMAP_UID));
+  g_assert_false (keyring_has (IMAP_UID "-transport"));
+  teardown ();
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+
+  /* Only ever inside tools/with-session: never the real user's session. */
+  g_assert_nonnull (g_getenv ("EMAIL2_SESSION_DIR"));
+  g_assert_true (g_str_has_prefix (g_get_user_config_dir (), g_getenv ("EMAIL2_SESSION_DIR")));
+
+  registry = e_source_registry_new_sync (NULL, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/evolution/create-imap", test_create_imap);
+  g_test_add_func ("/evolution/create-pop3", test_create_pop3);
+  g_test_add_func ("/evolution/every-node", test_every_node);
+  g_test_add_func ("/evolution/edit", test_edit);
+  g_test_add_func ("/evolution/failures-change-nothing", test_failures_change_nothing);
+  g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
+  g_test_add_func ("/evolution/delete", test_delete_example);
+
+  return g_test_run ();
+}
