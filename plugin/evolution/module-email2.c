@@ -6,7 +6,9 @@
  * bus, exports io.github.email2.Provisioning1 on the registry's connection
  * and serves it with the engine on an Email2EvolutionHost. Every call runs
  * in one worker thread, one after the other, so that the registry's main
- * loop never waits for the keyring and two clients never interleave.
+ * loop never waits for the keyring and two clients never interleave. Once
+ * the registry has loaded its files, the rollout spool (email2-spool.c)
+ * applies payload files in the same worker.
  */
 
 #include "config.h"
@@ -20,6 +22,7 @@
 #include "email2-dbus-generated.h"
 #include "email2-evolution-host.h"
 #include "email2-source-extension.h"
+#include "email2-spool.h"
 
 #define OBJECT_PATH "/io/github/email2/Provisioning"
 
@@ -33,6 +36,7 @@ struct _Email2Module {
   Email2EvolutionHost *host;
   Email2Session *session;
   GThreadPool *worker;
+  Email2Spool *spool;
 };
 
 struct _Email2ModuleClass {
@@ -51,6 +55,7 @@ typedef enum {
   CALL_GET,
   CALL_LIST,
   CALL_DELETE,
+  CALL_SPOOL,
 } CallKind;
 
 typedef struct {
@@ -58,6 +63,7 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   GVariant *payload;   /* Apply */
   char *argument;      /* Get: the URI; Delete: the GUID */
+  Email2SpoolJob *job; /* Spool */
 } Call;
 
 static void
@@ -66,6 +72,7 @@ call_free (Call *call)
   g_clear_object (&call->invocation);
   g_clear_pointer (&call->payload, g_variant_unref);
   g_free (call->argument);
+  g_clear_pointer (&call->job, email2_spool_job_free);
   g_free (call);
 }
 
@@ -90,25 +97,15 @@ run_single (Email2Module      *self,
   return g_ptr_array_steal_index (statuses, 0);
 }
 
-static void
-serve_apply (Email2Module *self,
-             Call         *call)
+/* Runs a parsed message through the engine: the response, and in @ok
+ * whether every command succeeded. For Apply and the spool. */
+static char *
+respond (Email2Module        *self,
+         Email2SyncmlMessage *message,
+         gboolean            *ok_out)
 {
-  gsize length = 0;
-  const char *data = g_variant_get_fixed_array (call->payload, &length, 1);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(Email2SyncmlMessage) message = email2_syncml_parse (data, length, &error);
   g_autoptr(GPtrArray) statuses = NULL;
-  g_autofree char *response = NULL;
   gboolean ok;
-
-  if (message == NULL)
-    {
-      g_dbus_method_invocation_return_dbus_error (call->invocation,
-                                                  "io.github.email2.Error.InvalidInput",
-                                                  error->message);
-      return;
-    }
 
   statuses = message->header_status == 200
              ? email2_session_process (self->session, message->commands)
@@ -125,7 +122,30 @@ serve_apply (Email2Module *self,
                  status->code, status->reason ? status->reason : "");
     }
 
-  response = email2_syncml_write_response (message, statuses);
+  *ok_out = ok;
+  return email2_syncml_write_response (message, statuses);
+}
+
+static void
+serve_apply (Email2Module *self,
+             Call         *call)
+{
+  gsize length = 0;
+  const char *data = g_variant_get_fixed_array (call->payload, &length, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Email2SyncmlMessage) message = email2_syncml_parse (data, length, &error);
+  g_autofree char *response = NULL;
+  gboolean ok = FALSE;
+
+  if (message == NULL)
+    {
+      g_dbus_method_invocation_return_dbus_error (call->invocation,
+                                                  "io.github.email2.Error.InvalidInput",
+                                                  error->message);
+      return;
+    }
+
+  response = respond (self, message, &ok);
   g_dbus_method_invocation_return_value (
     call->invocation,
     g_variant_new ("(@ayu)",
@@ -139,7 +159,12 @@ serve (gpointer data,
 {
   Call *call = data;
   Email2Module *self = user_data;
+  static const char * const names[] = { "Apply", "Get", "List", "Delete", "Spool" };
+  static guint serial;
+  guint number = ++serial;
 
+  /* The log shows that calls never overlap (tests/test-spool.c reads it). */
+  g_debug ("%s call %u begins", names[call->kind], number);
   switch (call->kind)
     {
     case CALL_APPLY:
@@ -189,9 +214,14 @@ serve (gpointer data,
       }
       break;
 
+    case CALL_SPOOL:
+      email2_spool_job_run (call->job);
+      break;
+
     default:
       g_assert_not_reached ();
     }
+  g_debug ("%s call %u ends", names[call->kind], number);
 
   call_free (call);
 }
@@ -274,6 +304,61 @@ on_bus_acquired (EDBusServer     *server,
     g_warning ("email2: cannot export %s: %s", OBJECT_PATH, error->message);
 }
 
+/* The spool's handler: a SyncML message, run as Apply runs it. */
+static gpointer
+spool_parse (const char  *data,
+             gsize        length,
+             gpointer     user_data,
+             GError     **error)
+{
+  return email2_syncml_parse (data, length, error);
+}
+
+static char *
+spool_apply (gpointer  payload,
+             gsize    *length,
+             gboolean *ok,
+             gpointer  user_data)
+{
+  char *response = respond (user_data, payload, ok);
+
+  *length = strlen (response);
+  return response;
+}
+
+static void
+spool_queue (Email2SpoolJob *job,
+             gpointer        user_data)
+{
+  Email2Module *self = user_data;
+  Call *call = g_new0 (Call, 1);
+
+  call->kind = CALL_SPOOL;
+  call->job = job;
+  g_thread_pool_push (self->worker, call, NULL);
+}
+
+/* The registry has loaded every source: apply the payloads waiting in the
+ * spool, in the worker, and watch for new ones. */
+static void
+on_files_loaded (ESourceRegistryServer *server,
+                 Email2Module          *self)
+{
+  static const Email2SpoolHandler handler = {
+    spool_parse, spool_apply, (GDestroyNotify) email2_syncml_message_free,
+  };
+  const char *system_inbox = g_getenv (EMAIL2_SPOOL_SYSTEM_INBOX_ENV);
+  g_autofree char *state_dir = g_build_filename (g_get_user_config_dir (), "email2", NULL);
+
+  if (self->worker == NULL || self->spool != NULL)
+    return;
+
+  self->spool = email2_spool_new (state_dir,
+                                  system_inbox != NULL ? system_inbox : EMAIL2_SPOOL_SYSTEM_INBOX,
+                                  &handler, spool_queue, self);
+  email2_spool_start (self->spool);
+}
+
 static void
 email2_module_constructed (GObject *object)
 {
@@ -283,6 +368,7 @@ email2_module_constructed (GObject *object)
 
   extensible = e_extension_get_extensible (E_EXTENSION (object));
   g_signal_connect_object (extensible, "bus-acquired", G_CALLBACK (on_bus_acquired), object, 0);
+  g_signal_connect_object (extensible, "files-loaded", G_CALLBACK (on_files_loaded), object, 0);
 }
 
 static void
@@ -290,12 +376,15 @@ email2_module_dispose (GObject *object)
 {
   Email2Module *self = (Email2Module *) object;
 
+  if (self->spool != NULL)
+    email2_spool_stop (self->spool);
   /* Let a running call finish before its host goes away. */
   if (self->worker != NULL)
     g_thread_pool_free (g_steal_pointer (&self->worker), FALSE, TRUE);
   if (self->skeleton != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_clear_object (&self->skeleton);
+  g_clear_object (&self->spool);
   g_clear_object (&self->session);
   g_clear_object (&self->host);
 
