@@ -37,6 +37,9 @@ typedef struct {
   /* What the transaction replaced in the keyring, to put it back. */
   gboolean saved[G_N_ELEMENTS (secret_nodes)];
   char *old[G_N_ELEMENTS (secret_nodes)];   /* NULL: there was none */
+  /* What reached the keyring: a rollback need not undo the rest. */
+  gboolean written[G_N_ELEMENTS (secret_nodes)];
+  gboolean eds_written;
 } Change;
 
 struct _Email2EvolutionHost {
@@ -555,6 +558,7 @@ write_provisioned (Change  *change,
       if (wants ? !store_provisioned (guid, node, value, error)
                 : !clear_provisioned (guid, node, error))
         return FALSE;
+      change->written[i] = TRUE;
     }
 
   return TRUE;
@@ -573,12 +577,14 @@ provisioned_value (const char          *guid,
   return value != NULL ? g_strdup (value) : lookup_provisioned (guid, node, error);
 }
 
-/* Makes Evolution's password items match @account (NULL: removed). */
+/* Makes Evolution's password items match @account (NULL: removed);
+ * @written is set once one of them changed. */
 static gboolean
 write_eds_secrets (const char          *guid,
                    const Email2Account *account,
                    const char          *account_label,
                    const char          *transport_label,
+                   gboolean            *written,
                    GError             **error)
 {
   g_autofree char *uid = account_uid (guid, "");
@@ -595,6 +601,7 @@ write_eds_secrets (const char          *guid,
     }
   else if (!clear_eds (uid, error))
     goto fail;
+  *written = TRUE;
 
   if (transport_node != EMAIL2_N_NODES && email2_account_has (account, transport_node))
     {
@@ -605,6 +612,7 @@ write_eds_secrets (const char          *guid,
     }
   else if (!clear_eds (transport_uid, error))
     goto fail;
+  *written = TRUE;
 
   return TRUE;
 
@@ -642,7 +650,8 @@ apply_change (Email2EvolutionHost  *self,
   gboolean ok = TRUE;
 
   if (change->after == NULL)
-    ok = write_eds_secrets (guid, NULL, NULL, NULL, error) && write_provisioned (change, error);
+    ok = write_eds_secrets (guid, NULL, NULL, NULL, &change->eds_written, error) &&
+         write_provisioned (change, error);
 
   if (ok)
     run_on_main (self, write_on_main, &call);
@@ -656,7 +665,8 @@ apply_change (Email2EvolutionHost  *self,
 
   if (ok && change->after != NULL)
     ok = write_provisioned (change, error) &&
-         write_eds_secrets (guid, change->after, call.account_label, call.transport_label, error);
+         write_eds_secrets (guid, change->after, call.account_label, call.transport_label,
+                            &change->eds_written, error);
 
   g_free (call.account_label);
   g_free (call.transport_label);
@@ -704,6 +714,25 @@ email2_evolution_host_commit (Email2Host  *host,
   return TRUE;
 }
 
+/* Removes the sources of @account, not touching the keyring. */
+static gboolean
+remove_sources (Email2EvolutionHost  *self,
+                const Email2Account  *account,
+                GError              **error)
+{
+  WriteCall call = { self, account, NULL, NULL, NULL, NULL };
+
+  run_on_main (self, write_on_main, &call);
+  if (call.error != NULL)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("Evolution's sources could not be written: %s"), call.error->message);
+      g_error_free (call.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Undoes the changes in reverse: the provisioned secrets first, from what
  * each change kept, then the sources and Evolution's copies of the secrets. */
 static gboolean
@@ -726,8 +755,21 @@ email2_evolution_host_rollback (Email2Host  *host,
       g_autoptr(GError) local_error = NULL;
       gboolean undone = TRUE;
 
+      /* A creation none of whose secrets reached the keyring (it may be
+       * locked or gone) is undone without it: its sources go. */
+      if (change->before == NULL && !change->written[0] && !change->written[1] &&
+          !change->eds_written)
+        {
+          gboolean removed = remove_sources (self, change->after, &local_error);
+
+          if (!removed && ok)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          ok &= removed;
+          continue;
+        }
+
       for (guint k = 0; k < G_N_ELEMENTS (secret_nodes) && undone; k++)
-        if (change->saved[k])
+        if (change->saved[k] && change->written[k])
           undone = change->old[k] != NULL
                    ? store_provisioned (guid, secret_nodes[k], change->old[k], &local_error)
                    : clear_provisioned (guid, secret_nodes[k], &local_error);
@@ -743,6 +785,10 @@ email2_evolution_host_rollback (Email2Host  *host,
         }
       else if (undone)
         undone = apply_change (self, &undo, &local_error);
+
+      /* Whatever the keyring did, a creation leaves no source behind. */
+      if (!undone && change->before == NULL)
+        remove_sources (self, change->after, NULL);
 
       if (!undone && ok)
         g_propagate_error (error, g_steal_pointer (&local_error));
