@@ -49,6 +49,7 @@
 #define GUID_SMALL "5F000006-0000-4000-8000-000000000006"
 #define GUID_LOCKED "5F000007-0000-4000-8000-000000000007"
 #define GUID_ABSENT "5F000008-0000-4000-8000-000000000008"
+#define GUID_AGAIN "5F000009-0000-4000-8000-000000000009"
 #define BIG_ACCOUNTS 24
 
 /* Every secret a test uses; none may be on disk afterwards, except in the
@@ -104,6 +105,8 @@ source_path (const char *guid,
 
 /* ---- payloads ---- */
 
+static const char *service_name = "Spool test";
+
 /* The commands that create account @guid (without braces), counting
  * CmdIDs from *@cmd_id; AUTHSECRET only when @secret is given. */
 static void
@@ -113,7 +116,7 @@ append_account (GString    *out,
                 const char *secret)
 {
   const char * const leaves[][2] = {
-    { "SERVICENAME", "Spool test" }, { "SERVICETYPE", "IMAP4" }, { "ACCOUNTTYPE", "Email" },
+    { "SERVICENAME", service_name }, { "SERVICETYPE", "IMAP4" }, { "ACCOUNTTYPE", "Email" },
     { "INSERVER", "imap.example.org" }, { "OUTSERVER", "smtp.example.org:587" },
     { "AUTHNAME", "carol" }, { "AUTHSECRET", secret }, { "REPLYADDR", "carol@example.org" },
     { "AUTHREQUIRED", "1" }, { "SYNCINGCONTENTTYPES", "2" },
@@ -975,6 +978,73 @@ test_concurrent_clients (void)
   teardown ();
 }
 
+/* The exported source of @uid, as Evolution's clients see it: its key file. */
+static char *
+exported_data (const char *uid)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariantIter) objects = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariant *interfaces;
+  const char *path;
+  char *data = NULL;
+
+  reply = g_dbus_connection_call_sync (bus, SOURCES_NAME, SOURCES_PATH,
+                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                                       NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(a{oa{sa{sv}}})", &objects);
+  while (data == NULL && g_variant_iter_next (objects, "{&o@a{sa{sv}}}", &path, &interfaces))
+    {
+      g_autoptr(GVariant) properties =
+        g_variant_lookup_value (interfaces, "org.gnome.evolution.dataserver.Source",
+                                G_VARIANT_TYPE ("a{sv}"));
+      const char *object_uid = NULL;
+
+      if (properties != NULL && g_variant_lookup (properties, "UID", "&s", &object_uid) &&
+          g_str_equal (object_uid, uid))
+        g_variant_lookup (properties, "Data", "s", &data);
+      g_variant_unref (interfaces);
+    }
+  return data;
+}
+
+/* An account deleted and created again under the same GUID: its identity
+ * and transport are the new ones at once (EDS keeps a removed account's
+ * children as orphans and would adopt the stale ones). */
+static void
+test_delete_recreate (void)
+{
+  g_autofree char *first = create_one (GUID_AGAIN, NULL);
+  g_autofree char *second = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "again.xml", NULL);
+  g_autofree char *transport_uid = uid_of (GUID_AGAIN, "-transport");
+  g_autofree char *data = NULL;
+  g_auto(Run) run;
+
+  write_file (path, first, 0600);
+  ctl (&run, "apply", path);
+  g_assert_cmpint (run.status, ==, 0);
+  delete_account (GUID_AGAIN);
+
+  service_name = "Spool renamed";
+  second = create_one (GUID_AGAIN, NULL);
+  service_name = "Spool test";
+  write_file (path, second, 0600);
+  run_clear (&run);
+  ctl (&run, "apply", path);
+  g_assert_cmpint (run.status, ==, 0);
+
+  data = exported_data (transport_uid);
+  g_assert_nonnull (data);
+  g_assert_nonnull (strstr (data, "DisplayName=Spool renamed"));
+
+  delete_account (GUID_AGAIN);
+  g_unlink (path);
+  teardown ();
+}
+
 /* A payload the keyring cannot take: the command 500, the Atomic 507,
  * nothing created; through the spool, the same answer beside it. */
 static void
@@ -1084,6 +1154,7 @@ main (int    argc,
   g_test_add_func ("/spool/never-twice", test_never_twice);
   g_test_add_func ("/spool/system-inbox-refused", test_system_inbox_refused);
   g_test_add_func ("/spool/concurrent-clients", test_concurrent_clients);
+  g_test_add_func ("/spool/delete-recreate", test_delete_recreate);
   /* Last: they take the keyring away. */
   g_test_add_func ("/spool/keyring-locked", test_keyring_locked);
   g_test_add_func ("/spool/keyring-absent", test_keyring_absent);

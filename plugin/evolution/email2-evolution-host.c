@@ -401,9 +401,19 @@ write_on_main (gpointer data)
   if (call->after == NULL)
     {
       account = e_source_registry_server_ref_source (server, uid);
+      identity = e_source_registry_server_ref_source (server, identity_uid);
+      transport = e_source_registry_server_ref_source (server, transport_uid);
       /* Removes the identity and the transport with it, and the files. */
-      if (account != NULL)
-        e_source_remove_sync (account, NULL, &call->error);
+      if (account != NULL && e_source_remove_sync (account, NULL, &call->error))
+        {
+          /* EDS keeps removed children as orphans, which it would adopt,
+           * stale, when an account of the same UID comes back (and refuse
+           * CreateSources of their UIDs): drop them. */
+          if (identity != NULL)
+            e_source_registry_server_remove_source (server, identity);
+          if (transport != NULL)
+            e_source_registry_server_remove_source (server, transport);
+        }
       return G_SOURCE_REMOVE;
     }
 
