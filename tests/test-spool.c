@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -600,6 +601,21 @@ setup (void)
   path = user_inbox (".40-crash.xml.applying");
   write_file (path, crash, 0600);
   g_free (path);
+  /* ... and the claim of a file it had refused but not renamed back. */
+  {
+    g_autofree char *record = user_inbox ("45-unclaimed.refused");
+    g_autofree char *text = NULL;
+    struct stat st;
+
+    path = user_inbox (".45-unclaimed.xml.applying");
+    write_file (path, linked, 0600);
+    g_assert_cmpint (lstat (path, &st), ==, 0);
+    text = g_strdup_printf ("[Payload]\nRefused=test\nFile=%ju:%ju:%jd:%jd.%09ld\n",
+                            (uintmax_t) st.st_dev, (uintmax_t) st.st_ino, (intmax_t) st.st_size,
+                            (intmax_t) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    write_file (record, text, 0600);
+    g_free (path);
+  }
 
   /* The system inbox: a payload (root's, 0644), one of another owner,
    * one writable by all. */
@@ -634,6 +650,8 @@ test_at_start (void)
   g_autofree char *link = user_inbox ("30-link.xml");
   g_autofree char *crash_done = user_inbox ("40-crash.done");
   g_autofree char *crash_claim = user_inbox (".40-crash.xml.applying");
+  g_autofree char *unclaimed = user_inbox ("45-unclaimed.xml");
+  g_autofree char *unclaimed_claim = user_inbox (".45-unclaimed.xml.applying");
   g_autofree char *system_done = system_record ("50-system.done");
   g_autofree char *system_response = system_record ("50-system.response.xml");
   g_autofree char *system_payload = system_inbox ("50-system.xml");
@@ -670,6 +688,11 @@ test_at_start (void)
   g_assert_false (exists (crash_claim));
   g_assert_false (provisioned (GUID_CRASH));
   g_assert_cmpuint (count_in_log ("40-crash.xml was being applied when the registry stopped"), ==, 1);
+
+  /* A refused file's claim gets its name back, and is not tried again. */
+  g_assert_true (exists (unclaimed));
+  g_assert_false (exists (unclaimed_claim));
+  g_assert_cmpuint (count_in_log ("45-unclaimed.xml"), ==, 0);
 
   /* The system inbox: applied, recorded in the user's directory, left in
    * place; files of another owner or writable by others refused. */

@@ -330,6 +330,47 @@ scrub_at (int         dirfd,
     g_warning ("Spool: %s could not be removed: %s", shown, g_strerror (errno));
 }
 
+/* Renames a claimed file back to @name, unless a newer @name arrived
+ * (then FALSE with errno EEXIST). */
+static gboolean
+rename_back (int         dirfd,
+             const char *claim,
+             const char *name)
+{
+  struct stat st;
+
+  if (renameat2 (dirfd, claim, dirfd, name, RENAME_NOREPLACE) == 0)
+    return TRUE;
+  if (errno != EINVAL && errno != ENOSYS)
+    return FALSE;
+
+  /* A file system without RENAME_NOREPLACE. */
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      errno = EEXIST;
+      return FALSE;
+    }
+  return renameat (dirfd, claim, dirfd, name) == 0;
+}
+
+/* Gives a refused claim its name back. When a newer file of that name
+ * arrived meanwhile, it replaces the refused one, as its rename would
+ * have if the spool had not claimed it. */
+static void
+unclaim (int         dirfd,
+         const char *claim,
+         const char *name,
+         const char *shown)
+{
+  if (rename_back (dirfd, claim, name))
+    return;
+  if (errno == EEXIST)
+    scrub_at (dirfd, claim, shown);
+  else
+    g_warning ("Spool: %s cannot be given its name back: %s; it is tried again at the next start",
+               shown, g_strerror (errno));
+}
+
 static GKeyFile *
 read_marker (int         dirfd,
              const char *name)
@@ -636,13 +677,7 @@ process_user_file (Email2Spool *self,
       /* Left as it was found, marked: a file still being written is tried
        * again when it changes. */
       refuse (dirfd, name, identity, shown, reason);
-      if (renameat2 (dirfd, claim, dirfd, name, RENAME_NOREPLACE) != 0)
-        {
-          /* A newer NAME.xml arrived meanwhile: it replaces this one. */
-          g_warning ("Spool: %s was replaced while it was read; the refused version is removed",
-                     shown);
-          scrub_at (dirfd, claim, shown);
-        }
+      unclaim (dirfd, claim, name, shown);
       return;
     }
 
@@ -682,8 +717,7 @@ recover_user_claim (Email2Spool *self,
   refused = read_marker (dirfd, refused_name);
   if (marker_has (refused, "File", identity))
     {
-      if (renameat2 (dirfd, claim, dirfd, name, RENAME_NOREPLACE) != 0)
-        scrub_at (dirfd, claim, shown);
+      unclaim (dirfd, claim, name, shown);
       return;
     }
 
