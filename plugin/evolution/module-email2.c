@@ -29,6 +29,7 @@ typedef struct _Email2ModuleClass Email2ModuleClass;
 struct _Email2Module {
   EExtension parent_instance;
 
+  GDBusConnection *connection;
   Email2DbusProvisioning1 *skeleton;
   Email2EvolutionHost *host;
   Email2Session *session;
@@ -47,6 +48,7 @@ G_MODULE_EXPORT void e_module_load (GTypeModule *type_module);
 G_MODULE_EXPORT void e_module_unload (GTypeModule *type_module);
 
 typedef enum {
+  CALL_RECOVER,
   CALL_APPLY,
   CALL_GET,
   CALL_LIST,
@@ -59,6 +61,8 @@ typedef struct {
   GVariant *payload;   /* Apply */
   char *argument;      /* Get: the URI; Delete: the GUID */
 } Call;
+
+static void recover (Email2Module *self);
 
 static void
 call_free (Call *call)
@@ -142,6 +146,10 @@ serve (gpointer data,
 
   switch (call->kind)
     {
+    case CALL_RECOVER:
+      recover (self);
+      break;
+
     case CALL_APPLY:
       serve_apply (self, call);
       break;
@@ -250,18 +258,41 @@ handle_delete (Email2DbusProvisioning1 *skeleton,
 }
 
 static void
+recover (Email2Module *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!email2_evolution_host_recover (self->host, &error))
+    g_warning ("email2: an interrupted transaction could not be ended: %s", error->message);
+}
+
+static void
 on_bus_acquired (EDBusServer     *server,
                  GDBusConnection *connection,
                  Email2Module    *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_set_object (&self->connection, connection);
+}
 
-  if (self->skeleton != NULL)
+/* The sources are loaded: end what the last run left open, then serve. */
+static void
+on_files_loaded (ESourceRegistryServer *server,
+                 Email2Module          *self)
+{
+  g_autoptr(GError) error = NULL;
+  Call *recovery;
+
+  if (self->skeleton != NULL || self->connection == NULL)
     return;
 
-  self->host = email2_evolution_host_new (E_SOURCE_REGISTRY_SERVER (server));
+  self->host = email2_evolution_host_new (server);
   self->session = email2_session_new (EMAIL2_HOST (self->host));
   self->worker = g_thread_pool_new (serve, self, 1, FALSE, NULL);
+
+  /* First in the queue, so that no call sees a half-done transaction. */
+  recovery = g_new0 (Call, 1);
+  recovery->kind = CALL_RECOVER;
+  g_thread_pool_push (self->worker, recovery, NULL);
 
   self->skeleton = email2_dbus_provisioning1_skeleton_new ();
   g_signal_connect (self->skeleton, "handle-apply", G_CALLBACK (handle_apply), self);
@@ -270,7 +301,7 @@ on_bus_acquired (EDBusServer     *server,
   g_signal_connect (self->skeleton, "handle-delete", G_CALLBACK (handle_delete), self);
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
-                                         connection, OBJECT_PATH, &error))
+                                         self->connection, OBJECT_PATH, &error))
     g_warning ("email2: cannot export %s: %s", OBJECT_PATH, error->message);
 }
 
@@ -282,7 +313,10 @@ email2_module_constructed (GObject *object)
   G_OBJECT_CLASS (email2_module_parent_class)->constructed (object);
 
   extensible = e_extension_get_extensible (E_EXTENSION (object));
+  /* The registry acquires its bus, then loads its sources: serve only
+   * once they are there, or Get and List would answer from nothing. */
   g_signal_connect_object (extensible, "bus-acquired", G_CALLBACK (on_bus_acquired), object, 0);
+  g_signal_connect_object (extensible, "files-loaded", G_CALLBACK (on_files_loaded), object, 0);
 }
 
 static void
@@ -296,6 +330,7 @@ email2_module_dispose (GObject *object)
   if (self->skeleton != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_clear_object (&self->skeleton);
+  g_clear_object (&self->connection);
   g_clear_object (&self->session);
   g_clear_object (&self->host);
 
