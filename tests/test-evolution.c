@@ -273,6 +273,11 @@ test_create_imap (void)
   assert_key (account, "Security", "Method", "ssl-on-alternate-port");
   assert_key (account, "Refresh", "IntervalMinutes", "15");
   assert_key (account, "EMAIL2", "Guid", TEST_GUID);
+  /* DWNDAY 30: IMAP keeps 30 days offline. */
+  assert_key (account, "Offline", "StaySynchronized", "true");
+  assert_key (account, "Imapx Backend", "LimitByAge", "true");
+  assert_key (account, "Imapx Backend", "LimitUnit", "days");
+  assert_key (account, "Imapx Backend", "LimitValue", "30");
 
   identity = key_file (IMAP_UID "-identity");
   assert_key (identity, "Data Source", "Parent", IMAP_UID);
@@ -327,6 +332,9 @@ test_create_pop3 (void)
   assert_key (account, "Authentication", "User", "FABRIKAM\\bob");
   assert_key (account, "Security", "Method", "ssl-on-alternate-port");
   assert_key (account, "Refresh", "IntervalMinutes", "30");
+  /* SERVERDELETEACTION 2: keep the messages on the server. */
+  assert_key (account, "Pop Backend", "KeepOnServer", "true");
+  assert_key (account, "Pop Backend", "DeleteExpunged", "false");
 
   /* SMTP authenticates with the alternate credentials. */
   transport = key_file (POP_UID "-transport");
@@ -427,6 +435,50 @@ test_edit (void)
   g_assert_cmpstr (password, ==, "new-example-password");
   smtp_password = password_of (IMAP_UID "-transport");
   g_assert_cmpstr (smtp_password, ==, "new-example-password");
+
+  delete_account (TEST_GUID, IMAP_UID);
+  teardown ();
+}
+
+/* The user renames the account and changes the sender's name in
+ * Evolution: Get answers what Evolution uses now. */
+static void
+test_live_settings (void)
+{
+  g_autofree char *create = example ("create-imap-account.xml");
+  g_autoptr(ESource) account = NULL, identity = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL, *sender = NULL, *linger = NULL;
+  gint64 deadline;
+
+  apply_file (create, 0);
+  account = wait_for_source (IMAP_UID, TRUE);
+  identity = wait_for_source (IMAP_UID "-identity", TRUE);
+
+  e_source_set_display_name (account, "Work mail");
+  e_source_refresh_set_interval_minutes (e_source_get_extension (account, E_SOURCE_EXTENSION_REFRESH), 30);
+  e_source_write_sync (account, NULL, &error);
+  g_assert_no_error (error);
+  e_source_mail_identity_set_name (e_source_get_extension (identity, E_SOURCE_EXTENSION_MAIL_IDENTITY),
+                                   "Alice at Work");
+  e_source_write_sync (identity, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The registry takes the writes in its own time. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  do
+    {
+      g_clear_pointer (&name, g_free);
+      name = get (TEST_ACCOUNT "/SERVICENAME", 0);
+      if (!g_str_equal (name, "Work mail"))
+        g_usleep (20000);
+    }
+  while (!g_str_equal (name, "Work mail") && g_get_monotonic_time () < deadline);
+  g_assert_cmpstr (name, ==, "Work mail");
+  sender = get (TEST_ACCOUNT "/NAME", 0);
+  g_assert_cmpstr (sender, ==, "Alice at Work");
+  linger = get (TEST_ACCOUNT "/LINGER", 0);
+  g_assert_cmpstr (linger, ==, "30");
 
   delete_account (TEST_GUID, IMAP_UID);
   teardown ();
@@ -843,6 +895,7 @@ main (int    argc,
   g_test_add_func ("/evolution/create-pop3", test_create_pop3);
   g_test_add_func ("/evolution/every-node", test_every_node);
   g_test_add_func ("/evolution/edit", test_edit);
+  g_test_add_func ("/evolution/live-settings", test_live_settings);
   g_test_add_func ("/evolution/failures-change-nothing", test_failures_change_nothing);
   g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
   g_test_add_func ("/evolution/delete", test_delete_example);

@@ -196,6 +196,45 @@ email2_evolution_host_list_accounts (Email2Host *host)
   return (char **) g_ptr_array_free (call.guids, FALSE);
 }
 
+/* Sets @node to @value when the schema accepts it; a setting changed in
+ * Evolution to something EMAIL2 cannot express keeps the provisioned value. */
+static void
+set_live (Email2Account *account,
+          Email2NodeId   node,
+          const char    *value)
+{
+  g_autofree char *canonical = NULL;
+
+  if (value != NULL && email2_account_has (account, node) &&
+      email2_node_check_value (email2_schema_get (node), value, &canonical, NULL))
+    email2_account_set (account, node, canonical);
+}
+
+/* Where a node is one of Evolution's own settings, Get answers what
+ * Evolution uses now, which the user may have changed since. */
+static void
+read_live_settings (Email2EvolutionHost *self,
+                    ESource             *account_source,
+                    Email2Account       *account)
+{
+  g_autofree char *identity_uid = account_uid (email2_account_get_guid (account), "-identity");
+  g_autoptr(ESource) identity = e_source_registry_server_ref_source (self->server, identity_uid);
+  ESourceRefresh *refresh = e_source_get_extension (account_source, E_SOURCE_EXTENSION_REFRESH);
+  g_autofree char *linger = g_strdup_printf ("%u", e_source_refresh_get_interval_minutes (refresh));
+
+  set_live (account, EMAIL2_NODE_SERVICENAME, e_source_get_display_name (account_source));
+  set_live (account, EMAIL2_NODE_LINGER,
+            e_source_refresh_get_enabled (refresh) ? linger : "0");
+
+  if (identity != NULL)
+    {
+      ESourceMailIdentity *mail_identity = e_source_get_extension (identity, E_SOURCE_EXTENSION_MAIL_IDENTITY);
+
+      set_live (account, EMAIL2_NODE_NAME, e_source_mail_identity_get_name (mail_identity));
+      set_live (account, EMAIL2_NODE_REPLYADDR, e_source_mail_identity_get_address (mail_identity));
+    }
+}
+
 static gboolean
 lookup_on_main (gpointer data)
 {
@@ -206,6 +245,8 @@ lookup_on_main (gpointer data)
   if (source != NULL && e_source_has_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))
     call->account = email2_source_extension_to_account (
       e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME));
+  if (call->account != NULL)
+    read_live_settings (call->self, source, call->account);
 
   return G_SOURCE_REMOVE;
 }
@@ -305,6 +346,39 @@ is_set_to (const Email2Account *account,
   return g_strcmp0 (email2_account_get (account, node), value) == 0;
 }
 
+/* The provider settings ([Imapx Backend], [Pop Backend]): DWNDAY limits
+ * what IMAP keeps offline; SERVERDELETEACTION says whether POP keeps mail
+ * on the server. */
+static void
+configure_backend (ESource             *account_source,
+                   const Email2Account *account,
+                   gboolean             imap)
+{
+  const char *extension_name = e_source_camel_get_extension_name (imap ? "imapx" : "pop");
+  CamelSettings *settings = e_source_camel_get_settings (e_source_get_extension (account_source,
+                                                                                 extension_name));
+  const char *dwnday = email2_account_get (account, EMAIL2_NODE_DWNDAY);
+  const char *delete_action = email2_account_get (account, EMAIL2_NODE_SERVERDELETEACTION);
+
+  if (imap)
+    {
+      gboolean limited = dwnday != NULL && strcmp (dwnday, "-1") != 0;
+
+      e_source_offline_set_stay_synchronized (
+        e_source_get_extension (account_source, E_SOURCE_EXTENSION_OFFLINE), TRUE);
+      g_object_set (settings,
+                    "limit-by-age", limited,
+                    "limit-unit", CAMEL_TIME_UNIT_DAYS,
+                    "limit-value", limited ? (int) g_ascii_strtoll (dwnday, NULL, 10) : 1,
+                    NULL);
+    }
+  else
+    g_object_set (settings,
+                  "keep-on-server", g_strcmp0 (delete_action, "2") == 0,
+                  "delete-expunged", g_strcmp0 (delete_action, "1") == 0,
+                  NULL);
+}
+
 /* The Evolution settings of the three sources, from the provisioned nodes. */
 static void
 configure_sources (ESource             *account_source,
@@ -336,6 +410,8 @@ configure_sources (ESource             *account_source,
   e_source_refresh_set_enabled (refresh, linger == NULL || strcmp (linger, "0") != 0);
   e_source_refresh_set_interval_minutes (refresh, linger != NULL && strcmp (linger, "0") != 0
                                                   ? (guint) g_ascii_strtoull (linger, NULL, 10) : 15);
+
+  configure_backend (account_source, account, imap);
 
   e_source_set_parent (identity, e_source_get_uid (account_source));
   e_source_set_display_name (identity, email2_account_get (account, EMAIL2_NODE_REPLYADDR));
@@ -388,7 +464,14 @@ ref_or_new_source (ESourceRegistryServer  *server,
     return source;
 
   file = e_server_side_source_new_user_file (uid);
-  return e_server_side_source_new (server, file, error);
+  source = e_server_side_source_new (server, file, error);
+  /* Like an account the user made: Evolution may change and remove it. */
+  if (source != NULL)
+    {
+      e_server_side_source_set_writable (E_SERVER_SIDE_SOURCE (source), TRUE);
+      e_server_side_source_set_removable (E_SERVER_SIDE_SOURCE (source), TRUE);
+    }
+  return source;
 }
 
 static gboolean

@@ -285,6 +285,9 @@ on_files_loaded (ESourceRegistryServer *server,
   if (self->skeleton != NULL || self->connection == NULL)
     return;
 
+  /* The provider settings groups ([Imapx Backend], [Pop Backend]). */
+  e_source_camel_register_types ();
+
   self->host = email2_evolution_host_new (server);
   self->session = email2_session_new (EMAIL2_HOST (self->host));
   self->worker = g_thread_pool_new (serve, self, 1, FALSE, NULL);
