@@ -117,9 +117,40 @@ guard_start_element (void           *ctx,
     guard_stop (ctxt, VERDICT_TOO_DEEP);
   else if (++guard->elements > guard->limits->max_elements)
     guard_stop (ctxt, VERDICT_TOO_MANY);
-  else if (!guard->handler->start_element (guard->user_data, (const char *) localname,
-                                           (const char *) uri, &guard->error))
-    guard_stop (ctxt, VERDICT_HANDLER);
+  else
+    {
+      /* libxml2 gives five pointers per attribute (local name, prefix, URI,
+       * value start, value end); the handler gets name/value pairs with
+       * NUL-terminated values. */
+      const char **pairs = g_new (const char *, 2 * (gsize) n_attributes + 1);
+      gboolean ok;
+
+      for (int i = 0; i < n_attributes; i++)
+        {
+          const xmlChar *value = attributes[5 * i + 3];
+          const xmlChar *end = attributes[5 * i + 4];
+
+          pairs[2 * i] = (const char *) attributes[5 * i];
+          pairs[2 * i + 1] = g_strndup ((const char *) value, end - value);
+        }
+      pairs[2 * n_attributes] = NULL;
+
+      ok = guard->handler->start_element (guard->user_data, (const char *) localname,
+                                          (const char *) uri, pairs, &guard->error);
+
+      /* A value may be a password. */
+      for (int i = 0; i < n_attributes; i++)
+        {
+          char *value = (char *) pairs[2 * i + 1];
+
+          explicit_bzero (value, strlen (value));
+          g_free (value);
+        }
+      g_free (pairs);
+
+      if (!ok)
+        guard_stop (ctxt, VERDICT_HANDLER);
+    }
 }
 
 static void
@@ -307,4 +338,22 @@ email2_xml_escape (GString    *out,
         }
       text++;
     }
+}
+
+/**
+ * email2_xml_attribute:
+ * @attributes: the attributes an #Email2XmlHandler's start_element got
+ * @name: an attribute's local name
+ *
+ * Returns: (nullable): the value of attribute @name, or %NULL
+ */
+const char *
+email2_xml_attribute (const char * const *attributes,
+                      const char         *name)
+{
+  for (guint i = 0; attributes != NULL && attributes[i] != NULL; i += 2)
+    if (strcmp (attributes[i], name) == 0)
+      return attributes[i + 1];
+
+  return NULL;
 }
