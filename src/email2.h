@@ -15,5 +15,6 @@
 #include "email2-schema.h"
 #include "email2-session.h"
 #include "email2-syncml.h"
+#include "email2-wapprov.h"
 
 #undef EMAIL2_INSIDE
