@@ -926,6 +926,7 @@ email2_wapprov_process (Email2WapprovDoc *doc,
   gboolean applied = TRUE;
 
   g_return_val_if_fail (doc != NULL, NULL);
+  g_return_val_if_fail (!doc->processed, NULL);
   g_return_val_if_fail (EMAIL2_IS_SESSION (session), NULL);
 
   run.exists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -437,6 +437,7 @@ wbxml_buffer_free (WB_UTINY *buffer,
 }
 #endif
 
+#ifdef HAVE_WBXML
 /* Skips the `<?xml …?>` and the `<!DOCTYPE …>` libwbxml2 writes from its
  * tables, and the blanks after them. */
 static gsize
@@ -461,6 +462,7 @@ skip_generated_prolog (const char *xml,
 
   return at;
 }
+#endif
 
 /**
  * email2_wbxml_to_xml:
@@ -538,12 +540,17 @@ email2_wbxml_to_xml (const char  *data,
 
   return result;
 #else
-  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_SUPPORTED,
-               _("This build of email2 does not read WBXML; send the payload as XML"));
+  guint doc_version = 0, doc_id = 0;
+
+  /* Still refuse what is malformed for what it is. */
+  if (scan_document (data, length, &doc_version, &doc_id, error))
+    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_SUPPORTED,
+                 _("This build of email2 does not read WBXML; send the payload as XML"));
   return NULL;
 #endif
 }
 
+#ifdef HAVE_WBXML
 /* Re-writes an answer without the blanks between elements (WBXML keeps
  * every text, and trims none of the values when they are kept exact). */
 typedef struct {
@@ -634,6 +641,7 @@ compact_text (gpointer    user_data,
 
   g_string_append_len (compact->text, text, length);
 }
+#endif
 
 /**
  * email2_wbxml_from_xml:

@@ -63,7 +63,5 @@ gboolean email2_xml_parse       (const char             *data,
                                  GError                **error);
 void     email2_xml_escape      (GString                *out,
                                  const char             *text);
-const char *email2_xml_attribute (const char * const    *attributes,
-                                  const char             *name);
 
 G_END_DECLS

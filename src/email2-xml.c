@@ -360,21 +360,3 @@ email2_xml_escape (GString    *out,
       text++;
     }
 }
-
-/**
- * email2_xml_attribute:
- * @attributes: the attributes an #Email2XmlHandler's start_element got
- * @name: an attribute's local name
- *
- * Returns: (nullable): the value of attribute @name, or %NULL
- */
-const char *
-email2_xml_attribute (const char * const *attributes,
-                      const char         *name)
-{
-  for (guint i = 0; attributes != NULL && attributes[i] != NULL; i += 2)
-    if (strcmp (attributes[i], name) == 0)
-      return attributes[i + 1];
-
-  return NULL;
-}

@@ -977,6 +977,9 @@ main (int argc, char **argv)
     {
       g_autofree char *path = g_strdup_printf ("/hostile/%s", cases[i].name);
 
+      /* A build without WBXML cannot even make these payloads. */
+      if (g_str_has_prefix (cases[i].name, "wbxml-") && !email2_wbxml_is_available ())
+        continue;
       g_test_add_data_func (path, &cases[i], test_hostile);
     }
 

@@ -426,6 +426,26 @@ test_root_query (void)
   g_assert_null (strstr (deep.answer, "AUTHSECRET"));
 }
 
+/* SERVICENAME cannot change on an existing account, but one document can
+ * delete the account and create it anew. */
+static void
+test_recreate (void)
+{
+  g_autoptr(Email2MemoryHost) host = email2_memory_host_new ();
+  g_auto(CpRun) run = { 0, };
+
+  cp_create (host);
+  set_ssl_and_name (host);
+  cp_run (host,
+          "<characteristic type=\"EMAIL2\"><nocharacteristic type=\"" CP_GUID "\"/>"
+          "<characteristic type=\"" CP_GUID "\">" CP_ACCOUNT_PARMS ("POP3")
+          "</characteristic></characteristic>", &run);
+  g_assert_true (run.ok);
+  assert_value (host, TEST_ACCOUNT "/SERVICETYPE", 200, "POP3");
+  assert_value (host, TEST_ACCOUNT "/NAME", 404, NULL);
+  assert_value (host, TEST_ACCOUNT "/TAGPROPS", 404, NULL);
+}
+
 /* Writes and queries in one document: the queries see the new state. */
 static void
 test_apply_then_query (void)
@@ -761,6 +781,7 @@ main (int    argc,
   g_test_add_func ("/wapprov/parm-query", test_parm_query);
   g_test_add_func ("/wapprov/characteristic-query", test_characteristic_query);
   g_test_add_func ("/wapprov/root-query", test_root_query);
+  g_test_add_func ("/wapprov/recreate", test_recreate);
   g_test_add_func ("/wapprov/apply-then-query", test_apply_then_query);
   g_test_add_func ("/wapprov/same-as-syncml", test_same_as_syncml);
   for (guint i = 0; i < G_N_ELEMENTS (must_fail); i++)
