@@ -29,7 +29,8 @@
 /* Every secret any test provisions: none may ever reach a file. */
 static const char * const secrets[] = {
   "example-password", "new-example-password", "pop-s3cret&pw", "smtp-s3cret",
-  "s3cret&pw", "every-node-secret", "alt-node-secret", "crash-new-secret", NULL
+  "s3cret&pw", "every-node-secret", "alt-node-secret", "crash-new-secret",
+  "example-cp-password", NULL
 };
 
 static ESourceRegistry *registry;
@@ -484,6 +485,37 @@ test_live_settings (void)
   teardown ();
 }
 
+/* An OMA Client Provisioning document goes in the same way, and comes
+ * back as the document with its queries answered. */
+static void
+test_client_provisioning (void)
+{
+  g_autofree char *create = example ("cp-create-imap-account.xml");
+  g_autofree char *query = example ("cp-query.xml");
+  g_autofree char *remove = example ("cp-delete-account.xml");
+  g_autofree char *password = NULL;
+  g_autoptr(ESource) gone = NULL;
+  g_auto(Run) run;
+
+  ctl (&run, "apply", create);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "wap-provisioningdoc"));
+  password = password_of ("email2-d671c70b-8ee3-4881-8045-2aee6f731b55");
+  g_assert_cmpstr (password, ==, "example-cp-password");
+  run_clear (&run);
+
+  ctl (&run, "apply", query);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "name=\"AUTHSECRET\" value=\"********\""));
+  g_assert_null (strstr (run.out, "example-cp-password"));
+  run_clear (&run);
+
+  ctl (&run, "apply", remove);
+  g_assert_cmpint (run.status, ==, 0);
+  gone = wait_for_source ("email2-d671c70b-8ee3-4881-8045-2aee6f731b55", FALSE);
+  teardown ();
+}
+
 static char *
 read_source_files (const char *uid)
 {
@@ -896,6 +928,7 @@ main (int    argc,
   g_test_add_func ("/evolution/every-node", test_every_node);
   g_test_add_func ("/evolution/edit", test_edit);
   g_test_add_func ("/evolution/live-settings", test_live_settings);
+  g_test_add_func ("/evolution/client-provisioning", test_client_provisioning);
   g_test_add_func ("/evolution/failures-change-nothing", test_failures_change_nothing);
   g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
   g_test_add_func ("/evolution/delete", test_delete_example);

@@ -94,6 +94,7 @@ run_single (Email2Module      *self,
   return g_ptr_array_steal_index (statuses, 0);
 }
 
+/* SyncML or CP, XML or WBXML: the answer comes back in the same form. */
 static void
 serve_apply (Email2Module *self,
              Call         *call)
@@ -101,12 +102,16 @@ serve_apply (Email2Module *self,
   gsize length = 0;
   const char *data = g_variant_get_fixed_array (call->payload, &length, 1);
   g_autoptr(GError) error = NULL;
-  g_autoptr(Email2SyncmlMessage) message = email2_syncml_parse (data, length, &error);
-  g_autoptr(GPtrArray) statuses = NULL;
+  g_autoptr(Email2Payload) payload = email2_payload_parse (data, length, EMAIL2_FORMAT_AUTO, &error);
   g_autofree char *response = NULL;
-  gboolean ok;
+  gsize response_length = 0;
 
-  if (message == NULL)
+  if (payload != NULL)
+    {
+      email2_payload_process (payload, self->session);
+      response = email2_payload_write_response (payload, &response_length, &error);
+    }
+  if (response == NULL)
     {
       g_dbus_method_invocation_return_dbus_error (call->invocation,
                                                   "io.github.email2.Error.InvalidInput",
@@ -114,27 +119,21 @@ serve_apply (Email2Module *self,
       return;
     }
 
-  statuses = message->header_status == 200
-             ? email2_session_process (self->session, message->commands)
-             : g_ptr_array_new ();
-  ok = message->header_status == 200;
-  for (guint i = 0; i < statuses->len; i++)
+  for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
     {
-      const Email2Status *status = statuses->pdata[i];
+      const Email2Status *status = payload->statuses->pdata[i];
 
-      ok &= email2_status_code_is_success (status->code);
       /* Reasons name nodes and say what failed; they never hold a value. */
       if (status->code >= 500)
         g_debug ("%s %s: %u %s", status->cmd, status->target_ref ? status->target_ref : "",
                  status->code, status->reason ? status->reason : "");
     }
 
-  response = email2_syncml_write_response (message, statuses);
   g_dbus_method_invocation_return_value (
     call->invocation,
     g_variant_new ("(@ayu)",
-                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, response, strlen (response), 1),
-                   ok ? 0 : 1));
+                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, response, response_length, 1),
+                   payload->ok ? 0 : 1));
 }
 
 static void
