@@ -750,7 +750,7 @@ leg_pump (Leg *leg)
 {
   while (leg->reading && !leg->done)
     {
-      guint8 *nl = memchr (leg->rbuf->data, '\n', leg->rbuf->len);
+      guint8 *nl = leg->rbuf->len > 0 ? memchr (leg->rbuf->data, '\n', leg->rbuf->len) : NULL;
       g_autofree char *line = NULL;
       gsize len;
 
