@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +27,10 @@
 static const char *const protocols[] = { "imap", "pop3", "smtp" };
 /* Port offsets of tools/dovecot-test-server: implicit TLS, cleartext. */
 static const guint offsets[][2] = { { 993, 143 }, { 995, 110 }, { 465, 587 } };
+
+/* EMAIL2_TEST_TIME_SCALE stretches every deadline and time limit, for runs
+ * under valgrind. */
+static guint time_scale = 1;
 
 static char *dovecot_dir;
 static guint dovecot_base;
@@ -283,7 +288,8 @@ new_probe (const char *protocol,
   probe = email2_probe_new (proto, host, port, require_tls);
   g_assert_true (email2_probe_set_ca_file (probe, ca, &error));
   g_assert_no_error (error);
-  email2_probe_set_timeouts (probe, TEST_TIMEOUT_MS, TEST_TIMEOUT_MS, TEST_TIMEOUT_MS);
+  email2_probe_set_timeouts (probe, TEST_TIMEOUT_MS * time_scale, TEST_TIMEOUT_MS * time_scale,
+                             TEST_TIMEOUT_MS * time_scale);
   return probe;
 }
 
@@ -385,7 +391,7 @@ test_matrix (gconstpointer data)
       g_assert_false (strv_has (result->capabilities, "STLS"));
       g_assert_false (strv_has (result->capabilities, "LOGINDISABLED"));
     }
-  g_assert_cmpint (result->elapsed_us, <, 3 * G_USEC_PER_SEC);
+  g_assert_cmpint (result->elapsed_us, <, 3 * G_USEC_PER_SEC * time_scale);
 }
 
 /* SNI is sent: Dovecot shows the certificate for sni.email2.test only to a
@@ -433,7 +439,8 @@ test_dovecot_untrusted (void)
 
   assert_dovecot ();
   probe = email2_probe_new (EMAIL2_PROBE_PROTOCOL_IMAP, "127.0.0.2", 0, FALSE);
-  email2_probe_set_timeouts (probe, TEST_TIMEOUT_MS, TEST_TIMEOUT_MS, TEST_TIMEOUT_MS);
+  email2_probe_set_timeouts (probe, TEST_TIMEOUT_MS * time_scale, TEST_TIMEOUT_MS * time_scale,
+                             TEST_TIMEOUT_MS * time_scale);
   email2_probe_set_default_ports (probe, dovecot_base + 993, dovecot_base + 143);
   result = run_probe (probe);
   g_assert_cmpint (result->security, ==, EMAIL2_PROBE_SECURITY_NONE);
@@ -721,7 +728,7 @@ hostile_conn_thread (gpointer data)
   while ((max = g_atomic_int_get (&server->max_active)) < now &&
          !g_atomic_int_compare_and_exchange (&server->max_active, max, now))
     ;
-  g_socket_set_timeout (socket, 5);
+  g_socket_set_timeout (socket, 5 * time_scale);
 
   switch (server->behaviour)
     {
@@ -1127,7 +1134,7 @@ test_deadline (gconstpointer data)
       g_test_message ("%s %s: %s in %" G_GINT64_FORMAT " ms", d->name, protocols[p],
                       email2_probe_security_to_string (result->security), result->elapsed_us / 1000);
       g_assert_cmpint (result->security, ==, d->expected);
-      g_assert_cmpint (result->elapsed_us / 1000, <=, d->max_ms);
+      g_assert_cmpint (result->elapsed_us / 1000, <=, d->max_ms * time_scale);
       if (d->expected == EMAIL2_PROBE_SECURITY_NONE && d->clear != BEHAVE_SCRIPT &&
           d->clear != BEHAVE_CLOSED)
         g_assert_error (result->legs[EMAIL2_PROBE_LEG_CLEARTEXT].error, EMAIL2_ERROR,
@@ -1156,7 +1163,7 @@ test_cancel (void)
   g_cancellable_cancel (cancellable);
   while (!wait.done)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 200 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 200 * 1000 * time_scale);
   g_assert_error (wait.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (wait.result);
   g_clear_error (&wait.error);
@@ -1353,6 +1360,8 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("EMAIL2_TEST_TIME_SCALE") != NULL)
+    time_scale = CLAMP (atoi (g_getenv ("EMAIL2_TEST_TIME_SCALE")), 1, 100);
   /* A closed write end must not kill the test. */
   signal (SIGPIPE, SIG_IGN);
 
