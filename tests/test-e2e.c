@@ -204,18 +204,19 @@ seed_mailbox (void)
 /* ---- provisioning ---- */
 
 static void
-provision (const char *account_uri,
-           const char *service_type,
-           guint       in_port)
+provision_servers (const char *account_uri,
+                   const char *service_type,
+                   const char *in,
+                   const char *out,
+                   const char *in_ssl,
+                   const char *out_ssl)
 {
-  g_autofree char *in = g_strdup_printf (SERVER_ADDRESS ":%u", base_port + in_port);
-  g_autofree char *out = g_strdup_printf (SERVER_ADDRESS ":%u", base_port + 587);
-  static const char * const fixed[][2] = {
-    { "SERVICETYPE", NULL }, { "INSERVER", NULL }, { "OUTSERVER", NULL },
+  const char * const values[][2] = {
+    { "SERVICETYPE", service_type }, { "INSERVER", in }, { "OUTSERVER", out },
     { "SERVICENAME", "E2E" }, { "ACCOUNTTYPE", "Email" }, { "AUTHNAME", "alice" },
     { "AUTHSECRET", "secret" }, { "AUTHREQUIRED", "1" }, { "REPLYADDR", "alice@email2.test" },
-    { "NAME", "Alice" }, { "SYNCINGCONTENTTYPES", "2" }, { "TAGPROPS/8128000B", "1" },
-    { "TAGPROPS/812C000B", "1" },
+    { "NAME", "Alice" }, { "SYNCINGCONTENTTYPES", "2" }, { "TAGPROPS/8128000B", in_ssl },
+    { "TAGPROPS/812C000B", out_ssl },
   };
   g_autoptr(GString) body = g_string_new ("<Atomic><CmdID>1</CmdID>");
   g_autofree char *message = NULL;
@@ -225,12 +226,11 @@ provision (const char *account_uri,
   const char *argv[] = { g_getenv ("EMAIL2CTL"), "apply", path, NULL };
   int status = 0;
 
-  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
     {
-      const char *value = i == 0 ? service_type : i == 1 ? in : i == 2 ? out : fixed[i][1];
-      g_autofree char *uri = g_strconcat (account_uri, "/", fixed[i][0], NULL);
+      g_autofree char *uri = g_strconcat (account_uri, "/", values[i][0], NULL);
       g_autofree char *id = g_strdup_printf ("%u", i + 2);
-      g_autofree char *command = email2_test_item_cmd ("Replace", id, uri, NULL, value);
+      g_autofree char *command = email2_test_item_cmd ("Replace", id, uri, NULL, values[i][1]);
 
       g_string_append (body, command);
     }
@@ -245,6 +245,24 @@ provision (const char *account_uri,
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     g_error ("email2ctl apply failed: %s%s", out_text, err_text);
   g_unlink (path);
+}
+
+static char *
+server (const char *address,
+        guint       port)
+{
+  return g_strdup_printf ("%s:%u", address, base_port + port);
+}
+
+static void
+provision (const char *account_uri,
+           const char *service_type,
+           guint       in_port)
+{
+  g_autofree char *in = server (SERVER_ADDRESS, in_port);
+  g_autofree char *out = server (SERVER_ADDRESS, 587);
+
+  provision_servers (account_uri, service_type, in, out, "1", "1");
 }
 
 /* ---- Camel, as Evolution uses it ---- */
@@ -472,6 +490,104 @@ test_smtp (void)
   g_assert_true (received);
 }
 
+
+/* ---- the probe decides each account's TLS mode ---- */
+
+static GPid registry_child;
+static char *registry_log;
+
+typedef struct {
+  const char *name;
+  const char *address;
+  guint in_port;          /* added to the base port */
+  guint out_port;
+  const char *in_ssl;     /* TAGPROPS/8128000B */
+  const char *out_ssl;    /* TAGPROPS/812C000B */
+  const char *in_method;  /* [Security] Method expected */
+  const char *out_method;
+  gboolean decided;       /* both servers have an acceptable mode */
+} ProbeCase;
+
+static const ProbeCase probe_cases[] = {
+  /* TLS optional: implicit TLS on the implicit port, STARTTLS elsewhere */
+  { "tls-optional", "127.0.0.2", 993, 587, "0", "0",
+    "ssl-on-alternate-port", "starttls-on-standard-port", TRUE },
+  { "tls-optional-starttls", "127.0.0.2", 143, 465, "1", "1",
+    "starttls-on-standard-port", "ssl-on-alternate-port", TRUE },
+  /* no TLS at all: plain only where the payload allows it */
+  { "no-tls", "127.0.0.3", 143, 587, "0", "0", "none", "none", TRUE },
+  { "no-tls-but-required", "127.0.0.3", 143, 587, "1", "1",
+    "starttls-on-standard-port", "starttls-on-standard-port", FALSE },
+  /* TLS required by the server */
+  { "tls-required", "127.0.0.4", 110, 587, "0", "0",
+    "starttls-on-standard-port", "starttls-on-standard-port", TRUE },
+};
+
+static GKeyFile *
+key_file (const char *uid)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *name = g_strconcat (uid, ".source", NULL);
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "evolution", "sources", name, NULL);
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL))
+    return NULL;
+  return g_steal_pointer (&file);
+}
+
+static void
+test_probe (gconstpointer data)
+{
+  const ProbeCase *c = data;
+  g_autofree char *guid_part = g_strdup_printf ("E2E1%04X-0000-4000-8000-00000000%04X",
+                                                (guint) (c - probe_cases), (guint) (c - probe_cases));
+  g_autofree char *uri = g_strdup_printf ("./Vendor/MSFT/EMAIL2/%%7B%s%%7D", guid_part);
+  g_autofree char *lower = g_ascii_strdown (guid_part, -1);
+  g_autofree char *uid = g_strconcat ("email2-", lower, NULL);
+  g_autofree char *transport_uid = g_strconcat (uid, "-transport", NULL);
+  g_autofree char *in = server (c->address, c->in_port);
+  g_autofree char *out = server (c->address, c->out_port);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autoptr(GKeyFile) account = NULL, transport = NULL;
+  g_autofree char *in_method = NULL, *out_method = NULL, *port = NULL, *mechanism = NULL;
+  gboolean probed = FALSE;
+
+  provision_servers (uri, strcmp (c->name, "tls-required") == 0 ? "POP3" : "IMAP4",
+                     in, out, c->in_ssl, c->out_ssl);
+
+  /* The probe runs in the registry after the answer: wait for its verdict
+   * in the account ([EMAIL2] Probed), or in the log when none was found. */
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *log = NULL;
+      g_autofree char *needle = g_strconcat (uid, " probed", NULL);
+
+      g_clear_pointer (&account, g_key_file_unref);
+      account = key_file (uid);
+      probed = account != NULL && g_key_file_get_boolean (account, "EMAIL2", "Probed", NULL);
+      if (probed)
+        break;
+      if (g_file_get_contents (registry_log, &log, NULL, NULL) && strstr (log, needle) != NULL)
+        break;
+      g_usleep (50000);
+    }
+  g_assert_cmpint (probed, ==, c->decided);
+
+  g_clear_pointer (&account, g_key_file_unref);
+  account = key_file (uid);
+  transport = key_file (transport_uid);
+  in_method = g_key_file_get_string (account, "Security", "Method", NULL);
+  out_method = g_key_file_get_string (transport, "Security", "Method", NULL);
+  g_assert_cmpstr (in_method, ==, c->in_method);
+  g_assert_cmpstr (out_method, ==, c->out_method);
+  /* The payload gave the ports: they stay. */
+  port = g_key_file_get_string (account, "Authentication", "Port", NULL);
+  g_assert_cmpuint (g_ascii_strtoull (port, NULL, 10), ==, base_port + c->in_port);
+  /* AUTHREQUIRED 1: a mechanism the server offers (Dovecot: PLAIN, LOGIN). */
+  mechanism = g_key_file_get_string (transport, "Authentication", "Method", NULL);
+  g_assert_cmpstr (mechanism, ==, "PLAIN");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -504,6 +620,17 @@ main (int    argc,
   g_assert_no_error (error);
   g_tls_backend_set_default_database (g_tls_backend_get_default (), trust);
 
+  /* The registry's probe trusts the test CA as Evolution trusts a CA an
+   * enterprise installs: a registry of the test's own, told where it is. */
+  {
+    const char *env[] = { "EMAIL2_PROBE_CA_FILE", NULL, NULL };
+
+    env[1] = ca;
+    registry_log = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "e2e-registry.log", NULL);
+    email2_test_registry_stop (&registry_child);
+    email2_test_registry_start (env, registry_log, &registry_child);
+  }
+
   provision (IMAP_URI, "IMAP4", 143);
   provision (POP_URI, "POP3", 110);
 
@@ -518,9 +645,15 @@ main (int    argc,
   g_test_add_func ("/e2e/imap", test_imap);
   g_test_add_func ("/e2e/pop3", test_pop3);
   g_test_add_func ("/e2e/smtp", test_smtp);
+  for (guint i = 0; i < G_N_ELEMENTS (probe_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/e2e/probe/%s", probe_cases[i].name);
+      g_test_add_data_func (name, &probe_cases[i], test_probe);
+    }
 
   status = g_test_run ();
 
+  email2_test_registry_stop (&registry_child);
   dovecot ("stop");
   g_socket_close (sink.listener, NULL);
   email2_test_remove_tree (server_dir);

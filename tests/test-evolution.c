@@ -610,86 +610,19 @@ test_delete_example (void)
 
 static GPid registry_child;   /* a registry this test started, or 0 */
 
-static gboolean
-registry_running (void)
-{
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", "org.gnome.evolution.dataserver.Sources5"),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
-
-static void
-wait_until (gboolean (*condition) (void),
-            gboolean   expected)
-{
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (condition () != expected)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (20000);
-    }
-}
-
 static void
 stop_registry (void)
 {
-  if (registry_child != 0)
-    {
-      int status;
-
-      kill (registry_child, SIGTERM);
-      waitpid (registry_child, &status, 0);
-      g_spawn_close_pid (registry_child);
-      registry_child = 0;
-    }
-  else
-    kill ((pid_t) g_ascii_strtoll (g_getenv ("EMAIL2_REGISTRY_PID"), NULL, 10), SIGTERM);
-
-  wait_until (registry_running, FALSE);
+  email2_test_registry_stop (&registry_child);
 }
 
-/* Starts a registry of our own (no D-Bus activation: it would race). */
 static void
 start_registry (guint crash_after_step)
 {
-  g_auto(GStrv) envp = g_get_environ ();
   g_autofree char *step = g_strdup_printf ("%u", crash_after_step);
-  const char *argv[] = { "/usr/libexec/evolution-source-registry", NULL };
-  g_autoptr(GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  const char *env[] = { "EMAIL2_TEST_CRASH_AFTER_STEP", step, NULL };
 
-  envp = g_environ_unsetenv (envp, "G_DEBUG");
-  envp = g_environ_unsetenv (envp, "MALLOC_CHECK_");
-  envp = g_environ_unsetenv (envp, "MALLOC_PERTURB_");
-  if (crash_after_step > 0)
-    envp = g_environ_setenv (envp, "EMAIL2_TEST_CRASH_AFTER_STEP", step, TRUE);
-
-  g_spawn_async (NULL, (char **) argv, envp,
-                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                 NULL, NULL, &registry_child, &error);
-  g_assert_no_error (error);
-  wait_until (registry_running, TRUE);
-
-  /* Serving once the sources are loaded and any recovery is queued. */
-  for (;;)
-    {
-      g_auto(Run) run;
-
-      ctl (&run, "list", NULL);
-      if (run.status == 0)
-        break;
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (20000);
-    }
+  email2_test_registry_start (crash_after_step > 0 ? env : NULL, NULL, &registry_child);
 }
 
 /* Waits for a registry that was told to crash; TRUE when it did. */
@@ -711,7 +644,7 @@ reap_crashed_registry (void)
   g_spawn_close_pid (registry_child);
   registry_child = 0;
   g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
-  wait_until (registry_running, FALSE);
+  email2_test_registry_wait (FALSE);
   return TRUE;
 }
 

@@ -19,6 +19,7 @@
 #include "email2.h"
 #include "email2-dbus-generated.h"
 #include "email2-evolution-host.h"
+#include "email2-evolution-prober.h"
 #include "email2-source-extension.h"
 
 #define OBJECT_PATH "/io/github/email2/Provisioning"
@@ -30,8 +31,10 @@ struct _Email2Module {
   EExtension parent_instance;
 
   GDBusConnection *connection;
+  GMainContext *main_context;
   Email2DbusProvisioning1 *skeleton;
   Email2EvolutionHost *host;
+  Email2EvolutionProber *prober;
   Email2Session *session;
   GThreadPool *worker;
 };
@@ -94,6 +97,17 @@ run_single (Email2Module      *self,
   return g_ptr_array_steal_index (statuses, 0);
 }
 
+static gboolean
+probe_pending (gpointer data)
+{
+  g_autoptr(GObject) object = data;
+  Email2Module *self = (Email2Module *) object;
+
+  if (self->prober != NULL)
+    email2_evolution_prober_probe_pending (self->prober);
+  return G_SOURCE_REMOVE;
+}
+
 /* SyncML or CP, XML or WBXML: the answer comes back in the same form. */
 static void
 serve_apply (Email2Module *self,
@@ -128,6 +142,9 @@ serve_apply (Email2Module *self,
         g_debug ("%s %s: %u %s", status->cmd, status->target_ref ? status->target_ref : "",
                  status->code, status->reason ? status->reason : "");
     }
+
+  /* Accounts just written are probed on the registry's main context. */
+  g_main_context_invoke (self->main_context, probe_pending, g_object_ref (self));
 
   g_dbus_method_invocation_return_value (
     call->invocation,
@@ -296,6 +313,12 @@ on_files_loaded (ESourceRegistryServer *server,
   recovery->kind = CALL_RECOVER;
   g_thread_pool_push (self->worker, recovery, NULL);
 
+  /* Accounts whose servers could not be reached last time; and again
+   * whenever the network changes. */
+  self->main_context = g_main_context_ref_thread_default ();
+  self->prober = email2_evolution_prober_new (server);
+  g_main_context_invoke (self->main_context, probe_pending, g_object_ref (self));
+
   self->skeleton = email2_dbus_provisioning1_skeleton_new ();
   g_signal_connect (self->skeleton, "handle-apply", G_CALLBACK (handle_apply), self);
   g_signal_connect (self->skeleton, "handle-get", G_CALLBACK (handle_get), self);
@@ -333,7 +356,9 @@ email2_module_dispose (GObject *object)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_clear_object (&self->skeleton);
   g_clear_object (&self->connection);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_object (&self->session);
+  g_clear_object (&self->prober);
   g_clear_object (&self->host);
 
   G_OBJECT_CLASS (email2_module_parent_class)->dispose (object);
