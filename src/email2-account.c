@@ -10,7 +10,10 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "email2-account.h"
+#include "email2-error.h"
 #include "email2-locuri.h"
 
 #define N_SLOTS (EMAIL2_N_NODES - EMAIL2_FIRST_SLOT)
@@ -270,4 +273,87 @@ email2_account_equal (const Email2Account *a,
     }
 
   return TRUE;
+}
+
+/* What a key file holds in place of a secret: only that it is set. */
+#define SECRET_PLACEHOLDER "********"
+
+/**
+ * email2_account_to_key_file:
+ * @account: an account
+ * @file: a key file
+ * @group: the group to write, replaced
+ *
+ * Writes every node @account has, as `PATH=value`; a secret as `********`,
+ * never its value.
+ */
+void
+email2_account_to_key_file (const Email2Account *account,
+                            GKeyFile            *file,
+                            const char          *group)
+{
+  g_key_file_remove_group (file, group, NULL);
+
+  for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
+    {
+      const Email2NodeInfo *node = email2_schema_get (id);
+
+      if (email2_account_has (account, id))
+        g_key_file_set_string (file, group, node->path,
+                               node->flags & EMAIL2_NODE_FLAG_SECRET
+                               ? SECRET_PLACEHOLDER : email2_account_get (account, id));
+    }
+}
+
+/**
+ * email2_account_new_from_key_file:
+ * @guid: the account's canonical GUID
+ * @file: a key file
+ * @group: a group written by email2_account_to_key_file()
+ * @error: return location for a #GError
+ *
+ * Reads an account back, checking every node and value against the schema;
+ * secrets come back kept.
+ *
+ * Returns: (transfer full) (nullable): the account
+ */
+Email2Account *
+email2_account_new_from_key_file (const char  *guid,
+                                  GKeyFile    *file,
+                                  const char  *group,
+                                  GError     **error)
+{
+  g_autoptr(Email2Account) account = email2_account_new (guid);
+  g_auto(GStrv) keys = g_key_file_get_keys (file, group, NULL, NULL);
+
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      g_autofree char *value = g_key_file_get_string (file, group, keys[i], NULL);
+      g_autofree char *canonical = NULL;
+      g_auto(GStrv) parts = g_strsplit (keys[i], "/", 2);
+      const Email2NodeInfo *node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, parts[0]);
+
+      if (node != NULL && parts[1] != NULL)
+        node = email2_schema_lookup_child (node->id, parts[1]);
+      if (node == NULL || value == NULL)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                       _("Account %s has an unknown node “%s”"), guid, keys[i]);
+          return NULL;
+        }
+
+      if (node->flags & EMAIL2_NODE_FLAG_SECRET)
+        email2_account_set_kept (account, node->id);
+      else if (node->flags & EMAIL2_NODE_FLAG_INTERIOR)
+        email2_account_set (account, node->id, "");
+      else if (email2_node_check_value (node, value, &canonical, error))
+        email2_account_set (account, node->id, canonical);
+      else
+        {
+          g_prefix_error (error, _("Account %s: "), guid);
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&account);
 }

@@ -42,6 +42,14 @@ void           email2_account_forget_secrets (Email2Account     *account);
 gboolean       email2_account_equal        (const Email2Account *a,
                                             const Email2Account *b);
 
+void           email2_account_to_key_file  (const Email2Account *account,
+                                            GKeyFile            *file,
+                                            const char          *group);
+Email2Account *email2_account_new_from_key_file (const char     *guid,
+                                                 GKeyFile       *file,
+                                                 const char     *group,
+                                                 GError        **error);
+
 void           email2_secret_free          (char                *secret);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Email2Account, email2_account_free)

@@ -33,6 +33,11 @@ email2_error_to_status (const GError *error)
     [EMAIL2_ERROR_EXISTS] = 418,
     [EMAIL2_ERROR_INCOMPLETE] = 500,
     [EMAIL2_ERROR_HOST] = 500,
+    [EMAIL2_ERROR_NETWORK] = 500,
+    [EMAIL2_ERROR_TIMED_OUT] = 500,
+    [EMAIL2_ERROR_TLS] = 500,
+    [EMAIL2_ERROR_INSECURE] = 500,
+    [EMAIL2_ERROR_PROTOCOL] = 500,
   };
 
   g_return_val_if_fail (error != NULL, 500);

@@ -31,6 +31,15 @@ G_BEGIN_DECLS
  * @EMAIL2_ERROR_INCOMPLETE: an account would be left without a required
  *   node, or with only part of the SMTPALT* credentials (500)
  * @EMAIL2_ERROR_HOST: the host could not store or undo a change (500)
+ * @EMAIL2_ERROR_NETWORK: a server could not be reached, or it closed the
+ *   connection (500)
+ * @EMAIL2_ERROR_TIMED_OUT: a server did not answer within a deadline (500)
+ * @EMAIL2_ERROR_TLS: the TLS handshake failed, or the server's certificate
+ *   is not valid for its name (500)
+ * @EMAIL2_ERROR_INSECURE: a security rule refused a connection mode: STARTTLS
+ *   refused, data injected after the STARTTLS reply, PREAUTH in the clear,
+ *   no TLS where TLS is required (500)
+ * @EMAIL2_ERROR_PROTOCOL: a server's answer is not the protocol expected (500)
  *
  * The one error domain of email2.
  */
@@ -48,6 +57,11 @@ typedef enum {
   EMAIL2_ERROR_EXISTS,
   EMAIL2_ERROR_INCOMPLETE,
   EMAIL2_ERROR_HOST,
+  EMAIL2_ERROR_NETWORK,
+  EMAIL2_ERROR_TIMED_OUT,
+  EMAIL2_ERROR_TLS,
+  EMAIL2_ERROR_INSECURE,
+  EMAIL2_ERROR_PROTOCOL,
 } Email2Error;
 
 GQuark email2_error_quark (void);

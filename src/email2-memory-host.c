@@ -16,8 +16,6 @@
 #include "email2-locuri.h"
 #include "email2-memory-host.h"
 
-#define SECRET_PLACEHOLDER "********"
-
 typedef struct {
   char *guid;
   Email2Account *before;  /* NULL: the account did not exist */
@@ -222,58 +220,6 @@ email2_memory_host_new (void)
   return g_object_new (EMAIL2_TYPE_MEMORY_HOST, NULL);
 }
 
-static Email2Account *
-account_from_group (GKeyFile    *file,
-                    const char  *group,
-                    GError     **error)
-{
-  char guid[EMAIL2_GUID_SIZE];
-  g_autoptr(Email2Account) account = NULL;
-  g_auto(GStrv) keys = NULL;
-
-  if (!email2_guid_canonicalize (group, guid))
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                   _("“%s” is not an account GUID"), group);
-      return NULL;
-    }
-
-  account = email2_account_new (guid);
-  keys = g_key_file_get_keys (file, group, NULL, NULL);
-
-  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
-    {
-      g_autofree char *value = g_key_file_get_string (file, group, keys[i], NULL);
-      g_autofree char *canonical = NULL;
-      const Email2NodeInfo *node = NULL;
-      g_auto(GStrv) parts = g_strsplit (keys[i], "/", 2);
-
-      node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, parts[0]);
-      if (node != NULL && parts[1] != NULL)
-        node = email2_schema_lookup_child (node->id, parts[1]);
-      if (node == NULL || value == NULL)
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                       _("Account %s has an unknown node “%s”"), guid, keys[i]);
-          return NULL;
-        }
-
-      if (node->flags & EMAIL2_NODE_FLAG_SECRET)
-        email2_account_set_kept (account, node->id);
-      else if (node->flags & EMAIL2_NODE_FLAG_INTERIOR)
-        email2_account_set (account, node->id, "");
-      else if (email2_node_check_value (node, value, &canonical, error))
-        email2_account_set (account, node->id, canonical);
-      else
-        {
-          g_prefix_error (error, _("Account %s: "), guid);
-          return NULL;
-        }
-    }
-
-  return g_steal_pointer (&account);
-}
-
 /**
  * email2_memory_host_load:
  * @self: a memory host
@@ -314,7 +260,14 @@ email2_memory_host_load (Email2MemoryHost  *self,
   groups = g_key_file_get_groups (file, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     {
-      Email2Account *account = account_from_group (file, groups[i], error);
+      char guid[EMAIL2_GUID_SIZE];
+      Email2Account *account = NULL;
+
+      if (!email2_guid_canonicalize (groups[i], guid))
+        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                     _("“%s” is not an account GUID"), groups[i]);
+      else
+        account = email2_account_new_from_key_file (guid, file, groups[i], error);
 
       if (account == NULL)
         {
@@ -347,20 +300,7 @@ email2_memory_host_to_data (Email2MemoryHost *self)
                           " only the fact that one is set.", NULL);
 
   for (guint i = 0; guids[i] != NULL; i++)
-    {
-      Email2Account *account = g_hash_table_lookup (self->accounts, guids[i]);
-
-      for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
-        {
-          const Email2NodeInfo *node = email2_schema_get (id);
-
-          if (!email2_account_has (account, id))
-            continue;
-          g_key_file_set_string (file, guids[i], node->path,
-                                 node->flags & EMAIL2_NODE_FLAG_SECRET
-                                 ? SECRET_PLACEHOLDER : email2_account_get (account, id));
-        }
-    }
+    email2_account_to_key_file (g_hash_table_lookup (self->accounts, guids[i]), file, guids[i]);
 
   return g_key_file_to_data (file, NULL, NULL);
 }

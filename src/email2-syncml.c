@@ -128,10 +128,11 @@ reader_new_command (Reader     *reader,
 }
 
 static gboolean
-reader_start (gpointer     user_data,
-              const char  *name,
-              const char  *ns,
-              GError     **error)
+reader_start (gpointer            user_data,
+              const char         *name,
+              const char         *ns,
+              const char * const *attributes,
+              GError            **error)
 {
   Reader *reader = user_data;
   Frame *parent = reader_top (reader);

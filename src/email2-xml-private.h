@@ -29,8 +29,12 @@ typedef struct {
 /**
  * Email2XmlHandler:
  * @start_element: an element opens; @name is its local name, @ns its
- *   namespace URI or %NULL. Returning %FALSE (with @error set) stops the
- *   document, which then fails with that error.
+ *   namespace URI or %NULL, @attributes its attributes as a
+ *   %NULL-terminated array of local name, value, local name, value, … (the
+ *   values NUL-terminated copies with entities and character references
+ *   resolved, overwritten after the call: copy what you keep; namespace
+ *   declarations are not attributes). Returning %FALSE (with @error set)
+ *   stops the document, which then fails with that error.
  * @end_element: the element opened last closes
  * @text: character data (text, CDATA, resolved character references), in
  *   pieces; @text is not NUL-terminated
@@ -39,10 +43,11 @@ typedef struct {
  * built, so memory stays proportional to what the reader keeps.
  */
 typedef struct {
-  gboolean (*start_element) (gpointer     user_data,
-                             const char  *name,
-                             const char  *ns,
-                             GError     **error);
+  gboolean (*start_element) (gpointer            user_data,
+                             const char         *name,
+                             const char         *ns,
+                             const char * const *attributes,
+                             GError            **error);
   void     (*end_element)   (gpointer     user_data);
   void     (*text)          (gpointer     user_data,
                              const char  *text,

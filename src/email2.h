@@ -12,8 +12,12 @@
 #include "email2-host.h"
 #include "email2-locuri.h"
 #include "email2-memory-host.h"
+#include "email2-payload.h"
+#include "email2-probe.h"
 #include "email2-schema.h"
 #include "email2-session.h"
 #include "email2-syncml.h"
+#include "email2-wapprov.h"
+#include "email2-wbxml.h"
 
 #undef EMAIL2_INSIDE

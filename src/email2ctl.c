@@ -20,6 +20,7 @@
 #include "email2.h"
 #include "email2-dbus-generated.h"
 #include "email2-xml-private.h"
+#include "email2ctl-probe.h"
 
 enum {
   EXIT_ALL_OK = 0,
@@ -114,20 +115,28 @@ json_string (GString    *out,
 }
 
 static char *
-summary_json (const Email2SyncmlMessage *request,
-              GPtrArray                 *statuses,
-              gboolean                   ok)
+summary_json (const Email2Payload *payload)
 {
+  const Email2SyncmlMessage *request = payload->syncml;
+  GPtrArray *statuses = payload->statuses;
   GString *out = g_string_new ("{\n");
 
-  g_string_append_printf (out, "  \"ok\": %s,\n", ok ? "true" : "false");
-  g_string_append (out, "  \"session_id\": ");
-  json_string (out, request->session_id);
-  g_string_append (out, ",\n  \"msg_id\": ");
-  json_string (out, request->msg_id);
-  g_string_append_printf (out, ",\n  \"header\": { \"status\": %u, \"reason\": ", request->header_status);
-  json_string (out, request->header_reason);
-  g_string_append (out, " },\n  \"statuses\": [");
+  g_string_append_printf (out, "  \"ok\": %s,\n", payload->ok ? "true" : "false");
+  g_string_append_printf (out, "  \"format\": \"%s\",\n", email2_format_to_string (payload->format));
+  g_string_append_printf (out, "  \"encoding\": \"%s\",\n",
+                          payload->encoding == EMAIL2_ENCODING_WBXML ? "wbxml" : "xml");
+  if (request != NULL)
+    {
+      g_string_append (out, "  \"session_id\": ");
+      json_string (out, request->session_id);
+      g_string_append (out, ",\n  \"msg_id\": ");
+      json_string (out, request->msg_id);
+      g_string_append_printf (out, ",\n  \"header\": { \"status\": %u, \"reason\": ",
+                              request->header_status);
+      json_string (out, request->header_reason);
+      g_string_append (out, " },\n");
+    }
+  g_string_append (out, "  \"statuses\": [");
 
   for (guint i = 0; i < statuses->len; i++)
     {
@@ -165,34 +174,41 @@ command_validate (int    argc,
                   char **argv)
 {
   g_autofree char *state = NULL;
+  g_autofree char *format_name = NULL;
+  Email2Format format = EMAIL2_FORMAT_AUTO;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "state", 0, 0, G_OPTION_ARG_FILENAME, &state,
       N_("Load the accounts from FILE first and save them after (secrets are never saved)"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       N_("Print a JSON summary instead of the response document"), NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_name,
+      N_("Read the payload as syncml or cp (default: tell from the content)"), N_("FORMAT") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (_("FILE|- — check a payload, touching nothing"));
   g_autoptr(GError) error = NULL;
   g_autoptr(Email2MemoryHost) host = NULL;
   g_autoptr(Email2Session) session = NULL;
-  g_autoptr(Email2SyncmlMessage) message = NULL;
-  g_autoptr(GPtrArray) statuses = NULL;
+  g_autoptr(Email2Payload) payload = NULL;
   g_autofree char *output = NULL;
   char *data;
   gsize length = 0;
-  gboolean ok;
 
   g_option_context_set_summary (context,
     _("Runs an EMAIL2 payload through the engine on an in-memory host and\n"
-      "prints the response a device would send. Exit status: 0 when every\n"
+      "prints the response a device would send. The payload is a SyncML DM\n"
+      "message or an OMA Client Provisioning document, as XML or WBXML; the\n"
+      "response has the same format and encoding. Exit status: 0 when every\n"
       "command succeeded, 1 when a command failed, 2 for unusable input."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
   if (argc != 2)
     return usage_error (context, _("validate takes one payload file, or - for standard input"));
+  if (format_name != NULL && (!email2_format_from_string (format_name, &format) ||
+                              format == EMAIL2_FORMAT_AUTO))
+    return usage_error (context, _("--format takes syncml or cp"));
 
   host = email2_memory_host_new ();
   if (state != NULL && !email2_memory_host_load (host, state, &error))
@@ -202,32 +218,28 @@ command_validate (int    argc,
   if (data == NULL)
     return usage_error (NULL, error->message);
 
-  message = email2_syncml_parse (data, length, &error);
+  payload = email2_payload_parse (data, length, format, &error);
   explicit_bzero (data, length);
   g_free (data);
-  if (message == NULL)
+  if (payload == NULL)
     return usage_error (NULL, error->message);
 
-  if (message->header_status == 200)
-    {
-      session = email2_session_new (EMAIL2_HOST (host));
-      statuses = email2_session_process (session, message->commands);
-    }
-  else
-    statuses = g_ptr_array_new ();
-
-  ok = message->header_status == 200;
-  for (guint i = 0; i < statuses->len; i++)
-    ok &= email2_status_code_is_success (((Email2Status *) statuses->pdata[i])->code);
+  session = email2_session_new (EMAIL2_HOST (host));
+  email2_payload_process (payload, session);
 
   if (state != NULL && !email2_memory_host_save (host, state, &error))
     return usage_error (NULL, error->message);
 
-  output = json ? summary_json (message, statuses, ok)
-                : email2_syncml_write_response (message, statuses);
-  fputs (output, stdout);
+  if (json)
+    {
+      output = summary_json (payload);
+      length = strlen (output);
+    }
+  else if ((output = email2_payload_write_response (payload, &length, &error)) == NULL)
+    return usage_error (NULL, error->message);
+  fwrite (output, 1, length, stdout);
 
-  return ok ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
+  return payload->ok ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
 }
 
 /* ---- the commands that talk to the registry module ---- */
@@ -461,6 +473,7 @@ static const struct {
   { "list", command_list, N_("List the accounts email2 provisioned") },
   { "delete", command_delete, N_("Remove a provisioned account") },
   { "schema", command_schema, N_("Print the EMAIL2 node table") },
+  { "probe", email2ctl_probe, N_("Find a mail server's best TLS mode and its capabilities") },
 };
 
 static void
@@ -479,9 +492,12 @@ main (int    argc,
 {
   struct rlimit no_core = { 0, 0 };
 
-  /* Payloads carry passwords: never leave them in a core dump. */
+  /* Payloads carry passwords: never leave them in a core dump. `probe`
+   * handles no secret, and stays traceable (LeakSanitizer needs that for
+   * its threads). */
   setrlimit (RLIMIT_CORE, &no_core);
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (argc < 2 || strcmp (argv[1], "probe") != 0)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

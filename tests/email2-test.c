@@ -4,8 +4,11 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "email2-test.h"
@@ -249,4 +252,118 @@ email2_test_assert_one_line (const char *text)
   g_assert_cmpuint (newline - text, >, 0);
   for (const char *p = text; p < newline; p++)
     g_assert_cmpint ((guchar) *p, >=, 0x20);
+}
+
+/* ---- evolution-source-registry, inside tools/with-session ---- */
+
+/**
+ * email2_test_registry_running:
+ *
+ * Returns: whether the registry owns its bus name on the session bus
+ */
+gboolean
+email2_test_registry_running (void)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.gnome.evolution.dataserver.Sources5"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+/**
+ * email2_test_registry_wait:
+ * @running: what to wait for
+ *
+ * Waits (30 s at most) until the registry runs, or no longer runs.
+ */
+void
+email2_test_registry_wait (gboolean running)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (email2_test_registry_running () != running)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20000);
+    }
+}
+
+/**
+ * email2_test_registry_stop:
+ * @child: (inout): a registry the test started, or 0 for tools/with-session's
+ *
+ * Stops the registry and waits until its bus name is free.
+ */
+void
+email2_test_registry_stop (GPid *child)
+{
+  if (*child != 0)
+    {
+      int status;
+
+      kill (*child, SIGTERM);
+      waitpid (*child, &status, 0);
+      g_spawn_close_pid (*child);
+      *child = 0;
+    }
+  else
+    kill ((pid_t) g_ascii_strtoll (g_getenv ("EMAIL2_REGISTRY_PID"), NULL, 10), SIGTERM);
+
+  email2_test_registry_wait (FALSE);
+}
+
+/**
+ * email2_test_registry_start:
+ * @env: (nullable): NAME, VALUE pairs to add to its environment, %NULL-ended
+ * @log: (nullable): where its output goes, else nowhere
+ * @child: (out): its process
+ *
+ * Starts a registry of the test's own (D-Bus activation would race with
+ * it) and waits until email2's module answers.
+ */
+void
+email2_test_registry_start (const char * const *env,
+                            const char         *log,
+                            GPid               *child)
+{
+  g_auto(GStrv) envp = g_get_environ ();
+  const char *argv[] = { "/bin/sh", "-c", "exec /usr/libexec/evolution-source-registry >\"$0\" 2>&1",
+                         log != NULL ? log : "/dev/null", NULL };
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  /* The test's debugging settings are not the service's. */
+  envp = g_environ_unsetenv (envp, "G_DEBUG");
+  envp = g_environ_unsetenv (envp, "MALLOC_CHECK_");
+  envp = g_environ_unsetenv (envp, "MALLOC_PERTURB_");
+  envp = g_environ_setenv (envp, "G_MESSAGES_DEBUG", "email2", TRUE);
+  for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
+    envp = g_environ_setenv (envp, env[i], env[i + 1], TRUE);
+
+  g_spawn_async (NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, child, &error);
+  g_assert_no_error (error);
+  email2_test_registry_wait (TRUE);
+
+  /* Serving once the sources are loaded and any recovery is queued. */
+  for (;;)
+    {
+      const char *list[] = { g_getenv ("EMAIL2CTL"), "list", NULL };
+      int status = 0;
+
+      g_spawn_sync (NULL, (char **) list, NULL,
+                    G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, NULL, NULL, &status, &error);
+      g_assert_no_error (error);
+      if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20000);
+    }
 }

@@ -37,4 +37,11 @@ char      *email2_test_read_file   (const char  *path,
                                     gsize       *length);
 void       email2_test_assert_one_line (const char *text);
 
+gboolean   email2_test_registry_running (void);
+void       email2_test_registry_wait    (gboolean     running);
+void       email2_test_registry_stop    (GPid        *child);
+void       email2_test_registry_start   (const char * const *env,
+                                         const char  *log,
+                                         GPid        *child);
+
 G_END_DECLS

@@ -152,6 +152,16 @@ assert_no_secret (const char *text)
   g_assert_null (strstr (text, "s3cret"));
 }
 
+/* A CP document creating TEST_GUID (literal braces) with TEST_SECRET. */
+#define CP_CREATION \
+  "<?xml version=\"1.0\"?><wap-provisioningdoc><characteristic type=\"EMAIL2\">" \
+  "<characteristic type=\"" TEST_GUID "\">" \
+  "<parm name=\"SERVICENAME\" value=\"Contoso Mail\"/><parm name=\"SERVICETYPE\" value=\"IMAP4\"/>" \
+  "<parm name=\"ACCOUNTTYPE\" value=\"Email\"/><parm name=\"INSERVER\" value=\"mail.contoso.com\"/>" \
+  "<parm name=\"OUTSERVER\" value=\"smtp.contoso.com:587\"/><parm name=\"AUTHNAME\" value=\"alice\"/>" \
+  "<parm name=\"AUTHSECRET\" value=\"s3cret&amp;pw\"/><parm name=\"REPLYADDR\" value=\"alice@contoso.com\"/>" \
+  "<parm name=\"SYNCINGCONTENTTYPES\" value=\"2\"/></characteristic></characteristic></wap-provisioningdoc>"
+
 /* Usage ------------------------------------------------------------------ */
 
 static void
@@ -277,13 +287,29 @@ example_prerequisites (const char *readme,
   return g_strv_builder_end (builder);
 }
 
-/* The Data of every AUTHSECRET and SMTPALTPASSWORD item of @payload, as
- * written there. */
+/* The Data of every AUTHSECRET and SMTPALTPASSWORD item of @payload, and
+ * the value of every such CP parm, as written there. */
 static GStrv
 example_secrets (const char *payload)
 {
   static const char * const targets[] = { "/AUTHSECRET</LocURI>", "/SMTPALTPASSWORD</LocURI>" };
+  static const char * const parms[] = { "<parm name=\"AUTHSECRET\" value=\"",
+                                        "<parm name=\"SMTPALTPASSWORD\" value=\"" };
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (parms); i++)
+    for (const char *at = strstr (payload, parms[i]); at != NULL; at = strstr (at + 1, parms[i]))
+      {
+        const char *value = at + strlen (parms[i]);
+        const char *end = strchr (value, '"');
+
+        if (end != NULL && end > value)
+          {
+            g_autofree char *secret = g_strndup (value, end - value);
+
+            g_strv_builder_add (builder, secret);
+          }
+      }
 
   for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
     for (const char *at = strstr (payload, targets[i]); at != NULL;
@@ -368,7 +394,8 @@ test_examples (void)
       g_assert_cmpstr (run.err, ==, "");
       g_assert_cmpint (run.exit_status, ==, fails ? 1 : 0);
       g_assert_true (g_str_has_prefix (run.out, "<?xml"));
-      g_assert_nonnull (strstr (run.out, "<SyncML"));
+      g_assert_nonnull (strstr (run.out, g_str_has_prefix (name, "cp-") ? "<wap-provisioningdoc"
+                                                                         : "<SyncML"));
       state_text = email2_test_read_file (state, NULL);
 
       prepare_state (dir_path, state, (const char * const *) prerequisites);
@@ -391,6 +418,8 @@ test_examples (void)
           g_assert_cmpint (g_strv_length (prerequisites), ==, 0);
           g_assert_true (g_strv_contains ((const char * const *) secrets, "example-password"));
         }
+      if (strcmp (name, "cp-create-imap-account.xml") == 0)
+        g_assert_true (g_strv_contains ((const char * const *) secrets, "example-cp-password"));
     }
 
   g_assert_true (seen_imap);
@@ -435,6 +464,86 @@ test_json (void)
   g_assert_nonnull (strstr (run.out, "\"cmd\": \"Atomic\""));
   g_assert_null (strstr (run.out, "<SyncML"));
   assert_no_secret (run.out);
+}
+
+/* The format is told from the content, or forced with --format. */
+static void
+test_formats (void)
+{
+  g_autofree char *syncml = creation_message ();
+  g_autofree char *cp_state = tmp_path ("formats-cp.ini");
+  g_autofree char *syncml_state = tmp_path ("formats-syncml.ini");
+  g_autofree char *cp_saved = NULL;
+  g_autofree char *syncml_saved = NULL;
+  g_auto(Run) cp = { 0, };
+  g_auto(Run) cp_forced = { 0, };
+  g_auto(Run) syncml_run = { 0, };
+  g_auto(Run) json = { 0, };
+  g_auto(Run) failed = { 0, };
+  g_auto(Run) wrong = { 0, };
+  g_auto(Run) wrong_cp = { 0, };
+  g_auto(Run) bad_option = { 0, };
+  g_auto(Run) neither = { 0, };
+
+  g_unlink (cp_state);
+  g_unlink (syncml_state);
+  run_ctl (&cp, CP_CREATION, "validate", "--state", cp_state, "-", NULL);
+  g_assert_cmpstr (cp.err, ==, "");
+  g_assert_cmpint (cp.exit_status, ==, 0);
+  g_assert_true (g_str_has_prefix (cp.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                           "<wap-provisioningdoc>\n"));
+  g_assert_nonnull (strstr (cp.out, "<parm name=\"AUTHSECRET\" value=\"********\"/>"));
+  assert_no_secret (cp.out);
+
+  /* The same account as the SyncML creation. */
+  run_ctl (&syncml_run, syncml, "validate", "--state", syncml_state, "-", NULL);
+  g_assert_cmpint (syncml_run.exit_status, ==, 0);
+  cp_saved = email2_test_read_file (cp_state, NULL);
+  syncml_saved = email2_test_read_file (syncml_state, NULL);
+  g_assert_cmpstr (cp_saved, ==, syncml_saved);
+
+  run_ctl (&cp_forced, CP_CREATION, "validate", "--format", "cp", "-", NULL);
+  g_assert_cmpint (cp_forced.exit_status, ==, 0);
+  g_assert_cmpstr (cp_forced.out, ==, cp.out);
+
+  run_ctl (&json, CP_CREATION, "validate", "--json", "-", NULL);
+  g_assert_cmpint (json.exit_status, ==, 0);
+  g_assert_nonnull (strstr (json.out, "\"format\": \"cp\""));
+  g_assert_nonnull (strstr (json.out, "\"encoding\": \"xml\""));
+  g_assert_nonnull (strstr (json.out, "\"cmd\": \"parm\""));
+  assert_no_secret (json.out);
+
+  /* A document that fails: exit status 1, the answer names why. */
+  run_ctl (&failed, "<wap-provisioningdoc><characteristic type=\"EMAIL2\">"
+           "<characteristic type=\"" TEST_GUID "\"><parm name=\"LINGER\" value=\"16\"/>"
+           "</characteristic></characteristic></wap-provisioningdoc>", "validate", "-", NULL);
+  g_assert_cmpstr (failed.err, ==, "");
+  g_assert_cmpint (failed.exit_status, ==, 1);
+  g_assert_nonnull (strstr (failed.out, "<parm-error name=\"LINGER\" value=\"16\" desc=\""));
+
+  /* Forced to the other format: unusable. */
+  run_ctl (&wrong, CP_CREATION, "validate", "--format", "syncml", "-", NULL);
+  g_assert_cmpint (wrong.exit_status, ==, 2);
+  g_assert_cmpstr (wrong.out, ==, "");
+  email2_test_assert_one_line (wrong.err);
+  g_assert_nonnull (strstr (wrong.err, "SyncML"));
+
+  run_ctl (&wrong_cp, syncml, "validate", "--format", "cp", "-", NULL);
+  g_assert_cmpint (wrong_cp.exit_status, ==, 2);
+  email2_test_assert_one_line (wrong_cp.err);
+  g_assert_nonnull (strstr (wrong_cp.err, "wap-provisioningdoc"));
+
+  run_ctl (&bad_option, CP_CREATION, "validate", "--format", "wbxml", "-", NULL);
+  g_assert_cmpint (bad_option.exit_status, ==, 2);
+  g_assert_nonnull (strstr (bad_option.err, "--format"));
+
+  run_ctl (&neither, "<html/>", "validate", "-", NULL);
+  g_assert_cmpint (neither.exit_status, ==, 2);
+  g_assert_cmpstr (neither.out, ==, "");
+  email2_test_assert_one_line (neither.err);
+
+  g_unlink (cp_state);
+  g_unlink (syncml_state);
 }
 
 static void
@@ -679,6 +788,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ctl/examples", test_examples);
   g_test_add_func ("/ctl/stdin", test_stdin);
   g_test_add_func ("/ctl/json", test_json);
+  g_test_add_func ("/ctl/formats", test_formats);
   g_test_add_func ("/ctl/failing-command", test_failing_command);
   g_test_add_func ("/ctl/bad-state", test_bad_state);
   g_test_add_func ("/ctl/state-sequence", test_state_sequence);

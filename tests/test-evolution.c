@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -28,7 +29,8 @@
 /* Every secret any test provisions: none may ever reach a file. */
 static const char * const secrets[] = {
   "example-password", "new-example-password", "pop-s3cret&pw", "smtp-s3cret",
-  "s3cret&pw", "every-node-secret", "alt-node-secret", NULL
+  "s3cret&pw", "every-node-secret", "alt-node-secret", "crash-new-secret",
+  "example-cp-password", NULL
 };
 
 static ESourceRegistry *registry;
@@ -77,6 +79,8 @@ apply_file (const char *path,
   g_auto(Run) run;
 
   ctl (&run, "apply", path);
+  if (expected_status < 0)
+    return;             /* the registry may die on the way: anything goes */
   if (run.status != expected_status)
     g_printerr ("%s\n%s", run.out, run.err);
   g_assert_cmpint (run.status, ==, expected_status);
@@ -270,6 +274,11 @@ test_create_imap (void)
   assert_key (account, "Security", "Method", "ssl-on-alternate-port");
   assert_key (account, "Refresh", "IntervalMinutes", "15");
   assert_key (account, "EMAIL2", "Guid", TEST_GUID);
+  /* DWNDAY 30: IMAP keeps 30 days offline. */
+  assert_key (account, "Offline", "StaySynchronized", "true");
+  assert_key (account, "Imapx Backend", "LimitByAge", "true");
+  assert_key (account, "Imapx Backend", "LimitUnit", "days");
+  assert_key (account, "Imapx Backend", "LimitValue", "30");
 
   identity = key_file (IMAP_UID "-identity");
   assert_key (identity, "Data Source", "Parent", IMAP_UID);
@@ -324,6 +333,9 @@ test_create_pop3 (void)
   assert_key (account, "Authentication", "User", "FABRIKAM\\bob");
   assert_key (account, "Security", "Method", "ssl-on-alternate-port");
   assert_key (account, "Refresh", "IntervalMinutes", "30");
+  /* SERVERDELETEACTION 2: keep the messages on the server. */
+  assert_key (account, "Pop Backend", "KeepOnServer", "true");
+  assert_key (account, "Pop Backend", "DeleteExpunged", "false");
 
   /* SMTP authenticates with the alternate credentials. */
   transport = key_file (POP_UID "-transport");
@@ -429,6 +441,81 @@ test_edit (void)
   teardown ();
 }
 
+/* The user renames the account and changes the sender's name in
+ * Evolution: Get answers what Evolution uses now. */
+static void
+test_live_settings (void)
+{
+  g_autofree char *create = example ("create-imap-account.xml");
+  g_autoptr(ESource) account = NULL, identity = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL, *sender = NULL, *linger = NULL;
+  gint64 deadline;
+
+  apply_file (create, 0);
+  account = wait_for_source (IMAP_UID, TRUE);
+  identity = wait_for_source (IMAP_UID "-identity", TRUE);
+
+  e_source_set_display_name (account, "Work mail");
+  e_source_refresh_set_interval_minutes (e_source_get_extension (account, E_SOURCE_EXTENSION_REFRESH), 30);
+  e_source_write_sync (account, NULL, &error);
+  g_assert_no_error (error);
+  e_source_mail_identity_set_name (e_source_get_extension (identity, E_SOURCE_EXTENSION_MAIL_IDENTITY),
+                                   "Alice at Work");
+  e_source_write_sync (identity, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The registry takes the writes in its own time. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  do
+    {
+      g_clear_pointer (&name, g_free);
+      name = get (TEST_ACCOUNT "/SERVICENAME", 0);
+      if (!g_str_equal (name, "Work mail"))
+        g_usleep (20000);
+    }
+  while (!g_str_equal (name, "Work mail") && g_get_monotonic_time () < deadline);
+  g_assert_cmpstr (name, ==, "Work mail");
+  sender = get (TEST_ACCOUNT "/NAME", 0);
+  g_assert_cmpstr (sender, ==, "Alice at Work");
+  linger = get (TEST_ACCOUNT "/LINGER", 0);
+  g_assert_cmpstr (linger, ==, "30");
+
+  delete_account (TEST_GUID, IMAP_UID);
+  teardown ();
+}
+
+/* An OMA Client Provisioning document goes in the same way, and comes
+ * back as the document with its queries answered. */
+static void
+test_client_provisioning (void)
+{
+  g_autofree char *create = example ("cp-create-imap-account.xml");
+  g_autofree char *query = example ("cp-query.xml");
+  g_autofree char *remove = example ("cp-delete-account.xml");
+  g_autofree char *password = NULL;
+  g_autoptr(ESource) gone = NULL;
+  g_auto(Run) run;
+
+  ctl (&run, "apply", create);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "wap-provisioningdoc"));
+  password = password_of ("email2-d671c70b-8ee3-4881-8045-2aee6f731b55");
+  g_assert_cmpstr (password, ==, "example-cp-password");
+  run_clear (&run);
+
+  ctl (&run, "apply", query);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "name=\"AUTHSECRET\" value=\"********\""));
+  g_assert_null (strstr (run.out, "example-cp-password"));
+  run_clear (&run);
+
+  ctl (&run, "apply", remove);
+  g_assert_cmpint (run.status, ==, 0);
+  gone = wait_for_source ("email2-d671c70b-8ee3-4881-8045-2aee6f731b55", FALSE);
+  teardown ();
+}
+
 static char *
 read_source_files (const char *uid)
 {
@@ -516,11 +603,249 @@ test_delete_example (void)
   teardown ();
 }
 
+
+/* ---- kill -9 in the middle of a transaction ---- */
+
+#define UID2 "email2-0d4b5c9e-0f2a-4f7e-9a61-2b8f3c1d7e40"
+
+static GPid registry_child;   /* a registry this test started, or 0 */
+
+static void
+stop_registry (void)
+{
+  email2_test_registry_stop (&registry_child);
+}
+
+static void
+start_registry (guint crash_after_step)
+{
+  g_autofree char *step = g_strdup_printf ("%u", crash_after_step);
+  const char *env[] = { "EMAIL2_TEST_CRASH_AFTER_STEP", step, NULL };
+
+  email2_test_registry_start (crash_after_step > 0 ? env : NULL, NULL, &registry_child);
+}
+
+/* Waits for a registry that was told to crash; TRUE when it did. */
+static gboolean
+reap_crashed_registry (void)
+{
+  int status = 0;
+  pid_t pid = waitpid (registry_child, &status, WNOHANG);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (pid == 0 && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (20000);
+      pid = waitpid (registry_child, &status, WNOHANG);
+    }
+  if (pid == 0)
+    return FALSE;     /* still running: the transaction had fewer steps */
+
+  g_spawn_close_pid (registry_child);
+  registry_child = 0;
+  g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  email2_test_registry_wait (FALSE);
+  return TRUE;
+}
+
+static char *
+keyring_value (const char *schema,
+               const char *name1, const char *value1,
+               const char *name2, const char *value2)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "secret-tool", "lookup", "xdg:schema", schema,
+                         name1, value1, name2, value2, NULL };
+  int status = 0;
+
+  if (name2 == NULL)
+    argv[6] = NULL;
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) && WEXITSTATUS (status) == 0 ? g_steal_pointer (&out) : NULL;
+}
+
+static char *
+eds_password (const char *uid)
+{
+  return keyring_value ("org.gnome.Evolution.Data.Source", "e-source-uid", uid, NULL, NULL);
+}
+
+static gboolean
+any_backup (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "secret-tool", "search", "--all", "xdg:schema", "io.github.email2.Backup", NULL };
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                &out, &err, &status, &error);
+  g_assert_no_error (error);
+  /* secret-tool prints one "[/org/freedesktop/secrets/…]" line per item. */
+  return strstr (out, "[/") != NULL || strstr (err, "[/") != NULL;
+}
+
+/* One account's state, as Evolution would find it: "absent", or its NAME
+ * and passwords. Anything half-way is a failure of the test. */
+static char *
+account_state (const char *uid,
+               const char *guid)
+{
+  g_autofree char *identity_uid = g_strconcat (uid, "-identity", NULL);
+  g_autofree char *transport_uid = g_strconcat (uid, "-transport", NULL);
+  const char *uids[] = { uid, identity_uid, transport_uid };
+  guint files = 0;
+  g_autofree char *password = eds_password (uid);
+  g_autofree char *smtp_password = eds_password (transport_uid);
+  g_autofree char *provisioned = keyring_value ("io.github.email2.Secret", "email2-guid", guid,
+                                                "email2-node", "AUTHSECRET");
+  g_autoptr(GKeyFile) identity = NULL;
+  g_autofree char *name = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+    {
+      g_autofree char *path = source_path (uids[i]);
+      files += g_file_test (path, G_FILE_TEST_EXISTS);
+    }
+
+  if (files == 0)
+    {
+      g_assert_null (password);
+      g_assert_null (smtp_password);
+      g_assert_null (provisioned);
+      return g_strdup ("absent");
+    }
+
+  g_assert_cmpuint (files, ==, 3);
+  g_assert_nonnull (password);
+  g_assert_cmpstr (password, ==, smtp_password);
+  g_assert_cmpstr (password, ==, provisioned);
+  identity = key_file (identity_uid);
+  name = g_key_file_get_string (identity, "Mail Identity", "Name", NULL);
+
+  return g_strdup_printf ("%s/%s", name ? name : "", password);
+}
+
+static char *
+two_accounts_state (void)
+{
+  g_autofree char *first = account_state (IMAP_UID, TEST_GUID);
+  g_autofree char *second = account_state (UID2, TEST_GUID2);
+
+  g_assert_false (any_backup ());
+  /* All or nothing: both accounts are in the same state. */
+  g_assert_cmpstr (first, ==, second);
+  return g_steal_pointer (&first);
+}
+
+static char *
+crash_create_body (void)
+{
+  g_autofree char *first = email2_test_create_account (TEST_ACCOUNT, "2", "IMAP4");
+  g_autofree char *second = email2_test_create_account (TEST_ACCOUNT2, "20", "POP3");
+
+  return g_strconcat ("<Atomic><CmdID>1</CmdID>", first, second,
+                      "<Replace><CmdID>40</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/AUTHREQUIRED"
+                      "</LocURI></Target><Data>1</Data></Item></Replace>"
+                      "<Replace><CmdID>41</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/AUTHREQUIRED"
+                      "</LocURI></Target><Data>1</Data></Item></Replace>"
+                      "<Replace><CmdID>42</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/NAME"
+                      "</LocURI></Target><Data>Old</Data></Item></Replace>"
+                      "<Replace><CmdID>43</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/NAME"
+                      "</LocURI></Target><Data>Old</Data></Item></Replace></Atomic>", NULL);
+}
+
+static const char crash_edit_body[] =
+  "<Atomic><CmdID>1</CmdID>"
+  "<Replace><CmdID>2</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/NAME</LocURI></Target>"
+  "<Data>New</Data></Item></Replace>"
+  "<Replace><CmdID>3</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/AUTHSECRET</LocURI></Target>"
+  "<Data>crash-new-secret</Data></Item></Replace>"
+  "<Replace><CmdID>4</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/NAME</LocURI></Target>"
+  "<Data>New</Data></Item></Replace>"
+  "<Replace><CmdID>5</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/AUTHSECRET</LocURI></Target>"
+  "<Data>crash-new-secret</Data></Item></Replace></Atomic>";
+
+static void
+remove_both (void)
+{
+  g_auto(Run) first;
+  g_auto(Run) second;
+
+  ctl (&first, "delete", TEST_GUID);
+  ctl (&second, "delete", TEST_GUID2);
+}
+
+/* kill -9 after every durable step of a two-account creation and of a
+ * two-account edit that replaces both passwords; after a restart each
+ * account is either fully there or fully absent, and both agree. */
+static void
+test_crash (void)
+{
+  g_autofree char *create = crash_create_body ();
+  gboolean create_done = FALSE, edit_done = FALSE;
+
+  stop_registry ();
+
+  for (guint step = 1; !create_done || !edit_done; step++)
+    {
+      g_autofree char *after_create = NULL;
+      g_autofree char *after_edit = NULL;
+
+      g_assert_cmpuint (step, <, 100);
+
+      /* Creation, killed after step N. */
+      if (!create_done)
+        {
+          start_registry (step);
+          apply_body (create, -1);
+          create_done = !reap_crashed_registry ();
+          if (!create_done)
+            start_registry (0);
+          after_create = two_accounts_state ();
+          g_test_message ("create, killed after step %u: %s", step, after_create);
+          g_assert_true (g_str_equal (after_create, "absent") ||
+                         g_str_equal (after_create, "Old/s3cret&pw"));
+          g_assert_true (!create_done || g_str_equal (after_create, "Old/s3cret&pw"));
+          remove_both ();
+          stop_registry ();
+        }
+
+      /* An edit, killed after step N. */
+      if (!edit_done)
+        {
+          start_registry (0);
+          apply_body (create, 0);
+          stop_registry ();
+          start_registry (step);
+          apply_body (crash_edit_body, -1);
+          edit_done = !reap_crashed_registry ();
+          if (!edit_done)
+            start_registry (0);
+          after_edit = two_accounts_state ();
+          g_test_message ("edit, killed after step %u: %s", step, after_edit);
+          g_assert_true (g_str_equal (after_edit, "Old/s3cret&pw") ||
+                         g_str_equal (after_edit, "New/crash-new-secret"));
+          g_assert_true (!edit_done || g_str_equal (after_edit, "New/crash-new-secret"));
+          remove_both ();
+          stop_registry ();
+        }
+    }
+
+  start_registry (0);
+  teardown ();
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_autoptr(GError) error = NULL;
+  int status;
 
   g_test_init (&argc, &argv, NULL);
 
@@ -535,9 +860,16 @@ main (int    argc,
   g_test_add_func ("/evolution/create-pop3", test_create_pop3);
   g_test_add_func ("/evolution/every-node", test_every_node);
   g_test_add_func ("/evolution/edit", test_edit);
+  g_test_add_func ("/evolution/live-settings", test_live_settings);
+  g_test_add_func ("/evolution/client-provisioning", test_client_provisioning);
   g_test_add_func ("/evolution/failures-change-nothing", test_failures_change_nothing);
   g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
   g_test_add_func ("/evolution/delete", test_delete_example);
+  /* Last: it restarts the registry many times. */
+  g_test_add_func ("/evolution/crash", test_crash);
 
-  return g_test_run ();
+  status = g_test_run ();
+  if (registry_child != 0)
+    stop_registry ();
+  return status;
 }

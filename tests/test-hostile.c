@@ -652,6 +652,151 @@ write_xinclude (Fixture *fx)
   write_file (fx->payload, message, -1);
 }
 
+/* CP documents: the same reader, the same refusals. */
+
+/* A CP document setting NAME of TEST_GUID to @value, after @prolog. */
+static void
+write_cp (Fixture    *fx,
+          const char *prolog,
+          const char *value)
+{
+  g_autofree char *document = g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n%s\n"
+    "<wap-provisioningdoc version=\"1.1\"><characteristic type=\"EMAIL2\">"
+    "<characteristic type=\"" TEST_GUID "\"><parm name=\"NAME\" value=\"%s\"/>"
+    "<parm-query name=\"NAME\"/></characteristic></characteristic></wap-provisioningdoc>\n",
+    prolog, value);
+
+  write_file (fx->payload, document, -1);
+}
+
+static void
+write_cp_xxe_file (Fixture *fx)
+{
+  g_autofree char *doctype = g_strdup_printf (
+    "<!DOCTYPE wap-provisioningdoc [\n  <!ENTITY xxe SYSTEM \"%s\">\n]>", fx->secret_uri);
+
+  write_cp (fx, doctype, "&xxe;");
+}
+
+static void
+write_cp_external_dtd (Fixture *fx)
+{
+  g_autofree char *doctype = g_strdup_printf (
+    "<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"%s/prov.dtd\">",
+    fx->http_base);
+
+  write_cp (fx, doctype, "Alice");
+}
+
+static void
+write_cp_billion_laughs (Fixture *fx)
+{
+  GString *doctype = g_string_new ("<!DOCTYPE wap-provisioningdoc [\n  <!ENTITY lol0 \"lol\">\n");
+  g_autofree char *text = NULL;
+
+  for (guint i = 1; i <= 9; i++)
+    {
+      g_string_append_printf (doctype, "  <!ENTITY lol%u \"", i);
+      for (guint j = 0; j < 10; j++)
+        g_string_append_printf (doctype, "&lol%u;", i - 1);
+      g_string_append (doctype, "\">\n");
+    }
+  g_string_append (doctype, "]>");
+  text = g_string_free (doctype, FALSE);
+
+  write_cp (fx, text, "&lol9;");
+}
+
+static void
+write_cp_undeclared_entity (Fixture *fx)
+{
+  write_cp (fx, "", "&xxe;");
+}
+
+static void
+write_cp_deep_nesting (Fixture *fx)
+{
+  GString *document = g_string_new ("<wap-provisioningdoc><characteristic type=\"EMAIL2\">");
+
+  for (guint i = 0; i < 10000; i++)
+    g_string_append (document, "<characteristic type=\"TAGPROPS\">");
+  for (guint i = 0; i < 10000; i++)
+    g_string_append (document, "</characteristic>");
+  g_string_append (document, "</characteristic></wap-provisioningdoc>");
+  write_file (fx->payload, document->str, document->len);
+  g_string_free (document, TRUE);
+}
+
+static void
+write_cp_element_flood (Fixture *fx)
+{
+  GString *document = g_string_new ("<wap-provisioningdoc><characteristic type=\"EMAIL2\">"
+                                    "<characteristic type=\"" TEST_GUID "\">");
+
+  /* Small and shallow, one more than the CP element bound. */
+  for (guint i = 0; i < EMAIL2_WAPPROV_MAX_ELEMENTS; i++)
+    g_string_append (document, "<parm-query name=\"NAME\"/>");
+  g_string_append (document, "</characteristic></characteristic></wap-provisioningdoc>");
+  write_file (fx->payload, document->str, document->len);
+  g_string_free (document, TRUE);
+}
+
+/* WBXML: decoded only after its checks, then read as XML. */
+static char *
+cp_creation_wbxml (gsize *length)
+{
+  static const char document[] =
+    "<wap-provisioningdoc><characteristic type=\"EMAIL2\"><characteristic type=\"" TEST_GUID2 "\">"
+    "<parm name=\"SERVICENAME\" value=\"Contoso Mail\"/><parm name=\"SERVICETYPE\" value=\"IMAP4\"/>"
+    "<parm name=\"ACCOUNTTYPE\" value=\"Email\"/><parm name=\"INSERVER\" value=\"mail.contoso.com\"/>"
+    "<parm name=\"OUTSERVER\" value=\"smtp.contoso.com\"/><parm name=\"AUTHNAME\" value=\"alice\"/>"
+    "<parm name=\"AUTHSECRET\" value=\"s3cret&amp;pw\"/><parm name=\"REPLYADDR\" value=\"a@contoso.com\"/>"
+    "<parm name=\"SYNCINGCONTENTTYPES\" value=\"2\"/></characteristic></characteristic></wap-provisioningdoc>";
+  g_autoptr(GError) error = NULL;
+  char *wbxml = email2_wbxml_from_xml (document, sizeof document - 1, 0x02, length, &error);
+
+  g_assert_no_error (error);
+  return wbxml;
+}
+
+static void
+write_wbxml_truncated (Fixture *fx)
+{
+  gsize length = 0;
+  g_autofree char *wbxml = cp_creation_wbxml (&length);
+
+  write_file (fx->payload, wbxml, length * 2 / 3);
+}
+
+static void
+write_wbxml_random (Fixture *fx)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
+  guint8 bytes[4096];
+
+  for (gsize i = 0; i < sizeof bytes; i++)
+    bytes[i] = g_rand_int_range (rand, 0, 256);
+  memcpy (bytes, "\x02\x0b\x6a", 3);
+  write_file (fx->payload, (const char *) bytes, sizeof bytes);
+}
+
+static void
+write_wbxml_string_bomb (Fixture *fx)
+{
+  GString *bytes = g_string_new_len ("\x02\x0b\x6a\x84\x80\x01", 6);  /* string table: 65537 */
+
+  for (guint i = 0; i < 65536; i++)
+    g_string_append_c (bytes, 'A');
+  g_string_append_c (bytes, '\0');
+  g_string_append_c (bytes, 0x45);     /* <wap-provisioningdoc> */
+  for (guint i = 0; i < 200000; i++)
+    g_string_append_len (bytes, "\x83\x00", 2);
+  g_string_append_c (bytes, 0x01);
+  write_file (fx->payload, bytes->str, bytes->len);
+  g_string_free (bytes, TRUE);
+}
+
 #define REASON_DOCTYPE "DOCTYPE|DTD|document type|entit"
 
 static const HostileCase cases[] = {
@@ -673,6 +818,15 @@ static const HostileCase cases[] = {
   { "truncated", write_truncated, 2, "well-formed|premature|truncated|end of" },
   { "empty", write_empty, 2, "empty|cannot be read|well-formed|no content" },
   { "xinclude", write_xinclude, 1, NULL },
+  { "cp-xxe-file", write_cp_xxe_file, 2, REASON_DOCTYPE },
+  { "cp-external-dtd", write_cp_external_dtd, 2, REASON_DOCTYPE },
+  { "cp-billion-laughs", write_cp_billion_laughs, 2, REASON_DOCTYPE },
+  { "cp-undeclared-entity", write_cp_undeclared_entity, 2, "well-formed.*entit" },
+  { "cp-deep-nesting", write_cp_deep_nesting, 2, "deep|depth|nest" },
+  { "cp-element-flood", write_cp_element_flood, 2, "limit of 100000 elements" },
+  { "wbxml-truncated", write_wbxml_truncated, 2, "WBXML.*(truncated|malformed)" },
+  { "wbxml-random", write_wbxml_random, 2, "WBXML" },
+  { "wbxml-string-bomb", write_wbxml_string_bomb, 2, "larger than .* as XML" },
 };
 
 static void
@@ -823,6 +977,9 @@ main (int argc, char **argv)
     {
       g_autofree char *path = g_strdup_printf ("/hostile/%s", cases[i].name);
 
+      /* A build without WBXML cannot even make these payloads. */
+      if (g_str_has_prefix (cases[i].name, "wbxml-") && !email2_wbxml_is_available ())
+        continue;
       g_test_add_data_func (path, &cases[i], test_hostile);
     }
 

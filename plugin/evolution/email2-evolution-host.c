@@ -14,11 +14,25 @@
  * The engine calls this host from a worker thread (the registry's main loop
  * must not block on the keyring); source work is handed to the registry's
  * main context and waited for, keyring work is done in the calling thread.
+ *
+ * Crash safety: a transaction is written ahead to a journal
+ * ($XDG_STATE_HOME/email2/transaction.journal; accounts as provisioned, a
+ * secret only as "set"), and a provisioned secret is copied to a backup
+ * item of the keyring before it is replaced or removed. Commit marks the
+ * journal committed, then drops the backups and the journal. When the
+ * registry starts, email2_evolution_host_recover() finishes a committed
+ * transaction or undoes an open one from the journal and the backups, so
+ * that after kill -9 at any point every account of an Atomic is fully
+ * there or fully absent.
  */
 
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+
+#include <glib/gstdio.h>
 
 #include <glib/gi18n-lib.h>
 #include <libsecret/secret.h>
@@ -28,26 +42,22 @@
 
 #define UID_PREFIX "email2-"
 
-/* The two secret nodes, in the order of Change's arrays. */
 static const Email2NodeId secret_nodes[] = { EMAIL2_NODE_AUTHSECRET, EMAIL2_NODE_SMTPALTPASSWORD };
-
-typedef struct {
-  Email2Account *before;   /* NULL: the account did not exist */
-  Email2Account *after;    /* NULL: it was deleted */
-  /* What the transaction replaced in the keyring, to put it back. */
-  gboolean saved[G_N_ELEMENTS (secret_nodes)];
-  char *old[G_N_ELEMENTS (secret_nodes)];   /* NULL: there was none */
-  /* What reached the keyring: a rollback need not undo the rest. */
-  gboolean written[G_N_ELEMENTS (secret_nodes)];
-  gboolean eds_written;
-} Change;
 
 struct _Email2EvolutionHost {
   GObject parent_instance;
 
   ESourceRegistryServer *server;
   GMainContext *main_context;
-  GPtrArray *changes;      /* of Change; NULL outside a transaction */
+
+  char *journal_path;
+  GKeyFile *journal;       /* NULL outside a transaction */
+  gboolean keyring_touched; /* the transaction changed the keyring */
+
+  /* For the crash tests only: EMAIL2_TEST_CRASH_AFTER_STEP=N kills the
+   * registry after the Nth durable step of a transaction. */
+  guint crash_after;
+  guint steps;
 };
 
 static void email2_evolution_host_iface_init (Email2HostInterface *iface);
@@ -68,16 +78,14 @@ static const SecretSchema eds_schema = {
 
 #define EDS_ORIGIN "evolution-data-server"
 
-static void
-change_free (gpointer data)
-{
-  Change *change = data;
+#define JOURNAL_GROUP "Transaction"
 
-  email2_account_free (change->before);
-  email2_account_free (change->after);
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    email2_secret_free (change->old[i]);
-  g_free (change);
+/* One durable step of a transaction is done. */
+static void
+step (Email2EvolutionHost *self)
+{
+  if (++self->steps == self->crash_after)
+    raise (SIGKILL);
 }
 
 /* ---- running on the registry's main context ---- */
@@ -189,6 +197,45 @@ email2_evolution_host_list_accounts (Email2Host *host)
   return (char **) g_ptr_array_free (call.guids, FALSE);
 }
 
+/* Sets @node to @value when the schema accepts it; a setting changed in
+ * Evolution to something EMAIL2 cannot express keeps the provisioned value. */
+static void
+set_live (Email2Account *account,
+          Email2NodeId   node,
+          const char    *value)
+{
+  g_autofree char *canonical = NULL;
+
+  if (value != NULL && email2_account_has (account, node) &&
+      email2_node_check_value (email2_schema_get (node), value, &canonical, NULL))
+    email2_account_set (account, node, canonical);
+}
+
+/* Where a node is one of Evolution's own settings, Get answers what
+ * Evolution uses now, which the user may have changed since. */
+static void
+read_live_settings (Email2EvolutionHost *self,
+                    ESource             *account_source,
+                    Email2Account       *account)
+{
+  g_autofree char *identity_uid = account_uid (email2_account_get_guid (account), "-identity");
+  g_autoptr(ESource) identity = e_source_registry_server_ref_source (self->server, identity_uid);
+  ESourceRefresh *refresh = e_source_get_extension (account_source, E_SOURCE_EXTENSION_REFRESH);
+  g_autofree char *linger = g_strdup_printf ("%u", e_source_refresh_get_interval_minutes (refresh));
+
+  set_live (account, EMAIL2_NODE_SERVICENAME, e_source_get_display_name (account_source));
+  set_live (account, EMAIL2_NODE_LINGER,
+            e_source_refresh_get_enabled (refresh) ? linger : "0");
+
+  if (identity != NULL)
+    {
+      ESourceMailIdentity *mail_identity = e_source_get_extension (identity, E_SOURCE_EXTENSION_MAIL_IDENTITY);
+
+      set_live (account, EMAIL2_NODE_NAME, e_source_mail_identity_get_name (mail_identity));
+      set_live (account, EMAIL2_NODE_REPLYADDR, e_source_mail_identity_get_address (mail_identity));
+    }
+}
+
 static gboolean
 lookup_on_main (gpointer data)
 {
@@ -199,6 +246,8 @@ lookup_on_main (gpointer data)
   if (source != NULL && e_source_has_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))
     call->account = email2_source_extension_to_account (
       e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME));
+  if (call->account != NULL)
+    read_live_settings (call->self, source, call->account);
 
   return G_SOURCE_REMOVE;
 }
@@ -298,6 +347,39 @@ is_set_to (const Email2Account *account,
   return g_strcmp0 (email2_account_get (account, node), value) == 0;
 }
 
+/* The provider settings ([Imapx Backend], [Pop Backend]): DWNDAY limits
+ * what IMAP keeps offline; SERVERDELETEACTION says whether POP keeps mail
+ * on the server. */
+static void
+configure_backend (ESource             *account_source,
+                   const Email2Account *account,
+                   gboolean             imap)
+{
+  const char *extension_name = e_source_camel_get_extension_name (imap ? "imapx" : "pop");
+  CamelSettings *settings = e_source_camel_get_settings (e_source_get_extension (account_source,
+                                                                                 extension_name));
+  const char *dwnday = email2_account_get (account, EMAIL2_NODE_DWNDAY);
+  const char *delete_action = email2_account_get (account, EMAIL2_NODE_SERVERDELETEACTION);
+
+  if (imap)
+    {
+      gboolean limited = dwnday != NULL && strcmp (dwnday, "-1") != 0;
+
+      e_source_offline_set_stay_synchronized (
+        e_source_get_extension (account_source, E_SOURCE_EXTENSION_OFFLINE), TRUE);
+      g_object_set (settings,
+                    "limit-by-age", limited,
+                    "limit-unit", CAMEL_TIME_UNIT_DAYS,
+                    "limit-value", limited ? (int) g_ascii_strtoll (dwnday, NULL, 10) : 1,
+                    NULL);
+    }
+  else
+    g_object_set (settings,
+                  "keep-on-server", g_strcmp0 (delete_action, "2") == 0,
+                  "delete-expunged", g_strcmp0 (delete_action, "1") == 0,
+                  NULL);
+}
+
 /* The Evolution settings of the three sources, from the provisioned nodes. */
 static void
 configure_sources (ESource             *account_source,
@@ -329,6 +411,8 @@ configure_sources (ESource             *account_source,
   e_source_refresh_set_enabled (refresh, linger == NULL || strcmp (linger, "0") != 0);
   e_source_refresh_set_interval_minutes (refresh, linger != NULL && strcmp (linger, "0") != 0
                                                   ? (guint) g_ascii_strtoull (linger, NULL, 10) : 15);
+
+  configure_backend (account_source, account, imap);
 
   e_source_set_parent (identity, e_source_get_uid (account_source));
   e_source_set_display_name (identity, email2_account_get (account, EMAIL2_NODE_REPLYADDR));
@@ -381,7 +465,14 @@ ref_or_new_source (ESourceRegistryServer  *server,
     return source;
 
   file = e_server_side_source_new_user_file (uid);
-  return e_server_side_source_new (server, file, error);
+  source = e_server_side_source_new (server, file, error);
+  /* Like an account the user made: Evolution may change and remove it. */
+  if (source != NULL)
+    {
+      e_server_side_source_set_writable (E_SERVER_SIDE_SOURCE (source), TRUE);
+      e_server_side_source_set_removable (E_SERVER_SIDE_SOURCE (source), TRUE);
+    }
+  return source;
 }
 
 static gboolean
@@ -400,20 +491,30 @@ write_on_main (gpointer data)
 
   if (call->after == NULL)
     {
-      account = e_source_registry_server_ref_source (server, uid);
-      identity = e_source_registry_server_ref_source (server, identity_uid);
-      transport = e_source_registry_server_ref_source (server, transport_uid);
-      /* Removes the identity and the transport with it, and the files. */
-      if (account != NULL && e_source_remove_sync (account, NULL, &call->error))
+      /* Removing the account removes its children and the files; a child
+       * left alone by an interrupted transaction goes on its own. */
+      const char *uids[] = { uid, identity_uid, transport_uid };
+      ESource *sources[G_N_ELEMENTS (uids)];
+
+      for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+        sources[i] = e_source_registry_server_ref_source (server, uids[i]);
+      for (guint i = 0; i < G_N_ELEMENTS (uids) && call->error == NULL; i++)
         {
-          /* EDS keeps removed children as orphans, which it would adopt,
-           * stale, when an account of the same UID comes back (and refuse
-           * CreateSources of their UIDs): drop them. */
-          if (identity != NULL)
-            e_source_registry_server_remove_source (server, identity);
-          if (transport != NULL)
-            e_source_registry_server_remove_source (server, transport);
+          g_autoptr(ESource) source = e_source_registry_server_ref_source (server, uids[i]);
+
+          if (source != NULL)
+            e_source_remove_sync (source, NULL, &call->error);
         }
+      /* EDS keeps removed children as orphans, which it would adopt, stale,
+       * when an account of the same UID comes back (and refuse
+       * CreateSources of their UIDs): drop them. */
+      for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+        if (sources[i] != NULL)
+          {
+            if (i > 0 && call->error == NULL)
+              e_source_registry_server_remove_source (server, sources[i]);
+            g_object_unref (sources[i]);
+          }
       return G_SOURCE_REMOVE;
     }
 
@@ -537,41 +638,101 @@ transport_secret_node (const Email2Account *account)
   return smtpalt_enabled (account) ? EMAIL2_NODE_SMTPALTPASSWORD : EMAIL2_NODE_AUTHSECRET;
 }
 
-/* Stores the new provisioned secrets of @change, keeping what they replace. */
-static gboolean
-write_provisioned (Change  *change,
-                   GError **error)
+/* Backups: a provisioned secret about to be replaced or removed, kept in
+ * the keyring until the transaction is committed or undone. */
+static const SecretSchema backup_schema = {
+  "io.github.email2.Backup", SECRET_SCHEMA_NONE,
+  {
+    { "email2-transaction", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+static char *
+lookup_backup (const char    *transaction,
+               const char    *guid,
+               Email2NodeId   node,
+               GError       **error)
 {
-  const Email2Account *before = change->before, *after = change->after;
+  return secret_password_lookup_sync (&backup_schema, NULL, error,
+                                      "email2-transaction", transaction, "email2-guid", guid,
+                                      "email2-node", email2_schema_get (node)->name, NULL);
+}
+
+static gboolean
+clear_backups (const char  *transaction,
+               GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  secret_password_clear_sync (&backup_schema, NULL, &local_error,
+                              "email2-transaction", transaction, NULL);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Backs up the provisioned secrets @after replaces or drops, then writes
+ * the new ones. */
+static gboolean
+write_provisioned (Email2EvolutionHost  *self,
+                   const char           *transaction,
+                   const Email2Account  *before,
+                   const Email2Account  *after,
+                   GError              **error)
+{
   const char *guid = email2_account_get_guid (after != NULL ? after : before);
 
   for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
     {
       Email2NodeId node = secret_nodes[i];
+      const char *name = email2_schema_get (node)->name;
       gboolean had = before != NULL && email2_account_has (before, node);
       gboolean wants = after != NULL && email2_account_has (after, node);
       const char *value = after != NULL ? email2_account_get (after, node) : NULL;
+      g_autofree char *old = NULL;
+      g_autofree char *label = NULL;
 
-      if (wants && value == NULL)
-        continue;              /* kept as it is */
-      if (!wants && !had)
-        continue;
+      if ((wants && value == NULL) || (!wants && !had))
+        continue;              /* kept as it is, or nothing to do */
 
-      if (!change->saved[i])
+      if (had)
         {
-          change->old[i] = had ? lookup_provisioned (guid, node, error) : NULL;
-          if (had && change->old[i] == NULL)
-            return FALSE;
-          change->saved[i] = TRUE;
+          old = lookup_provisioned (guid, node, error);
+          if (old == NULL)
+            goto missing;
+          label = g_strdup_printf ("EMAIL2 %s of account %s, kept until transaction %s ends",
+                                   name, guid, transaction);
+          if (!secret_password_store_sync (&backup_schema, SECRET_COLLECTION_DEFAULT, label, old,
+                                           NULL, error, "email2-transaction", transaction,
+                                           "email2-guid", guid, "email2-node", name, NULL))
+            {
+              email2_secret_free (g_steal_pointer (&old));
+              return FALSE;
+            }
+          email2_secret_free (g_steal_pointer (&old));
+          self->keyring_touched = TRUE;
+          step (self);
         }
 
       if (wants ? !store_provisioned (guid, node, value, error)
                 : !clear_provisioned (guid, node, error))
         return FALSE;
-      change->written[i] = TRUE;
+      self->keyring_touched = TRUE;
+      step (self);
     }
 
   return TRUE;
+
+missing:
+  if (error != NULL && *error == NULL)
+    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("A password is missing from the keyring"));
+  return FALSE;
 }
 
 /* A secret of @account: the new value when the payload set one, else the
@@ -588,13 +749,13 @@ provisioned_value (const char          *guid,
 }
 
 /* Makes Evolution's password items match @account (NULL: removed);
- * @written is set once one of them changed. */
+ * @touched is set once one of them changed. */
 static gboolean
 write_eds_secrets (const char          *guid,
                    const Email2Account *account,
                    const char          *account_label,
                    const char          *transport_label,
-                   gboolean            *written,
+                   gboolean            *touched,
                    GError             **error)
 {
   g_autofree char *uid = account_uid (guid, "");
@@ -611,7 +772,7 @@ write_eds_secrets (const char          *guid,
     }
   else if (!clear_eds (uid, error))
     goto fail;
-  *written = TRUE;
+  *touched = TRUE;
 
   if (transport_node != EMAIL2_N_NODES && email2_account_has (account, transport_node))
     {
@@ -622,7 +783,7 @@ write_eds_secrets (const char          *guid,
     }
   else if (!clear_eds (transport_uid, error))
     goto fail;
-  *written = TRUE;
+  *touched = TRUE;
 
   return TRUE;
 
@@ -636,51 +797,206 @@ fail:
 /* ---- the transaction ---- */
 
 static gboolean
-email2_evolution_host_begin (Email2Host  *host,
-                             GError     **error)
+journal_save (Email2EvolutionHost  *self,
+              GError              **error)
 {
-  Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
+  g_autofree char *data = g_key_file_to_data (self->journal, NULL, NULL);
+  g_autofree char *dir = g_path_get_dirname (self->journal_path);
 
-  g_return_val_if_fail (self->changes == NULL, FALSE);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "%s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
 
-  self->changes = g_ptr_array_new_with_free_func (change_free);
+  if (!g_file_set_contents_full (self->journal_path, data, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0600, error))
+    return FALSE;
 
+  step (self);
   return TRUE;
 }
 
-/* Sources first and secrets after, so that EDS's secret monitor never sees
- * a password without its source; on delete, the other way round. */
-static gboolean
-apply_change (Email2EvolutionHost  *self,
-              Change               *change,
-              GError              **error)
+static char *
+before_group (const char *guid)
 {
-  const char *guid = email2_account_get_guid (change->after != NULL ? change->after : change->before);
-  WriteCall call = { self, change->before, change->after, NULL, NULL, NULL };
+  return g_strconcat ("Before ", guid, NULL);
+}
+
+/* Writes sources, then secrets; on delete the other way round, so that
+ * EDS's secret monitor never sees a password without its source. */
+static gboolean
+write_account (Email2EvolutionHost  *self,
+               const char           *transaction,
+               const Email2Account  *before,
+               const Email2Account  *after,
+               GError              **error)
+{
+  const char *guid = email2_account_get_guid (after != NULL ? after : before);
+  WriteCall call = { self, before, after, NULL, NULL, NULL };
   gboolean ok = TRUE;
 
-  if (change->after == NULL)
-    ok = write_eds_secrets (guid, NULL, NULL, NULL, &change->eds_written, error) &&
-         write_provisioned (change, error);
+  if (after == NULL)
+    ok = write_eds_secrets (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
+         (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
 
   if (ok)
-    run_on_main (self, write_on_main, &call);
-  if (call.error != NULL)
     {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                   _("Evolution's sources could not be written: %s"), call.error->message);
-      g_error_free (call.error);
-      ok = FALSE;
+      run_on_main (self, write_on_main, &call);
+      if (call.error != NULL)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("Evolution's sources could not be written: %s"), call.error->message);
+          g_error_free (call.error);
+          ok = FALSE;
+        }
+      else
+        step (self);
     }
 
-  if (ok && change->after != NULL)
-    ok = write_provisioned (change, error) &&
-         write_eds_secrets (guid, change->after, call.account_label, call.transport_label,
-                            &change->eds_written, error);
+  if (ok && after != NULL)
+    ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
+         write_eds_secrets (guid, after, call.account_label, call.transport_label,
+                            &self->keyring_touched, error);
+  if (ok && after != NULL)
+    step (self);
 
   g_free (call.account_label);
   g_free (call.transport_label);
   return ok;
+}
+
+/* Puts one account back as it was before the transaction of @journal:
+ * the provisioned secrets from their backups, the sources, then
+ * Evolution's copies of the secrets. */
+static gboolean
+undo_account (Email2EvolutionHost  *self,
+              GKeyFile             *journal,
+              const char           *transaction,
+              const char           *guid,
+              gboolean              with_keyring,
+              GError              **error)
+{
+  g_autofree char *group = before_group (guid);
+  g_autoptr(Email2Account) before = NULL;
+  g_autoptr(Email2Account) current = email2_account_new (guid);
+
+  if (g_key_file_has_group (journal, group))
+    {
+      before = email2_account_new_from_key_file (guid, journal, group, error);
+      if (before == NULL)
+        return FALSE;
+    }
+
+  /* The keyring is as it was: the sources alone are put back. */
+  if (!with_keyring)
+    {
+      WriteCall call = { self, current, before, NULL, NULL, NULL };
+
+      run_on_main (self, write_on_main, &call);
+      g_free (call.account_label);
+      g_free (call.transport_label);
+      if (call.error != NULL)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("Evolution's sources could not be written: %s"), call.error->message);
+          g_error_free (call.error);
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
+    {
+      Email2NodeId node = secret_nodes[i];
+      g_autoptr(GError) local_error = NULL;
+      char *backup = lookup_backup (transaction, guid, node, &local_error);
+      gboolean ok;
+
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (backup != NULL)
+        ok = store_provisioned (guid, node, backup, error);
+      else if (before == NULL || !email2_account_has (before, node))
+        ok = clear_provisioned (guid, node, error);
+      else
+        ok = TRUE;             /* never replaced */
+      email2_secret_free (backup);
+      if (!ok)
+        return FALSE;
+    }
+
+  /* "current" stands for whatever is there now: everything is rewritten. */
+  return write_account (self, NULL, current, before, error);
+}
+
+/* Undoes the transaction of @journal, newest account first; without
+ * touching the keyring when the transaction never changed it. */
+static gboolean
+undo_journal (Email2EvolutionHost  *self,
+              GKeyFile             *journal,
+              gboolean              with_keyring,
+              GError              **error)
+{
+  g_autofree char *transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
+  g_auto(GStrv) guids = g_key_file_get_string_list (journal, JOURNAL_GROUP, "Accounts", NULL, NULL);
+  guint n = guids != NULL ? g_strv_length (guids) : 0;
+
+  if (transaction == NULL)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("The transaction journal is damaged"));
+      return FALSE;
+    }
+
+  for (guint i = n; i > 0; i--)
+    {
+      char guid[EMAIL2_GUID_SIZE];
+
+      if (!email2_guid_canonicalize (guids[i - 1], guid))
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("The transaction journal is damaged"));
+          return FALSE;
+        }
+      if (!undo_account (self, journal, transaction, guid, with_keyring, error))
+        return FALSE;
+    }
+
+  return !with_keyring || clear_backups (transaction, error);
+}
+
+static gboolean
+email2_evolution_host_begin (Email2Host  *host,
+                             GError     **error)
+{
+  Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
+  g_autofree char *transaction = g_uuid_string_random ();
+
+  g_return_val_if_fail (self->journal == NULL, FALSE);
+
+  self->steps = 0;
+  self->keyring_touched = FALSE;
+  self->journal = g_key_file_new ();
+  g_key_file_set_comment (self->journal, NULL, NULL,
+                          " email2 transaction journal: what to undo if the registry stops\n"
+                          " in the middle. Secrets are never here, only that one is set.", NULL);
+  g_key_file_set_string (self->journal, JOURNAL_GROUP, "Id", transaction);
+  g_key_file_set_string (self->journal, JOURNAL_GROUP, "State", "open");
+  g_key_file_set_string (self->journal, JOURNAL_GROUP, "Accounts", "");
+
+  if (!journal_save (self, error))
+    {
+      g_clear_pointer (&self->journal, g_key_file_unref);
+      g_prefix_error (error, _("The transaction journal cannot be written: "));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static gboolean
@@ -690,21 +1006,33 @@ email2_evolution_host_apply (Email2Host           *host,
                              GError              **error)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
-  Change *change = g_new0 (Change, 1);
+  const char *guid = email2_account_get_guid (after != NULL ? after : before);
+  g_autofree char *transaction = NULL;
+  g_autofree char *accounts = NULL;
+  g_autofree char *group = before_group (guid);
   g_autoptr(GError) local_error = NULL;
 
-  g_return_val_if_fail (self->changes != NULL, FALSE);
+  g_return_val_if_fail (self->journal != NULL, FALSE);
 
-  change->before = before != NULL ? email2_account_copy (before) : NULL;
-  change->after = after != NULL ? email2_account_copy (after) : NULL;
-  g_ptr_array_add (self->changes, change);
+  /* Ahead of any change: which account, and what it was. */
+  transaction = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Id", NULL);
+  accounts = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Accounts", NULL);
+  if (accounts == NULL || accounts[0] == '\0')
+    g_key_file_set_string (self->journal, JOURNAL_GROUP, "Accounts", guid);
+  else
+    {
+      g_autofree char *more = g_strconcat (accounts, ";", guid, NULL);
+      g_key_file_set_string (self->journal, JOURNAL_GROUP, "Accounts", more);
+    }
+  if (before != NULL)
+    email2_account_to_key_file (before, self->journal, group);
 
-  if (!apply_change (self, change, &local_error))
+  if (!journal_save (self, &local_error) ||
+      !write_account (self, transaction, before, after, &local_error))
     {
       if (local_error->domain != EMAIL2_ERROR)
         g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                     _("The keyring could not store the account's password: %s"),
-                     local_error->message);
+                     _("The account could not be stored: %s"), local_error->message);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
@@ -718,94 +1046,101 @@ email2_evolution_host_commit (Email2Host  *host,
                               GError     **error)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
+  g_autofree char *transaction = NULL;
+  g_autoptr(GError) cleanup_error = NULL;
 
-  g_clear_pointer (&self->changes, g_ptr_array_unref);
+  g_return_val_if_fail (self->journal != NULL, FALSE);
+
+  /* If this fails, the engine rolls back with the journal still open. */
+  transaction = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Id", NULL);
+  g_key_file_set_string (self->journal, JOURNAL_GROUP, "State", "committed");
+  if (!journal_save (self, error))
+    return FALSE;
+  g_clear_pointer (&self->journal, g_key_file_unref);
+
+  /* Committed: what is left is cleaning up, which recovery also finishes. */
+  if (clear_backups (transaction, &cleanup_error))
+    step (self);
+  else
+    g_debug ("backups of transaction %s stay until the next start: %s",
+             transaction, cleanup_error->message);
+  if (g_unlink (self->journal_path) == 0)
+    step (self);
 
   return TRUE;
 }
 
-/* Removes the sources of @account, not touching the keyring. */
-static gboolean
-remove_sources (Email2EvolutionHost  *self,
-                const Email2Account  *account,
-                GError              **error)
-{
-  WriteCall call = { self, account, NULL, NULL, NULL, NULL };
-
-  run_on_main (self, write_on_main, &call);
-  if (call.error != NULL)
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                   _("Evolution's sources could not be written: %s"), call.error->message);
-      g_error_free (call.error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Undoes the changes in reverse: the provisioned secrets first, from what
- * each change kept, then the sources and Evolution's copies of the secrets. */
 static gboolean
 email2_evolution_host_rollback (Email2Host  *host,
                                 GError     **error)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
-  g_autoptr(GPtrArray) changes = g_steal_pointer (&self->changes);
-  gboolean ok = TRUE;
+  g_autoptr(GKeyFile) journal = g_steal_pointer (&self->journal);
 
-  g_return_val_if_fail (changes != NULL, FALSE);
+  g_return_val_if_fail (journal != NULL, FALSE);
 
-  for (guint i = changes->len; i > 0; i--)
+  /* A failed undo leaves the journal for the next start to try again.
+   * A transaction that never reached the keyring (locked, gone) is undone
+   * without it. */
+  if (!undo_journal (self, journal, self->keyring_touched, error))
+    return FALSE;
+
+  g_unlink (self->journal_path);
+  return TRUE;
+}
+
+/**
+ * email2_evolution_host_recover:
+ * @self: the host
+ * @error: return location for a #GError
+ *
+ * Finishes or undoes a transaction that the registry's last run did not
+ * end (the registry was killed, the machine lost power): a committed one
+ * loses its backups and journal, an open one is undone. Call it from the
+ * worker before any payload, once the registry has loaded its sources.
+ *
+ * Returns: %TRUE when nothing was left or it was ended
+ */
+gboolean
+email2_evolution_host_recover (Email2EvolutionHost  *self,
+                               GError              **error)
+{
+  g_autoptr(GKeyFile) journal = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *transaction = NULL;
+
+  g_return_val_if_fail (EMAIL2_IS_EVOLUTION_HOST (self), FALSE);
+  g_return_val_if_fail (self->journal == NULL, FALSE);
+
+  if (!g_key_file_load_from_file (journal, self->journal_path, G_KEY_FILE_NONE, &local_error))
     {
-      Change *change = changes->pdata[i - 1];
-      const char *guid = email2_account_get_guid (change->after != NULL ? change->after : change->before);
-      /* The provisioned secrets are put back below: the undo only writes
-       * sources and Evolution's copies. */
-      Change undo = { change->after, NULL, { TRUE, TRUE }, { NULL, NULL } };
-      g_autoptr(GError) local_error = NULL;
-      gboolean undone = TRUE;
-
-      /* A creation none of whose secrets reached the keyring (it may be
-       * locked or gone) is undone without it: its sources go. */
-      if (change->before == NULL && !change->written[0] && !change->written[1] &&
-          !change->eds_written)
-        {
-          gboolean removed = remove_sources (self, change->after, &local_error);
-
-          if (!removed && ok)
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          ok &= removed;
-          continue;
-        }
-
-      for (guint k = 0; k < G_N_ELEMENTS (secret_nodes) && undone; k++)
-        if (change->saved[k] && change->written[k])
-          undone = change->old[k] != NULL
-                   ? store_provisioned (guid, secret_nodes[k], change->old[k], &local_error)
-                   : clear_provisioned (guid, secret_nodes[k], &local_error);
-
-      /* The secrets of "before" are in place now: write it as kept. */
-      if (undone && change->before != NULL)
-        {
-          g_autoptr(Email2Account) restored = email2_account_copy (change->before);
-
-          email2_account_forget_secrets (restored);
-          undo.after = restored;
-          undone = apply_change (self, &undo, &local_error);
-        }
-      else if (undone)
-        undone = apply_change (self, &undo, &local_error);
-
-      /* Whatever the keyring did, a creation leaves no source behind. */
-      if (!undone && change->before == NULL)
-        remove_sources (self, change->after, NULL);
-
-      if (!undone && ok)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      ok &= undone;
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
     }
 
-  return ok;
+  state = g_key_file_get_string (journal, JOURNAL_GROUP, "State", NULL);
+  transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
+
+  if (g_strcmp0 (state, "committed") == 0 && transaction != NULL)
+    {
+      g_message ("email2: finishing transaction %s, committed before the registry stopped",
+                 transaction);
+      if (!clear_backups (transaction, error))
+        return FALSE;
+    }
+  else
+    {
+      g_message ("email2: undoing transaction %s, left open when the registry stopped",
+                 transaction != NULL ? transaction : "?");
+      if (!undo_journal (self, journal, TRUE, error))
+        return FALSE;
+    }
+
+  g_unlink (self->journal_path);
+  return TRUE;
 }
 
 static void
@@ -826,7 +1161,8 @@ email2_evolution_host_finalize (GObject *object)
 
   g_clear_object (&self->server);
   g_clear_pointer (&self->main_context, g_main_context_unref);
-  g_clear_pointer (&self->changes, g_ptr_array_unref);
+  g_clear_pointer (&self->journal, g_key_file_unref);
+  g_free (self->journal_path);
 
   G_OBJECT_CLASS (email2_evolution_host_parent_class)->finalize (object);
 }
@@ -857,6 +1193,11 @@ email2_evolution_host_new (ESourceRegistryServer *server)
 
   self->server = g_object_ref (server);
   self->main_context = g_main_context_ref_thread_default ();
+  self->journal_path = g_build_filename (g_get_user_state_dir (), "email2",
+                                         "transaction.journal", NULL);
+  self->crash_after = (guint) g_ascii_strtoull (g_getenv ("EMAIL2_TEST_CRASH_AFTER_STEP")
+                                                ? g_getenv ("EMAIL2_TEST_CRASH_AFTER_STEP") : "0",
+                                                NULL, 10);
 
   return self;
 }

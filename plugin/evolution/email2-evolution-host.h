@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (Email2EvolutionHost, email2_evolution_host,
                       EMAIL2, EVOLUTION_HOST, GObject)
 
-Email2EvolutionHost *email2_evolution_host_new (ESourceRegistryServer *server);
+Email2EvolutionHost *email2_evolution_host_new     (ESourceRegistryServer  *server);
+gboolean             email2_evolution_host_recover (Email2EvolutionHost    *self,
+                                                    GError                **error);
 
 G_END_DECLS

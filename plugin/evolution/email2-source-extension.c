@@ -29,6 +29,7 @@ struct _Email2SourceExtension {
 
   char *guid;
   char **nodes;
+  gboolean probed;
   char *values[EMAIL2_N_NODES];
 };
 
@@ -36,6 +37,7 @@ enum {
   PROP_0,
   PROP_GUID,
   PROP_NODES,
+  PROP_PROBED,
   /* then one per node, PROP_NODE_BASE + its Email2NodeId */
   PROP_NODE_BASE,
 };
@@ -71,6 +73,8 @@ email2_source_extension_set_property (GObject      *object,
       g_strfreev (self->nodes);
       self->nodes = g_value_dup_boxed (value);
     }
+  else if (prop_id == PROP_PROBED)
+    self->probed = g_value_get_boolean (value);
   else
     {
       guint id = prop_id - PROP_NODE_BASE;
@@ -94,6 +98,8 @@ email2_source_extension_get_property (GObject    *object,
     g_value_set_string (value, self->guid);
   else if (prop_id == PROP_NODES)
     g_value_set_boxed (value, self->nodes);
+  else if (prop_id == PROP_PROBED)
+    g_value_set_boolean (value, self->probed);
   else
     g_value_set_string (value, self->values[prop_id - PROP_NODE_BASE]);
   e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
@@ -144,6 +150,12 @@ email2_source_extension_class_init (Email2SourceExtensionClass *klass)
     g_param_spec_boxed ("nodes", NULL, NULL, G_TYPE_STRV,
                         G_PARAM_READWRITE |
                         G_PARAM_STATIC_STRINGS | E_SOURCE_PARAM_SETTING));
+
+  /* Whether the servers' TLS modes were found by probing (Probed). */
+  g_object_class_install_property (
+    object_class, PROP_PROBED,
+    g_param_spec_boolean ("probed", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | E_SOURCE_PARAM_SETTING));
 
   for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
     if (is_stored (id))
@@ -254,6 +266,38 @@ email2_source_extension_set_account (Email2SourceExtension *self,
     }
   list = g_strv_builder_end (nodes);
   g_object_set (object, "nodes", list, NULL);
+  /* Written from a payload: the servers are to be probed (again). */
+  g_object_set (object, "probed", FALSE, NULL);
 
   g_object_thaw_notify (object);
+}
+
+/**
+ * email2_source_extension_get_probed:
+ * @self: the [EMAIL2] extension of an account source
+ *
+ * Returns: whether the account's servers were probed since it was written
+ */
+gboolean
+email2_source_extension_get_probed (Email2SourceExtension *self)
+{
+  gboolean probed;
+
+  e_source_extension_property_lock (E_SOURCE_EXTENSION (self));
+  probed = self->probed;
+  e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
+
+  return probed;
+}
+
+/**
+ * email2_source_extension_set_probed:
+ * @self: the [EMAIL2] extension of an account source
+ * @probed: whether both servers are decided
+ */
+void
+email2_source_extension_set_probed (Email2SourceExtension *self,
+                                    gboolean               probed)
+{
+  g_object_set (self, "probed", probed, NULL);
 }

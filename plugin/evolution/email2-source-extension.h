@@ -24,4 +24,8 @@ Email2Account *email2_source_extension_to_account    (Email2SourceExtension *sel
 void           email2_source_extension_set_account   (Email2SourceExtension *self,
                                                       const Email2Account   *account);
 
+gboolean       email2_source_extension_get_probed    (Email2SourceExtension *self);
+void           email2_source_extension_set_probed    (Email2SourceExtension *self,
+                                                      gboolean               probed);
+
 G_END_DECLS

@@ -6,7 +6,8 @@
  * at start and when they appear, and answered beside them.
  *
  *   $XDG_CONFIG_HOME/email2/inbox/   the user's inbox, 0700, the user's own
- *     NAME.xml             a payload waiting
+ *     NAME.xml             a payload waiting (NAME.wbxml: in WBXML; its
+ *                          response is NAME.response.wbxml)
  *     .NAME.xml.applying   claimed: being applied (renamed, so never twice)
  *     NAME.response.xml    the response to the last payload of that name
  *     NAME.done            when and how it was applied
@@ -45,8 +46,7 @@
 #include "email2-spool.h"
 #include "email2-xml-private.h"
 
-#define PAYLOAD_SUFFIX ".xml"
-#define RESPONSE_SUFFIX ".response.xml"
+#define RESPONSE_INFIX ".response"
 #define DONE_SUFFIX ".done"
 #define REFUSED_SUFFIX ".refused"
 #define CLAIM_SUFFIX ".applying"
@@ -89,23 +89,46 @@ G_DEFINE_FINAL_TYPE (Email2Spool, email2_spool, G_TYPE_OBJECT)
 
 /* ---- names ---- */
 
-static gboolean
-is_payload_name (const char *name)
-{
-  gsize length = strlen (name);
+/* XML, or WBXML; the response has the payload's encoding and suffix. */
+static const char * const payload_suffixes[] = { ".xml", ".wbxml" };
 
-  return name[0] != '.' && length > strlen (PAYLOAD_SUFFIX) &&
-         g_str_has_suffix (name, PAYLOAD_SUFFIX) && !g_str_has_suffix (name, RESPONSE_SUFFIX);
+static const char *
+payload_suffix (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (payload_suffixes); i++)
+    if (strlen (name) > strlen (payload_suffixes[i]) && g_str_has_suffix (name, payload_suffixes[i]))
+      return payload_suffixes[i];
+  return NULL;
 }
 
-/* NAME.xml → NAME + @suffix */
+/* NAME.xml or NAME.wbxml → NAME + @suffix */
 static char *
 derived_name (const char *name,
               const char *suffix)
 {
-  gsize stem = strlen (name) - strlen (PAYLOAD_SUFFIX);
+  gsize stem = strlen (name) - strlen (payload_suffix (name));
 
   return g_strdup_printf ("%.*s%s", (int) stem, name, suffix);
+}
+
+/* NAME.xml → NAME.response.xml */
+static char *
+response_name_of (const char *name)
+{
+  g_autofree char *infix = g_strconcat (RESPONSE_INFIX, payload_suffix (name), NULL);
+
+  return derived_name (name, infix);
+}
+
+static gboolean
+is_payload_name (const char *name)
+{
+  g_autofree char *stem = NULL;
+
+  if (name[0] == '.' || payload_suffix (name) == NULL)
+    return FALSE;
+  stem = derived_name (name, "");
+  return !g_str_has_suffix (stem, RESPONSE_INFIX);
 }
 
 static char *
@@ -463,9 +486,10 @@ open_inbox (const char  *path,
   *reason = NULL;
   if (fd < 0)
     {
-      if (errno != ENOENT)
-        *reason = g_strdup_printf (_("the directory cannot be opened (a symbolic link is not "
-                                     "accepted): %s"), g_strerror (errno));
+      if (errno == ELOOP)
+        *reason = g_strdup (_("it is a symbolic link"));
+      else if (errno != ENOENT)
+        *reason = g_strdup_printf (_("the directory cannot be opened: %s"), g_strerror (errno));
       return -1;
     }
 
@@ -589,12 +613,17 @@ apply_payload (Email2Spool  *self,
                gpointer      payload,
                gboolean     *ok)
 {
-  g_autofree char *response_name = derived_name (name, RESPONSE_SUFFIX);
+  g_autofree char *response_name = response_name_of (name);
   g_autoptr(GError) error = NULL;
   gsize length = 0;
   g_autofree char *response = self->handler.apply (payload, &length, ok, self->user_data);
 
   self->handler.free_payload (payload);
+  if (response == NULL)
+    {
+      g_warning ("Spool: no response to %s could be made", shown);
+      return FALSE;
+    }
   if (!write_at (recordfd, response_name, response, length, &error))
     {
       g_warning ("Spool: the response to %s could not be written: %s", shown, error->message);
@@ -609,7 +638,7 @@ log_applied (const char *shown,
              const char *response_directory,
              const char *name)
 {
-  g_autofree char *response_name = derived_name (name, RESPONSE_SUFFIX);
+  g_autofree char *response_name = response_name_of (name);
 
   if (ok)
     g_message ("Spool: %s applied: every command succeeded", shown);

@@ -40,7 +40,8 @@ typedef gpointer (*Email2SpoolParseFunc) (const char  *data,
  *
  * Applies a payload, in the thread that runs email2_spool_job_run().
  *
- * Returns: (transfer full): the response document; it never holds a secret
+ * Returns: (transfer full) (nullable): the response document, which never
+ *   holds a secret; %NULL when none could be made
  */
 typedef char *(*Email2SpoolApplyFunc) (gpointer  payload,
                                        gsize    *length,

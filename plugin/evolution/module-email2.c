@@ -21,6 +21,7 @@
 #include "email2.h"
 #include "email2-dbus-generated.h"
 #include "email2-evolution-host.h"
+#include "email2-evolution-prober.h"
 #include "email2-source-extension.h"
 #include "email2-spool.h"
 
@@ -32,8 +33,11 @@ typedef struct _Email2ModuleClass Email2ModuleClass;
 struct _Email2Module {
   EExtension parent_instance;
 
+  GDBusConnection *connection;
+  GMainContext *main_context;
   Email2DbusProvisioning1 *skeleton;
   Email2EvolutionHost *host;
+  Email2EvolutionProber *prober;
   Email2Session *session;
   GThreadPool *worker;
   Email2Spool *spool;
@@ -51,6 +55,7 @@ G_MODULE_EXPORT void e_module_load (GTypeModule *type_module);
 G_MODULE_EXPORT void e_module_unload (GTypeModule *type_module);
 
 typedef enum {
+  CALL_RECOVER,
   CALL_APPLY,
   CALL_GET,
   CALL_LIST,
@@ -65,6 +70,8 @@ typedef struct {
   char *argument;      /* Get: the URI; Delete: the GUID */
   Email2SpoolJob *job; /* Spool */
 } Call;
+
+static void recover (Email2Module *self);
 
 static void
 call_free (Call *call)
@@ -97,35 +104,49 @@ run_single (Email2Module      *self,
   return g_ptr_array_steal_index (statuses, 0);
 }
 
-/* Runs a parsed message through the engine: the response, and in @ok
- * whether every command succeeded. For Apply and the spool. */
-static char *
-respond (Email2Module        *self,
-         Email2SyncmlMessage *message,
-         gboolean            *ok_out)
+static gboolean
+probe_pending (gpointer data)
 {
-  g_autoptr(GPtrArray) statuses = NULL;
-  gboolean ok;
+  g_autoptr(GObject) object = data;
+  Email2Module *self = (Email2Module *) object;
 
-  statuses = message->header_status == 200
-             ? email2_session_process (self->session, message->commands)
-             : g_ptr_array_new ();
-  ok = message->header_status == 200;
-  for (guint i = 0; i < statuses->len; i++)
+  if (self->prober != NULL)
+    email2_evolution_prober_probe_pending (self->prober);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs a parsed payload through the engine and answers it in its own
+ * form; for Apply and the spool. */
+static char *
+respond (Email2Module   *self,
+         Email2Payload  *payload,
+         gsize          *length,
+         GError        **error)
+{
+  g_autofree char *response = NULL;
+
+  email2_payload_process (payload, self->session);
+  response = email2_payload_write_response (payload, length, error);
+  if (response == NULL)
+    return NULL;
+
+  for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
     {
-      const Email2Status *status = statuses->pdata[i];
+      const Email2Status *status = payload->statuses->pdata[i];
 
-      ok &= email2_status_code_is_success (status->code);
       /* Reasons name nodes and say what failed; they never hold a value. */
       if (status->code >= 500)
         g_debug ("%s %s: %u %s", status->cmd, status->target_ref ? status->target_ref : "",
                  status->code, status->reason ? status->reason : "");
     }
 
-  *ok_out = ok;
-  return email2_syncml_write_response (message, statuses);
+  /* Accounts just written are probed on the registry's main context. */
+  g_main_context_invoke (self->main_context, probe_pending, g_object_ref (self));
+
+  return g_steal_pointer (&response);
 }
 
+/* SyncML or CP, XML or WBXML: the answer comes back in the same form. */
 static void
 serve_apply (Email2Module *self,
              Call         *call)
@@ -133,11 +154,13 @@ serve_apply (Email2Module *self,
   gsize length = 0;
   const char *data = g_variant_get_fixed_array (call->payload, &length, 1);
   g_autoptr(GError) error = NULL;
-  g_autoptr(Email2SyncmlMessage) message = email2_syncml_parse (data, length, &error);
+  g_autoptr(Email2Payload) payload = email2_payload_parse (data, length, EMAIL2_FORMAT_AUTO, &error);
   g_autofree char *response = NULL;
-  gboolean ok = FALSE;
+  gsize response_length = 0;
 
-  if (message == NULL)
+  if (payload != NULL)
+    response = respond (self, payload, &response_length, &error);
+  if (response == NULL)
     {
       g_dbus_method_invocation_return_dbus_error (call->invocation,
                                                   "io.github.email2.Error.InvalidInput",
@@ -145,12 +168,11 @@ serve_apply (Email2Module *self,
       return;
     }
 
-  response = respond (self, message, &ok);
   g_dbus_method_invocation_return_value (
     call->invocation,
     g_variant_new ("(@ayu)",
-                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, response, strlen (response), 1),
-                   ok ? 0 : 1));
+                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, response, response_length, 1),
+                   payload->ok ? 0 : 1));
 }
 
 static void
@@ -159,7 +181,7 @@ serve (gpointer data,
 {
   Call *call = data;
   Email2Module *self = user_data;
-  static const char * const names[] = { "Apply", "Get", "List", "Delete", "Spool" };
+  static const char * const names[] = { "Recover", "Apply", "Get", "List", "Delete", "Spool" };
   static guint serial;
   guint number = ++serial;
 
@@ -167,6 +189,10 @@ serve (gpointer data,
   g_debug ("%s call %u begins", names[call->kind], number);
   switch (call->kind)
     {
+    case CALL_RECOVER:
+      recover (self);
+      break;
+
     case CALL_APPLY:
       serve_apply (self, call);
       break;
@@ -280,38 +306,23 @@ handle_delete (Email2DbusProvisioning1 *skeleton,
 }
 
 static void
-on_bus_acquired (EDBusServer     *server,
-                 GDBusConnection *connection,
-                 Email2Module    *self)
+recover (Email2Module *self)
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->skeleton != NULL)
-    return;
-
-  self->host = email2_evolution_host_new (E_SOURCE_REGISTRY_SERVER (server));
-  self->session = email2_session_new (EMAIL2_HOST (self->host));
-  self->worker = g_thread_pool_new (serve, self, 1, FALSE, NULL);
-
-  self->skeleton = email2_dbus_provisioning1_skeleton_new ();
-  g_signal_connect (self->skeleton, "handle-apply", G_CALLBACK (handle_apply), self);
-  g_signal_connect (self->skeleton, "handle-get", G_CALLBACK (handle_get), self);
-  g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
-  g_signal_connect (self->skeleton, "handle-delete", G_CALLBACK (handle_delete), self);
-
-  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
-                                         connection, OBJECT_PATH, &error))
-    g_warning ("email2: cannot export %s: %s", OBJECT_PATH, error->message);
+  if (!email2_evolution_host_recover (self->host, &error))
+    g_warning ("email2: an interrupted transaction could not be ended: %s", error->message);
 }
 
-/* The spool's handler: a SyncML message, run as Apply runs it. */
+/* The spool's handler: a payload of either format and encoding, run as
+ * Apply runs it. */
 static gpointer
 spool_parse (const char  *data,
              gsize        length,
              gpointer     user_data,
              GError     **error)
 {
-  return email2_syncml_parse (data, length, error);
+  return email2_payload_parse (data, length, EMAIL2_FORMAT_AUTO, error);
 }
 
 static char *
@@ -320,9 +331,12 @@ spool_apply (gpointer  payload,
              gboolean *ok,
              gpointer  user_data)
 {
-  char *response = respond (user_data, payload, ok);
+  g_autoptr(GError) error = NULL;
+  char *response = respond (user_data, payload, length, &error);
 
-  *length = strlen (response);
+  *ok = ((Email2Payload *) payload)->ok;
+  if (response == NULL)
+    g_debug ("spool: no response: %s", error->message);
   return response;
 }
 
@@ -338,25 +352,70 @@ spool_queue (Email2SpoolJob *job,
   g_thread_pool_push (self->worker, call, NULL);
 }
 
-/* The registry has loaded every source: apply the payloads waiting in the
- * spool, in the worker, and watch for new ones. */
+/* Watches the inboxes; the payloads waiting are applied after recovery. */
 static void
-on_files_loaded (ESourceRegistryServer *server,
-                 Email2Module          *self)
+start_spool (Email2Module *self)
 {
   static const Email2SpoolHandler handler = {
-    spool_parse, spool_apply, (GDestroyNotify) email2_syncml_message_free,
+    spool_parse, spool_apply, (GDestroyNotify) email2_payload_free,
   };
   const char *system_inbox = g_getenv (EMAIL2_SPOOL_SYSTEM_INBOX_ENV);
   g_autofree char *state_dir = g_build_filename (g_get_user_config_dir (), "email2", NULL);
-
-  if (self->worker == NULL || self->spool != NULL)
-    return;
 
   self->spool = email2_spool_new (state_dir,
                                   system_inbox != NULL ? system_inbox : EMAIL2_SPOOL_SYSTEM_INBOX,
                                   &handler, spool_queue, self);
   email2_spool_start (self->spool);
+}
+
+static void
+on_bus_acquired (EDBusServer     *server,
+                 GDBusConnection *connection,
+                 Email2Module    *self)
+{
+  g_set_object (&self->connection, connection);
+}
+
+/* The sources are loaded: end what the last run left open, then serve. */
+static void
+on_files_loaded (ESourceRegistryServer *server,
+                 Email2Module          *self)
+{
+  g_autoptr(GError) error = NULL;
+  Call *recovery;
+
+  if (self->skeleton != NULL || self->connection == NULL)
+    return;
+
+  /* The provider settings groups ([Imapx Backend], [Pop Backend]). */
+  e_source_camel_register_types ();
+
+  self->host = email2_evolution_host_new (server);
+  self->session = email2_session_new (EMAIL2_HOST (self->host));
+  self->worker = g_thread_pool_new (serve, self, 1, FALSE, NULL);
+
+  /* First in the queue, so that no call sees a half-done transaction. */
+  recovery = g_new0 (Call, 1);
+  recovery->kind = CALL_RECOVER;
+  g_thread_pool_push (self->worker, recovery, NULL);
+
+  /* Accounts whose servers could not be reached last time; and again
+   * whenever the network changes. */
+  self->main_context = g_main_context_ref_thread_default ();
+  self->prober = email2_evolution_prober_new (server);
+  g_main_context_invoke (self->main_context, probe_pending, g_object_ref (self));
+
+  self->skeleton = email2_dbus_provisioning1_skeleton_new ();
+  g_signal_connect (self->skeleton, "handle-apply", G_CALLBACK (handle_apply), self);
+  g_signal_connect (self->skeleton, "handle-get", G_CALLBACK (handle_get), self);
+  g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
+  g_signal_connect (self->skeleton, "handle-delete", G_CALLBACK (handle_delete), self);
+
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
+                                         self->connection, OBJECT_PATH, &error))
+    g_warning ("email2: cannot export %s: %s", OBJECT_PATH, error->message);
+
+  start_spool (self);
 }
 
 static void
@@ -367,6 +426,8 @@ email2_module_constructed (GObject *object)
   G_OBJECT_CLASS (email2_module_parent_class)->constructed (object);
 
   extensible = e_extension_get_extensible (E_EXTENSION (object));
+  /* The registry acquires its bus, then loads its sources: serve only
+   * once they are there, or Get and List would answer from nothing. */
   g_signal_connect_object (extensible, "bus-acquired", G_CALLBACK (on_bus_acquired), object, 0);
   g_signal_connect_object (extensible, "files-loaded", G_CALLBACK (on_files_loaded), object, 0);
 }
@@ -385,7 +446,10 @@ email2_module_dispose (GObject *object)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_clear_object (&self->skeleton);
   g_clear_object (&self->spool);
+  g_clear_object (&self->connection);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_object (&self->session);
+  g_clear_object (&self->prober);
   g_clear_object (&self->host);
 
   G_OBJECT_CLASS (email2_module_parent_class)->dispose (object);

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * One way in for every payload: SyncML DM or OMA CP, XML or WBXML, told
+ * apart from the content (the WBXML version byte, then the root element
+ * read by the hardened reader), run through the engine, and answered in
+ * the request's format and encoding.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "email2-error.h"
+#include "email2-payload.h"
+#include "email2-wbxml.h"
+#include "email2-xml-private.h"
+
+static const char * const format_names[] = {
+  [EMAIL2_FORMAT_AUTO] = "auto",
+  [EMAIL2_FORMAT_SYNCML] = "syncml",
+  [EMAIL2_FORMAT_CP] = "cp",
+};
+
+/**
+ * email2_format_to_string:
+ * @format: a format
+ *
+ * Returns: `auto`, `syncml` or `cp`
+ */
+const char *
+email2_format_to_string (Email2Format format)
+{
+  g_return_val_if_fail (format <= EMAIL2_FORMAT_CP, NULL);
+
+  return format_names[format];
+}
+
+/**
+ * email2_format_from_string:
+ * @name: `auto`, `syncml` or `cp`
+ * @format: (out): the format
+ *
+ * Returns: whether @name names a format
+ */
+gboolean
+email2_format_from_string (const char   *name,
+                           Email2Format *format)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (format_names); i++)
+    if (g_strcmp0 (name, format_names[i]) == 0)
+      {
+        *format = i;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+/**
+ * email2_payload_free:
+ * @payload: (nullable): a payload
+ */
+void
+email2_payload_free (Email2Payload *payload)
+{
+  if (payload == NULL)
+    return;
+
+  g_clear_pointer (&payload->syncml, email2_syncml_message_free);
+  g_clear_pointer (&payload->cp, email2_wapprov_doc_free);
+  g_clear_pointer (&payload->statuses, g_ptr_array_unref);
+  g_free (payload);
+}
+
+typedef struct {
+  char *root;
+} Detect;
+
+static gboolean
+detect_start (gpointer            user_data,
+              const char         *name,
+              const char         *ns,
+              const char * const *attributes,
+              GError            **error)
+{
+  Detect *detect = user_data;
+
+  detect->root = g_strdup (name);
+  /* Stops the reader: the root is all detection needs. */
+  g_set_error_literal (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED, "root element found");
+  return FALSE;
+}
+
+static void
+detect_end (gpointer user_data)
+{
+}
+
+static void
+detect_text (gpointer    user_data,
+             const char *text,
+             gsize       length)
+{
+}
+
+/* Reads up to the root element with the hardened reader. */
+static gboolean
+detect_format (const char    *xml,
+               gsize          length,
+               Email2Format  *format,
+               GError       **error)
+{
+  static const Email2XmlHandler handler = { detect_start, detect_end, detect_text };
+  Detect detect = { NULL };
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *root = NULL;
+
+  email2_xml_parse (xml, length, NULL, &handler, &detect, &local_error);
+  root = g_steal_pointer (&detect.root);
+
+  if (root == NULL)
+    {
+      if (local_error == NULL)
+        g_set_error (&local_error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                     _("The document has no root element"));
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  if (strcmp (root, "SyncML") == 0)
+    *format = EMAIL2_FORMAT_SYNCML;
+  else if (strcmp (root, "wap-provisioningdoc") == 0)
+    *format = EMAIL2_FORMAT_CP;
+  else
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                   _("The document is neither a SyncML DM message nor an OMA Client "
+                     "Provisioning document (wap-provisioningdoc)"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * email2_payload_parse:
+ * @data: the payload as received
+ * @length: its length in bytes
+ * @format: %EMAIL2_FORMAT_AUTO to tell the format from the content, or the
+ *   format to read it as
+ * @error: return location for a #GError
+ *
+ * Reads a payload of either format in either encoding. WBXML is decoded
+ * first (email2_wbxml_to_xml()), and the XML goes through the hardened
+ * reader with its bounds.
+ *
+ * Returns: (transfer full) (nullable): the payload, or %NULL when it
+ *   cannot be used at all
+ */
+Email2Payload *
+email2_payload_parse (const char    *data,
+                      gsize          length,
+                      Email2Format   format,
+                      GError       **error)
+{
+  g_autoptr(Email2Payload) payload = g_new0 (Email2Payload, 1);
+  g_autofree char *decoded = NULL;
+  const char *xml = data;
+  gsize xml_length = length;
+
+  g_return_val_if_fail (format <= EMAIL2_FORMAT_CP, NULL);
+
+  if (email2_wbxml_detect (data, length))
+    {
+      payload->encoding = EMAIL2_ENCODING_WBXML;
+      decoded = email2_wbxml_to_xml (data, length, &payload->wbxml_version, NULL,
+                                     &xml_length, error);
+      if (decoded == NULL)
+        return NULL;
+      xml = decoded;
+    }
+
+  if (format != EMAIL2_FORMAT_AUTO || detect_format (xml, xml_length, &format, error))
+    {
+      payload->format = format;
+      if (format == EMAIL2_FORMAT_SYNCML)
+        payload->syncml = email2_syncml_parse (xml, xml_length, error);
+      else
+        payload->cp = email2_wapprov_parse (xml, xml_length, error);
+    }
+
+  if (decoded != NULL)
+    explicit_bzero (decoded, xml_length);
+
+  if (payload->syncml == NULL && payload->cp == NULL)
+    return NULL;
+
+  return g_steal_pointer (&payload);
+}
+
+/**
+ * email2_payload_process:
+ * @payload: a payload from email2_payload_parse()
+ * @session: the engine
+ *
+ * Runs the payload: a SyncML message's commands (none when its header
+ * cannot be served), or a CP document as one transaction.
+ *
+ * Returns: whether everything succeeded (also in @payload's ok)
+ */
+gboolean
+email2_payload_process (Email2Payload *payload,
+                        Email2Session *session)
+{
+  g_return_val_if_fail (payload != NULL, FALSE);
+  g_return_val_if_fail (payload->statuses == NULL, FALSE);
+
+  if (payload->cp != NULL)
+    {
+      payload->statuses = email2_wapprov_process (payload->cp, session);
+      payload->ok = email2_wapprov_response_ok (payload->cp);
+      return payload->ok;
+    }
+
+  if (payload->syncml->header_status == 200)
+    payload->statuses = email2_session_process (session, payload->syncml->commands);
+  else
+    payload->statuses = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_status_free);
+
+  payload->ok = payload->syncml->header_status == 200;
+  for (guint i = 0; i < payload->statuses->len; i++)
+    payload->ok &= email2_status_code_is_success (((Email2Status *) payload->statuses->pdata[i])->code);
+
+  return payload->ok;
+}
+
+/**
+ * email2_payload_write_response:
+ * @payload: a processed payload
+ * @length: (out): the answer's length in bytes
+ * @error: return location for a #GError
+ *
+ * Writes the answer in the request's format and encoding: XML text, or
+ * WBXML of the request's version.
+ *
+ * Returns: (transfer full) (nullable): the answer, or %NULL when it could
+ *   not be encoded
+ */
+char *
+email2_payload_write_response (Email2Payload  *payload,
+                               gsize          *length,
+                               GError        **error)
+{
+  g_autofree char *xml = NULL;
+  char *wbxml;
+
+  g_return_val_if_fail (payload != NULL && payload->statuses != NULL, NULL);
+
+  xml = payload->cp != NULL ? email2_wapprov_write_response (payload->cp)
+                            : email2_syncml_write_response (payload->syncml, payload->statuses);
+
+  if (payload->encoding == EMAIL2_ENCODING_XML)
+    {
+      *length = strlen (xml);
+      return g_steal_pointer (&xml);
+    }
+
+  wbxml = email2_wbxml_from_xml (xml, strlen (xml), payload->wbxml_version, length, error);
+  explicit_bzero (xml, strlen (xml));
+
+  return wbxml;
+}

@@ -1,0 +1,1070 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * OMA Client Provisioning documents (wap-provisioningdoc) with Microsoft's
+ * MSPROV elements, run through the same engine as SyncML DM
+ * (docs/DESIGN.md §2.4):
+ *
+ *  - the reader keeps the document as a small tree of its own (the answer
+ *    is the document itself, with queries filled in and failed elements
+ *    renamed), read by the hardened streaming reader of email2-xml.c;
+ *  - every element that changes something becomes one command of ONE
+ *    Atomic: `characteristic type="{GUID}"` an Add of the account node when
+ *    the account does not exist yet, each `parm` a Replace of its leaf,
+ *    `noparm` and `nocharacteristic` a Delete; an element that is wrong in
+ *    itself (unknown parameter, bad GUID, an answer element) becomes a
+ *    command that fails, so that the engine fails the whole document;
+ *  - the engine's statuses come back onto the elements by CmdID (the
+ *    element's number in the document);
+ *  - the queries are answered after the Atomic, from the engine's Get, and
+ *    only when the document was applied.
+ */
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "email2-error.h"
+#include "email2-host.h"
+#include "email2-locuri.h"
+#include "email2-schema.h"
+#include "email2-wapprov.h"
+#include "email2-xml-private.h"
+
+#define ROOT_URI "./Vendor/MSFT/EMAIL2"
+#define SECRET_MASK "********"
+
+typedef enum {
+  KIND_DOCUMENT,
+  KIND_CHARACTERISTIC,
+  KIND_NOCHARACTERISTIC,
+  KIND_CHARACTERISTIC_QUERY,
+  KIND_PARM,
+  KIND_NOPARM,
+  KIND_PARM_QUERY,
+  KIND_OTHER,
+} Kind;
+
+static const char * const kind_names[] = {
+  [KIND_DOCUMENT] = "wap-provisioningdoc",
+  [KIND_CHARACTERISTIC] = "characteristic",
+  [KIND_NOCHARACTERISTIC] = "nocharacteristic",
+  [KIND_CHARACTERISTIC_QUERY] = "characteristic-query",
+  [KIND_PARM] = "parm",
+  [KIND_NOPARM] = "noparm",
+  [KIND_PARM_QUERY] = "parm-query",
+};
+
+/* What a characteristic names, and so where its children are. */
+typedef enum {
+  SCOPE_NONE,
+  SCOPE_DOCUMENT,
+  SCOPE_ROOT,       /* characteristic type="EMAIL2" */
+  SCOPE_ACCOUNT,    /* characteristic type="{GUID}" */
+  SCOPE_TAGPROPS,   /* characteristic type="TAGPROPS" */
+} Scope;
+
+typedef struct _Element Element;
+
+struct _Element {
+  Kind kind;
+  char *name;             /* the element name as given */
+  GPtrArray *attributes;  /* char *: name, value, name, value, … as given */
+  GPtrArray *children;    /* Element *, owned */
+  Element *parent;
+  guint id;               /* its number in the document: the CmdID */
+  Scope scope;            /* characteristics: what they name */
+  char guid[EMAIL2_GUID_SIZE];
+  char *uri;              /* the LocURI of the node it names, if any */
+  gboolean recursive;     /* characteristic-query */
+  gboolean mask_value;    /* parm: its value is a secret, or unknown */
+  guint status;           /* not 0: the element failed (renamed *-error) */
+  char *reason;
+  GPtrArray *answer;      /* Element *: what answers a query, owned */
+};
+
+struct _Email2WapprovDoc {
+  Element *root;
+  GPtrArray *elements;    /* Element *, not owned: the request's, by id */
+  gboolean processed;
+  gboolean ok;            /* applied, and every query answered */
+};
+
+static Element *
+element_new (Kind        kind,
+             const char *name,
+             Element    *parent)
+{
+  Element *element = g_new0 (Element, 1);
+
+  element->kind = kind;
+  element->name = g_strdup (name != NULL ? name : kind_names[kind]);
+  element->attributes = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_secret_free);
+  element->children = g_ptr_array_new ();
+  element->parent = parent;
+  element->recursive = TRUE;
+  element->mask_value = kind == KIND_PARM;
+  if (parent != NULL)
+    g_ptr_array_add (parent->children, element);
+
+  return element;
+}
+
+static void
+element_free (Element *element)
+{
+  for (guint i = 0; i < element->children->len; i++)
+    element_free (element->children->pdata[i]);
+  g_ptr_array_unref (element->children);
+  if (element->answer != NULL)
+    {
+      for (guint i = 0; i < element->answer->len; i++)
+        element_free (element->answer->pdata[i]);
+      g_ptr_array_unref (element->answer);
+    }
+  g_ptr_array_unref (element->attributes);
+  g_free (element->name);
+  g_free (element->uri);
+  g_free (element->reason);
+  g_free (element);
+}
+
+static const char *
+element_get (const Element *element,
+             const char    *name)
+{
+  for (guint i = 0; i + 1 < element->attributes->len; i += 2)
+    if (strcmp (element->attributes->pdata[i], name) == 0)
+      return element->attributes->pdata[i + 1];
+
+  return NULL;
+}
+
+static void
+element_set (Element    *element,
+             const char *name,
+             const char *value)
+{
+  g_ptr_array_add (element->attributes, g_strdup (name));
+  g_ptr_array_add (element->attributes, g_strdup (value));
+}
+
+static void element_fail (Element    *element,
+                          guint       status,
+                          const char *format,
+                          ...) G_GNUC_PRINTF (3, 4);
+
+/* The first failure of an element is the one reported. */
+static void
+element_fail (Element    *element,
+              guint       status,
+              const char *format,
+              ...)
+{
+  va_list args;
+
+  if (element->status != 0)
+    return;
+
+  element->status = status;
+  va_start (args, format);
+  element->reason = g_strdup_vprintf (format, args);
+  va_end (args);
+}
+
+/* An element of the answer, with attributes given as name, value, …, NULL. */
+static Element *
+answer_new (Kind        kind,
+            Element    *parent,
+            const char *first_name,
+            ...)
+{
+  Element *element = element_new (kind, NULL, parent);
+  const char *name;
+  va_list args;
+
+  element->mask_value = FALSE;
+  va_start (args, first_name);
+  for (name = first_name; name != NULL; name = va_arg (args, const char *))
+    element_set (element, name, va_arg (args, const char *));
+  va_end (args);
+
+  return element;
+}
+
+/**
+ * email2_wapprov_doc_free:
+ * @doc: (nullable): a document
+ *
+ * Frees @doc; every attribute value is overwritten first (a parm value
+ * may be a password).
+ */
+void
+email2_wapprov_doc_free (Email2WapprovDoc *doc)
+{
+  if (doc == NULL)
+    return;
+
+  if (doc->root != NULL)
+    element_free (doc->root);
+  g_ptr_array_unref (doc->elements);
+  g_free (doc);
+}
+
+/* Reading ---------------------------------------------------------------- */
+
+typedef struct {
+  Email2WapprovDoc *doc;
+  Element *current;       /* the open element, NULL outside the root */
+} Reader;
+
+static Kind
+kind_from_name (const char *name)
+{
+  for (guint i = KIND_CHARACTERISTIC; i < KIND_OTHER; i++)
+    if (strcmp (name, kind_names[i]) == 0)
+      return i;
+
+  return KIND_OTHER;
+}
+
+static gboolean
+reader_start (gpointer            user_data,
+              const char         *name,
+              const char         *ns,
+              const char * const *attributes,
+              GError            **error)
+{
+  Reader *reader = user_data;
+  Email2WapprovDoc *doc = reader->doc;
+  Element *element;
+
+  if (reader->current == NULL)
+    {
+      if (strcmp (name, kind_names[KIND_DOCUMENT]) != 0)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                       _("The document is not an OMA Client Provisioning document "
+                         "(wap-provisioningdoc)"));
+          return FALSE;
+        }
+      element = doc->root = element_new (KIND_DOCUMENT, name, NULL);
+      element->scope = SCOPE_DOCUMENT;
+    }
+  else if (doc->elements->len >= EMAIL2_WAPPROV_MAX_ELEMENTS)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
+                   _("The document exceeds the limit of %u elements"),
+                   EMAIL2_WAPPROV_MAX_ELEMENTS);
+      return FALSE;
+    }
+  else
+    element = element_new (kind_from_name (name), name, reader->current);
+
+  for (guint i = 0; attributes[i] != NULL; i += 2)
+    element_set (element, attributes[i], attributes[i + 1]);
+
+  element->id = doc->elements->len;
+  g_ptr_array_add (doc->elements, element);
+  reader->current = element;
+
+  return TRUE;
+}
+
+static void
+reader_end (gpointer user_data)
+{
+  Reader *reader = user_data;
+
+  reader->current = reader->current->parent;
+}
+
+static void
+reader_text (gpointer    user_data,
+             const char *text,
+             gsize       length)
+{
+  /* MSPROV carries everything in attributes. */
+}
+
+static gboolean
+parse_recursive (const char *value,
+                 gboolean   *recursive)
+{
+  if (value == NULL || g_ascii_strcasecmp (value, "true") == 0 || strcmp (value, "1") == 0)
+    *recursive = TRUE;
+  else if (g_ascii_strcasecmp (value, "false") == 0 || strcmp (value, "0") == 0)
+    *recursive = FALSE;
+  else
+    return FALSE;
+
+  return TRUE;
+}
+
+/* characteristic, nocharacteristic, characteristic-query: what it names. */
+static void
+resolve_characteristic (Element *element)
+{
+  const Element *parent = element->parent;
+  const char *type = element_get (element, "type");
+
+  if (type == NULL)
+    {
+      element_fail (element, 400, _("<%s> has no type attribute"), element->name);
+      return;
+    }
+
+  if (element->kind == KIND_CHARACTERISTIC_QUERY &&
+      !parse_recursive (element_get (element, "recursive"), &element->recursive))
+    {
+      element_fail (element, 400, _("The recursive attribute must be “true” or “false”"));
+      return;
+    }
+
+  switch (parent->scope)
+    {
+    case SCOPE_DOCUMENT:
+      if (strcmp (type, "EMAIL2") != 0)
+        element_fail (element, 406,
+                      _("Only the EMAIL2 configuration service provider is supported, not “%s”"),
+                      type);
+      else if (element->kind == KIND_NOCHARACTERISTIC)
+        element_fail (element, 405, _("The EMAIL2 root cannot be deleted"));
+      else
+        {
+          element->scope = SCOPE_ROOT;
+          element->uri = g_strdup (ROOT_URI);
+        }
+      break;
+
+    case SCOPE_ROOT:
+      if (!email2_guid_canonicalize (type, element->guid))
+        element_fail (element, 404, _("“%s” is not an account GUID in braces"), type);
+      else
+        {
+          g_autofree char *segment = email2_guid_to_uri_segment (element->guid);
+
+          element->scope = SCOPE_ACCOUNT;
+          element->uri = g_strconcat (ROOT_URI "/", segment, NULL);
+        }
+      break;
+
+    case SCOPE_ACCOUNT:
+      if (strcmp (type, "TAGPROPS") != 0)
+        element_fail (element, 404, _("“%s” is not a characteristic of an EMAIL2 account"), type);
+      else
+        {
+          element->scope = SCOPE_TAGPROPS;
+          element->uri = g_strconcat (parent->uri, "/TAGPROPS", NULL);
+        }
+      break;
+
+    case SCOPE_TAGPROPS:
+    case SCOPE_NONE:
+    default:
+      element_fail (element, 404, _("TAGPROPS holds parameters, not characteristics"));
+      break;
+    }
+}
+
+/* parm, noparm, parm-query: the leaf it names. */
+static void
+resolve_parm (Element *element)
+{
+  const Element *parent = element->parent;
+  const char *name = element_get (element, "name");
+  const Email2NodeInfo *node = NULL;
+
+  if (name == NULL)
+    {
+      element_fail (element, 400, _("<%s> has no name attribute"), element->name);
+      return;
+    }
+
+  if (parent->scope != SCOPE_ACCOUNT && parent->scope != SCOPE_TAGPROPS)
+    {
+      element_fail (element, 404,
+                    _("Parameters belong in an account's characteristic or its TAGPROPS"));
+      return;
+    }
+
+  node = email2_schema_lookup_child (parent->scope == SCOPE_ACCOUNT
+                                     ? EMAIL2_NODE_ACCOUNT : EMAIL2_NODE_TAGPROPS, name);
+  if (node == NULL || (node->flags & EMAIL2_NODE_FLAG_INTERIOR))
+    {
+      element_fail (element, 404, parent->scope == SCOPE_ACCOUNT
+                    ? _("“%s” is not a parameter of an EMAIL2 account")
+                    : _("“%s” is not a parameter of TAGPROPS"), name);
+      return;
+    }
+
+  element->mask_value = (node->flags & EMAIL2_NODE_FLAG_SECRET) != 0;
+  element->uri = g_strconcat (parent->uri, "/", name, NULL);
+
+  if (element->kind == KIND_PARM && element_get (element, "value") == NULL)
+    element_fail (element, 400, _("<parm name=“%s”> has no value attribute"), name);
+}
+
+/* Works out what each element names, and what is wrong with it in itself. */
+static void
+resolve (Element *element)
+{
+  Element *parent = element->parent;
+
+  memcpy (element->guid, parent->guid, sizeof element->guid);
+
+  if (g_str_has_suffix (element->name, "-error"))
+    element_fail (element, 400, _("<%s> belongs in an answer, not in a request"), element->name);
+  else if (element->kind == KIND_OTHER)
+    element_fail (element, 400, _("<%s> is not an element of a provisioning document"),
+                  element->name);
+  else if (parent->kind != KIND_DOCUMENT && parent->kind != KIND_CHARACTERISTIC)
+    element_fail (element, 400, _("<%s> cannot be inside <%s>"), element->name, parent->name);
+  else if (element->kind == KIND_PARM || element->kind == KIND_NOPARM ||
+           element->kind == KIND_PARM_QUERY)
+    resolve_parm (element);
+  else
+    resolve_characteristic (element);
+
+  /* The children of a failed characteristic are never run. */
+  if (element->status != 0)
+    return;
+
+  for (guint i = 0; i < element->children->len; i++)
+    resolve (element->children->pdata[i]);
+}
+
+/**
+ * email2_wapprov_parse:
+ * @data: an OMA Client Provisioning document (XML)
+ * @length: its length in bytes
+ * @error: return location for a #GError
+ *
+ * Reads a `wap-provisioningdoc` with the hardened streaming XML reader.
+ * Problems of single elements (an unknown parameter, a characteristic
+ * that is not EMAIL2) are not errors: they fail the document when it is
+ * processed, and are reported on those elements.
+ *
+ * Returns: (transfer full) (nullable): the document, or %NULL when it
+ *   cannot be used at all (%EMAIL2_ERROR_INVALID_INPUT, %EMAIL2_ERROR_LIMIT)
+ */
+Email2WapprovDoc *
+email2_wapprov_parse (const char  *data,
+                      gsize        length,
+                      GError     **error)
+{
+  static const Email2XmlHandler handler = { reader_start, reader_end, reader_text };
+  g_autoptr(Email2WapprovDoc) doc = g_new0 (Email2WapprovDoc, 1);
+  Reader reader = { doc, NULL };
+  const char *version;
+
+  doc->elements = g_ptr_array_new ();
+
+  if (!email2_xml_parse (data, length, NULL, &handler, &reader, error))
+    return NULL;
+
+  g_assert (doc->root != NULL);
+  version = element_get (doc->root, "version");
+  if (version != NULL && strcmp (version, "1.0") != 0 && strcmp (version, "1.1") != 0)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                   _("Provisioning document version “%s” is not supported (1.0 and 1.1 are)"),
+                   version);
+      return NULL;
+    }
+
+  for (guint i = 0; i < doc->root->children->len; i++)
+    resolve (doc->root->children->pdata[i]);
+
+  return g_steal_pointer (&doc);
+}
+
+/* Processing ------------------------------------------------------------- */
+
+typedef struct {
+  Email2WapprovDoc *doc;
+  Email2Session *session;
+  Email2Host *host;
+  GHashTable *exists;     /* GUID → whether the account exists at that point */
+  Email2Command *atomic;
+  GPtrArray *queries;     /* Element *, in document order */
+  GPtrArray *statuses;    /* Email2Status *: everything the engine answered */
+} Run;
+
+static gboolean
+run_account_exists (Run        *run,
+                    const char *guid)
+{
+  gpointer value;
+
+  if (!g_hash_table_lookup_extended (run->exists, guid, NULL, &value))
+    {
+      g_autoptr(Email2Account) account = email2_host_lookup_account (run->host, guid);
+
+      value = GINT_TO_POINTER (account != NULL);
+      g_hash_table_insert (run->exists, g_strdup (guid), value);
+    }
+
+  return GPOINTER_TO_INT (value);
+}
+
+static void
+run_set_exists (Run        *run,
+                const char *guid,
+                gboolean    exists)
+{
+  g_hash_table_insert (run->exists, g_strdup (guid), GINT_TO_POINTER (exists));
+}
+
+static Email2Command *
+command_new (const Element     *element,
+             Email2CommandKind  kind,
+             const char        *format,
+             const char        *data)
+{
+  Email2Command *command = email2_command_new (kind, element->name);
+
+  command->cmd_id = g_strdup_printf ("%u", element->id);
+  if (element->uri != NULL)
+    {
+      Email2Item *item = email2_item_new ();
+
+      item->target = g_strdup (element->uri);
+      item->format = g_strdup (format);
+      item->data = g_strdup (data);
+      g_ptr_array_add (command->items, item);
+    }
+
+  return command;
+}
+
+static void
+run_add (Run               *run,
+         const Element     *element,
+         Email2CommandKind  kind,
+         const char        *format,
+         const char        *data)
+{
+  g_ptr_array_add (run->atomic->children, command_new (element, kind, format, data));
+}
+
+/* Whether a characteristic changes something (else it only scopes queries). */
+static gboolean
+has_writes (const Element *element)
+{
+  for (guint i = 0; i < element->children->len; i++)
+    {
+      const Element *child = element->children->pdata[i];
+
+      if (child->status != 0 || (child->kind == KIND_CHARACTERISTIC && has_writes (child)) ||
+          (child->kind != KIND_CHARACTERISTIC && child->kind != KIND_CHARACTERISTIC_QUERY &&
+           child->kind != KIND_PARM_QUERY))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Turns @element and what is inside it into commands of the Atomic. */
+static void
+build (Run     *run,
+       Element *element)
+{
+  if (element->status != 0)
+    {
+      /* Wrong in itself: a command that fails, and so fails the Atomic. */
+      Email2Command *command = command_new (element, EMAIL2_COMMAND_REPLACE, NULL, NULL);
+
+      command->status = element->status;
+      command->reason = g_strdup (element->reason);
+      g_ptr_array_add (run->atomic->children, command);
+      return;
+    }
+
+  switch (element->kind)
+    {
+    case KIND_CHARACTERISTIC:
+      /* A characteristic of an account that does not exist creates it;
+       * one that holds only queries does not. */
+      if (element->scope == SCOPE_ACCOUNT &&
+          (element->children->len == 0 || has_writes (element)) &&
+          !run_account_exists (run, element->guid))
+        {
+          run_add (run, element, EMAIL2_COMMAND_ADD, "node", NULL);
+          run_set_exists (run, element->guid, TRUE);
+        }
+      break;
+
+    case KIND_DOCUMENT:
+      break;
+
+    case KIND_NOCHARACTERISTIC:
+      run_add (run, element, EMAIL2_COMMAND_DELETE, NULL, NULL);
+      if (element->scope == SCOPE_ACCOUNT)
+        run_set_exists (run, element->guid, FALSE);
+      break;
+
+    case KIND_PARM:
+      run_add (run, element, EMAIL2_COMMAND_REPLACE, "chr", element_get (element, "value"));
+      break;
+
+    case KIND_NOPARM:
+      run_add (run, element, EMAIL2_COMMAND_DELETE, NULL, NULL);
+      break;
+
+    case KIND_CHARACTERISTIC_QUERY:
+    case KIND_PARM_QUERY:
+      g_ptr_array_add (run->queries, element);
+      break;
+
+    case KIND_OTHER:
+    default:
+      g_assert_not_reached ();
+    }
+
+  /* Inside anything but a characteristic, each child is a failure. */
+  for (guint i = 0; i < element->children->len; i++)
+    build (run, element->children->pdata[i]);
+}
+
+/* The account characteristic an element is part of, or %NULL. */
+static Element *
+account_of (Element *element)
+{
+  for (; element != NULL; element = element->parent)
+    if (element->kind == KIND_CHARACTERISTIC && element->scope == SCOPE_ACCOUNT)
+      return element;
+
+  return NULL;
+}
+
+/* Puts the engine's verdicts onto the elements; returns whether the
+ * document was applied. */
+static gboolean
+run_atomic (Run *run)
+{
+  g_autoptr(GPtrArray) commands = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_command_free);
+  g_autoptr(GPtrArray) statuses = NULL;
+  gboolean applied = TRUE;
+
+  g_ptr_array_add (commands, run->atomic);
+  statuses = email2_session_process (run->session, commands);
+
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      Email2Status *status = statuses->pdata[i];
+      guint64 id = 0;
+      Element *element;
+
+      if (status->code == 215 || status->code == 216 ||
+          email2_status_code_is_success (status->code))
+        continue;
+
+      if (status->cmd_ref == NULL ||
+          !g_ascii_string_to_unsigned (status->cmd_ref, 10, 0, run->doc->elements->len - 1,
+                                       &id, NULL))
+        continue;
+
+      applied = FALSE;
+      if (id == 0)
+        continue;   /* the Atomic: the document itself is never renamed */
+
+      element = run->doc->elements->pdata[id];
+      /* The end-of-Atomic check and the host blame the last command that
+       * touched an account (500): the account's characteristic is the
+       * element that failed. */
+      if (status->code == 500 && account_of (element) != NULL)
+        element = account_of (element);
+      element_fail (element, status->code, "%s",
+                    status->reason != NULL ? status->reason : _("The command failed"));
+    }
+
+  g_ptr_array_extend_and_steal (run->statuses, g_steal_pointer (&statuses));
+
+  return applied;
+}
+
+/* A Get through the engine; the status stays in run->statuses. */
+static const Email2Status *
+run_get (Run           *run,
+         const Element *query,
+         const char    *uri)
+{
+  g_autoptr(GPtrArray) commands = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_command_free);
+  Email2Command *get = email2_command_new (EMAIL2_COMMAND_GET, query->name);
+  Email2Item *item = email2_item_new ();
+  g_autoptr(GPtrArray) statuses = NULL;
+
+  get->cmd_id = g_strdup_printf ("%u", query->id);
+  item->target = g_strdup (uri);
+  g_ptr_array_add (get->items, item);
+  g_ptr_array_add (commands, get);
+
+  statuses = email2_session_process (run->session, commands);
+  g_assert (statuses->len == 1);
+  g_ptr_array_add (run->statuses, g_ptr_array_steal_index (statuses, 0));
+
+  return run->statuses->pdata[run->statuses->len - 1];
+}
+
+/* Whether a Get answered: 200 with data, 404 gone; otherwise @query fails. */
+static gboolean
+get_answered (Element            *query,
+              const Email2Status *status)
+{
+  if (status->code == 200 || status->code == 404)
+    return TRUE;
+
+  element_fail (query, status->code, "%s", status->reason != NULL ? status->reason : "");
+  return FALSE;
+}
+
+/* Appends `parm name value` for the leaf @name below @parent_uri. */
+static gboolean
+answer_parm (Run        *run,
+             Element    *query,
+             Element    *parent,
+             const char *parent_uri,
+             const char *name)
+{
+  g_autofree char *uri = g_strconcat (parent_uri, "/", name, NULL);
+  const Email2Status *status = run_get (run, query, uri);
+
+  if (!get_answered (query, status))
+    return FALSE;
+  if (status->code == 200)
+    answer_new (KIND_PARM, parent, "name", name, "value", status->result_data, NULL);
+
+  return TRUE;
+}
+
+/* The characteristic TAGPROPS with its parms, or nocharacteristic. */
+static gboolean
+answer_tagprops (Run        *run,
+                 Element    *query,
+                 Element    *parent,
+                 const char *account_uri)
+{
+  g_autofree char *uri = g_strconcat (account_uri, "/TAGPROPS", NULL);
+  const Email2Status *status = run_get (run, query, uri);
+  g_auto(GStrv) names = NULL;
+  Element *characteristic;
+
+  if (!get_answered (query, status))
+    return FALSE;
+  if (status->code == 404)
+    {
+      answer_new (KIND_NOCHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
+      return TRUE;
+    }
+
+  characteristic = answer_new (KIND_CHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
+  names = g_strsplit (status->result_data, "/", -1);
+  for (guint i = 0; names[i] != NULL; i++)
+    if (!answer_parm (run, query, characteristic, uri, names[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* The characteristic of an account with its parms (secrets left out) and,
+ * when @recursive, its TAGPROPS; or nocharacteristic. */
+static gboolean
+answer_account (Run        *run,
+                Element    *query,
+                Element    *parent,
+                const char *guid,
+                const char *type,
+                gboolean    recursive)
+{
+  g_autofree char *segment = email2_guid_to_uri_segment (guid);
+  g_autofree char *uri = g_strconcat (ROOT_URI "/", segment, NULL);
+  const Email2Status *status = run_get (run, query, uri);
+  g_auto(GStrv) names = NULL;
+  Element *characteristic;
+
+  if (!get_answered (query, status))
+    return FALSE;
+  if (status->code == 404)
+    {
+      answer_new (KIND_NOCHARACTERISTIC, parent, "type", type, NULL);
+      return TRUE;
+    }
+
+  characteristic = answer_new (KIND_CHARACTERISTIC, parent, "type", type, NULL);
+  names = g_strsplit (status->result_data, "/", -1);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const Email2NodeInfo *node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, names[i]);
+      gboolean ok = TRUE;
+
+      if (node == NULL || (node->flags & EMAIL2_NODE_FLAG_SECRET))
+        continue;
+      if (node->id == EMAIL2_NODE_TAGPROPS)
+        {
+          if (recursive)
+            ok = answer_tagprops (run, query, characteristic, uri);
+          else
+            answer_new (KIND_CHARACTERISTIC, characteristic, "type", "TAGPROPS", NULL);
+        }
+      else
+        ok = answer_parm (run, query, characteristic, uri, names[i]);
+      if (!ok)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* characteristic-query type="EMAIL2": every account. */
+static gboolean
+answer_root (Run     *run,
+             Element *query,
+             Element *parent)
+{
+  const Email2Status *status = run_get (run, query, ROOT_URI);
+  g_auto(GStrv) segments = NULL;
+  Element *characteristic;
+
+  if (status->code != 200)
+    {
+      element_fail (query, status->code, "%s", status->reason != NULL ? status->reason : "");
+      return FALSE;
+    }
+
+  characteristic = answer_new (KIND_CHARACTERISTIC, parent, "type", "EMAIL2", NULL);
+  segments = g_strsplit (status->result_data, "/", -1);
+  for (guint i = 0; segments[i] != NULL; i++)
+    {
+      g_autofree char *braced = NULL;
+      char guid[EMAIL2_GUID_SIZE];
+      gsize length = strlen (segments[i]);
+
+      /* The engine lists %7B…%7D. */
+      if (length < 6 || !g_str_has_prefix (segments[i], "%7B") ||
+          !g_str_has_suffix (segments[i], "%7D"))
+        continue;
+      braced = g_strdup_printf ("{%.*s}", (int) length - 6, segments[i] + 3);
+      if (!email2_guid_canonicalize (braced, guid))
+        continue;
+
+      if (!query->recursive)
+        answer_new (KIND_CHARACTERISTIC, characteristic, "type", guid, NULL);
+      else if (!answer_account (run, query, characteristic, guid, guid, TRUE))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+run_query (Run     *run,
+           Element *query)
+{
+  Element holder = { 0, };
+  gboolean ok = TRUE;
+
+  /* The answer is built under a stand-in parent, then moved. */
+  holder.children = g_ptr_array_new ();
+
+  if (query->kind == KIND_PARM_QUERY)
+    ok = answer_parm (run, query, &holder, query->parent->uri, element_get (query, "name"));
+  else if (query->scope == SCOPE_ROOT)
+    ok = answer_root (run, query, &holder);
+  else if (query->scope == SCOPE_ACCOUNT)
+    ok = answer_account (run, query, &holder, query->guid, element_get (query, "type"),
+                         query->recursive);
+  else
+    ok = answer_tagprops (run, query, &holder, query->parent->uri);
+
+  /* A parm-query of a parameter that is not set. */
+  if (ok && query->kind == KIND_PARM_QUERY && holder.children->len == 0)
+    answer_new (KIND_NOPARM, &holder, "name", element_get (query, "name"), NULL);
+
+  if (ok)
+    {
+      query->answer = g_ptr_array_new ();
+      for (guint i = 0; i < holder.children->len; i++)
+        {
+          Element *answer = holder.children->pdata[i];
+
+          answer->parent = query->parent;
+          g_ptr_array_add (query->answer, answer);
+        }
+    }
+  else
+    for (guint i = 0; i < holder.children->len; i++)
+      element_free (holder.children->pdata[i]);
+  g_ptr_array_unref (holder.children);
+}
+
+/**
+ * email2_wapprov_process:
+ * @doc: a document from email2_wapprov_parse()
+ * @session: the engine
+ *
+ * Runs @doc as one transaction: every change it asks for is one command
+ * of one Atomic, with the engine's rules (required nodes, all or none of
+ * SMTPALT*, values, SERVICENAME / SERVICETYPE only on creation); then,
+ * when the document was applied, its queries are answered from the
+ * engine's Get. When any element fails, nothing changes and no query is
+ * answered. The outcome is recorded in @doc for
+ * email2_wapprov_write_response().
+ *
+ * Returns: (transfer container) (element-type Email2Status): every status
+ *   the engine answered, for a summary; each Cmd is the element's name and
+ *   each CmdRef its number in the document (0: the document itself)
+ */
+GPtrArray *
+email2_wapprov_process (Email2WapprovDoc *doc,
+                        Email2Session    *session)
+{
+  Run run = { doc, session, email2_session_get_host (session), NULL, NULL, NULL, NULL };
+  gboolean applied = TRUE;
+
+  g_return_val_if_fail (doc != NULL, NULL);
+  g_return_val_if_fail (!doc->processed, NULL);
+  g_return_val_if_fail (EMAIL2_IS_SESSION (session), NULL);
+
+  run.exists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  run.atomic = command_new (doc->root, EMAIL2_COMMAND_ATOMIC, NULL, NULL);
+  run.queries = g_ptr_array_new ();
+  run.statuses = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_status_free);
+
+  build (&run, doc->root);
+
+  if (run.atomic->children->len > 0)
+    applied = run_atomic (&run);   /* takes the Atomic */
+  else
+    email2_command_free (run.atomic);
+  run.atomic = NULL;
+
+  for (guint i = 0; i < run.queries->len; i++)
+    {
+      Element *query = run.queries->pdata[i];
+
+      if (applied)
+        run_query (&run, query);
+      else
+        {
+          Email2Status *status = email2_status_new (NULL, query->name, query->uri, 215);
+
+          status->cmd_ref = g_strdup_printf ("%u", query->id);
+          email2_status_set (status, 215, _("Not executed: the document failed and was not applied"));
+          g_ptr_array_add (run.statuses, status);
+          element_fail (query, 215, "%s", status->reason);
+        }
+    }
+
+  doc->processed = TRUE;
+  doc->ok = applied;
+  for (guint i = 0; i < doc->elements->len; i++)
+    doc->ok &= ((Element *) doc->elements->pdata[i])->status == 0;
+
+  g_hash_table_unref (run.exists);
+  g_ptr_array_unref (run.queries);
+
+  return run.statuses;
+}
+
+/**
+ * email2_wapprov_response_ok:
+ * @doc: a document that email2_wapprov_process() ran
+ *
+ * Tells whether the document was applied and every query answered: a
+ * query of something that does not exist is answered (`noparm`,
+ * `nocharacteristic`), though the engine's Get said 404.
+ *
+ * Returns: %TRUE when no element failed
+ */
+gboolean
+email2_wapprov_response_ok (const Email2WapprovDoc *doc)
+{
+  g_return_val_if_fail (doc != NULL, FALSE);
+
+  return doc->processed && doc->ok;
+}
+
+/* Writing ---------------------------------------------------------------- */
+
+static void
+write_element (GString       *out,
+               const Element *element,
+               guint          depth)
+{
+  if (element->answer != NULL && element->status == 0)
+    {
+      for (guint i = 0; i < element->answer->len; i++)
+        write_element (out, element->answer->pdata[i], depth);
+      return;
+    }
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append (out, "  ");
+  g_string_append_c (out, '<');
+  g_string_append (out, element->name);
+  if (element->status != 0)
+    g_string_append (out, "-error");
+
+  for (guint i = 0; i + 1 < element->attributes->len; i += 2)
+    {
+      const char *name = element->attributes->pdata[i];
+      const char *value = element->attributes->pdata[i + 1];
+
+      if (element->status != 0 && strcmp (name, "desc") == 0)
+        continue;
+      if (element->mask_value && strcmp (name, "value") == 0)
+        value = SECRET_MASK;
+      g_string_append_printf (out, " %s=\"", name);
+      email2_xml_escape (out, value);
+      g_string_append_c (out, '"');
+    }
+
+  if (element->status != 0)
+    {
+      g_string_append (out, " desc=\"");
+      email2_xml_escape (out, element->reason);
+      g_string_append_c (out, '"');
+    }
+
+  if (element->children->len == 0)
+    {
+      g_string_append (out, "/>\n");
+      return;
+    }
+
+  g_string_append (out, ">\n");
+  for (guint i = 0; i < element->children->len; i++)
+    write_element (out, element->children->pdata[i], depth + 1);
+  for (guint i = 0; i < depth; i++)
+    g_string_append (out, "  ");
+  g_string_append_printf (out, "</%s%s>\n", element->name, element->status != 0 ? "-error" : "");
+}
+
+/**
+ * email2_wapprov_write_response:
+ * @doc: a document that email2_wapprov_process() ran
+ *
+ * Writes the answer: the document as it came, with each query replaced by
+ * its answer (`parm` with the value, `characteristic` with its parms,
+ * `noparm` / `nocharacteristic` for what does not exist) and each failed
+ * element renamed `*-error` with a `desc` attribute saying why. The value
+ * of AUTHSECRET and SMTPALTPASSWORD, and of parms that name no EMAIL2
+ * parameter, is never written: it is `********`; a characteristic-query
+ * leaves the secrets out.
+ *
+ * Returns: (transfer full): the answer document, UTF-8
+ */
+char *
+email2_wapprov_write_response (const Email2WapprovDoc *doc)
+{
+  GString *out = g_string_sized_new (1024);
+
+  g_string_append (out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  write_element (out, doc->root, 0);
+
+  return g_string_free (out, FALSE);
+}
