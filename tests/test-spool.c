@@ -51,6 +51,7 @@
 #define GUID_LOCKED "5F000007-0000-4000-8000-000000000007"
 #define GUID_ABSENT "5F000008-0000-4000-8000-000000000008"
 #define GUID_AGAIN "5F000009-0000-4000-8000-000000000009"
+#define GUID_CP "D671C70B-8EE3-4881-8045-2AEE6F731B55"   /* data/examples/cp-create-imap-account.xml */
 #define BIG_ACCOUNTS 24
 
 /* Every secret a test uses; none may be on disk afterwards, except in the
@@ -58,7 +59,7 @@
 static const char * const secrets[] = {
   "spool-start-s3cret", "spool-running-s3cret", "spool-slow-s3cret", "spool-crash-s3cret",
   "spool-refused-s3cret", "spool-big-s3cret", "spool-small-s3cret", "spool-locked-s3cret",
-  "spool-absent-s3cret", NULL
+  "spool-absent-s3cret", "example-cp-password", NULL
 };
 static const char * const refused_files[] = { "20-garbage.xml", NULL };
 
@@ -725,6 +726,12 @@ test_while_running (void)
   g_autofree char *running_response = user_inbox ("80-running.response.xml");
   g_autofree char *slow_path = user_inbox ("85-slow.xml");
   g_autofree char *slow_done = user_inbox ("85-slow.done");
+  g_autofree char *cp_example = g_build_filename (g_getenv ("EMAIL2_SOURCE_ROOT"), "data", "examples",
+                                                 "cp-create-imap-account.xml", NULL);
+  g_autofree char *cp = read_text (cp_example);
+  g_autofree char *cp_path = user_inbox ("86-cp.xml");
+  g_autofree char *cp_done = user_inbox ("86-cp.done");
+  g_autofree char *cp_response = user_inbox ("86-cp.response.xml");
   g_autofree char *dir_path = user_inbox ("90-dir.xml");
   g_autofree char *dir_record = user_inbox ("90-dir.refused");
   g_autofree char *big_path = user_inbox ("91-big.xml");
@@ -757,6 +764,15 @@ test_while_running (void)
   g_assert_false (exists (slow_path));
   assert_account (GUID_SLOW, "spool-slow-s3cret");
 
+  /* An OMA Client Provisioning document, read as Apply reads it and
+   * answered in its own form. */
+  drop (cp_path, cp);
+  wait_for_path (cp_done);
+  assert_record (cp_done, "Outcome", "ok");
+  g_assert_true (exists (cp_response));
+  g_assert_false (exists (cp_path));
+  assert_account (GUID_CP, "example-cp-password");
+
   /* Never payloads: a directory, a file over the limit, another user's. */
   g_assert_cmpint (g_mkdir (dir_path, 0700), ==, 0);
   fd = open (big_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -779,6 +795,7 @@ test_while_running (void)
 
   delete_account (GUID_RUNNING);
   delete_account (GUID_SLOW);
+  delete_account (GUID_CP);
   teardown ();
 }
 
