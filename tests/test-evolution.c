@@ -420,8 +420,11 @@ test_every_node (void)
   tagprops = get (TEST_ACCOUNT2 "/TAGPROPS", 0);
   g_assert_cmpstr (tagprops, ==, "8128000B/812C000B");
 
-  /* Native settings follow: STARTTLS on 143, no port for SMTP. */
+  /* Native settings follow: STARTTLS on 143, no port for SMTP;
+   * SERVERDELETEACTION 1 on IMAP: expunge, no Trash folder. */
   account = key_file ("email2-0d4b5c9e-0f2a-4f7e-9a61-2b8f3c1d7e40");
+  assert_key (account, "Imapx Backend", "UseRealTrashPath", "false");
+  assert_key (account, "Imapx Backend", "LimitValue", "90");
   assert_key (account, "Authentication", "Port", "143");
   assert_key (account, "Security", "Method", "starttls-on-standard-port");
   assert_key (account, "Refresh", "IntervalMinutes", "120");
