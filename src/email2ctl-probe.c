@@ -12,49 +12,8 @@
 #include <glib/gi18n.h>
 
 #include "email2.h"
+#include "email2ctl-private.h"
 #include "email2ctl-probe.h"
-
-enum {
-  EXIT_ALL_OK = 0,
-  EXIT_COMMAND_FAILED = 1,
-  EXIT_UNUSABLE = 2,
-};
-
-static int
-usage_error (GOptionContext *context,
-             const char     *message)
-{
-  g_printerr ("email2ctl: %s\n", message);
-  if (context != NULL)
-    {
-      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
-      g_printerr ("%s", help);
-    }
-  return EXIT_UNUSABLE;
-}
-
-static void
-json_string (GString    *out,
-             const char *text)
-{
-  if (text == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (out, "\\%c", *p);
-      else if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
 
 /* HOST, HOST:PORT, [IPV6] or [IPV6]:PORT; an IPv6 address without brackets
  * is taken whole as the host. */
@@ -121,7 +80,7 @@ json_strv (GString     *out,
     {
       if (i > 0)
         g_string_append (out, ", ");
-      json_string (out, strv[i]);
+      email2ctl_json_string (out, strv[i]);
     }
   g_string_append_c (out, ']');
 }
@@ -143,11 +102,11 @@ probe_json (Email2ProbeProtocol       protocol,
 {
   GString *out = g_string_new ("{\n  \"protocol\": ");
 
-  json_string (out, email2_probe_protocol_to_string (protocol));
+  email2ctl_json_string (out, email2_probe_protocol_to_string (protocol));
   g_string_append (out, ",\n  \"host\": ");
-  json_string (out, host);
+  email2ctl_json_string (out, host);
   g_string_append (out, ",\n  \"security\": ");
-  json_string (out, email2_probe_security_to_string (result->security));
+  email2ctl_json_string (out, email2_probe_security_to_string (result->security));
   if (result->port != 0)
     g_string_append_printf (out, ",\n  \"port\": %u", result->port);
   else
@@ -172,11 +131,11 @@ probe_json (Email2ProbeProtocol       protocol,
                               result->certificate_errors == 0 ? "true" : "false");
       json_strv (out, errors[0] != '\0' ? error_list : NULL);
       g_string_append (out, ", \"subject\": ");
-      json_string (out, subject);
+      email2ctl_json_string (out, subject);
       g_string_append (out, ", \"issuer\": ");
-      json_string (out, issuer);
+      email2ctl_json_string (out, issuer);
       g_string_append (out, ", \"not_after\": ");
-      json_string (out, expires);
+      email2ctl_json_string (out, expires);
       g_string_append (out, " }");
     }
   g_string_append_printf (out, ",\n  \"elapsed_ms\": %" G_GINT64_FORMAT, result->elapsed_us / 1000);
@@ -184,7 +143,7 @@ probe_json (Email2ProbeProtocol       protocol,
   for (guint i = 0; i < EMAIL2_PROBE_N_LEGS; i++)
     {
       g_string_append_printf (out, "%s\n    \"%s\": ", i > 0 ? "," : "", leg_names[i]);
-      json_string (out, result->legs[i].error != NULL ? result->legs[i].error->message : NULL);
+      email2ctl_json_string (out, result->legs[i].error != NULL ? result->legs[i].error->message : NULL);
     }
   g_string_append (out, "\n  },\n  \"legs\": [");
   for (guint i = 0; i < EMAIL2_PROBE_N_LEGS; i++)
@@ -193,10 +152,10 @@ probe_json (Email2ProbeProtocol       protocol,
 
       g_string_append_printf (out, "%s\n    { \"leg\": \"%s\", \"port\": %u, \"reached\": ",
                               i > 0 ? "," : "", leg_names[i], leg->port);
-      json_string (out, email2_probe_security_to_string (leg->security));
+      email2ctl_json_string (out, email2_probe_security_to_string (leg->security));
       g_string_append_printf (out, ", \"elapsed_ms\": %" G_GINT64_FORMAT ", \"error\": ",
                               leg->elapsed_us / 1000);
-      json_string (out, leg->error != NULL ? leg->error->message : NULL);
+      email2ctl_json_string (out, leg->error != NULL ? leg->error->message : NULL);
       g_string_append (out, " }");
     }
   g_string_append (out, "\n  ]\n}\n");
@@ -298,21 +257,21 @@ email2ctl_probe (int    argc,
       "used. Exit status: 0 when a mode was found, 1 when none, 2 for usage."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (context, error->message);
+    return email2ctl_usage_error (context, error->message);
   if (argc != 2)
-    return usage_error (context, _("probe takes one HOST or HOST:PORT"));
+    return email2ctl_usage_error (context, _("probe takes one HOST or HOST:PORT"));
   if (protocol_name == NULL)
-    return usage_error (context, _("--protocol is required (imap, pop3 or smtp)"));
+    return email2ctl_usage_error (context, _("--protocol is required (imap, pop3 or smtp)"));
   if (!email2_probe_protocol_from_string (protocol_name, &protocol))
-    return usage_error (context, _("--protocol must be imap, pop3 or smtp"));
+    return email2ctl_usage_error (context, _("--protocol must be imap, pop3 or smtp"));
   if (!parse_host_port (argv[1], &host, &port))
-    return usage_error (context, _("not a HOST, HOST:PORT or [IPv6]:PORT"));
+    return email2ctl_usage_error (context, _("not a HOST, HOST:PORT or [IPv6]:PORT"));
   if (timeout < 0 || timeout > 600)
-    return usage_error (context, _("--timeout must be 1 to 600 seconds"));
+    return email2ctl_usage_error (context, _("--timeout must be 1 to 600 seconds"));
 
   probe = email2_probe_new (protocol, host, port, require_tls);
   if (ca_file != NULL && !email2_probe_set_ca_file (probe, ca_file, &error))
-    return usage_error (NULL, error->message);
+    return email2ctl_usage_error (NULL, error->message);
   if (timeout > 0)
     email2_probe_set_timeouts (probe, timeout * 1000, timeout * 1000, timeout * 1000);
 

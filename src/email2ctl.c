@@ -18,28 +18,10 @@
 #include <glib/gi18n.h>
 
 #include "email2.h"
+#include "email2ctl-private.h"
 #include "email2-dbus-generated.h"
 #include "email2-xml-private.h"
 #include "email2ctl-probe.h"
-
-enum {
-  EXIT_ALL_OK = 0,
-  EXIT_COMMAND_FAILED = 1,
-  EXIT_UNUSABLE = 2,
-};
-
-static int
-usage_error (GOptionContext *context,
-             const char     *message)
-{
-  g_printerr ("email2ctl: %s\n", message);
-  if (context != NULL)
-    {
-      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
-      g_printerr ("%s", help);
-    }
-  return EXIT_UNUSABLE;
-}
 
 /* Reads at most @max + 1 bytes, so that a larger input is seen as such
  * without being held in memory. */
@@ -91,29 +73,6 @@ read_input (const char  *path,
   return (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
 }
 
-static void
-json_string (GString    *out,
-             const char *text)
-{
-  if (text == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (out, "\\%c", *p);
-      else if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
 static char *
 summary_json (const Email2Payload *payload)
 {
@@ -128,12 +87,12 @@ summary_json (const Email2Payload *payload)
   if (request != NULL)
     {
       g_string_append (out, "  \"session_id\": ");
-      json_string (out, request->session_id);
+      email2ctl_json_string (out, request->session_id);
       g_string_append (out, ",\n  \"msg_id\": ");
-      json_string (out, request->msg_id);
+      email2ctl_json_string (out, request->msg_id);
       g_string_append_printf (out, ",\n  \"header\": { \"status\": %u, \"reason\": ",
                               request->header_status);
-      json_string (out, request->header_reason);
+      email2ctl_json_string (out, request->header_reason);
       g_string_append (out, " },\n");
     }
   g_string_append (out, "  \"statuses\": [");
@@ -143,23 +102,23 @@ summary_json (const Email2Payload *payload)
       const Email2Status *status = statuses->pdata[i];
 
       g_string_append (out, i == 0 ? "\n    { \"cmd\": " : ",\n    { \"cmd\": ");
-      json_string (out, status->cmd);
+      email2ctl_json_string (out, status->cmd);
       g_string_append (out, ", \"cmd_ref\": ");
-      json_string (out, status->cmd_ref);
+      email2ctl_json_string (out, status->cmd_ref);
       g_string_append (out, ", \"target\": ");
-      json_string (out, status->target_ref);
+      email2ctl_json_string (out, status->target_ref);
       g_string_append_printf (out, ", \"status\": %u", status->code);
       if (status->reason != NULL)
         {
           g_string_append (out, ", \"reason\": ");
-          json_string (out, status->reason);
+          email2ctl_json_string (out, status->reason);
         }
       if (status->result_format != NULL)
         {
           g_string_append (out, ", \"format\": ");
-          json_string (out, status->result_format);
+          email2ctl_json_string (out, status->result_format);
           g_string_append (out, ", \"data\": ");
-          json_string (out, status->result_data);
+          email2ctl_json_string (out, status->result_data);
         }
       g_string_append (out, " }");
     }
@@ -203,32 +162,32 @@ command_validate (int    argc,
       "command succeeded, 1 when a command failed, 2 for unusable input."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (context, error->message);
+    return email2ctl_usage_error (context, error->message);
   if (argc != 2)
-    return usage_error (context, _("validate takes one payload file, or - for standard input"));
+    return email2ctl_usage_error (context, _("validate takes one payload file, or - for standard input"));
   if (format_name != NULL && (!email2_format_from_string (format_name, &format) ||
                               format == EMAIL2_FORMAT_AUTO))
-    return usage_error (context, _("--format takes syncml or cp"));
+    return email2ctl_usage_error (context, _("--format takes syncml or cp"));
 
   host = email2_memory_host_new ();
   if (state != NULL && !email2_memory_host_load (host, state, &error))
-    return usage_error (NULL, error->message);
+    return email2ctl_usage_error (NULL, error->message);
 
   data = read_input (argv[1], EMAIL2_XML_DEFAULT_MAX_SIZE, &length, &error);
   if (data == NULL)
-    return usage_error (NULL, error->message);
+    return email2ctl_usage_error (NULL, error->message);
 
   payload = email2_payload_parse (data, length, format, &error);
   explicit_bzero (data, length);
   g_free (data);
   if (payload == NULL)
-    return usage_error (NULL, error->message);
+    return email2ctl_usage_error (NULL, error->message);
 
   session = email2_session_new (EMAIL2_HOST (host));
   email2_payload_process (payload, session);
 
   if (state != NULL && !email2_memory_host_save (host, state, &error))
-    return usage_error (NULL, error->message);
+    return email2ctl_usage_error (NULL, error->message);
 
   if (json)
     {
@@ -236,7 +195,7 @@ command_validate (int    argc,
       length = strlen (output);
     }
   else if ((output = email2_payload_write_response (payload, &length, &error)) == NULL)
-    return usage_error (NULL, error->message);
+    return email2ctl_usage_error (NULL, error->message);
   fwrite (output, 1, length, stdout);
 
   return payload->ok ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
@@ -288,9 +247,9 @@ parse_single_argument (int          *argc,
 
   g_option_context_set_summary (context, summary);
   if (!g_option_context_parse (context, argc, argv, &error))
-    return usage_error (context, error->message);
+    return email2ctl_usage_error (context, error->message);
   if (*argc != (parameter[0] != '\0' && parameter[0] != '-' ? 2 : 1))
-    return usage_error (context, _("wrong number of arguments"));
+    return email2ctl_usage_error (context, _("wrong number of arguments"));
   return -1;
 }
 
@@ -314,7 +273,7 @@ command_apply (int    argc,
 
   data = read_input (argv[1], EMAIL2_XML_DEFAULT_MAX_SIZE, &length, &error);
   if (data == NULL)
-    return usage_error (NULL, error->message);
+    return email2ctl_usage_error (NULL, error->message);
 
   proxy = connect_registry (&error);
   if (proxy == NULL)
@@ -436,9 +395,9 @@ command_schema (int    argc,
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (context, error->message);
+    return email2ctl_usage_error (context, error->message);
   if (argc != 1)
-    return usage_error (context, _("schema takes no arguments"));
+    return email2ctl_usage_error (context, _("schema takes no arguments"));
 
   if (markdown)
     {

@@ -87,6 +87,19 @@ apply_file (const char *path,
   g_assert_nonnull (strstr (run.out, "<Cmd>SyncHdr</Cmd>"));
 }
 
+/* Like apply_file, for an answer of any format. */
+static void
+apply_file_any (const char *path,
+                int         expected_status)
+{
+  g_auto(Run) run;
+
+  ctl (&run, "apply", path);
+  if (run.status != expected_status)
+    g_printerr ("%s\n%s", run.out, run.err);
+  g_assert_cmpint (run.status, ==, expected_status);
+}
+
 static void
 apply_body (const char *body,
             int         expected_status)
@@ -407,8 +420,11 @@ test_every_node (void)
   tagprops = get (TEST_ACCOUNT2 "/TAGPROPS", 0);
   g_assert_cmpstr (tagprops, ==, "8128000B/812C000B");
 
-  /* Native settings follow: STARTTLS on 143, no port for SMTP. */
+  /* Native settings follow: STARTTLS on 143, no port for SMTP;
+   * SERVERDELETEACTION 1 on IMAP: expunge, no Trash folder. */
   account = key_file ("email2-0d4b5c9e-0f2a-4f7e-9a61-2b8f3c1d7e40");
+  assert_key (account, "Imapx Backend", "UseRealTrashPath", "false");
+  assert_key (account, "Imapx Backend", "LimitValue", "90");
   assert_key (account, "Authentication", "Port", "143");
   assert_key (account, "Security", "Method", "starttls-on-standard-port");
   assert_key (account, "Refresh", "IntervalMinutes", "120");
@@ -513,6 +529,59 @@ test_client_provisioning (void)
   ctl (&run, "apply", remove);
   g_assert_cmpint (run.status, ==, 0);
   gone = wait_for_source ("email2-d671c70b-8ee3-4881-8045-2aee6f731b55", FALSE);
+  teardown ();
+}
+
+static char *read_source_files (const char *uid);
+
+/* A CP document and a SyncML message that say the same leave Evolution in
+ * the same state: the same three key files, byte for byte. */
+static void
+test_cp_equals_syncml (void)
+{
+  static const char * const nodes[][2] = {
+    { "SERVICENAME", "Same Either Way" }, { "SERVICETYPE", "POP3" }, { "ACCOUNTTYPE", "Email" },
+    { "INSERVER", "pop.example.org" }, { "OUTSERVER", "smtp.example.org:587" },
+    { "AUTHNAME", "dave" }, { "AUTHSECRET", "s3cret&amp;pw" }, { "DOMAIN", "EXAMPLE" },
+    { "AUTHREQUIRED", "1" }, { "REPLYADDR", "dave@example.org" }, { "NAME", "Dave" },
+    { "SYNCINGCONTENTTYPES", "2" }, { "LINGER", "60" }, { "SERVERDELETEACTION", "1" },
+  };
+  g_autoptr(GString) syncml = g_string_new ("<Atomic><CmdID>1</CmdID>");
+  g_autoptr(GString) cp = g_string_new ("<wap-provisioningdoc version=\"1.1\"><characteristic type=\"EMAIL2\">"
+                                        "<characteristic type=\"" TEST_GUID2 "\">");
+  g_autofree char *cp_path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "same.xml", NULL);
+  g_autofree char *from_syncml = NULL, *from_cp = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *uid = "email2-0d4b5c9e-0f2a-4f7e-9a61-2b8f3c1d7e40";
+
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    {
+      g_autofree char *uri = g_strconcat (TEST_ACCOUNT2 "/", nodes[i][0], NULL);
+      g_autofree char *id = g_strdup_printf ("%u", i + 2);
+      g_autofree char *command = email2_test_item_cmd ("Replace", id, uri, NULL, nodes[i][1]);
+
+      g_string_append (syncml, command);
+      g_string_append_printf (cp, "<parm name=\"%s\" value=\"%s\"/>", nodes[i][0], nodes[i][1]);
+    }
+  g_string_append (syncml, "</Atomic>");
+  g_string_append (cp, "<characteristic type=\"TAGPROPS\"><parm name=\"8128000B\" value=\"1\"/>"
+                       "</characteristic></characteristic></characteristic></wap-provisioningdoc>");
+  g_string_insert (syncml, syncml->len - strlen ("</Atomic>"),
+                   "<Replace><CmdID>99</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2
+                   "/TAGPROPS/8128000B</LocURI></Target><Data>1</Data></Item></Replace>");
+
+  apply_body (syncml->str, 0);
+  from_syncml = read_source_files (uid);
+  delete_account (TEST_GUID2, uid);
+
+  g_file_set_contents (cp_path, cp->str, -1, &error);
+  g_assert_no_error (error);
+  apply_file_any (cp_path, 0);
+  g_unlink (cp_path);
+  from_cp = read_source_files (uid);
+  delete_account (TEST_GUID2, uid);
+
+  g_assert_cmpstr (from_cp, ==, from_syncml);
   teardown ();
 }
 
@@ -862,6 +931,7 @@ main (int    argc,
   g_test_add_func ("/evolution/edit", test_edit);
   g_test_add_func ("/evolution/live-settings", test_live_settings);
   g_test_add_func ("/evolution/client-provisioning", test_client_provisioning);
+  g_test_add_func ("/evolution/cp-equals-syncml", test_cp_equals_syncml);
   g_test_add_func ("/evolution/failures-change-nothing", test_failures_change_nothing);
   g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
   g_test_add_func ("/evolution/delete", test_delete_example);

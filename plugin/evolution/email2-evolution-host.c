@@ -349,7 +349,7 @@ is_set_to (const Email2Account *account,
 
 /* The provider settings ([Imapx Backend], [Pop Backend]): DWNDAY limits
  * what IMAP keeps offline; SERVERDELETEACTION says whether POP keeps mail
- * on the server. */
+ * on the server, and whether IMAP moves deleted mail to Trash. */
 static void
 configure_backend (ESource             *account_source,
                    const Email2Account *account,
@@ -371,6 +371,12 @@ configure_backend (ESource             *account_source,
                     "limit-by-age", limited,
                     "limit-unit", CAMEL_TIME_UNIT_DAYS,
                     "limit-value", limited ? (int) g_ascii_strtoll (dwnday, NULL, 10) : 1,
+                    NULL);
+      /* 2: deleting moves to the server's Trash; 1 (or the default):
+       * deleted messages are expunged on the server. */
+      g_object_set (settings,
+                    "use-real-trash-path", g_strcmp0 (delete_action, "2") == 0,
+                    "real-trash-path", g_strcmp0 (delete_action, "2") == 0 ? "Trash" : NULL,
                     NULL);
     }
   else

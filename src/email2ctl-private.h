@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * What the email2ctl commands share.
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit statuses of every command. */
+enum {
+  EXIT_ALL_OK = 0,
+  EXIT_COMMAND_FAILED = 1,
+  EXIT_UNUSABLE = 2,
+};
+
+int  email2ctl_usage_error (GOptionContext *context,
+                            const char     *message);
+void email2ctl_json_string (GString        *out,
+                            const char     *text);
+
+G_END_DECLS
