@@ -52,6 +52,7 @@ struct _Email2EvolutionHost {
 
   char *journal_path;
   GKeyFile *journal;       /* NULL outside a transaction */
+  gboolean keyring_touched; /* the transaction changed the keyring */
 
   /* For the crash tests only: EMAIL2_TEST_CRASH_AFTER_STEP=N kills the
    * registry after the Nth durable step of a transaction. */
@@ -499,7 +500,10 @@ write_on_main (gpointer data)
       /* Removing the account removes its children and the files; a child
        * left alone by an interrupted transaction goes on its own. */
       const char *uids[] = { uid, identity_uid, transport_uid };
+      ESource *sources[G_N_ELEMENTS (uids)];
 
+      for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+        sources[i] = e_source_registry_server_ref_source (server, uids[i]);
       for (guint i = 0; i < G_N_ELEMENTS (uids) && call->error == NULL; i++)
         {
           g_autoptr(ESource) source = e_source_registry_server_ref_source (server, uids[i]);
@@ -507,6 +511,16 @@ write_on_main (gpointer data)
           if (source != NULL)
             e_source_remove_sync (source, NULL, &call->error);
         }
+      /* EDS keeps removed children as orphans, which it would adopt, stale,
+       * when an account of the same UID comes back (and refuse
+       * CreateSources of their UIDs): drop them. */
+      for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+        if (sources[i] != NULL)
+          {
+            if (i > 0 && call->error == NULL)
+              e_source_registry_server_remove_source (server, sources[i]);
+            g_object_unref (sources[i]);
+          }
       return G_SOURCE_REMOVE;
     }
 
@@ -708,12 +722,14 @@ write_provisioned (Email2EvolutionHost  *self,
               return FALSE;
             }
           email2_secret_free (g_steal_pointer (&old));
+          self->keyring_touched = TRUE;
           step (self);
         }
 
       if (wants ? !store_provisioned (guid, node, value, error)
                 : !clear_provisioned (guid, node, error))
         return FALSE;
+      self->keyring_touched = TRUE;
       step (self);
     }
 
@@ -738,12 +754,14 @@ provisioned_value (const char          *guid,
   return value != NULL ? g_strdup (value) : lookup_provisioned (guid, node, error);
 }
 
-/* Makes Evolution's password items match @account (NULL: removed). */
+/* Makes Evolution's password items match @account (NULL: removed);
+ * @touched is set once one of them changed. */
 static gboolean
 write_eds_secrets (const char          *guid,
                    const Email2Account *account,
                    const char          *account_label,
                    const char          *transport_label,
+                   gboolean            *touched,
                    GError             **error)
 {
   g_autofree char *uid = account_uid (guid, "");
@@ -760,6 +778,7 @@ write_eds_secrets (const char          *guid,
     }
   else if (!clear_eds (uid, error))
     goto fail;
+  *touched = TRUE;
 
   if (transport_node != EMAIL2_N_NODES && email2_account_has (account, transport_node))
     {
@@ -770,6 +789,7 @@ write_eds_secrets (const char          *guid,
     }
   else if (!clear_eds (transport_uid, error))
     goto fail;
+  *touched = TRUE;
 
   return TRUE;
 
@@ -826,7 +846,7 @@ write_account (Email2EvolutionHost  *self,
   gboolean ok = TRUE;
 
   if (after == NULL)
-    ok = write_eds_secrets (guid, NULL, NULL, NULL, error) &&
+    ok = write_eds_secrets (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
          (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
 
   if (ok)
@@ -845,7 +865,8 @@ write_account (Email2EvolutionHost  *self,
 
   if (ok && after != NULL)
     ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
-         write_eds_secrets (guid, after, call.account_label, call.transport_label, error);
+         write_eds_secrets (guid, after, call.account_label, call.transport_label,
+                            &self->keyring_touched, error);
   if (ok && after != NULL)
     step (self);
 
@@ -862,6 +883,7 @@ undo_account (Email2EvolutionHost  *self,
               GKeyFile             *journal,
               const char           *transaction,
               const char           *guid,
+              gboolean              with_keyring,
               GError              **error)
 {
   g_autofree char *group = before_group (guid);
@@ -873,6 +895,24 @@ undo_account (Email2EvolutionHost  *self,
       before = email2_account_new_from_key_file (guid, journal, group, error);
       if (before == NULL)
         return FALSE;
+    }
+
+  /* The keyring is as it was: the sources alone are put back. */
+  if (!with_keyring)
+    {
+      WriteCall call = { self, current, before, NULL, NULL, NULL };
+
+      run_on_main (self, write_on_main, &call);
+      g_free (call.account_label);
+      g_free (call.transport_label);
+      if (call.error != NULL)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("Evolution's sources could not be written: %s"), call.error->message);
+          g_error_free (call.error);
+          return FALSE;
+        }
+      return TRUE;
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
@@ -902,10 +942,12 @@ undo_account (Email2EvolutionHost  *self,
   return write_account (self, NULL, current, before, error);
 }
 
-/* Undoes the transaction of @journal, newest account first. */
+/* Undoes the transaction of @journal, newest account first; without
+ * touching the keyring when the transaction never changed it. */
 static gboolean
 undo_journal (Email2EvolutionHost  *self,
               GKeyFile             *journal,
+              gboolean              with_keyring,
               GError              **error)
 {
   g_autofree char *transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
@@ -927,11 +969,11 @@ undo_journal (Email2EvolutionHost  *self,
           g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("The transaction journal is damaged"));
           return FALSE;
         }
-      if (!undo_account (self, journal, transaction, guid, error))
+      if (!undo_account (self, journal, transaction, guid, with_keyring, error))
         return FALSE;
     }
 
-  return clear_backups (transaction, error);
+  return !with_keyring || clear_backups (transaction, error);
 }
 
 static gboolean
@@ -944,6 +986,7 @@ email2_evolution_host_begin (Email2Host  *host,
   g_return_val_if_fail (self->journal == NULL, FALSE);
 
   self->steps = 0;
+  self->keyring_touched = FALSE;
   self->journal = g_key_file_new ();
   g_key_file_set_comment (self->journal, NULL, NULL,
                           " email2 transaction journal: what to undo if the registry stops\n"
@@ -1042,8 +1085,10 @@ email2_evolution_host_rollback (Email2Host  *host,
 
   g_return_val_if_fail (journal != NULL, FALSE);
 
-  /* A failed undo leaves the journal for the next start to try again. */
-  if (!undo_journal (self, journal, error))
+  /* A failed undo leaves the journal for the next start to try again.
+   * A transaction that never reached the keyring (locked, gone) is undone
+   * without it. */
+  if (!undo_journal (self, journal, self->keyring_touched, error))
     return FALSE;
 
   g_unlink (self->journal_path);
@@ -1096,7 +1141,7 @@ email2_evolution_host_recover (Email2EvolutionHost  *self,
     {
       g_message ("email2: undoing transaction %s, left open when the registry stopped",
                  transaction != NULL ? transaction : "?");
-      if (!undo_journal (self, journal, error))
+      if (!undo_journal (self, journal, TRUE, error))
         return FALSE;
     }
 
