@@ -367,3 +367,37 @@ email2_test_registry_start (const char * const *env,
       g_usleep (20000);
     }
 }
+
+/**
+ * email2_test_run_clear:
+ * @run: a run
+ */
+void
+email2_test_run_clear (Email2TestRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+/**
+ * email2_test_ctl:
+ * @run: (out caller-allocates): what happened
+ * @command: an email2ctl command
+ * @argument: (nullable): its one argument
+ *
+ * Runs `$EMAIL2CTL COMMAND [ARGUMENT]`, as an administrator does.
+ */
+void
+email2_test_ctl (Email2TestRun *run,
+                 const char    *command,
+                 const char    *argument)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { g_getenv ("EMAIL2CTL"), command, argument, NULL };
+
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &run->status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (run->status) ? WEXITSTATUS (run->status) : -1;
+}

@@ -44,4 +44,25 @@ void       email2_test_registry_start   (const char * const *env,
                                          const char  *log,
                                          GPid        *child);
 
+/**
+ * Email2TestRun:
+ * @status: the exit status, -1 when killed
+ * @out: what it printed on stdout
+ * @err: what it printed on stderr
+ *
+ * One run of email2ctl.
+ */
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Email2TestRun;
+
+void       email2_test_run_clear (Email2TestRun *run);
+void       email2_test_ctl       (Email2TestRun *run,
+                                  const char    *command,
+                                  const char    *argument);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Email2TestRun, email2_test_run_clear)
+
 G_END_DECLS

@@ -35,21 +35,6 @@ static const char * const secrets[] = {
 
 static ESourceRegistry *registry;
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
 static char *
 example (const char *name)
 {
@@ -57,28 +42,14 @@ example (const char *name)
 }
 
 /* email2ctl COMMAND ARG, as an administrator runs it. */
-static void
-ctl (Run        *run,
-     const char *command,
-     const char *argument)
-{
-  g_autoptr(GError) error = NULL;
-  const char *argv[] = { g_getenv ("EMAIL2CTL"), command, argument, NULL };
-
-  memset (run, 0, sizeof *run);
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &run->out, &run->err, &run->status, &error);
-  g_assert_no_error (error);
-  run->status = WIFEXITED (run->status) ? WEXITSTATUS (run->status) : -1;
-}
 
 static void
 apply_file (const char *path,
             int         expected_status)
 {
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
 
-  ctl (&run, "apply", path);
+  email2_test_ctl (&run, "apply", path);
   if (expected_status < 0)
     return;             /* the registry may die on the way: anything goes */
   if (run.status != expected_status)
@@ -92,9 +63,9 @@ static void
 apply_file_any (const char *path,
                 int         expected_status)
 {
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
 
-  ctl (&run, "apply", path);
+  email2_test_ctl (&run, "apply", path);
   if (run.status != expected_status)
     g_printerr ("%s\n%s", run.out, run.err);
   g_assert_cmpint (run.status, ==, expected_status);
@@ -118,9 +89,9 @@ static char *
 get (const char *uri,
      int         expected_status)
 {
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
 
-  ctl (&run, "get", uri);
+  email2_test_ctl (&run, "get", uri);
   g_assert_cmpint (run.status, ==, expected_status);
   return run.status == 0 ? g_strdup (g_strchomp (run.out)) : NULL;
 }
@@ -190,7 +161,7 @@ password_of (const char *uid)
 static gboolean
 keyring_has (const char *uid)
 {
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
   g_autoptr(GError) error = NULL;
   const char *argv[] = { "secret-tool", "lookup", "e-source-uid", uid, NULL };
 
@@ -236,10 +207,10 @@ static void
 teardown (void)
 {
   g_auto(GStrv) left = NULL;
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
 
   /* Every test leaves the session as it found it. */
-  ctl (&run, "list", NULL);
+  email2_test_ctl (&run, "list", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpstr (run.out, ==, "");
   assert_no_secret_on_disk (g_getenv ("EMAIL2_SESSION_DIR"));
@@ -249,13 +220,13 @@ static void
 delete_account (const char *guid,
                 const char *uid)
 {
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
   g_autofree char *identity = g_strconcat (uid, "-identity", NULL);
   g_autofree char *transport = g_strconcat (uid, "-transport", NULL);
   g_autofree char *path = source_path (uid);
   g_autoptr(ESource) gone = NULL;
 
-  ctl (&run, "delete", guid);
+  email2_test_ctl (&run, "delete", guid);
   g_assert_cmpint (run.status, ==, 0);
   gone = wait_for_source (uid, FALSE);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
@@ -272,7 +243,7 @@ test_create_imap (void)
   g_autoptr(GKeyFile) account = NULL, identity = NULL, transport = NULL;
   g_autoptr(ESource) source = NULL, identity_source = NULL, transport_source = NULL;
   g_autofree char *password = NULL, *smtp_password = NULL, *listed = NULL;
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
 
   apply_file (path, 0);
 
@@ -323,7 +294,7 @@ test_create_imap (void)
   smtp_password = password_of (IMAP_UID "-transport");
   g_assert_cmpstr (smtp_password, ==, "example-password");
 
-  ctl (&run, "list", NULL);
+  email2_test_ctl (&run, "list", NULL);
   g_assert_cmpstr (run.out, ==, TEST_GUID "\n");
 
   delete_account (TEST_GUID, IMAP_UID);
@@ -511,22 +482,22 @@ test_client_provisioning (void)
   g_autofree char *remove = example ("cp-delete-account.xml");
   g_autofree char *password = NULL;
   g_autoptr(ESource) gone = NULL;
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
 
-  ctl (&run, "apply", create);
+  email2_test_ctl (&run, "apply", create);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "wap-provisioningdoc"));
   password = password_of ("email2-d671c70b-8ee3-4881-8045-2aee6f731b55");
   g_assert_cmpstr (password, ==, "example-cp-password");
-  run_clear (&run);
+  email2_test_run_clear (&run);
 
-  ctl (&run, "apply", query);
+  email2_test_ctl (&run, "apply", query);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "name=\"AUTHSECRET\" value=\"********\""));
   g_assert_null (strstr (run.out, "example-cp-password"));
-  run_clear (&run);
+  email2_test_run_clear (&run);
 
-  ctl (&run, "apply", remove);
+  email2_test_ctl (&run, "apply", remove);
   g_assert_cmpint (run.status, ==, 0);
   gone = wait_for_source ("email2-d671c70b-8ee3-4881-8045-2aee6f731b55", FALSE);
   teardown ();
@@ -842,11 +813,11 @@ static const char crash_edit_body[] =
 static void
 remove_both (void)
 {
-  g_auto(Run) first;
-  g_auto(Run) second;
+  g_auto(Email2TestRun) first;
+  g_auto(Email2TestRun) second;
 
-  ctl (&first, "delete", TEST_GUID);
-  ctl (&second, "delete", TEST_GUID2);
+  email2_test_ctl (&first, "delete", TEST_GUID);
+  email2_test_ctl (&second, "delete", TEST_GUID2);
 }
 
 /* kill -9 after every durable step of a two-account creation and of a

@@ -254,21 +254,6 @@ assert_refused (const char *record,
     g_error ("%s: “%s” does not say “%s”", record, value, reason);
 }
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
 /* ---- the registry's log ---- */
 
 static char *
@@ -290,7 +275,6 @@ count_in_log (const char *needle)
   return count;
 }
 
-static void ctl (Run *run, const char *command, const char *argument);
 
 /* Every job the spool queued for what happened before has run. A payload
  * dropped now is answered after the events before it were seen (the scan
@@ -299,7 +283,7 @@ static void ctl (Run *run, const char *command, const char *argument);
 static void
 spool_sync (void)
 {
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
   static guint serial;
   g_autofree char *name = g_strdup_printf ("zz-sync-%u.xml", ++serial);
   g_autofree char *done_name = g_strdup_printf ("zz-sync-%u.done", serial);
@@ -314,7 +298,7 @@ spool_sync (void)
   wait_for_path (done);
   g_unlink (done);
   g_unlink (response);
-  ctl (&run, "list", NULL);
+  email2_test_ctl (&run, "list", NULL);
   g_assert_cmpint (run.status, ==, 0);
 }
 
@@ -409,28 +393,14 @@ registry_start (void)
 /* ---- email2ctl and the keyring ---- */
 
 
-static void
-ctl (Run        *run,
-     const char *command,
-     const char *argument)
-{
-  g_autoptr(GError) error = NULL;
-  const char *argv[] = { g_getenv ("EMAIL2CTL"), command, argument, NULL };
-
-  memset (run, 0, sizeof *run);
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &run->out, &run->err, &run->status, &error);
-  g_assert_no_error (error);
-  run->status = WIFEXITED (run->status) ? WEXITSTATUS (run->status) : -1;
-}
 
 static gboolean
 provisioned (const char *guid)
 {
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
   g_autofree char *braced = g_strdup_printf ("{%s}", guid);
 
-  ctl (&run, "list", NULL);
+  email2_test_ctl (&run, "list", NULL);
   g_assert_cmpint (run.status, ==, 0);
   return strstr (run.out, braced) != NULL;
 }
@@ -438,10 +408,10 @@ provisioned (const char *guid)
 static void
 delete_account (const char *guid)
 {
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
   g_autofree char *braced = g_strdup_printf ("{%s}", guid);
 
-  ctl (&run, "delete", braced);
+  email2_test_ctl (&run, "delete", braced);
   g_assert_cmpint (run.status, ==, 0);
 }
 
@@ -1067,10 +1037,10 @@ test_delete_recreate (void)
   g_autofree char *path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "again.xml", NULL);
   g_autofree char *transport_uid = uid_of (GUID_AGAIN, "-transport");
   g_autofree char *data = NULL;
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
 
   write_file (path, first, 0600);
-  ctl (&run, "apply", path);
+  email2_test_ctl (&run, "apply", path);
   g_assert_cmpint (run.status, ==, 0);
   delete_account (GUID_AGAIN);
 
@@ -1078,8 +1048,8 @@ test_delete_recreate (void)
   second = create_one (GUID_AGAIN, NULL);
   service_name = "Spool test";
   write_file (path, second, 0600);
-  run_clear (&run);
-  ctl (&run, "apply", path);
+  email2_test_run_clear (&run);
+  email2_test_ctl (&run, "apply", path);
   g_assert_cmpint (run.status, ==, 0);
 
   data = exported_data (transport_uid);
@@ -1106,10 +1076,10 @@ assert_clean_failure (const char *guid,
   g_autofree char *response_name = g_strdup_printf ("keyring-%s.response.xml", guid);
   g_autofree char *response_path = user_inbox (response_name);
   g_autofree char *response = NULL;
-  g_auto(Run) run;
+  g_auto(Email2TestRun) run;
 
   write_file (path, payload, 0600);
-  ctl (&run, "apply", path);
+  email2_test_ctl (&run, "apply", path);
   g_unlink (path);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_cmpuint (status_of (run.out, "Atomic"), ==, 507);
