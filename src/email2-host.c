@@ -4,6 +4,9 @@
 
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "email2-host.h"
 
 G_DEFINE_INTERFACE (Email2Host, email2_host, G_TYPE_OBJECT)
@@ -18,13 +21,27 @@ email2_host_default_init (Email2HostInterface *iface)
  * @host: a host
  *
  * Returns: (transfer full): the canonical GUIDs of all accounts, sorted
+ *   (whatever order the host gives them in)
  */
+static int
+compare_guids (const void *a,
+               const void *b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
 char **
 email2_host_list_accounts (Email2Host *host)
 {
+  char **guids;
+
   g_return_val_if_fail (EMAIL2_IS_HOST (host), NULL);
 
-  return EMAIL2_HOST_GET_IFACE (host)->list_accounts (host);
+  /* Sorted here, once for every host: Get of the root lists them so. */
+  guids = EMAIL2_HOST_GET_IFACE (host)->list_accounts (host);
+  qsort (guids, g_strv_length (guids), sizeof (char *), compare_guids);
+
+  return guids;
 }
 
 /**

@@ -20,7 +20,7 @@ G_DECLARE_INTERFACE (Email2Host, email2_host, EMAIL2, HOST, GObject)
 
 /**
  * Email2HostInterface:
- * @list_accounts: the canonical GUIDs of every account, sorted
+ * @list_accounts: the canonical GUIDs of every account, in any order
  * @lookup_account: one account as it is now, secrets kept (not read), or
  *   %NULL when there is none
  * @begin: starts a transaction

@@ -46,13 +46,6 @@ undo_entry_clear (gpointer data)
   g_clear_pointer (&entry->before, email2_account_free);
 }
 
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
 static char **
 email2_memory_host_list_accounts (Email2Host *host)
 {
@@ -62,7 +55,6 @@ email2_memory_host_list_accounts (Email2Host *host)
 
   for (guint i = 0; i < n; i++)
     guids[i] = g_strdup (guids[i]);
-  qsort (guids, n, sizeof (char *), compare_strings);
 
   return guids;
 }

@@ -177,13 +177,6 @@ list_on_main (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
 static char **
 email2_evolution_host_list_accounts (Email2Host *host)
 {
@@ -191,7 +184,6 @@ email2_evolution_host_list_accounts (Email2Host *host)
   ReadCall call = { self, NULL, g_ptr_array_new (), NULL };
 
   run_on_main (self, list_on_main, &call);
-  g_ptr_array_sort (call.guids, compare_strings);
   g_ptr_array_add (call.guids, NULL);
 
   return (char **) g_ptr_array_free (call.guids, FALSE);
