@@ -149,7 +149,9 @@ dovecot (const char *command)
   g_autofree char *relay = g_strdup_printf ("%u", sink.port);
   g_autofree char *err = NULL;
   g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "EMAIL2_DOVECOT_RELAY_PORT", relay, TRUE);
-  const char *argv[] = { script, command, server_dir, base, NULL };
+  g_autofree char *watched = g_strdup_printf ("%d", (int) getpid ());
+  /* With our PID, the server also stops if this test dies on the way. */
+  const char *argv[] = { script, command, server_dir, base, watched, NULL };
   g_autoptr(GError) error = NULL;
   int status = 0;
 
