@@ -2,6 +2,7 @@
  * SPDX-FileCopyrightText: 2026 The email2 authors
  */
 
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <signal.h>
@@ -400,4 +401,48 @@ email2_test_ctl (Email2TestRun *run,
                 &run->out, &run->err, &run->status, &error);
   g_assert_no_error (error);
   run->status = WIFEXITED (run->status) ? WEXITSTATUS (run->status) : -1;
+}
+
+/**
+ * email2_test_assert_no_secret_on_disk:
+ * @dir: a tree the test made (a session's)
+ * @secrets: every secret the test used, %NULL-ended
+ * @skip: (nullable): names of files left out on purpose, %NULL-ended
+ *
+ * Fails when any regular file below @dir holds one of @secrets: home,
+ * configuration, caches, logs. Symbolic links and special files (a FIFO
+ * would block) are not read.
+ */
+void
+email2_test_assert_no_secret_on_disk (const char         *dir,
+                                      const char * const *secrets,
+                                      const char * const *skip)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (handle == NULL)
+    return;
+
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) ||
+          (skip != NULL && g_strv_contains (skip, name)))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          email2_test_assert_no_secret_on_disk (path, secrets, skip);
+          continue;
+        }
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) ||
+          !g_file_get_contents (path, &contents, &length, NULL))
+        continue;
+      for (guint i = 0; secrets[i] != NULL; i++)
+        if (memmem (contents, length, secrets[i], strlen (secrets[i])) != NULL)
+          g_error ("the secret “%s” is in %s", secrets[i], path);
+    }
 }

@@ -36,6 +36,9 @@ void       email2_test_remove_tree (const char  *path);
 char      *email2_test_read_file   (const char  *path,
                                     gsize       *length);
 void       email2_test_assert_one_line (const char *text);
+void       email2_test_assert_no_secret_on_disk (const char         *dir,
+                                                 const char * const *secrets,
+                                                 const char * const *skip);
 
 gboolean   email2_test_registry_running (void);
 void       email2_test_registry_wait    (gboolean     running);

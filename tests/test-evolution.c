@@ -9,7 +9,6 @@
  * API (libedataserver), and the passwords by source UID.
  */
 
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <signal.h>
@@ -172,48 +171,16 @@ keyring_has (const char *uid)
   return WIFEXITED (run.status) && WEXITSTATUS (run.status) == 0;
 }
 
-/* No secret in any file of the session: home, configuration, caches, logs. */
-static void
-assert_no_secret_on_disk (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (handle == NULL)
-    return;
-
-  while ((name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *contents = NULL;
-      gsize length = 0;
-
-      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        continue;
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        {
-          assert_no_secret_on_disk (path);
-          continue;
-        }
-      if (!g_file_get_contents (path, &contents, &length, NULL))
-        continue;
-      for (guint i = 0; secrets[i] != NULL; i++)
-        if (memmem (contents, length, secrets[i], strlen (secrets[i])) != NULL)
-          g_error ("the secret “%s” is in %s", secrets[i], path);
-    }
-}
-
 static void
 teardown (void)
 {
-  g_auto(GStrv) left = NULL;
   g_auto(Email2TestRun) run;
 
   /* Every test leaves the session as it found it. */
   email2_test_ctl (&run, "list", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpstr (run.out, ==, "");
-  assert_no_secret_on_disk (g_getenv ("EMAIL2_SESSION_DIR"));
+  email2_test_assert_no_secret_on_disk (g_getenv ("EMAIL2_SESSION_DIR"), secrets, NULL);
 }
 
 static void

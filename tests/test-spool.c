@@ -501,39 +501,9 @@ status_of (const char *response,
 }
 
 static void
-assert_no_secret_on_disk (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (handle == NULL)
-    return;
-  while ((name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *contents = NULL;
-      gsize length = 0;
-
-      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) || g_strv_contains (refused_files, name))
-        continue;
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        {
-          assert_no_secret_on_disk (path);
-          continue;
-        }
-      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) ||
-          !g_file_get_contents (path, &contents, &length, NULL))
-        continue;
-      for (guint i = 0; secrets[i] != NULL; i++)
-        if (memmem (contents, length, secrets[i], strlen (secrets[i])) != NULL)
-          g_error ("the secret “%s” is in %s", secrets[i], path);
-    }
-}
-
-static void
 teardown (void)
 {
-  assert_no_secret_on_disk (g_getenv ("EMAIL2_SESSION_DIR"));
+  email2_test_assert_no_secret_on_disk (g_getenv ("EMAIL2_SESSION_DIR"), secrets, refused_files);
 }
 
 /* ---- before the registry starts (EMAIL2_SESSION_SETUP) ---- */
