@@ -847,6 +847,88 @@ test_crash (void)
   teardown ();
 }
 
+/* get, list and delete answer in words and in JSON (docs/json.md). */
+static void
+test_ctl_answers (void)
+{
+  g_autofree char *path = example ("create-imap-account.xml");
+  g_autofree char *missing_error = g_strdup_printf ("email2ctl: not found: %s (404)\n", TEST_ACCOUNT2);
+
+  apply_file (path, 0);
+
+  {
+    const char * const args[] = { "get", "--json", TEST_ACCOUNT "/SERVICENAME", NULL };
+    static const char * const keys[] = { "version", "command", "uri", "status", "format", "data", NULL };
+    g_auto(Email2TestRun) run;
+    g_autoptr(JsonObject) answer = NULL;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    answer = email2_test_parse_json (run.out, "get");
+    email2_test_assert_json_keys (answer, keys);
+    g_assert_cmpint (json_object_get_int_member (answer, "status"), ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (answer, "format"), ==, "chr");
+    g_assert_cmpstr (json_object_get_string_member (answer, "data"), ==, "Contoso Mail");
+  }
+  {
+    const char * const args[] = { "get", "--json", TEST_ACCOUNT "/AUTHSECRET", NULL };
+    g_auto(Email2TestRun) run;
+    g_autoptr(JsonObject) answer = NULL;
+
+    email2_test_ctlv (&run, args);
+    answer = email2_test_parse_json (run.out, "get");
+    g_assert_cmpstr (json_object_get_string_member (answer, "data"), ==, "********");
+  }
+  {
+    const char * const args[] = { "get", "--json", TEST_ACCOUNT2, NULL };
+    g_auto(Email2TestRun) run, text;
+    g_autoptr(JsonObject) answer = NULL;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 1);
+    answer = email2_test_parse_json (run.out, "get");
+    g_assert_cmpint (json_object_get_int_member (answer, "status"), ==, 404);
+    g_assert_true (json_object_get_null_member (answer, "data"));
+
+    /* In words, with the code. */
+    email2_test_ctl (&text, "get", TEST_ACCOUNT2);
+    g_assert_cmpint (text.status, ==, 1);
+    g_assert_cmpstr (text.out, ==, "");
+    g_assert_cmpstr (text.err, ==, missing_error);
+  }
+  {
+    const char * const args[] = { "list", "--json", NULL };
+    g_auto(Email2TestRun) run;
+    g_autoptr(JsonObject) answer = NULL;
+    JsonArray *guids;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    answer = email2_test_parse_json (run.out, "list");
+    guids = json_object_get_array_member (answer, "guids");
+    g_assert_cmpuint (json_array_get_length (guids), ==, 1);
+    g_assert_cmpstr (json_array_get_string_element (guids, 0), ==, TEST_GUID);
+  }
+  {
+    const char * const args[] = { "delete", "--json", TEST_GUID, NULL };
+    g_auto(Email2TestRun) run, again;
+    g_autoptr(JsonObject) answer = NULL;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    answer = email2_test_parse_json (run.out, "delete");
+    g_assert_cmpstr (json_object_get_string_member (answer, "guid"), ==, TEST_GUID);
+    g_assert_cmpint (json_object_get_int_member (answer, "status"), ==, 200);
+
+    email2_test_ctl (&again, "delete", TEST_GUID);
+    g_assert_cmpint (again.status, ==, 1);
+    g_assert_cmpstr (again.err, ==, "email2ctl: not found: " TEST_GUID " (404)\n");
+  }
+
+  wait_for_source (IMAP_UID, FALSE);
+  teardown ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -873,6 +955,7 @@ main (int    argc,
   g_test_add_func ("/evolution/failures-change-nothing", test_failures_change_nothing);
   g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
   g_test_add_func ("/evolution/delete", test_delete_example);
+  g_test_add_func ("/evolution/ctl-answers", test_ctl_answers);
   /* Last: it restarts the registry many times. */
   g_test_add_func ("/evolution/crash", test_crash);
 
