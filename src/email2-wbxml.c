@@ -284,8 +284,8 @@ scan_body (Scan                  *scan,
       if (scan->estimate > limits->max_size)
         {
           g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
-                       _("The WBXML document would be larger than %" G_GSIZE_FORMAT
-                         " bytes as XML"), limits->max_size);
+                       _("The WBXML document would be larger than %zu bytes as XML"),
+                       limits->max_size);
           return FALSE;
         }
 
@@ -523,8 +523,8 @@ email2_wbxml_to_xml (const char  *data,
     {
       wbxml_buffer_free (xml, xml_len);
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
-                   _("The WBXML document would be larger than %" G_GSIZE_FORMAT
-                     " bytes as XML"), (gsize) EMAIL2_XML_DEFAULT_MAX_SIZE);
+                   _("The WBXML document would be larger than %zu bytes as XML"),
+                   (gsize) EMAIL2_XML_DEFAULT_MAX_SIZE);
       return NULL;
     }
 

@@ -198,7 +198,7 @@ probe_print (Email2ProbeProtocol      protocol,
         }
     }
 
-  g_print (_("  decided in %" G_GINT64_FORMAT " ms\n"), result->elapsed_us / 1000);
+  g_print (_("  decided in %lld ms\n"), (long long) (result->elapsed_us / 1000));
   for (guint i = 0; i < EMAIL2_PROBE_N_LEGS; i++)
     {
       const Email2ProbeLeg *leg = &result->legs[i];

@@ -558,6 +558,7 @@ main (int    argc,
       char **argv)
 {
   struct rlimit no_core = { 0, 0 };
+  const char *localedir;
 
   /* Payloads carry passwords: never leave them in a core dump. `probe`
    * handles no secret, and stays traceable (LeakSanitizer needs that for
@@ -567,7 +568,9 @@ main (int    argc,
     prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* EMAIL2_LOCALEDIR: the build tree's catalogs, for the tests. */
+  localedir = g_getenv ("EMAIL2_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

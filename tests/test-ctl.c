@@ -961,6 +961,65 @@ test_schema (void)
   }
 }
 
+/* Under LANGUAGE=de and fr, email2ctl and the engine speak the language:
+ * the catalogs of po/, from the build tree (EMAIL2_LOCALEDIR). */
+static void
+test_translations (void)
+{
+  static const struct {
+    const char *language;
+    const char *commands;
+    const char *summary;
+    const char *unknown;
+    const char *neither;
+    const char *no_bus;
+  } languages[] = {
+    { "de", "Befehle:", "Die von email2 bereitgestellten Konten auflisten",
+      "email2ctl: unbekannter Befehl; siehe „email2ctl --help“\n",
+      "Das Dokument ist weder eine SyncML-DM-Nachricht",
+      "hier gibt es keinen Sitzungsbus" },
+    { "fr", "Commandes :", "Lister les comptes provisionnés par email2",
+      "email2ctl: commande inconnue ; voir « email2ctl --help »\n",
+      "Le document n’est ni un message SyncML DM",
+      "il n’y a pas de bus de session ici" },
+  };
+  char **saved = child_environ;
+
+  g_assert_nonnull (g_getenv ("EMAIL2_LOCALEDIR"));
+  for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
+    {
+      g_auto(Run) help = { 0, };
+      g_auto(Run) unknown = { 0, };
+      g_auto(Run) neither = { 0, };
+      g_auto(Run) no_bus = { 0, };
+
+      child_environ = g_environ_setenv (g_strdupv (saved), "LANGUAGE", languages[i].language, TRUE);
+
+      run_ctl (&help, NULL, "--help", NULL);
+      g_assert_cmpint (help.exit_status, ==, 0);
+      g_assert_nonnull (strstr (help.out, languages[i].commands));
+      g_assert_nonnull (strstr (help.out, languages[i].summary));
+      g_assert_null (strstr (help.out, "Commands:"));
+
+      run_ctl (&unknown, NULL, "frobnicate", NULL);
+      g_assert_cmpint (unknown.exit_status, ==, 2);
+      g_assert_cmpstr (unknown.err, ==, languages[i].unknown);
+
+      /* The engine's messages too, in the JSON error object as well. */
+      run_ctl (&neither, "<html/>", "validate", "--json", "-", NULL);
+      g_assert_cmpint (neither.exit_status, ==, 2);
+      g_assert_nonnull (strstr (neither.err, languages[i].neither));
+      g_assert_nonnull (strstr (neither.out, languages[i].neither));
+
+      run_ctl (&no_bus, NULL, "list", NULL);
+      g_assert_cmpint (no_bus.exit_status, ==, 2);
+      g_assert_nonnull (strstr (no_bus.err, languages[i].no_bus));
+
+      g_strfreev (child_environ);
+    }
+  child_environ = saved;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1005,6 +1064,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ctl/json-errors", test_json_errors);
   g_test_add_func ("/ctl/no-session-bus", test_no_session_bus);
   g_test_add_func ("/ctl/help-command", test_help_command);
+  g_test_add_func ("/ctl/translations", test_translations);
 
   status = g_test_run ();
 
