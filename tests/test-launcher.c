@@ -92,6 +92,20 @@ test_icon_names (void)
   g_assert_true (email2_launcher_icon_name (huge, &reason) == huge);
   g_assert_null (reason);
 
+  /* The icons email2 maps to that no theme has are shipped. */
+  {
+    const char * const shipped[] = { EMAIL2_LAUNCHER_DEFAULT_ICON, "email2-outlook" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (shipped); i++)
+      {
+        g_autofree char *svg = g_strconcat (shipped[i], ".svg", NULL);
+        g_autofree char *path = g_build_filename (g_getenv ("EMAIL2_SOURCE_ROOT"), "data", "icons",
+                                                  "hicolor", "scalable", "apps", svg, NULL);
+
+        g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      }
+  }
+
   /* No ACCOUNTICON: the default, and nothing to complain about. */
   g_assert_cmpstr (email2_launcher_icon_name (NULL, &reason), ==, EMAIL2_LAUNCHER_DEFAULT_ICON);
   g_assert_null (reason);
