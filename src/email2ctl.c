@@ -152,8 +152,6 @@ command_validate (int    argc,
 
 /* ---- the commands that talk to the registry module ---- */
 
-#define REGISTRY_BUS_NAME "org.gnome.evolution.dataserver.Sources5"
-#define PROVISIONING_PATH "/io/github/email2/Provisioning"
 #define CALL_TIMEOUT_MS (5 * 60 * 1000)
 /* The rollout spool's system inbox (plugin/evolution/email2-spool.h). */
 #define EMAIL2_SYSTEM_INBOX "/etc/xdg/email2/inbox"
@@ -161,11 +159,10 @@ command_validate (int    argc,
 static int
 registry_error (GError *error)
 {
-  g_autofree char *remote = g_dbus_error_get_remote_error (error);
   g_autofree char *message = NULL;
 
   g_dbus_error_strip_remote_error (error);
-  if (g_strcmp0 (remote, "io.github.email2.Error.InvalidInput") == 0)
+  if (error->domain == EMAIL2_ERROR)
     return email2ctl_fail ("input", EXIT_UNUSABLE, error->message);
 
   message = g_strdup_printf ("%s (%s)",
@@ -216,11 +213,13 @@ connect_registry (gboolean  payload,
       return NULL;
     }
 
+  /* The module's errors come back in EMAIL2_ERROR once it is registered. */
+  (void) email2_error_quark ();
   proxy = email2_dbus_provisioning1_proxy_new_for_bus_sync (G_BUS_TYPE_SESSION,
                                                             G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
                                                             G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                                            REGISTRY_BUS_NAME, PROVISIONING_PATH,
-                                                            NULL, &error);
+                                                            EMAIL2_DBUS_BUS_NAME,
+                                                            EMAIL2_DBUS_OBJECT_PATH, NULL, &error);
   if (proxy == NULL)
     {
       *exit_status = registry_error (error);
