@@ -17,6 +17,8 @@
 #include "email2-schema.h"
 #include "email2-session.h"
 #include "email2-syncml.h"
+#include "email2-trust.h"
+#include "email2-variables.h"
 #include "email2-wapprov.h"
 #include "email2-wbxml.h"
 
