@@ -13,6 +13,7 @@
 #include "email2-locuri.h"
 #include "email2-memory-host.h"
 #include "email2-payload.h"
+#include "email2-policy.h"
 #include "email2-probe.h"
 #include "email2-schema.h"
 #include "email2-session.h"

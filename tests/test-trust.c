@@ -11,6 +11,7 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -360,6 +361,120 @@ test_directory_rules (void)
   g_assert_cmpuint (email2_trust_get_n_anchors (trust), ==, 1);
 }
 
+/* Runs email2ctl with @args; its output in @out and @err. */
+static int
+run_ctl (const char * const *args,
+         const char         *input,
+         char              **out,
+         char              **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("EMAIL2CTL"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+                &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+#define CP_PAYLOAD \
+  "<wap-provisioningdoc version=\"1.1\"><characteristic type=\"EMAIL2\">" \
+  "<characteristic type=\"{C556E16F-56C4-4EDB-9C64-D9469EE1FBE0}\">" \
+  "<parm name=\"SERVICENAME\" value=\"Corp\"/><parm name=\"SERVICETYPE\" value=\"IMAP4\"/>" \
+  "<parm name=\"INSERVER\" value=\"mail.example.com\"/>" \
+  "<parm name=\"OUTSERVER\" value=\"smtp.example.com\"/>" \
+  "<parm name=\"AUTHNAME\" value=\"${USER}\"/><parm name=\"REPLYADDR\" value=\"${EMAIL}\"/>" \
+  "<parm name=\"SYNCINGCONTENTTYPES\" value=\"2\"/><parm name=\"ACCOUNTTYPE\" value=\"Email\"/>" \
+  "</characteristic></characteristic></wap-provisioningdoc>\n"
+
+/* email2ctl validate: shows the signer, refuses what does not verify,
+ * and with --as-user requires a signature once anchors are installed. */
+static void
+test_ctl_validate (void)
+{
+  g_autofree char *trust = make_trust_dir (our_ca);
+  g_autofree char *wrong = make_trust_dir (other_ca);
+  g_autofree char *policy = g_build_filename (work_dir, "email2.conf", NULL);
+  g_autofree char *signed_path = g_build_filename (work_dir, "signed.p7", NULL);
+  g_autofree char *plain_path = g_build_filename (work_dir, "plain.xml", NULL);
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  g_autofree char *pem = sign (CP_PAYLOAD, "signer", "PEM", TRUE, &length);
+  const char *user = g_get_user_name ();
+  char *out = NULL, *err = NULL;
+
+  g_file_set_contents (signed_path, pem, length, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (plain_path, CP_PAYLOAD, -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (policy, "[Rollout]\nEmailPattern=${USER}@example.com\n", -1, &error);
+  g_assert_no_error (error);
+  g_chmod (policy, 0644);
+
+  {
+    const char *args[] = { "validate", "--as-user", user, "--trust-dir", trust, "--policy",
+                           policy, signed_path, NULL };
+    g_autofree char *address = g_strdup_printf ("REPLYADDR=%s@example.com", user);
+    g_autofree char *authname = g_strdup_printf ("AUTHNAME=%s\n", user);
+
+    g_assert_cmpint (run_ctl (args, NULL, &out, &err), ==, 0);
+    g_assert_nonnull (strstr (err, "Signed by: O=email2 tests,CN=IT rollout"));
+    g_assert_nonnull (strstr (err, "serial 1000"));
+    g_assert_nonnull (strstr (err, address));
+    g_assert_nonnull (strstr (err, authname));
+    g_assert_nonnull (strstr (out, "<wap-provisioningdoc"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "validate", "--json", "--as-user", user, "--trust-dir", trust,
+                           "--policy", policy, signed_path, NULL };
+
+    g_assert_cmpint (run_ctl (args, NULL, &out, &err), ==, 0);
+    g_assert_nonnull (strstr (out, "\"signer\": { \"subject\": \"O=email2 tests,CN=IT rollout\""));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  /* Unsigned, as a system payload, with anchors installed: refused. */
+  {
+    const char *args[] = { "validate", "--as-user", user, "--trust-dir", trust, "--policy",
+                           policy, plain_path, NULL };
+
+    g_assert_cmpint (run_ctl (args, NULL, &out, &err), ==, 2);
+    g_assert_cmpstr (out, ==, "");
+    g_assert_nonnull (strstr (err, "not signed"));
+    email2_test_assert_one_line (err);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  /* The wrong anchor: refused, nothing printed on stdout. */
+  {
+    const char *args[] = { "validate", "--trust-dir", wrong, signed_path, NULL };
+
+    g_assert_cmpint (run_ctl (args, NULL, &out, &err), ==, 2);
+    g_assert_cmpstr (out, ==, "");
+    g_assert_nonnull (strstr (err, "not trusted"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  /* A group-writable policy file is not the administrator's. */
+  g_chmod (policy, 0664);
+  {
+    const char *args[] = { "validate", "--as-user", user, "--trust-dir", trust, "--policy",
+                           policy, signed_path, NULL };
+
+    g_assert_cmpint (run_ctl (args, NULL, &out, &err), ==, 2);
+    g_assert_nonnull (strstr (err, "not trusted"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -394,6 +509,7 @@ main (int    argc,
   g_test_add_func ("/trust/unsigned", test_unsigned);
   g_test_add_func ("/trust/garbage", test_garbage);
   g_test_add_func ("/trust/directory", test_directory_rules);
+  g_test_add_func ("/trust/ctl-validate", test_ctl_validate);
 
   result = g_test_run ();
 
