@@ -254,7 +254,8 @@ test_missing_file (void)
 }
 
 static const char * const summary_keys[] = {
-  "version", "command", "ok", "format", "encoding", "session_id", "msg_id", "header", "statuses", NULL
+  "version", "command", "ok", "format", "encoding", "session_id", "msg_id", "header", "statuses",
+  "signer", NULL
 };
 static const char * const status_keys[] = {
   "cmd", "cmd_ref", "target", "status", "reason", "format", "data", NULL
