@@ -38,6 +38,7 @@ struct _Email2Module {
 
   GDBusConnection *connection;
   GMainContext *main_context;
+  Email2MainCaller *main_caller;
   Email2DbusProvisioning1 *skeleton;
   Email2EvolutionHost *host;
   Email2DesktopHost *desktop;   /* the host with launchers; the engine's */
@@ -464,10 +465,14 @@ on_files_loaded (ESourceRegistryServer *server,
   /* The provider settings groups ([Imapx Backend], [Pop Backend]). */
   e_source_camel_register_types ();
 
-  self->host = email2_evolution_host_new (server);
+  /* Everything the worker reads is set before the worker exists. */
+  self->main_context = g_main_context_ref_thread_default ();
+  self->main_caller = email2_main_caller_new (self->main_context);
+  self->host = email2_evolution_host_new (server, self->main_caller);
   applications = g_build_filename (g_get_user_data_dir (), "applications", NULL);
   self->desktop = email2_desktop_host_new (EMAIL2_HOST (self->host), applications, inbox_uri, NULL);
   self->session = email2_session_new (EMAIL2_HOST (self->desktop));
+  self->prober = email2_evolution_prober_new (server);
   self->notifier = email2_notifier_new (self->connection);
   email2_desktop_host_set_committed_func (self->desktop, accounts_committed, self->notifier);
   self->worker = g_thread_pool_new (serve, self, 1, FALSE, NULL);
@@ -481,8 +486,6 @@ on_files_loaded (ESourceRegistryServer *server,
    * registry has settled: probing at once slowed its start by a sixth
    * with 50 such accounts (bench/apply.sh). And again whenever the
    * network changes. */
-  self->main_context = g_main_context_ref_thread_default ();
-  self->prober = email2_evolution_prober_new (server);
   g_timeout_add_seconds_full (G_PRIORITY_LOW, PROBE_AT_START_DELAY, probe_pending,
                               g_object_ref (self), NULL);
 
@@ -518,9 +521,18 @@ email2_module_dispose (GObject *object)
 {
   Email2Module *self = (Email2Module *) object;
 
+  if (self->worker != NULL)
+    g_debug ("The module stops");
+
+  /* In order: no new work; no probe writes any more; a worker waiting for
+   * the main context (which waits for it below) is let go, and its
+   * transaction is left to the journal; then the running call ends. */
   if (self->spool != NULL)
     email2_spool_stop (self->spool);
-  /* Let a running call finish before its host goes away. */
+  if (self->prober != NULL)
+    email2_evolution_prober_stop (self->prober);
+  if (self->main_caller != NULL)
+    email2_main_caller_stop (self->main_caller);
   if (self->worker != NULL)
     g_thread_pool_free (g_steal_pointer (&self->worker), FALSE, TRUE);
   if (self->skeleton != NULL)
@@ -534,6 +546,7 @@ email2_module_dispose (GObject *object)
   g_clear_object (&self->desktop);
   g_clear_object (&self->notifier);
   g_clear_object (&self->host);
+  g_clear_object (&self->main_caller);
 
   G_OBJECT_CLASS (email2_module_parent_class)->dispose (object);
 }
