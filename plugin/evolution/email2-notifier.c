@@ -5,7 +5,7 @@
  * the desktop's notification service (org.freedesktop.Notifications, on
  * the registry's session bus): one notification per committed transaction
  * that added, changed or removed accounts, and one per rollout that
- * failed, saying what failed and what to do (docs/DESIGN.md §3.4). Texts
+ * failed, saying what failed and what to do (docs/DESIGN.md §3.5). Texts
  * are translated; they hold account names and the engine's reasons, which
  * never hold a value, so never a secret. Nothing waits for the service:
  * calls are sent and their answers only logged.
