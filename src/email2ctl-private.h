@@ -42,4 +42,7 @@ void         email2ctl_json_print       (JsonBuilder        *builder);
 void         email2ctl_json_error       (const char         *kind,
                                          const char         *message);
 
+void         email2ctl_list_print       (GVariant           *accounts,
+                                         gboolean            json);
+
 G_END_DECLS
