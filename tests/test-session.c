@@ -278,7 +278,9 @@ test_required_checked_at_end (Fixture       *fixture,
   summary = email2_test_summarize (statuses);
   g_assert_cmpstr (summary, ==, "Atomic:1:507 Add:2:216 Replace:3:500");
   g_assert_nonnull (strstr (blamed->reason, "INSERVER"));
-  g_assert_nonnull (strstr (blamed->reason, "SYNCINGCONTENTTYPES"));
+  g_assert_nonnull (strstr (blamed->reason, "REPLYADDR"));
+  g_assert_null (strstr (blamed->reason, "SYNCINGCONTENTTYPES"));
+  g_assert_null (strstr (blamed->reason, "ACCOUNTTYPE"));
   g_free (get (fixture, TEST_ACCOUNT, 404));
 }
 
