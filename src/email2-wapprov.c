@@ -342,7 +342,11 @@ resolve_characteristic (Element *element)
 
     case SCOPE_ROOT:
       if (!email2_guid_canonicalize (type, element->guid))
-        element_fail (element, 404, _("“%s” is not an account GUID in braces"), type);
+        {
+          g_autofree char *why = email2_guid_describe_problem (type);
+
+          element_fail (element, 404, _("“%s” is not an account GUID: %s"), type, why);
+        }
       else
         {
           g_autofree char *segment = email2_guid_to_uri_segment (element->guid);
@@ -551,6 +555,25 @@ run_add (Run               *run,
   g_ptr_array_add (run->atomic->children, command_new (element, kind, format, data));
 }
 
+/* Whether @element only asks: a query, or a characteristic that holds
+ * nothing but queries. Such an element never fails the document, even
+ * when it names something EMAIL2 does not know (Windows Mobile's TAGPROPS
+ * 0x8125001F, Windows Mobile 2003's NAMEDPROPS). */
+static gboolean
+is_query_only (const Element *element)
+{
+  if (element->kind == KIND_PARM_QUERY || element->kind == KIND_CHARACTERISTIC_QUERY)
+    return TRUE;
+  if (element->kind != KIND_CHARACTERISTIC || element->children->len == 0)
+    return FALSE;
+
+  for (guint i = 0; i < element->children->len; i++)
+    if (!is_query_only (element->children->pdata[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
 /* Whether a characteristic changes something (else it only scopes queries). */
 static gboolean
 has_writes (const Element *element)
@@ -559,9 +582,8 @@ has_writes (const Element *element)
     {
       const Element *child = element->children->pdata[i];
 
-      if (child->status != 0 || (child->kind == KIND_CHARACTERISTIC && has_writes (child)) ||
-          (child->kind != KIND_CHARACTERISTIC && child->kind != KIND_CHARACTERISTIC_QUERY &&
-           child->kind != KIND_PARM_QUERY))
+      if (child->kind == KIND_CHARACTERISTIC && child->status == 0 ? has_writes (child)
+                                                                    : !is_query_only (child))
         return TRUE;
     }
 
@@ -573,6 +595,18 @@ static void
 build (Run     *run,
        Element *element)
 {
+  if (element->status != 0 && is_query_only (element))
+    {
+      /* A query that is wrong in itself is answered as its own error; the
+       * rest of the document runs as if it were not there. */
+      Email2Status *status = email2_status_new (NULL, element->name, element->uri, element->status);
+
+      status->cmd_ref = g_strdup_printf ("%u", element->id);
+      email2_status_set (status, element->status, element->reason);
+      g_ptr_array_add (run->statuses, status);
+      return;
+    }
+
   if (element->status != 0)
     {
       /* Wrong in itself: a command that fails, and so fails the Atomic. */
