@@ -39,6 +39,7 @@
 
 #include "email2-evolution-host.h"
 #include "email2-source-extension.h"
+#include "email2-test-hooks.h"
 
 #define UID_PREFIX "email2-"
 
@@ -54,8 +55,8 @@ struct _Email2EvolutionHost {
   GKeyFile *journal;       /* NULL outside a transaction */
   gboolean keyring_touched; /* the transaction changed the keyring */
 
-  /* For the crash tests only: EMAIL2_TEST_CRASH_AFTER_STEP=N kills the
-   * registry after the Nth durable step of a transaction. */
+  /* For the crash tests only (EMAIL2_TEST_HOOK_CRASH_AFTER_STEP): kills
+   * the registry after the Nth durable step of a transaction. */
   guint crash_after;
   guint steps;
 };
@@ -1188,14 +1189,14 @@ Email2EvolutionHost *
 email2_evolution_host_new (ESourceRegistryServer *server)
 {
   Email2EvolutionHost *self = g_object_new (EMAIL2_TYPE_EVOLUTION_HOST, NULL);
+  const char *crash_after;
 
   self->server = g_object_ref (server);
   self->main_context = g_main_context_ref_thread_default ();
   self->journal_path = g_build_filename (g_get_user_state_dir (), "email2",
                                          "transaction.journal", NULL);
-  self->crash_after = (guint) g_ascii_strtoull (g_getenv ("EMAIL2_TEST_CRASH_AFTER_STEP")
-                                                ? g_getenv ("EMAIL2_TEST_CRASH_AFTER_STEP") : "0",
-                                                NULL, 10);
+  crash_after = email2_test_hook (EMAIL2_TEST_HOOK_CRASH_AFTER_STEP);
+  self->crash_after = crash_after != NULL ? (guint) g_ascii_strtoull (crash_after, NULL, 10) : 0;
 
   return self;
 }

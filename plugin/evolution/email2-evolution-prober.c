@@ -22,6 +22,7 @@
 
 #include "email2-evolution-prober.h"
 #include "email2-source-extension.h"
+#include "email2-test-hooks.h"
 
 struct _Email2EvolutionProber {
   GObject parent_instance;
@@ -179,7 +180,7 @@ start_probe (AccountProbe        *probe,
   g_autofree char *host = NULL;
   guint16 port = 0;
   g_autoptr(Email2Probe) prober = NULL;
-  const char *ca_file = g_getenv ("EMAIL2_PROBE_CA_FILE");
+  const char *ca_file = email2_test_hook (EMAIL2_TEST_HOOK_PROBE_CA_FILE);
 
   if (!email2_parse_host_port (server, &host, &port))
     return;
@@ -187,7 +188,7 @@ start_probe (AccountProbe        *probe,
   prober = email2_probe_new (protocol, host, port, require_tls);
   /* A private CA (tests; an enterprise adds its CA to the system store). */
   if (ca_file != NULL && !email2_probe_set_ca_file (prober, ca_file, NULL))
-    g_debug ("EMAIL2_PROBE_CA_FILE %s cannot be read", ca_file);
+    g_debug ("the test CA file %s cannot be read", ca_file);
   if (incoming)
     g_object_set_data (G_OBJECT (prober), "email2-incoming", GINT_TO_POINTER (1));
 

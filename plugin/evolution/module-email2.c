@@ -24,8 +24,8 @@
 #include "email2-evolution-prober.h"
 #include "email2-source-extension.h"
 #include "email2-spool.h"
+#include "email2-test-hooks.h"
 
-#define OBJECT_PATH "/io/github/email2/Provisioning"
 /* Seconds after start before unprobed accounts are probed. */
 #define PROBE_AT_START_DELAY 5
 
@@ -164,9 +164,14 @@ serve_apply (Email2Module *self,
     response = respond (self, payload, &response_length, &error);
   if (response == NULL)
     {
-      g_dbus_method_invocation_return_dbus_error (call->invocation,
-                                                  "io.github.email2.Error.InvalidInput",
-                                                  error->message);
+      if (error->domain != EMAIL2_ERROR)
+        {
+          g_autoptr(GError) failed = g_error_new_literal (EMAIL2_ERROR, EMAIL2_ERROR_FAILED,
+                                                          error->message);
+          g_dbus_method_invocation_return_gerror (call->invocation, failed);
+        }
+      else
+        g_dbus_method_invocation_return_gerror (call->invocation, error);
       return;
     }
 
@@ -229,9 +234,9 @@ serve (gpointer data,
 
         if (!email2_guid_canonicalize (call->argument, guid))
           {
-            g_dbus_method_invocation_return_dbus_error (call->invocation,
-                                                        "io.github.email2.Error.InvalidInput",
-                                                        _("Not an account GUID in braces"));
+            g_dbus_method_invocation_return_error_literal (call->invocation, EMAIL2_ERROR,
+                                                           EMAIL2_ERROR_BAD_REQUEST,
+                                                           _("Not an account GUID in braces"));
             break;
           }
         segment = email2_guid_to_uri_segment (guid);
@@ -361,7 +366,7 @@ start_spool (Email2Module *self)
   static const Email2SpoolHandler handler = {
     spool_parse, spool_apply, (GDestroyNotify) email2_payload_free,
   };
-  const char *system_inbox = g_getenv (EMAIL2_SPOOL_SYSTEM_INBOX_ENV);
+  const char *system_inbox = email2_test_hook (EMAIL2_TEST_HOOK_SYSTEM_INBOX);
   g_autofree char *state_dir = g_build_filename (g_get_user_config_dir (), "email2", NULL);
 
   self->spool = email2_spool_new (state_dir,
@@ -417,8 +422,8 @@ on_files_loaded (ESourceRegistryServer *server,
   g_signal_connect (self->skeleton, "handle-delete", G_CALLBACK (handle_delete), self);
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
-                                         self->connection, OBJECT_PATH, &error))
-    g_warning ("email2: cannot export %s: %s", OBJECT_PATH, error->message);
+                                         self->connection, EMAIL2_DBUS_OBJECT_PATH, &error))
+    g_warning ("email2: cannot export %s: %s", EMAIL2_DBUS_OBJECT_PATH, error->message);
 
   start_spool (self);
 }
