@@ -427,72 +427,77 @@ email2_syncml_parse (const char  *data,
 }
 
 static void
-append_element (GString    *out,
-                const char *indent,
-                const char *name,
-                const char *text)
-{
-  g_string_append (out, indent);
-  g_string_append_c (out, '<');
-  g_string_append (out, name);
-  g_string_append_c (out, '>');
-  email2_xml_escape (out, text != NULL ? text : "");
-  g_string_append (out, "</");
-  g_string_append (out, name);
-  g_string_append (out, ">\n");
-}
-
-static void
-append_status (GString    *out,
-               guint       cmd_id,
-               const char *msg_ref,
-               const char *cmd_ref,
-               const char *cmd,
-               const char *target_ref,
-               const char *source_ref,
-               guint       code)
+write_status (xmlTextWriterPtr  writer,
+              guint             cmd_id,
+              const char       *msg_ref,
+              const char       *cmd_ref,
+              const char       *cmd,
+              const char       *target_ref,
+              const char       *source_ref,
+              guint             code)
 {
   char number[16];
 
-  g_string_append (out, "    <Status>\n");
+  xmlTextWriterStartElement (writer, BAD_CAST "Status");
   g_snprintf (number, sizeof number, "%u", cmd_id);
-  append_element (out, "      ", "CmdID", number);
-  append_element (out, "      ", "MsgRef", msg_ref);
-  append_element (out, "      ", "CmdRef", cmd_ref);
-  append_element (out, "      ", "Cmd", cmd);
+  email2_xml_write_element (writer, "CmdID", number);
+  email2_xml_write_element (writer, "MsgRef", msg_ref);
+  email2_xml_write_element (writer, "CmdRef", cmd_ref);
+  email2_xml_write_element (writer, "Cmd", cmd);
   if (target_ref != NULL)
-    append_element (out, "      ", "TargetRef", target_ref);
+    email2_xml_write_element (writer, "TargetRef", target_ref);
   if (source_ref != NULL)
-    append_element (out, "      ", "SourceRef", source_ref);
+    email2_xml_write_element (writer, "SourceRef", source_ref);
   g_snprintf (number, sizeof number, "%u", code);
-  append_element (out, "      ", "Data", number);
-  g_string_append (out, "    </Status>\n");
+  email2_xml_write_element (writer, "Data", number);
+  xmlTextWriterEndElement (writer);
 }
 
 static void
-append_results (GString            *out,
-                guint               cmd_id,
-                const char         *msg_ref,
-                const Email2Status *status)
+write_meta_element (xmlTextWriterPtr  writer,
+                    const char       *name,
+                    const char       *text)
+{
+  xmlTextWriterStartElement (writer, BAD_CAST name);
+  xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST "syncml:metinf");
+  xmlTextWriterWriteString (writer, BAD_CAST text);
+  xmlTextWriterEndElement (writer);
+}
+
+static void
+write_results (xmlTextWriterPtr    writer,
+               guint               cmd_id,
+               const char         *msg_ref,
+               const Email2Status *status)
 {
   char number[16];
 
-  g_string_append (out, "    <Results>\n");
+  xmlTextWriterStartElement (writer, BAD_CAST "Results");
   g_snprintf (number, sizeof number, "%u", cmd_id);
-  append_element (out, "      ", "CmdID", number);
-  append_element (out, "      ", "MsgRef", msg_ref);
-  append_element (out, "      ", "CmdRef", status->cmd_ref);
-  g_string_append (out, "      <Item>\n");
-  g_string_append (out, "        <Source>\n");
-  append_element (out, "          ", "LocURI", status->target_ref);
-  g_string_append (out, "        </Source>\n");
-  g_string_append (out, "        <Meta>\n          <Format xmlns=\"syncml:metinf\">");
-  email2_xml_escape (out, status->result_format);
-  g_string_append (out, "</Format>\n          <Type xmlns=\"syncml:metinf\">text/plain</Type>\n"
-                        "        </Meta>\n");
-  append_element (out, "        ", "Data", status->result_data);
-  g_string_append (out, "      </Item>\n");
-  g_string_append (out, "    </Results>\n");
+  email2_xml_write_element (writer, "CmdID", number);
+  email2_xml_write_element (writer, "MsgRef", msg_ref);
+  email2_xml_write_element (writer, "CmdRef", status->cmd_ref);
+  xmlTextWriterStartElement (writer, BAD_CAST "Item");
+  xmlTextWriterStartElement (writer, BAD_CAST "Source");
+  email2_xml_write_element (writer, "LocURI", status->target_ref);
+  xmlTextWriterEndElement (writer);
+  xmlTextWriterStartElement (writer, BAD_CAST "Meta");
+  write_meta_element (writer, "Format", status->result_format);
+  write_meta_element (writer, "Type", "text/plain");
+  xmlTextWriterEndElement (writer);
+  email2_xml_write_element (writer, "Data", status->result_data);
+  xmlTextWriterEndElement (writer);
+  xmlTextWriterEndElement (writer);
+}
+
+static void
+write_locuri (xmlTextWriterPtr  writer,
+              const char       *name,
+              const char       *locuri)
+{
+  xmlTextWriterStartElement (writer, BAD_CAST name);
+  email2_xml_write_element (writer, "LocURI", locuri);
+  xmlTextWriterEndElement (writer);
 }
 
 /**
@@ -511,24 +516,24 @@ char *
 email2_syncml_write_response (const Email2SyncmlMessage *request,
                               GPtrArray                 *statuses)
 {
-  GString *out = g_string_sized_new (512 + 256 * statuses->len);
+  xmlBufferPtr buffer;
+  xmlTextWriterPtr writer = email2_xml_writer_new (TRUE, &buffer);
   guint cmd_id = 1;
 
-  g_string_append (out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SyncML xmlns=\"");
-  email2_xml_escape (out, request->namespace);
-  g_string_append (out, "\">\n  <SyncHdr>\n");
-  append_element (out, "    ", "VerDTD", request->ver_dtd != NULL ? request->ver_dtd : "1.2");
-  append_element (out, "    ", "VerProto", request->ver_proto != NULL ? request->ver_proto : "DM/1.2");
-  append_element (out, "    ", "SessionID", request->session_id);
-  append_element (out, "    ", "MsgID", "1");
-  g_string_append (out, "    <Target>\n");
-  append_element (out, "      ", "LocURI", request->source);
-  g_string_append (out, "    </Target>\n    <Source>\n");
-  append_element (out, "      ", "LocURI", request->target);
-  g_string_append (out, "    </Source>\n  </SyncHdr>\n  <SyncBody>\n");
+  xmlTextWriterStartElement (writer, BAD_CAST "SyncML");
+  xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST request->namespace);
+  xmlTextWriterStartElement (writer, BAD_CAST "SyncHdr");
+  email2_xml_write_element (writer, "VerDTD", request->ver_dtd != NULL ? request->ver_dtd : "1.2");
+  email2_xml_write_element (writer, "VerProto", request->ver_proto != NULL ? request->ver_proto : "DM/1.2");
+  email2_xml_write_element (writer, "SessionID", request->session_id);
+  email2_xml_write_element (writer, "MsgID", "1");
+  write_locuri (writer, "Target", request->source);
+  write_locuri (writer, "Source", request->target);
+  xmlTextWriterEndElement (writer);
+  xmlTextWriterStartElement (writer, BAD_CAST "SyncBody");
 
-  append_status (out, cmd_id++, request->msg_id, "0", "SyncHdr",
-                 request->target, request->source, request->header_status);
+  write_status (writer, cmd_id++, request->msg_id, "0", "SyncHdr",
+                request->target, request->source, request->header_status);
 
   for (guint i = 0; i < statuses->len; i++)
     {
@@ -536,13 +541,14 @@ email2_syncml_write_response (const Email2SyncmlMessage *request,
 
       if (status->no_resp)
         continue;
-      append_status (out, cmd_id++, request->msg_id, status->cmd_ref, status->cmd,
-                     status->target_ref, NULL, status->code);
+      write_status (writer, cmd_id++, request->msg_id, status->cmd_ref, status->cmd,
+                    status->target_ref, NULL, status->code);
       if (status->result_format != NULL)
-        append_results (out, cmd_id++, request->msg_id, status);
+        write_results (writer, cmd_id++, request->msg_id, status);
     }
 
-  g_string_append (out, "    <Final/>\n  </SyncBody>\n</SyncML>\n");
+  xmlTextWriterStartElement (writer, BAD_CAST "Final");
+  xmlTextWriterEndElement (writer);
 
-  return g_string_free (out, FALSE);
+  return email2_xml_writer_finish (writer, buffer);
 }

@@ -1025,57 +1025,40 @@ email2_wapprov_response_ok (const Email2WapprovDoc *doc)
 /* Writing ---------------------------------------------------------------- */
 
 static void
-write_element (GString       *out,
-               const Element *element,
-               guint          depth)
+write_element (xmlTextWriterPtr  writer,
+               const Element    *element)
 {
+  g_autofree char *name = NULL;
+
   if (element->answer != NULL && element->status == 0)
     {
       for (guint i = 0; i < element->answer->len; i++)
-        write_element (out, element->answer->pdata[i], depth);
+        write_element (writer, element->answer->pdata[i]);
       return;
     }
 
-  for (guint i = 0; i < depth; i++)
-    g_string_append (out, "  ");
-  g_string_append_c (out, '<');
-  g_string_append (out, element->name);
-  if (element->status != 0)
-    g_string_append (out, "-error");
+  name = g_strconcat (element->name, element->status != 0 ? "-error" : "", NULL);
+  xmlTextWriterStartElement (writer, BAD_CAST name);
 
   for (guint i = 0; i + 1 < element->attributes->len; i += 2)
     {
-      const char *name = element->attributes->pdata[i];
+      const char *attribute = element->attributes->pdata[i];
       const char *value = element->attributes->pdata[i + 1];
 
-      if (element->status != 0 && strcmp (name, "desc") == 0)
+      if (element->status != 0 && strcmp (attribute, "desc") == 0)
         continue;
-      if (element->mask_value && strcmp (name, "value") == 0)
+      if (element->mask_value && strcmp (attribute, "value") == 0)
         value = SECRET_MASK;
-      g_string_append_printf (out, " %s=\"", name);
-      email2_xml_escape (out, value);
-      g_string_append_c (out, '"');
+      xmlTextWriterWriteAttribute (writer, BAD_CAST attribute, BAD_CAST value);
     }
 
   if (element->status != 0)
-    {
-      g_string_append (out, " desc=\"");
-      email2_xml_escape (out, element->reason);
-      g_string_append_c (out, '"');
-    }
+    xmlTextWriterWriteAttribute (writer, BAD_CAST "desc", BAD_CAST element->reason);
 
-  if (element->children->len == 0)
-    {
-      g_string_append (out, "/>\n");
-      return;
-    }
-
-  g_string_append (out, ">\n");
   for (guint i = 0; i < element->children->len; i++)
-    write_element (out, element->children->pdata[i], depth + 1);
-  for (guint i = 0; i < depth; i++)
-    g_string_append (out, "  ");
-  g_string_append_printf (out, "</%s%s>\n", element->name, element->status != 0 ? "-error" : "");
+    write_element (writer, element->children->pdata[i]);
+
+  xmlTextWriterEndElement (writer);
 }
 
 /**
@@ -1095,10 +1078,10 @@ write_element (GString       *out,
 char *
 email2_wapprov_write_response (const Email2WapprovDoc *doc)
 {
-  GString *out = g_string_sized_new (1024);
+  xmlBufferPtr buffer;
+  xmlTextWriterPtr writer = email2_xml_writer_new (TRUE, &buffer);
 
-  g_string_append (out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-  write_element (out, doc->root, 0);
+  write_element (writer, doc->root);
 
-  return g_string_free (out, FALSE);
+  return email2_xml_writer_finish (writer, buffer);
 }

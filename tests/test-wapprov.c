@@ -703,6 +703,53 @@ test_failed_queries (void)
     "</wap-provisioningdoc>\n");
 }
 
+/* The value attributes of the answer, in document order. */
+static void
+collect_values (xmlNode   *node,
+                GPtrArray *values)
+{
+  for (; node != NULL; node = node->next)
+    {
+      xmlChar *value = node->type == XML_ELEMENT_NODE ? xmlGetProp (node, BAD_CAST "value") : NULL;
+
+      if (value != NULL)
+        g_ptr_array_add (values, value);
+      collect_values (node->children, values);
+    }
+}
+
+/* Values come back exactly as they went in: newline, tab and carriage
+ * return in an attribute are escaped, else a reader gives them back as
+ * spaces (XML attribute-value normalisation). */
+static void
+test_escaping_round_trip (void)
+{
+  static const struct { const char *name; const char *sent; const char *value; } parms[] = {
+    { "NAME", "x&#10;y&#9;z&#13;", "x\ny\tz\r" },        /* refused: control characters */
+    { "DOMAIN", "&amp;&lt;&gt;&quot;' “dom”", "&<>\"' “dom”" },
+  };
+  g_autoptr(Email2MemoryHost) host = email2_memory_host_new ();
+  g_auto(CpRun) run = { 0, };
+  g_autoptr(GString) body = g_string_new ("<characteristic type=\"EMAIL2\"><characteristic type=\"" CP_GUID "\">");
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (xmlFree);
+  xmlDoc *xml;
+  guint n = 0;
+
+  cp_create (host);
+  for (guint i = 0; i < G_N_ELEMENTS (parms); i++)
+    g_string_append_printf (body, "<parm name=\"%s\" value=\"%s\"/>", parms[i].name, parms[i].sent);
+  g_string_append (body, "</characteristic></characteristic>");
+  cp_run (host, body->str, &run);
+  g_assert_nonnull (strstr (run.answer, "value=\"x&#10;y&#9;z&#13;\""));
+
+  xml = xmlReadMemory (run.answer, strlen (run.answer), NULL, NULL, XML_PARSE_NONET);
+  collect_values (xmlDocGetRootElement (xml), values);
+  for (; n < values->len; n++)
+    g_assert_cmpstr (values->pdata[n], ==, parms[n].value);
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (parms));
+  xmlFreeDoc (xml);
+}
+
 /* A query never fails a document: one that is wrong in itself (a name
  * EMAIL2 does not know, Windows Mobile's TAGPROPS 0x8125001F or NAMEDPROPS)
  * is answered as its own error, and the rest runs as if it were not there. */
@@ -850,6 +897,7 @@ main (int    argc,
     }
   g_test_add_func ("/wapprov/failed-queries", test_failed_queries);
   g_test_add_func ("/wapprov/query-errors-alone", test_query_errors_alone);
+  g_test_add_func ("/wapprov/escaping-round-trip", test_escaping_round_trip);
   g_test_add_func ("/wapprov/query-errors-create-nothing", test_query_errors_create_nothing);
   g_test_add_func ("/wapprov/unusable", test_unusable);
   g_test_add_func ("/wapprov/reader", test_reader);
