@@ -127,6 +127,146 @@ reader_new_command (Reader     *reader,
   return command;
 }
 
+/* What an element does when it opens, besides becoming its frame. */
+typedef enum {
+  ACTION_PUSH,          /* nothing more */
+  ACTION_ROOT,          /* <SyncML>: the namespace is checked and kept */
+  ACTION_NOT_SYNCML,    /* any other root: the document is unusable */
+  ACTION_HEADER,        /* the first <SyncHdr> */
+  ACTION_BODY,          /* the first <SyncBody> */
+  ACTION_NO_RESP,       /* <NoResp/> */
+  ACTION_COMMAND,       /* a command of the body */
+  ACTION_CHILD,         /* inside a command: a nested command or an Item */
+  ACTION_DATA,          /* the first <Data> of an item */
+  ACTION_MARKUP,        /* an element inside <Data> */
+} Action;
+
+/* Where the text of a ROLE_VALUE, ROLE_REF or ROLE_META frame goes. */
+typedef enum {
+  SLOT_NONE,
+  SLOT_MESSAGE,         /* a char * field of the message, at .offset */
+  SLOT_COMMAND,         /* a char * field of the open command, at .offset */
+  SLOT_ITEM,            /* a char * field of the open item, at .offset */
+  SLOT_PARENT,          /* where the parent frame's text goes */
+  SLOT_FORMAT,          /* the open command's Meta Format */
+} Slot;
+
+/* One row: in a @parent frame, the element @name (NULL: any other) becomes
+ * a @role frame whose text goes to @slot, and does @action. */
+typedef struct {
+  Role parent;
+  const char *name;
+  Role role;
+  Slot slot;
+  gsize offset;
+  Action action;
+} Rule;
+
+#define MESSAGE(field) SLOT_MESSAGE, G_STRUCT_OFFSET (Email2SyncmlMessage, field)
+#define COMMAND(field) SLOT_COMMAND, G_STRUCT_OFFSET (Email2Command, field)
+#define ITEM(field) SLOT_ITEM, G_STRUCT_OFFSET (Email2Item, field)
+
+/* The grammar of a request, in the order rows are tried. */
+static const Rule rules[] = {
+  { ROLE_DOCUMENT, "SyncML", ROLE_SYNCML, SLOT_NONE, 0, ACTION_ROOT },
+  { ROLE_DOCUMENT, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_NOT_SYNCML },
+
+  { ROLE_SYNCML, "SyncHdr", ROLE_HEADER, SLOT_NONE, 0, ACTION_HEADER },
+  { ROLE_SYNCML, "SyncBody", ROLE_BODY, SLOT_NONE, 0, ACTION_BODY },
+
+  { ROLE_HEADER, "VerDTD", ROLE_VALUE, MESSAGE (ver_dtd), ACTION_PUSH },
+  { ROLE_HEADER, "VerProto", ROLE_VALUE, MESSAGE (ver_proto), ACTION_PUSH },
+  { ROLE_HEADER, "SessionID", ROLE_VALUE, MESSAGE (session_id), ACTION_PUSH },
+  { ROLE_HEADER, "MsgID", ROLE_VALUE, MESSAGE (msg_id), ACTION_PUSH },
+  { ROLE_HEADER, "Target", ROLE_REF, MESSAGE (target), ACTION_PUSH },
+  { ROLE_HEADER, "Source", ROLE_REF, MESSAGE (source), ACTION_PUSH },
+
+  { ROLE_REF, "LocURI", ROLE_VALUE, SLOT_PARENT, 0, ACTION_PUSH },
+  { ROLE_META, "Format", ROLE_VALUE, SLOT_PARENT, 0, ACTION_PUSH },
+
+  /* A server's own Status and Results answer our previous message. */
+  { ROLE_BODY, "Final", ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH },
+  { ROLE_BODY, "Status", ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH },
+  { ROLE_BODY, "Results", ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH },
+  { ROLE_BODY, NULL, ROLE_COMMAND, SLOT_NONE, 0, ACTION_COMMAND },
+
+  { ROLE_COMMAND, "CmdID", ROLE_VALUE, COMMAND (cmd_id), ACTION_PUSH },
+  { ROLE_COMMAND, "NoResp", ROLE_SKIP, SLOT_NONE, 0, ACTION_NO_RESP },
+  { ROLE_COMMAND, "Meta", ROLE_META, SLOT_FORMAT, 0, ACTION_PUSH },
+  { ROLE_COMMAND, "Cred", ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH },
+  { ROLE_COMMAND, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_CHILD },
+
+  { ROLE_ITEM, "Target", ROLE_REF, ITEM (target), ACTION_PUSH },
+  { ROLE_ITEM, "Meta", ROLE_META, ITEM (format), ACTION_PUSH },
+  { ROLE_ITEM, "Data", ROLE_DATA, SLOT_NONE, 0, ACTION_DATA },
+
+  { ROLE_DATA, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_MARKUP },
+};
+
+static const Rule skip_rule = { ROLE_SKIP, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH };
+
+static const Rule *
+rule_for (Role        parent,
+          const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
+    if (rules[i].parent == parent && (rules[i].name == NULL || strcmp (rules[i].name, name) == 0))
+      return &rules[i];
+
+  return &skip_rule;
+}
+
+static char **
+slot_address (const Rule    *rule,
+              Reader        *reader,
+              Frame         *parent)
+{
+  switch (rule->slot)
+    {
+    case SLOT_MESSAGE:
+      return G_STRUCT_MEMBER_P (reader->message, rule->offset);
+    case SLOT_COMMAND:
+      return G_STRUCT_MEMBER_P (parent->command, rule->offset);
+    case SLOT_ITEM:
+      return G_STRUCT_MEMBER_P (parent->item, rule->offset);
+    case SLOT_PARENT:
+      return parent->dest;
+    case SLOT_FORMAT:
+      return &parent->format;
+    case SLOT_NONE:
+    default:
+      return NULL;
+    }
+}
+
+/* Inside a command: an Atomic's or Sequence's command, or an Item. */
+static gboolean
+reader_command_child (Reader      *reader,
+                      Frame       *parent,
+                      const char  *name,
+                      GError     **error)
+{
+  Email2Command *command = parent->command;
+
+  if (command->kind == EMAIL2_COMMAND_INVALID)
+    reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+  else if (!reader_count (reader, error))
+    return FALSE;
+  else if (command->children != NULL)
+    reader_new_command (reader, name, command->children);
+  else if (strcmp (name, "Item") == 0)
+    {
+      Email2Item *item = email2_item_new ();
+
+      g_ptr_array_add (command->items, item);
+      reader_push (reader, ROLE_ITEM, NULL, NULL, item);
+    }
+  else
+    reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+
+  return TRUE;
+}
+
 static gboolean
 reader_start (gpointer            user_data,
               const char         *name,
@@ -136,127 +276,61 @@ reader_start (gpointer            user_data,
 {
   Reader *reader = user_data;
   Frame *parent = reader_top (reader);
-  Email2SyncmlMessage *message = reader->message;
-  Email2Command *command = parent->command;
+  const Rule *rule = rule_for (parent->role, name);
+  gboolean *once = NULL;
 
-  switch (parent->role)
+  switch (rule->action)
     {
-    case ROLE_DOCUMENT:
-      if (strcmp (name, "SyncML") != 0 ||
-          (ns != NULL && g_ascii_strncasecmp (ns, "SYNCML:SYNCML1.", 15) != 0))
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                       _("The document is not a SyncML DM message"));
-          return FALSE;
-        }
-      message->namespace = g_strdup (ns != NULL ? ns : namespaces[0]);
-      reader_push (reader, ROLE_SYNCML, NULL, NULL, NULL);
+    case ACTION_ROOT:
+      if (ns != NULL && g_ascii_strncasecmp (ns, "SYNCML:SYNCML1.", 15) != 0)
+        break;
+      reader->message->namespace = g_strdup (ns != NULL ? ns : namespaces[0]);
+      reader_push (reader, rule->role, NULL, NULL, NULL);
+      return TRUE;
+
+    case ACTION_NOT_SYNCML:
       break;
 
-    case ROLE_SYNCML:
-      if (strcmp (name, "SyncHdr") == 0 && !reader->header_seen)
-        {
-          reader->header_seen = TRUE;
-          reader_push (reader, ROLE_HEADER, NULL, NULL, NULL);
-        }
-      else if (strcmp (name, "SyncBody") == 0 && !reader->body_seen)
-        {
-          reader->body_seen = TRUE;
-          reader_push (reader, ROLE_BODY, NULL, NULL, NULL);
-        }
-      else
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+    case ACTION_HEADER:
+    case ACTION_BODY:
+      once = rule->action == ACTION_HEADER ? &reader->header_seen : &reader->body_seen;
+      reader_push (reader, *once ? ROLE_SKIP : rule->role, NULL, NULL, NULL);
+      *once = TRUE;
+      return TRUE;
 
-    case ROLE_HEADER:
-      if (strcmp (name, "VerDTD") == 0)
-        reader_push (reader, ROLE_VALUE, &message->ver_dtd, NULL, NULL);
-      else if (strcmp (name, "VerProto") == 0)
-        reader_push (reader, ROLE_VALUE, &message->ver_proto, NULL, NULL);
-      else if (strcmp (name, "SessionID") == 0)
-        reader_push (reader, ROLE_VALUE, &message->session_id, NULL, NULL);
-      else if (strcmp (name, "MsgID") == 0)
-        reader_push (reader, ROLE_VALUE, &message->msg_id, NULL, NULL);
-      else if (strcmp (name, "Target") == 0)
-        reader_push (reader, ROLE_REF, &message->target, NULL, NULL);
-      else if (strcmp (name, "Source") == 0)
-        reader_push (reader, ROLE_REF, &message->source, NULL, NULL);
-      else
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+    case ACTION_NO_RESP:
+      parent->command->no_resp = TRUE;
+      reader_push (reader, rule->role, NULL, NULL, NULL);
+      return TRUE;
 
-    case ROLE_REF:
-      reader_push (reader, strcmp (name, "LocURI") == 0 ? ROLE_VALUE : ROLE_SKIP,
-                   parent->dest, NULL, NULL);
-      break;
-
-    case ROLE_META:
-      reader_push (reader, strcmp (name, "Format") == 0 ? ROLE_VALUE : ROLE_SKIP,
-                   parent->dest, NULL, NULL);
-      break;
-
-    case ROLE_BODY:
-      /* A server's own Status and Results answer our previous message. */
-      if (strcmp (name, "Final") == 0 || strcmp (name, "Status") == 0 ||
-          strcmp (name, "Results") == 0)
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      else if (reader_count (reader, error))
-        reader_new_command (reader, name, message->commands);
-      else
+    case ACTION_COMMAND:
+      if (!reader_count (reader, error))
         return FALSE;
-      break;
+      reader_new_command (reader, name, reader->message->commands);
+      return TRUE;
 
-    case ROLE_COMMAND:
-      if (strcmp (name, "CmdID") == 0)
-        reader_push (reader, ROLE_VALUE, &command->cmd_id, NULL, NULL);
-      else if (strcmp (name, "NoResp") == 0)
-        {
-          command->no_resp = TRUE;
-          reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-        }
-      else if (strcmp (name, "Meta") == 0)
-        reader_push (reader, ROLE_META, &parent->format, NULL, NULL);
-      else if (strcmp (name, "Cred") == 0 || command->kind == EMAIL2_COMMAND_INVALID)
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      else if (!reader_count (reader, error))
-        return FALSE;
-      else if (command->children != NULL)
-        reader_new_command (reader, name, command->children);
-      else if (strcmp (name, "Item") == 0)
-        {
-          Email2Item *item = email2_item_new ();
+    case ACTION_CHILD:
+      return reader_command_child (reader, parent, name, error);
 
-          g_ptr_array_add (command->items, item);
-          reader_push (reader, ROLE_ITEM, NULL, NULL, item);
-        }
-      else
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+    case ACTION_DATA:
+      /* The first Data of an item counts. */
+      reader_push (reader, parent->item->data == NULL ? rule->role : ROLE_SKIP, NULL, NULL, parent->item);
+      return TRUE;
 
-    case ROLE_ITEM:
-      if (strcmp (name, "Target") == 0)
-        reader_push (reader, ROLE_REF, &parent->item->target, NULL, NULL);
-      else if (strcmp (name, "Meta") == 0)
-        reader_push (reader, ROLE_META, &parent->item->format, NULL, NULL);
-      else if (strcmp (name, "Data") == 0 && parent->item->data == NULL)
-        reader_push (reader, ROLE_DATA, NULL, NULL, parent->item);
-      else
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
-
-    case ROLE_DATA:
+    case ACTION_MARKUP:
       reader->markup = TRUE;
-      reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+      reader_push (reader, rule->role, NULL, NULL, NULL);
+      return TRUE;
 
-    case ROLE_VALUE:
-    case ROLE_SKIP:
+    case ACTION_PUSH:
     default:
-      reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+      reader_push (reader, rule->role, slot_address (rule, reader, parent), NULL, NULL);
+      return TRUE;
     }
 
-  return TRUE;
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+               _("The document is not a SyncML DM message"));
+  return FALSE;
 }
 
 static void
