@@ -370,8 +370,7 @@ email2_xml_writer_new (gboolean     indent,
  *
  * Closes every open element and the document.
  *
- * Returns: (transfer full): the document; the buffer is overwritten before
- *   it is freed
+ * Returns: (transfer full): the document
  */
 char *
 email2_xml_writer_finish (xmlTextWriterPtr writer,
@@ -382,8 +381,10 @@ email2_xml_writer_finish (xmlTextWriterPtr writer,
   xmlTextWriterEndDocument (writer);
   xmlFreeTextWriter (writer);
 
-  document = g_strndup ((const char *) xmlBufferContent (buffer), xmlBufferLength (buffer));
-  explicit_bzero ((void *) xmlBufferContent (buffer), xmlBufferLength (buffer));
+  /* The buffer's memory becomes the document, without a second copy of a
+   * large answer: libxml2 allocates with malloc (xmlMemSetup is never
+   * called), which g_free releases. */
+  document = (char *) xmlBufferDetach (buffer);
   xmlBufferFree (buffer);
 
   return document;
