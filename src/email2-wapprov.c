@@ -14,6 +14,7 @@
  *    `noparm` and `nocharacteristic` a Delete; an element that is wrong in
  *    itself (unknown parameter, bad GUID, an answer element) becomes a
  *    command that fails, so that the engine fails the whole document;
+ *    a query wrong in itself is only answered as its own error;
  *  - the engine's statuses come back onto the elements by CmdID (the
  *    element's number in the document);
  *  - the queries are answered after the Atomic, from the engine's Get, and
