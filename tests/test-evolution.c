@@ -308,7 +308,7 @@ test_create_imap (void)
   assert_launcher_valid (IMAP_UID);
   tile = launcher (IMAP_UID);
   assert_key (tile, "Desktop Entry", "Name", "Contoso Mail");
-  assert_key (tile, "Desktop Entry", "Comment", "Mail for alice@contoso.com");
+  assert_key (tile, "Desktop Entry", "Comment", "Mail for Alice Example <alice@contoso.com>");
   assert_key (tile, "Desktop Entry", "Exec", "evolution folder://" IMAP_UID "/INBOX");
   assert_key (tile, "Desktop Entry", "X-Email2-Guid", TEST_GUID);
 
@@ -923,7 +923,7 @@ account_state (const char *uid,
   g_assert_true (has_tile);
   tile = launcher (uid);
   comment = g_key_file_get_string (tile, "Desktop Entry", "Comment", NULL);
-  expected_comment = g_strconcat ("Mail for ", address, NULL);
+  expected_comment = g_strdup_printf ("Mail for %s <%s>", name, address);
   g_assert_cmpstr (comment, ==, expected_comment);
 
   return g_strdup_printf ("%s/%s/%s", name ? name : "", password, address);
