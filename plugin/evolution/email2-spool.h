@@ -11,10 +11,6 @@ G_BEGIN_DECLS
 /* The system-wide inbox (docs/DESIGN.md §3.2). */
 #define EMAIL2_SPOOL_SYSTEM_INBOX "/etc/xdg/email2/inbox"
 
-/* Replaces EMAIL2_SPOOL_SYSTEM_INBOX; for tests only, which must never
- * write to the real /etc. */
-#define EMAIL2_SPOOL_SYSTEM_INBOX_ENV "EMAIL2_SYSTEM_INBOX"
-
 /**
  * Email2SpoolParseFunc:
  * @data: the payload file's bytes
@@ -34,6 +30,7 @@ typedef gpointer (*Email2SpoolParseFunc) (const char  *data,
 /**
  * Email2SpoolApplyFunc:
  * @payload: what the parse function returned
+ * @name: the payload file's name in its inbox (`NAME.xml`)
  * @length: (out): the response's length
  * @ok: (out): whether every command succeeded
  * @user_data: the handler's data
@@ -43,10 +40,11 @@ typedef gpointer (*Email2SpoolParseFunc) (const char  *data,
  * Returns: (transfer full) (nullable): the response document, which never
  *   holds a secret; %NULL when none could be made
  */
-typedef char *(*Email2SpoolApplyFunc) (gpointer  payload,
-                                       gsize    *length,
-                                       gboolean *ok,
-                                       gpointer  user_data);
+typedef char *(*Email2SpoolApplyFunc) (gpointer    payload,
+                                       const char *name,
+                                       gsize      *length,
+                                       gboolean   *ok,
+                                       gpointer    user_data);
 
 /**
  * Email2SpoolHandler:
