@@ -312,8 +312,32 @@ test_create_imap (void)
   assert_key (tile, "Desktop Entry", "Exec", "evolution folder://" IMAP_UID "/INBOX");
   assert_key (tile, "Desktop Entry", "X-Email2-Guid", TEST_GUID);
 
+  /* email2ctl list: name, address, servers, security, when and by what. */
   email2_test_ctl (&run, "list", NULL);
-  g_assert_cmpstr (run.out, ==, TEST_GUID "\n");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, TEST_GUID "  Contoso Mail <alice@contoso.com>\n"));
+  g_assert_nonnull (strstr (run.out, "    Incoming (IMAP4): imap.contoso.com:993, TLS"));
+  g_assert_nonnull (strstr (run.out, "    Outgoing (SMTP): smtp.contoso.com:587, STARTTLS"));
+  g_assert_nonnull (strstr (run.out, "not probed yet"));
+  g_assert_nonnull (strstr (run.out, "    Provisioned: 20"));
+  g_assert_nonnull (strstr (run.out, " UTC, over D-Bus\n"));
+  g_assert_nonnull (strstr (run.out, "    Last outcome: applied ("));
+  email2_test_run_clear (&run);
+
+  /* A failed edit: the account is unchanged, its record says why. */
+  apply_body ("<Atomic><CmdID>1</CmdID><Replace><CmdID>2</CmdID><Item><Target><LocURI>"
+              TEST_ACCOUNT "/LINGER</LocURI></Target><Data>7</Data></Item></Replace></Atomic>", 1);
+  email2_test_ctl (&run, "list", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, "[{\"guid\": \"" TEST_GUID "\", \"name\": \"Contoso Mail\""));
+  g_assert_nonnull (strstr (run.out, "\"in-server\": \"imap.contoso.com:993\""));
+  g_assert_nonnull (strstr (run.out, "\"in-security\": \"ssl-on-alternate-port\""));
+  g_assert_nonnull (strstr (run.out, "\"probed\": false"));
+  g_assert_nonnull (strstr (run.out, "\"provisioned-by\": \"dbus\""));
+  g_assert_nonnull (strstr (run.out, "\"outcome\": \"failed\""));
+  g_assert_nonnull (strstr (run.out, "\"outcome-reason\": \""));
+  g_assert_nonnull (strstr (run.out, "LINGER"));
+  g_assert_null (strstr (run.out, "example-password"));
 
   delete_account (TEST_GUID, IMAP_UID);
   teardown ();
@@ -635,6 +659,40 @@ test_failures_change_nothing (void)
 }
 
 /* Two accounts in one Atomic, the second incomplete: no trace of either. */
+/* email2ctl list says which rollout file provisioned an account. */
+static void
+test_list_spool_origin (void)
+{
+  g_autofree char *create = email2_test_create_account (TEST_ACCOUNT, "2", "IMAP4");
+  g_autofree char *body = g_strconcat ("<Atomic><CmdID>1</CmdID>", create, "</Atomic>", NULL);
+  g_autofree char *message = email2_test_message (body);
+  g_autofree char *inbox = g_build_filename (g_get_user_config_dir (), "email2", "inbox", NULL);
+  g_autofree char *hidden = g_build_filename (inbox, ".30-list.tmp", NULL);
+  g_autofree char *path = g_build_filename (inbox, "30-list.xml", NULL);
+  g_autofree char *done = g_build_filename (inbox, "30-list.done", NULL);
+  g_autofree char *response = g_build_filename (inbox, "30-list.response.xml", NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  g_auto(Email2TestRun) run;
+
+  g_file_set_contents (hidden, message, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_rename (hidden, path), ==, 0);
+  while (!g_file_test (done, G_FILE_TEST_EXISTS))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50000);
+    }
+
+  email2_test_ctl (&run, "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, " UTC, from the rollout file 30-list.xml\n"));
+  g_unlink (done);
+  g_unlink (response);
+  delete_account (TEST_GUID, IMAP_UID);
+  teardown ();
+}
+
 static void
 test_second_account_fails (void)
 {
@@ -954,6 +1012,7 @@ main (int    argc,
   g_test_add_func ("/evolution/cp-equals-syncml", test_cp_equals_syncml);
   g_test_add_func ("/evolution/failures-change-nothing", test_failures_change_nothing);
   g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
+  g_test_add_func ("/evolution/list-spool-origin", test_list_spool_origin);
   g_test_add_func ("/evolution/delete", test_delete_example);
   /* Last: it restarts the registry many times. */
   g_test_add_func ("/evolution/crash", test_crash);
