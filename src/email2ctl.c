@@ -559,10 +559,14 @@ command_schema (int    argc,
       const Email2NodeInfo *node = email2_schema_get (id);
       g_autofree char *ops = email2_ops_to_string (node->ops);
       g_autofree char *rule = email2_node_describe_rule (node);
+      g_autofree char *formats = email2_node_formats (node);
+      g_autofree char *required = node->default_value != NULL
+                                  ? g_strdup_printf (_("default %s"), node->default_value)
+                                  : g_strdup (node->flags & EMAIL2_NODE_FLAG_REQUIRED
+                                              ? _("required") : _("optional"));
 
-      g_print ("%-26s %-8s %-28s %s\n", id == EMAIL2_NODE_ROOT ? "EMAIL2" : node->path,
-               node->flags & EMAIL2_NODE_FLAG_REQUIRED ? _("required") : _("optional"),
-               ops, rule);
+      g_print ("%-26s %-13s %-28s %-14s %s\n", id == EMAIL2_NODE_ROOT ? "EMAIL2" : node->path,
+               required, ops, formats, rule);
     }
 
   return EXIT_ALL_OK;

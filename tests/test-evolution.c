@@ -29,7 +29,7 @@
 static const char * const secrets[] = {
   "example-password", "new-example-password", "pop-s3cret&pw", "smtp-s3cret",
   "s3cret&pw", "every-node-secret", "alt-node-secret", "crash-new-secret",
-  "example-cp-password", NULL
+  "example-cp-password", "s3cret-dana", "s3cret-erin", NULL
 };
 
 static ESourceRegistry *registry;
@@ -101,6 +101,16 @@ source_path (const char *uid)
   g_autofree char *name = g_strconcat (uid, ".source", NULL);
 
   return g_build_filename (g_get_user_config_dir (), "evolution", "sources", name, NULL);
+}
+
+static char *
+source_text (const char *uid)
+{
+  g_autofree char *path = source_path (uid);
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
 }
 
 static GKeyFile *
@@ -728,6 +738,56 @@ test_delete_example (void)
 }
 
 
+/* What real MDM servers send (tests/data/realworld/): a creation shaped
+ * like Microsoft's samples, without ACCOUNTTYPE and SYNCINGCONTENTTYPES,
+ * and one shaped like ManageEngine's (one Replace of the account node and
+ * every leaf, int formats, TAGPROPS without Meta, SMTPALTENABLED 0 alone)
+ * become Evolution accounts; ManageEngine's re-push changes nothing. */
+#define MS_UID "email2-4f3a2b1c-5d6e-4f70-8192-a3b4c5d6e7f8"
+#define MS_ACCOUNT "./Vendor/MSFT/EMAIL2/%7B4F3A2B1C-5D6E-4F70-8192-A3B4C5D6E7F8%7D"
+#define ME_UID "email2-9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
+#define ME_ACCOUNT "./Vendor/MSFT/EMAIL2/%7B9E8D7C6B-5A49-4382-A1B0-C9D8E7F6A5B4%7D"
+
+static void
+test_real_mdm_shapes (void)
+{
+  g_autofree char *microsoft = example ("create-microsoft-style.xml");
+  g_autofree char *manageengine = example ("create-manageengine-style.xml");
+  g_autofree char *type = NULL, *content = NULL, *alt = NULL, *ms_password = NULL, *me_password = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  g_autoptr(GKeyFile) ms = NULL, me = NULL;
+
+  apply_file (microsoft, 0);
+  ms = key_file (MS_UID);
+  assert_key (ms, "Mail Account", "BackendName", "pop");
+  assert_key (ms, "Authentication", "Host", "pop.fabrikam.example");
+  type = get (MS_ACCOUNT "/ACCOUNTTYPE", 0);
+  g_assert_cmpstr (type, ==, "Email");
+  content = get (MS_ACCOUNT "/SYNCINGCONTENTTYPES", 0);
+  g_assert_cmpstr (content, ==, "0x2");
+  ms_password = password_of (MS_UID);
+  g_assert_cmpstr (ms_password, ==, "s3cret-dana");
+
+  apply_file (manageengine, 0);
+  me = key_file (ME_UID);
+  assert_key (me, "Mail Account", "BackendName", "imapx");
+  assert_key (me, "Authentication", "Host", "imap.northwind.example");
+  assert_key (me, "Security", "Method", "ssl-on-alternate-port");
+  alt = get (ME_ACCOUNT "/SMTPALTENABLED", 0);
+  g_assert_cmpstr (alt, ==, "0");
+  me_password = password_of (ME_UID);
+  g_assert_cmpstr (me_password, ==, "s3cret-erin");
+
+  before = source_text (ME_UID);
+  apply_file (manageengine, 0);
+  after = source_text (ME_UID);
+  g_assert_cmpstr (before, ==, after);
+
+  delete_account ("{4F3A2B1C-5D6E-4F70-8192-A3B4C5D6E7F8}", MS_UID);
+  delete_account ("{9E8D7C6B-5A49-4382-A1B0-C9D8E7F6A5B4}", ME_UID);
+  teardown ();
+}
+
 /* ---- kill -9 in the middle of a transaction ---- */
 
 #define UID2 "email2-0d4b5c9e-0f2a-4f7e-9a61-2b8f3c1d7e40"
@@ -1014,6 +1074,7 @@ main (int    argc,
   g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
   g_test_add_func ("/evolution/list-spool-origin", test_list_spool_origin);
   g_test_add_func ("/evolution/delete", test_delete_example);
+  g_test_add_func ("/evolution/real-mdm-shapes", test_real_mdm_shapes);
   /* Last: it restarts the registry many times. */
   g_test_add_func ("/evolution/crash", test_crash);
 
