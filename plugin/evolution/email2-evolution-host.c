@@ -37,6 +37,7 @@
 #include <glib/gi18n-lib.h>
 #include <libsecret/secret.h>
 
+#include "email2-evolution-collection.h"
 #include "email2-evolution-host.h"
 #include "email2-source-extension.h"
 
@@ -49,6 +50,7 @@ struct _Email2EvolutionHost {
 
   ESourceRegistryServer *server;
   GMainContext *main_context;
+  Email2EvolutionCollection *collections; /* contacts and calendars */
 
   char *journal_path;
   GKeyFile *journal;       /* NULL outside a transaction */
@@ -447,6 +449,7 @@ typedef struct {
   /* out: the labels EDS would give the secrets */
   char *account_label;
   char *transport_label;
+  gboolean collection_changed;
 } WriteCall;
 
 static ESource *
@@ -503,6 +506,9 @@ write_on_main (gpointer data)
           if (source != NULL)
             e_source_remove_sync (source, NULL, &call->error);
         }
+      if (call->error == NULL)
+        email2_evolution_collection_write (call->self->collections, guid, NULL,
+                                           &call->collection_changed, &call->error);
       /* EDS keeps removed children as orphans, which it would adopt, stale,
        * when an account of the same UID comes back (and refuse
        * CreateSources of their UIDs): drop them. */
@@ -539,6 +545,8 @@ write_on_main (gpointer data)
     {
       call->account_label = e_source_dup_secret_label (account);
       call->transport_label = e_source_dup_secret_label (transport);
+      email2_evolution_collection_write (call->self->collections, guid, call->after,
+                                         &call->collection_changed, &call->error);
     }
 
   return G_SOURCE_REMOVE;
@@ -746,6 +754,43 @@ provisioned_value (const char          *guid,
   return value != NULL ? g_strdup (value) : lookup_provisioned (guid, node, error);
 }
 
+/* The password of the account's contacts and calendars collection, under
+ * its UID: AUTHSECRET when the account has a collection, else none. It is
+ * stored before the collection is added, so that EDS's discovery, which
+ * starts at once, finds it and no client is asked. */
+static gboolean
+write_collection_secret (const char          *guid,
+                         const Email2Account *account,
+                         gboolean            *touched,
+                         GError             **error)
+{
+  g_autofree char *uid = email2_evolution_collection_uid (guid);
+  g_autofree char *label = NULL;
+  char *secret;
+  gboolean ok;
+
+  if (account == NULL || !email2_account_has (account, EMAIL2_NODE_AUTHSECRET) ||
+      !email2_evolution_collection_wanted (account))
+    {
+      ok = clear_eds (uid, error);
+      *touched = TRUE;
+      return ok;
+    }
+
+  secret = provisioned_value (guid, account, EMAIL2_NODE_AUTHSECRET, error);
+  if (secret == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("A password is missing from the keyring"));
+      return FALSE;
+    }
+  label = g_strdup_printf ("EMAIL2 contacts and calendars of account %s", guid);
+  ok = store_eds (uid, label, secret, error);
+  email2_secret_free (secret);
+  *touched = TRUE;
+  return ok;
+}
+
 /* Makes Evolution's password items match @account (NULL: removed);
  * @touched is set once one of them changed. */
 static gboolean
@@ -824,6 +869,20 @@ before_group (const char *guid)
   return g_strconcat ("Before ", guid, NULL);
 }
 
+typedef struct {
+  Email2EvolutionHost *self;
+  const char *guid;
+} CollectionCall;
+
+static gboolean
+authenticate_on_main (gpointer data)
+{
+  CollectionCall *call = data;
+
+  email2_evolution_collection_authenticate (call->self->collections, call->guid);
+  return G_SOURCE_REMOVE;
+}
+
 /* Writes sources, then secrets; on delete the other way round, so that
  * EDS's secret monitor never sees a password without its source. */
 static gboolean
@@ -834,12 +893,15 @@ write_account (Email2EvolutionHost  *self,
                GError              **error)
 {
   const char *guid = email2_account_get_guid (after != NULL ? after : before);
-  WriteCall call = { self, before, after, NULL, NULL, NULL };
+  WriteCall call = { self, before, after, NULL, NULL, NULL, FALSE };
   gboolean ok = TRUE;
 
   if (after == NULL)
     ok = write_eds_secrets (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
+         write_collection_secret (guid, NULL, &self->keyring_touched, error) &&
          (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
+  else if (email2_evolution_collection_wanted (after))
+    ok = write_collection_secret (guid, after, &self->keyring_touched, error);
 
   if (ok)
     {
@@ -858,9 +920,18 @@ write_account (Email2EvolutionHost  *self,
   if (ok && after != NULL)
     ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
          write_eds_secrets (guid, after, call.account_label, call.transport_label,
-                            &self->keyring_touched, error);
+                            &self->keyring_touched, error) &&
+         (email2_evolution_collection_wanted (after) ||
+          write_collection_secret (guid, NULL, &self->keyring_touched, error));
   if (ok && after != NULL)
     step (self);
+  /* A collection whose servers changed is discovered again. */
+  if (ok && call.collection_changed)
+    {
+      CollectionCall auth = { self, guid };
+
+      run_on_main (self, authenticate_on_main, &auth);
+    }
 
   g_free (call.account_label);
   g_free (call.transport_label);
@@ -892,7 +963,7 @@ undo_account (Email2EvolutionHost  *self,
   /* The keyring is as it was: the sources alone are put back. */
   if (!with_keyring)
     {
-      WriteCall call = { self, current, before, NULL, NULL, NULL };
+      WriteCall call = { self, current, before, NULL, NULL, NULL, FALSE };
 
       run_on_main (self, write_on_main, &call);
       g_free (call.account_label);
@@ -1157,6 +1228,7 @@ email2_evolution_host_finalize (GObject *object)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (object);
 
+  g_clear_object (&self->collections);
   g_clear_object (&self->server);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->journal, g_key_file_unref);
@@ -1191,6 +1263,8 @@ email2_evolution_host_new (ESourceRegistryServer *server)
 
   self->server = g_object_ref (server);
   self->main_context = g_main_context_ref_thread_default ();
+  self->collections = email2_evolution_collection_new (server);
+  email2_evolution_collection_configure_all (self->collections);
   self->journal_path = g_build_filename (g_get_user_state_dir (), "email2",
                                          "transaction.journal", NULL);
   self->crash_after = (guint) g_ascii_strtoull (g_getenv ("EMAIL2_TEST_CRASH_AFTER_STEP")
