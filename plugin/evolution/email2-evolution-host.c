@@ -192,7 +192,7 @@ email2_evolution_host_lookup_account (Email2Host *host,
                                       const char *guid)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
-  SourcesCall call = { self->server, guid, };
+  SourcesCall call = { .server = self->server, .guid = guid };
 
   if (!email2_main_caller_run (self->main_caller, lookup_on_main, &call))
     return NULL;
