@@ -462,6 +462,44 @@ test_requiressl (void)
   g_assert_true (log_has_login_since ("plain", mark));
 }
 
+static char *
+get (const char *node)
+{
+  g_auto(Email2TestRun) run = { 0 };
+  g_autofree char *uri = g_strconcat (URI, "/", node, NULL);
+
+  email2_test_ctl (&run, "get", uri);
+  g_assert_cmpint (run.status, ==, 0);
+  return g_strdup (g_strchomp (run.out));
+}
+
+/* Get answers what Evolution uses now: the user turned contacts off. */
+static void
+test_live_get (void)
+{
+  g_autoptr(ESource) collection = e_source_registry_ref_source (registry, COLLECTION_UID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = get ("SYNCINGCONTENTTYPES");
+  g_autofree char *after = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  g_assert_cmpstr (before, ==, "0x1f");
+  g_assert_nonnull (collection);
+  e_source_collection_set_contacts_enabled (e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION),
+                                            FALSE);
+  e_source_write_sync (collection, NULL, &error);
+  g_assert_no_error (error);
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_free (after);
+      after = get ("SYNCINGCONTENTTYPES");
+      if (g_strcmp0 (after, "0x1f") != 0)
+        break;
+      iterate ();
+    }
+  g_assert_cmpstr (after, ==, "0x1e");
+}
+
 static void
 test_delete (void)
 {
@@ -569,6 +607,7 @@ main (int    argc,
 
   g_test_add_func ("/dav/contacts-calendars", test_contacts_calendars);
   g_test_add_func ("/dav/requiressl", test_requiressl);
+  g_test_add_func ("/dav/live-get", test_live_get);
   g_test_add_func ("/dav/delete", test_delete);
 
   status = g_test_run ();

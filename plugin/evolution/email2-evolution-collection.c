@@ -217,6 +217,59 @@ email2_evolution_collection_configure_all (Email2EvolutionCollection *self)
   g_list_free_full (sources, g_object_unref);
 }
 
+/**
+ * email2_evolution_collection_read_live:
+ * @server: the registry
+ * @account: an account read from its sources
+ *
+ * SYNCINGCONTENTTYPES as Evolution uses it now, which the user may have
+ * changed: the mail bit from the mail account's Enabled, the contacts bit
+ * from the collection's contacts part, the appointments, tasks and notes
+ * bits from its calendar part (all DAV bits go when the collection is
+ * disabled or removed). The provisioned spelling stays when nothing
+ * changed; otherwise the value is given in hexadecimal. Call it on the
+ * main context.
+ */
+void
+email2_evolution_collection_read_live (ESourceRegistryServer *server,
+                                       Email2Account         *account)
+{
+  const char *guid = email2_account_get_guid (account);
+  g_autofree char *uid = email2_evolution_collection_uid (guid);
+  g_autofree char *mail_uid = g_strndup (uid, strlen (uid) - strlen (UID_SUFFIX));
+  g_autoptr(ESource) collection = e_source_registry_server_ref_source (server, uid);
+  g_autoptr(ESource) mail = e_source_registry_server_ref_source (server, mail_uid);
+  guint32 provisioned = 0;
+  guint32 live;
+
+  if (!email2_parse_content_types (email2_account_get (account, EMAIL2_NODE_SYNCINGCONTENTTYPES),
+                                   &provisioned))
+    return;
+  live = provisioned;
+
+  if (mail != NULL)
+    live = e_source_get_enabled (mail) ? live | EMAIL2_CONTENT_MAIL : live & ~EMAIL2_CONTENT_MAIL;
+
+  if (collection == NULL || !e_source_get_enabled (collection))
+    live &= ~(EMAIL2_CONTENT_CONTACTS | EMAIL2_CONTENT_CALENDARS);
+  else
+    {
+      ESourceCollection *extension = e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION);
+
+      if (!e_source_collection_get_contacts_enabled (extension))
+        live &= ~EMAIL2_CONTENT_CONTACTS;
+      if (!e_source_collection_get_calendar_enabled (extension))
+        live &= ~EMAIL2_CONTENT_CALENDARS;
+    }
+
+  if (live != provisioned)
+    {
+      g_autofree char *value = g_strdup_printf ("0x%x", live);
+
+      email2_account_set (account, EMAIL2_NODE_SYNCINGCONTENTTYPES, value);
+    }
+}
+
 static void
 configure_collection (ESource             *source,
                       const Email2Account *account,

@@ -29,4 +29,7 @@ void      email2_evolution_collection_authenticate (Email2EvolutionCollection *s
                                                     const char                *guid);
 void      email2_evolution_collection_configure_all (Email2EvolutionCollection *self);
 
+void      email2_evolution_collection_read_live    (ESourceRegistryServer     *server,
+                                                    Email2Account             *account);
+
 G_END_DECLS

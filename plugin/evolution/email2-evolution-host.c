@@ -111,6 +111,8 @@ lookup_on_main (gpointer data)
   SourcesCall *call = data;
 
   call->found = email2_evolution_sources_lookup (call->server, call->guid);
+  if (call->found != NULL)
+    email2_evolution_collection_read_live (call->server, call->found);
   return G_SOURCE_REMOVE;
 }
 
@@ -288,7 +290,11 @@ write_account (Email2EvolutionHost  *self,
          email2_evolution_keyring_write_collection (guid, NULL, &self->keyring_touched, error) &&
          (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
   else if (email2_evolution_collection_wanted (after))
-    ok = email2_evolution_keyring_write_collection (guid, after, &self->keyring_touched, error);
+    {
+      ok = email2_evolution_keyring_write_collection (guid, after, &self->keyring_touched, error);
+      if (ok)
+        durable_step_done (self);
+    }
 
   if (ok)
     ok = write_sources (self, guid, after, &call, error);
