@@ -17,10 +17,13 @@
 #include "email2-locuri.h"
 #include "email2-memory-host.h"
 #include "email2-payload.h"
+#include "email2-policy.h"
 #include "email2-probe.h"
 #include "email2-schema.h"
 #include "email2-session.h"
 #include "email2-syncml.h"
+#include "email2-trust.h"
+#include "email2-variables.h"
 #include "email2-wapprov.h"
 #include "email2-wbxml.h"
 
