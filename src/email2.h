@@ -19,6 +19,7 @@
 #include "email2-payload.h"
 #include "email2-policy.h"
 #include "email2-probe.h"
+#include "email2-rollout.h"
 #include "email2-schema.h"
 #include "email2-session.h"
 #include "email2-syncml.h"
