@@ -5,7 +5,7 @@
  * independent of any host: which content types (SYNCINGCONTENTTYPES), the
  * URL of each DAV server (CONTACTSSERVER, CALENDARSERVER, their *REQUIRESSL,
  * or the e-mail domain), how often to refresh (*SYNCSCHEDULE), and the user
- * name. DESIGN §3.6 gives the reasons.
+ * name. DESIGN §3.7 gives the reasons.
  */
 
 #include "config.h"

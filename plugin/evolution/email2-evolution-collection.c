@@ -2,7 +2,7 @@
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
  * Email2EvolutionCollection: an account's contacts, calendars, task and
- * memo lists as one of EDS's WebDAV collections (docs/DESIGN.md §3.6).
+ * memo lists as one of EDS's WebDAV collections (docs/DESIGN.md §3.7).
  *
  * The collection email2-<guid>-dav ([Collection] BackendName=webdav) names
  * the CardDAV and CalDAV URLs of the account's plan (src/email2-dav-plan.c);
