@@ -425,6 +425,30 @@ log_has_login_since (const char *instance,
   return log != NULL && length > offset && strstr (log + offset, "Successful login") != NULL;
 }
 
+/* Whether a child of @collection_uid with @extension appears, disabled. */
+static gboolean
+disabled_child_appears (const char *collection_uid,
+                        const char *extension)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * time_scale * G_TIME_SPAN_SECOND;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      GList *sources = e_source_registry_list_sources (registry, extension);
+      gboolean found = FALSE;
+
+      for (GList *l = sources; l != NULL; l = l->next)
+        if (g_strcmp0 (e_source_get_parent (l->data), collection_uid) == 0 &&
+            !e_source_get_enabled (l->data))
+          found = TRUE;
+      g_list_free_full (sources, g_object_unref);
+      if (found)
+        return TRUE;
+      iterate ();
+    }
+  return FALSE;
+}
+
 static void
 test_requiressl (void)
 {
@@ -463,6 +487,11 @@ test_requiressl (void)
                           g_get_monotonic_time () + DEADLINE_S * G_TIME_SPAN_SECOND);
   g_assert_nonnull (child);
   g_assert_true (log_has_login_since ("plain", mark));
+
+  /* 0x4 alone: the server's calendar also holds tasks and memos; their
+   * lists are discovered but stay disabled. */
+  g_assert_true (disabled_child_appears (PLAIN_UID, E_SOURCE_EXTENSION_TASK_LIST));
+  g_assert_true (disabled_child_appears (PLAIN_UID, E_SOURCE_EXTENSION_MEMO_LIST));
 }
 
 static char *
