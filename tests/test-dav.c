@@ -656,6 +656,7 @@ main (int    argc,
     g_spawn_sync (NULL, (char **) argv_stop, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
                   NULL, NULL);
   }
+  /* EMAIL2_TEST_KEEP=1 keeps Radicale's directory (logs, storage) to look at. */
   if (g_getenv ("EMAIL2_TEST_KEEP") == NULL)
     email2_test_remove_tree (server_dir);
   return status;
