@@ -430,7 +430,7 @@ static gboolean
 disabled_child_appears (const char *collection_uid,
                         const char *extension)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * time_scale * G_TIME_SPAN_SECOND;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_TIME_SPAN_SECOND;
 
   while (g_get_monotonic_time () < deadline)
     {
@@ -446,6 +446,18 @@ disabled_child_appears (const char *collection_uid,
         return TRUE;
       iterate ();
     }
+
+  {
+    GList *sources = e_source_registry_list_sources (registry, NULL);
+
+    for (GList *l = sources; l != NULL; l = l->next)
+      if (g_strcmp0 (e_source_get_parent (l->data), collection_uid) == 0)
+        g_test_message ("child %s (%s): enabled %d, memo %d, task %d", e_source_get_uid (l->data),
+                        e_source_get_display_name (l->data), e_source_get_enabled (l->data),
+                        e_source_has_extension (l->data, E_SOURCE_EXTENSION_MEMO_LIST),
+                        e_source_has_extension (l->data, E_SOURCE_EXTENSION_TASK_LIST));
+    g_list_free_full (sources, g_object_unref);
+  }
   return FALSE;
 }
 
