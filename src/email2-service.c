@@ -479,7 +479,10 @@ email2_service_stop (Email2Service *self)
 
   g_atomic_int_set (&self->stopping, TRUE);
   if (self->skeleton != NULL)
-    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+    {
+      g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+      g_clear_object (&self->skeleton);
+    }
   if (self->worker != NULL)
     g_thread_pool_free (g_steal_pointer (&self->worker), FALSE, TRUE);
 }
@@ -503,7 +506,6 @@ email2_service_dispose (GObject *object)
   Email2Service *self = EMAIL2_SERVICE (object);
 
   email2_service_stop (self);
-  g_clear_object (&self->skeleton);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (email2_service_parent_class)->dispose (object);
