@@ -33,6 +33,7 @@ typedef enum {
   CALL_APPLY,
   CALL_GET,
   CALL_LIST,
+  CALL_LIST_ACCOUNTS,
   CALL_DELETE,
 } CallKind;
 
@@ -58,6 +59,7 @@ struct _Email2Service {
   gint busy;                     /* atomic: calls queued or running */
   gint stopping;                 /* atomic */
   guint serial;                  /* worker only */
+  char *origin;                  /* worker only: the payload's, NULL: D-Bus */
 };
 
 enum {
@@ -68,6 +70,8 @@ enum {
 
 enum {
   SIGNAL_APPLIED,
+  SIGNAL_PAYLOAD_FAILED,
+  SIGNAL_DESCRIBE_ACCOUNT,
   N_SIGNALS
 };
 
@@ -132,12 +136,15 @@ emit_applied (gpointer data)
  * email2_service_respond:
  * @self: a service
  * @payload: a payload, parsed
+ * @origin: (nullable): where it came from (a spool file's name); %NULL
+ *   for a D-Bus client
  * @length: (out): the response's length
  * @error: return location for a #GError
  *
- * Runs @payload through the engine and answers it in its own form; then
- * emits #Email2Service::applied on the service's main context. Call it in
- * the worker (from a job), as Apply does.
+ * Runs @payload through the engine and answers it in its own form;
+ * emits #Email2Service::payload-failed when a command failed, then
+ * #Email2Service::applied on the service's main context. Call it in the
+ * worker (from a job), as Apply does.
  *
  * Returns: (transfer full) (nullable): the response document, which never
  *   holds a secret; %NULL when none could be made (the payload ran)
@@ -145,6 +152,7 @@ emit_applied (gpointer data)
 char *
 email2_service_respond (Email2Service  *self,
                         Email2Payload  *payload,
+                        const char     *origin,
                         gsize          *length,
                         GError        **error)
 {
@@ -152,7 +160,11 @@ email2_service_respond (Email2Service  *self,
 
   g_return_val_if_fail (EMAIL2_IS_SERVICE (self), NULL);
 
+  g_free (self->origin);
+  self->origin = g_strdup (origin);
   email2_payload_process (payload, self->session);
+  if (!payload->ok)
+    g_signal_emit (self, signals[SIGNAL_PAYLOAD_FAILED], 0, payload, origin);
   response = email2_payload_write_response (payload, length, error);
 
   for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
@@ -183,7 +195,7 @@ serve_apply (Email2Service *self,
   gsize response_length = 0;
 
   if (payload != NULL)
-    response = email2_service_respond (self, payload, &response_length, &error);
+    response = email2_service_respond (self, payload, NULL, &response_length, &error);
   if (response == NULL)
     {
       if (error->domain != EMAIL2_ERROR)
@@ -227,6 +239,54 @@ serve_list (Email2Service *self,
   g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(^as)", guids));
 }
 
+/* Every account: what the engine's host knows of it, and what the host
+ * adds (#Email2Service::describe-account). */
+static void
+serve_list_accounts (Email2Service *self,
+                     Call          *call)
+{
+  static const struct {
+    const char *key;
+    Email2NodeId node;
+  } nodes[] = {
+    { "name", EMAIL2_NODE_SERVICENAME },
+    { "service-type", EMAIL2_NODE_SERVICETYPE },
+    { "address", EMAIL2_NODE_REPLYADDR },
+    { "user-name", EMAIL2_NODE_NAME },
+  };
+  Email2Host *host = email2_session_get_host (self->session);
+  g_auto(GStrv) guids = email2_host_list_accounts (host);
+  GVariantBuilder accounts;
+
+  g_variant_builder_init (&accounts, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; guids[i] != NULL; i++)
+    {
+      g_autoptr(Email2Account) account = email2_host_lookup_account (host, guids[i]);
+      GVariantBuilder builder;
+      gboolean failed = FALSE;
+
+      if (account == NULL)
+        continue;
+      g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&builder, "{sv}", "guid", g_variant_new_string (guids[i]));
+      for (guint j = 0; j < G_N_ELEMENTS (nodes); j++)
+        if (email2_account_get (account, nodes[j].node) != NULL)
+          g_variant_builder_add (&builder, "{sv}", nodes[j].key,
+                                 g_variant_new_string (email2_account_get (account, nodes[j].node)));
+      g_signal_emit (self, signals[SIGNAL_DESCRIBE_ACCOUNT], 0, guids[i], &builder, &failed);
+      if (failed)
+        {
+          g_variant_builder_clear (&builder);
+          g_variant_builder_clear (&accounts);
+          return_stopping (call->invocation);
+          return;
+        }
+      g_variant_builder_add_value (&accounts, g_variant_builder_end (&builder));
+    }
+
+  g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(aa{sv})", &accounts));
+}
+
 static void
 serve_delete (Email2Service *self,
               Call          *call)
@@ -265,12 +325,14 @@ serve (gpointer data,
     {
       /* The log shows that calls never overlap (tests/test-spool.c reads it). */
       g_debug ("%s call %u begins", call->name, number);
+      g_clear_pointer (&self->origin, g_free);
       switch (call->kind)
         {
         case CALL_JOB: call->job (call->job_data); break;
         case CALL_APPLY: serve_apply (self, call); break;
         case CALL_GET: serve_get (self, call); break;
         case CALL_LIST: serve_list (self, call); break;
+        case CALL_LIST_ACCOUNTS: serve_list_accounts (self, call); break;
         case CALL_DELETE: serve_delete (self, call); break;
         default: g_assert_not_reached ();
         }
@@ -356,6 +418,14 @@ handle_list (Email2DbusProvisioning1 *skeleton,
 }
 
 static gboolean
+handle_list_accounts (Email2DbusProvisioning1 *skeleton,
+                      GDBusMethodInvocation   *invocation,
+                      Email2Service           *self)
+{
+  return queue_invocation (self, CALL_LIST_ACCOUNTS, "ListAccounts", invocation, NULL, NULL);
+}
+
+static gboolean
 handle_delete (Email2DbusProvisioning1 *skeleton,
                GDBusMethodInvocation   *invocation,
                const char              *guid,
@@ -420,6 +490,7 @@ email2_service_export (Email2Service    *self,
   g_signal_connect (self->skeleton, "handle-apply", G_CALLBACK (handle_apply), self);
   g_signal_connect (self->skeleton, "handle-get", G_CALLBACK (handle_get), self);
   g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
+  g_signal_connect (self->skeleton, "handle-list-accounts", G_CALLBACK (handle_list_accounts), self);
   g_signal_connect (self->skeleton, "handle-delete", G_CALLBACK (handle_delete), self);
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
@@ -487,6 +558,22 @@ email2_service_stop (Email2Service *self)
     g_thread_pool_free (g_steal_pointer (&self->worker), FALSE, TRUE);
 }
 
+/**
+ * email2_service_get_origin:
+ * @self: a service
+ *
+ * In the worker, while a payload runs: where it came from.
+ *
+ * Returns: (nullable): the spool file's name; %NULL for a D-Bus client
+ */
+const char *
+email2_service_get_origin (Email2Service *self)
+{
+  g_return_val_if_fail (EMAIL2_IS_SERVICE (self), NULL);
+
+  return self->origin;
+}
+
 static void
 email2_service_constructed (GObject *object)
 {
@@ -517,6 +604,7 @@ email2_service_finalize (GObject *object)
   Email2Service *self = EMAIL2_SERVICE (object);
 
   g_main_context_unref (self->context);
+  g_free (self->origin);
 
   G_OBJECT_CLASS (email2_service_parent_class)->finalize (object);
 }
@@ -588,6 +676,36 @@ email2_service_class_init (Email2ServiceClass *klass)
   signals[SIGNAL_APPLIED] = g_signal_new ("applied", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 0);
+
+  /**
+   * Email2Service::payload-failed:
+   * @self: the service
+   * @payload: (type Email2Payload): the payload, processed
+   * @origin: (nullable): where it came from, as given to
+   *   email2_service_respond()
+   *
+   * A command of a payload failed; emitted in the worker.
+   */
+  signals[SIGNAL_PAYLOAD_FAILED] = g_signal_new ("payload-failed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_STRING);
+
+  /**
+   * Email2Service::describe-account:
+   * @self: the service
+   * @guid: an account's GUID
+   * @builder: (type GVariantBuilder): its a{sv}, for the host's keys
+   *
+   * ListAccounts adds what the host knows of an account; emitted in the
+   * worker.
+   *
+   * Returns: %TRUE when the host cannot answer (it is stopping): the call
+   *   fails
+   */
+  signals[SIGNAL_DESCRIBE_ACCOUNT] = g_signal_new ("describe-account", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0,
+                                                   g_signal_accumulator_true_handled, NULL, NULL,
+                                                   G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_POINTER);
 }
 
 static void

@@ -39,8 +39,10 @@ void           email2_service_queue   (Email2Service    *self,
                                        GDestroyNotify    destroy);
 char          *email2_service_respond (Email2Service    *self,
                                        Email2Payload    *payload,
+                                       const char       *origin,
                                        gsize            *length,
                                        GError          **error);
+const char    *email2_service_get_origin (Email2Service *self);
 gboolean       email2_service_drain   (Email2Service    *self,
                                        guint             timeout_ms);
 void           email2_service_stop    (Email2Service    *self);

@@ -650,7 +650,8 @@ apply_payload (Email2Spool    *self,
   g_autofree char *response_name = response_name_of (name);
   g_autoptr(GError) error = NULL;
   gsize length = 0;
-  g_autofree char *response = email2_service_respond (self->service, payload, &length, &error);
+  g_autofree char *response = email2_service_respond (self->service, payload, name, &length,
+                                                      &error);
 
   *ok = payload->ok;
   email2_payload_free (payload);

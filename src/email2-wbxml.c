@@ -554,10 +554,9 @@ email2_wbxml_to_xml (const char  *data,
 /* Re-writes an answer without the blanks between elements (WBXML keeps
  * every text, and trims none of the values when they are kept exact). */
 typedef struct {
-  GString *out;
+  xmlTextWriterPtr writer;
   GString *text;
-  GPtrArray *open;        /* element names */
-  gboolean pending;       /* a start tag is not closed yet */
+  GPtrArray *namespaces;  /* of the open elements */
 } Compact;
 
 static void
@@ -569,12 +568,7 @@ compact_flush_text (Compact *compact)
     blank = g_ascii_isspace (compact->text->str[i]);
 
   if (!blank)
-    {
-      if (compact->pending)
-        g_string_append_c (compact->out, '>');
-      compact->pending = FALSE;
-      email2_xml_escape (compact->out, compact->text->str);
-    }
+    xmlTextWriterWriteString (compact->writer, BAD_CAST compact->text->str);
   explicit_bzero (compact->text->str, compact->text->len);
   g_string_truncate (compact->text, 0);
 }
@@ -590,29 +584,16 @@ compact_start (gpointer            user_data,
   const char *parent_ns = NULL;
 
   compact_flush_text (compact);
-  if (compact->pending)
-    g_string_append_c (compact->out, '>');
 
-  /* open holds namespace, name, namespace, name, … of the open elements. */
-  if (compact->open->len > 0)
-    parent_ns = compact->open->pdata[compact->open->len - 2];
+  if (compact->namespaces->len > 0)
+    parent_ns = compact->namespaces->pdata[compact->namespaces->len - 1];
 
-  g_string_append_printf (compact->out, "<%s", name);
+  xmlTextWriterStartElement (compact->writer, BAD_CAST name);
   if (ns != NULL && g_strcmp0 (ns, parent_ns) != 0)
-    {
-      g_string_append (compact->out, " xmlns=\"");
-      email2_xml_escape (compact->out, ns);
-      g_string_append_c (compact->out, '"');
-    }
+    xmlTextWriterWriteAttribute (compact->writer, BAD_CAST "xmlns", BAD_CAST ns);
   for (guint i = 0; attributes[i] != NULL; i += 2)
-    {
-      g_string_append_printf (compact->out, " %s=\"", attributes[i]);
-      email2_xml_escape (compact->out, attributes[i + 1]);
-      g_string_append_c (compact->out, '"');
-    }
-  compact->pending = TRUE;
-  g_ptr_array_add (compact->open, g_strdup (ns));
-  g_ptr_array_add (compact->open, g_strdup (name));
+    xmlTextWriterWriteAttribute (compact->writer, BAD_CAST attributes[i], BAD_CAST attributes[i + 1]);
+  g_ptr_array_add (compact->namespaces, g_strdup (ns));
 
   return TRUE;
 }
@@ -621,15 +602,10 @@ static void
 compact_end (gpointer user_data)
 {
   Compact *compact = user_data;
-  g_autofree char *name = g_ptr_array_steal_index (compact->open, compact->open->len - 1);
-  g_autofree char *ns = g_ptr_array_steal_index (compact->open, compact->open->len - 1);
 
   compact_flush_text (compact);
-  if (compact->pending)
-    g_string_append (compact->out, "/>");
-  else
-    g_string_append_printf (compact->out, "</%s>", name);
-  compact->pending = FALSE;
+  xmlTextWriterEndElement (compact->writer);
+  g_ptr_array_remove_index (compact->namespaces, compact->namespaces->len - 1);
 }
 
 static void
@@ -668,6 +644,8 @@ email2_wbxml_from_xml (const char  *xml,
 #ifdef HAVE_WBXML
   static const Email2XmlHandler handler = { compact_start, compact_end, compact_text };
   Compact compact = { NULL, };
+  xmlBufferPtr buffer;
+  g_autofree char *compacted = NULL;
   WBXMLConvXML2WBXML *conv = NULL;
   WB_UTINY *wbxml = NULL;
   WB_ULONG wbxml_len = 0;
@@ -675,14 +653,15 @@ email2_wbxml_from_xml (const char  *xml,
   gboolean ok;
   char *result = NULL;
 
-  compact.out = g_string_sized_new (xml_length);
+  /* The answer again, without the blanks between elements. */
+  compact.writer = email2_xml_writer_new (FALSE, &buffer);
   compact.text = g_string_new (NULL);
-  compact.open = g_ptr_array_new_with_free_func (g_free);
-  g_string_append (compact.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+  compact.namespaces = g_ptr_array_new_with_free_func (g_free);
   ok = email2_xml_parse (xml, xml_length, NULL, &handler, &compact, error);
+  compacted = email2_xml_writer_finish (compact.writer, buffer);
   explicit_bzero (compact.text->str, compact.text->len);
   g_string_free (compact.text, TRUE);
-  g_ptr_array_unref (compact.open);
+  g_ptr_array_unref (compact.namespaces);
 
   if (ok)
     {
@@ -692,7 +671,7 @@ email2_wbxml_from_xml (const char  *xml,
           wbxml_conv_xml2wbxml_set_version (conv, version >= 0x01 && version <= 0x03
                                                   ? (WBXMLVersion) version : WBXML_VERSION_12);
           wbxml_conv_xml2wbxml_enable_preserve_whitespaces (conv);
-          code = wbxml_conv_xml2wbxml_run (conv, (WB_UTINY *) compact.out->str, compact.out->len,
+          code = wbxml_conv_xml2wbxml_run (conv, (WB_UTINY *) compacted, strlen (compacted),
                                            &wbxml, &wbxml_len);
           wbxml_conv_xml2wbxml_destroy (conv);
         }
@@ -710,8 +689,7 @@ email2_wbxml_from_xml (const char  *xml,
       wbxml_buffer_free (wbxml, wbxml_len);
     }
 
-  explicit_bzero (compact.out->str, compact.out->len);
-  g_string_free (compact.out, TRUE);
+  explicit_bzero (compacted, strlen (compacted));
 
   return result;
 #else

@@ -29,7 +29,7 @@
 static const char * const secrets[] = {
   "example-password", "new-example-password", "pop-s3cret&pw", "smtp-s3cret",
   "s3cret&pw", "every-node-secret", "alt-node-secret", "crash-new-secret",
-  "example-cp-password", NULL
+  "example-cp-password", "s3cret-dana", "s3cret-erin", NULL
 };
 
 static ESourceRegistry *registry;
@@ -101,6 +101,16 @@ source_path (const char *uid)
   g_autofree char *name = g_strconcat (uid, ".source", NULL);
 
   return g_build_filename (g_get_user_config_dir (), "evolution", "sources", name, NULL);
+}
+
+static char *
+source_text (const char *uid)
+{
+  g_autofree char *path = source_path (uid);
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
 }
 
 static GKeyFile *
@@ -312,8 +322,32 @@ test_create_imap (void)
   assert_key (tile, "Desktop Entry", "Exec", "evolution folder://" IMAP_UID "/INBOX");
   assert_key (tile, "Desktop Entry", "X-Email2-Guid", TEST_GUID);
 
+  /* email2ctl list: name, address, servers, security, when and by what. */
   email2_test_ctl (&run, "list", NULL);
-  g_assert_cmpstr (run.out, ==, TEST_GUID "\n");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, TEST_GUID "  Contoso Mail <alice@contoso.com>\n"));
+  g_assert_nonnull (strstr (run.out, "    Incoming (IMAP4): imap.contoso.com:993, TLS"));
+  g_assert_nonnull (strstr (run.out, "    Outgoing (SMTP): smtp.contoso.com:587, STARTTLS"));
+  g_assert_nonnull (strstr (run.out, "not probed yet"));
+  g_assert_nonnull (strstr (run.out, "    Provisioned: 20"));
+  g_assert_nonnull (strstr (run.out, " UTC, over D-Bus\n"));
+  g_assert_nonnull (strstr (run.out, "    Last outcome: applied ("));
+  email2_test_run_clear (&run);
+
+  /* A failed edit: the account is unchanged, its record says why. */
+  apply_body ("<Atomic><CmdID>1</CmdID><Replace><CmdID>2</CmdID><Item><Target><LocURI>"
+              TEST_ACCOUNT "/LINGER</LocURI></Target><Data>7</Data></Item></Replace></Atomic>", 1);
+  email2_test_ctl (&run, "list", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, "[{\"guid\": \"" TEST_GUID "\", \"name\": \"Contoso Mail\""));
+  g_assert_nonnull (strstr (run.out, "\"in-server\": \"imap.contoso.com:993\""));
+  g_assert_nonnull (strstr (run.out, "\"in-security\": \"ssl-on-alternate-port\""));
+  g_assert_nonnull (strstr (run.out, "\"probed\": false"));
+  g_assert_nonnull (strstr (run.out, "\"provisioned-by\": \"dbus\""));
+  g_assert_nonnull (strstr (run.out, "\"outcome\": \"failed\""));
+  g_assert_nonnull (strstr (run.out, "\"outcome-reason\": \""));
+  g_assert_nonnull (strstr (run.out, "LINGER"));
+  g_assert_null (strstr (run.out, "example-password"));
 
   delete_account (TEST_GUID, IMAP_UID);
   teardown ();
@@ -635,6 +669,40 @@ test_failures_change_nothing (void)
 }
 
 /* Two accounts in one Atomic, the second incomplete: no trace of either. */
+/* email2ctl list says which rollout file provisioned an account. */
+static void
+test_list_spool_origin (void)
+{
+  g_autofree char *create = email2_test_create_account (TEST_ACCOUNT, "2", "IMAP4");
+  g_autofree char *body = g_strconcat ("<Atomic><CmdID>1</CmdID>", create, "</Atomic>", NULL);
+  g_autofree char *message = email2_test_message (body);
+  g_autofree char *inbox = g_build_filename (g_get_user_config_dir (), "email2", "inbox", NULL);
+  g_autofree char *hidden = g_build_filename (inbox, ".30-list.tmp", NULL);
+  g_autofree char *path = g_build_filename (inbox, "30-list.xml", NULL);
+  g_autofree char *done = g_build_filename (inbox, "30-list.done", NULL);
+  g_autofree char *response = g_build_filename (inbox, "30-list.response.xml", NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  g_auto(Email2TestRun) run;
+
+  g_file_set_contents (hidden, message, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_rename (hidden, path), ==, 0);
+  while (!g_file_test (done, G_FILE_TEST_EXISTS))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50000);
+    }
+
+  email2_test_ctl (&run, "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, " UTC, from the rollout file 30-list.xml\n"));
+  g_unlink (done);
+  g_unlink (response);
+  delete_account (TEST_GUID, IMAP_UID);
+  teardown ();
+}
+
 static void
 test_second_account_fails (void)
 {
@@ -669,6 +737,56 @@ test_delete_example (void)
   teardown ();
 }
 
+
+/* What real MDM servers send (tests/data/realworld/): a creation shaped
+ * like Microsoft's samples, without ACCOUNTTYPE and SYNCINGCONTENTTYPES,
+ * and one shaped like ManageEngine's (one Replace of the account node and
+ * every leaf, int formats, TAGPROPS without Meta, SMTPALTENABLED 0 alone)
+ * become Evolution accounts; ManageEngine's re-push changes nothing. */
+#define MS_UID "email2-4f3a2b1c-5d6e-4f70-8192-a3b4c5d6e7f8"
+#define MS_ACCOUNT "./Vendor/MSFT/EMAIL2/%7B4F3A2B1C-5D6E-4F70-8192-A3B4C5D6E7F8%7D"
+#define ME_UID "email2-9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
+#define ME_ACCOUNT "./Vendor/MSFT/EMAIL2/%7B9E8D7C6B-5A49-4382-A1B0-C9D8E7F6A5B4%7D"
+
+static void
+test_real_mdm_shapes (void)
+{
+  g_autofree char *microsoft = example ("create-microsoft-style.xml");
+  g_autofree char *manageengine = example ("create-manageengine-style.xml");
+  g_autofree char *type = NULL, *content = NULL, *alt = NULL, *ms_password = NULL, *me_password = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  g_autoptr(GKeyFile) ms = NULL, me = NULL;
+
+  apply_file (microsoft, 0);
+  ms = key_file (MS_UID);
+  assert_key (ms, "Mail Account", "BackendName", "pop");
+  assert_key (ms, "Authentication", "Host", "pop.fabrikam.example");
+  type = get (MS_ACCOUNT "/ACCOUNTTYPE", 0);
+  g_assert_cmpstr (type, ==, "Email");
+  content = get (MS_ACCOUNT "/SYNCINGCONTENTTYPES", 0);
+  g_assert_cmpstr (content, ==, "0x2");
+  ms_password = password_of (MS_UID);
+  g_assert_cmpstr (ms_password, ==, "s3cret-dana");
+
+  apply_file (manageengine, 0);
+  me = key_file (ME_UID);
+  assert_key (me, "Mail Account", "BackendName", "imapx");
+  assert_key (me, "Authentication", "Host", "imap.northwind.example");
+  assert_key (me, "Security", "Method", "ssl-on-alternate-port");
+  alt = get (ME_ACCOUNT "/SMTPALTENABLED", 0);
+  g_assert_cmpstr (alt, ==, "0");
+  me_password = password_of (ME_UID);
+  g_assert_cmpstr (me_password, ==, "s3cret-erin");
+
+  before = source_text (ME_UID);
+  apply_file (manageengine, 0);
+  after = source_text (ME_UID);
+  g_assert_cmpstr (before, ==, after);
+
+  delete_account ("{4F3A2B1C-5D6E-4F70-8192-A3B4C5D6E7F8}", MS_UID);
+  delete_account ("{9E8D7C6B-5A49-4382-A1B0-C9D8E7F6A5B4}", ME_UID);
+  teardown ();
+}
 
 /* ---- kill -9 in the middle of a transaction ---- */
 
@@ -954,7 +1072,9 @@ main (int    argc,
   g_test_add_func ("/evolution/cp-equals-syncml", test_cp_equals_syncml);
   g_test_add_func ("/evolution/failures-change-nothing", test_failures_change_nothing);
   g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
+  g_test_add_func ("/evolution/list-spool-origin", test_list_spool_origin);
   g_test_add_func ("/evolution/delete", test_delete_example);
+  g_test_add_func ("/evolution/real-mdm-shapes", test_real_mdm_shapes);
   /* Last: it restarts the registry many times. */
   g_test_add_func ("/evolution/crash", test_crash);
 

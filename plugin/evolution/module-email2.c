@@ -10,7 +10,9 @@
  *   the service   io.github.email2.Provisioning1 on the registry's
  *                 connection, one worker thread for every call and job,
  *   the spool     the rollout inboxes, run in the same worker,
- *   the prober    the accounts' servers, on the main context.
+ *   the prober    the accounts' servers, on the main context,
+ *   the notifier  tells the user what changed or failed,
+ *   the ledger    who changed each account, and how it went.
  *
  * Stopping (SIGTERM, or the registry letting the module go) is ordered:
  * the spool and the prober stop; the service answers queued calls with an
@@ -32,7 +34,9 @@
 #include "email2-evolution-host.h"
 #include "email2-evolution-prober.h"
 #include "email2-evolution-sources.h"
+#include "email2-ledger.h"
 #include "email2-main-caller.h"
+#include "email2-notifier.h"
 #include "email2-source-extension.h"
 #include "email2-test-hooks.h"
 
@@ -55,6 +59,9 @@ struct _Email2Module {
   Email2Service *service;
   Email2Spool *spool;
   Email2EvolutionProber *prober;
+  Email2Notifier *notifier;
+  Email2Ledger *ledger;
+  ESourceRegistryServer *server;
   guint sigterm_id;
   gboolean stopped;
 };
@@ -84,6 +91,113 @@ recover (gpointer data)
   /* The launchers show what the accounts are now (DESIGN §3.3). */
   if (!email2_desktop_host_reconcile (self->desktop, &error))
     g_warning ("The accounts' launchers could not all be written: %s", error->message);
+}
+
+/* What sent the payload being applied, for the ledger: "dbus" or
+ * "spool:NAME". In the worker. */
+static char *
+ledger_origin (Email2Module *self)
+{
+  const char *origin = email2_service_get_origin (self->service);
+
+  return origin != NULL ? g_strconcat ("spool:", origin, NULL) : g_strdup ("dbus");
+}
+
+/* The user is told what a committed transaction changed. */
+static void
+accounts_committed (GPtrArray *changes,
+                    gpointer   user_data)
+{
+  Email2Module *self = user_data;
+  g_autofree char *origin = ledger_origin (self);
+
+  email2_notifier_accounts_changed (self->notifier, changes);
+  email2_ledger_record_changes (self->ledger, changes, origin);
+}
+
+/* Whether a status is of a command that changes something (not a query). */
+static gboolean
+is_change (const Email2Status *status)
+{
+  return g_strcmp0 (status->cmd, "Get") != 0 && g_strcmp0 (status->cmd, "SyncHdr") != 0 &&
+         !g_str_has_suffix (status->cmd, "-query");
+}
+
+/* A payload that failed to change what it meant to: the user is told once,
+ * with the first failure's reason (an Atomic's own 507 only when no
+ * command says more). Queries that found nothing are no failure. The
+ * accounts it was about keep what they had; their record says so. In the
+ * worker. */
+static void
+on_payload_failed (Email2Service *service,
+                   Email2Payload *payload,
+                   const char    *origin,
+                   Email2Module  *self)
+{
+  const Email2Status *failed = NULL;
+  g_auto(GStrv) existing = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  g_autofree char *recorded_origin = NULL;
+
+  for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
+    {
+      const Email2Status *status = payload->statuses->pdata[i];
+
+      if (status->code < 400 || !is_change (status) || status->reason == NULL)
+        continue;
+      if (failed == NULL || (failed->code == 507 && status->code != 507))
+        failed = status;
+    }
+  if (failed == NULL)
+    return;
+  email2_notifier_rollout_failed (self->notifier, origin, failed->reason);
+
+  existing = email2_host_list_accounts (EMAIL2_HOST (self->host));
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  recorded_origin = ledger_origin (self);
+  for (guint i = 0; i < payload->statuses->len; i++)
+    {
+      const Email2Status *status = payload->statuses->pdata[i];
+      Email2Path path;
+
+      if (status->target_ref == NULL || !email2_locuri_parse (status->target_ref, &path, NULL) ||
+          path.guid[0] == '\0' || !g_strv_contains ((const char * const *) existing, path.guid) ||
+          !g_hash_table_add (seen, g_strdup (path.guid)))
+        continue;
+      email2_ledger_record_failure (self->ledger, path.guid, recorded_origin, failed->reason);
+    }
+}
+
+typedef struct {
+  ESourceRegistryServer *server;
+  const char *guid;
+  GVariantBuilder *builder;
+} DescribeCall;
+
+static gboolean
+describe_on_main (gpointer data)
+{
+  DescribeCall *call = data;
+
+  email2_evolution_sources_describe (call->server, call->guid, call->builder);
+  return G_SOURCE_REMOVE;
+}
+
+/* ListAccounts: an account's servers and the security the probe chose
+ * (from its sources, on the main context), and its record (the ledger).
+ * In the worker. */
+static gboolean
+on_describe_account (Email2Service   *service,
+                     const char      *guid,
+                     GVariantBuilder *builder,
+                     Email2Module    *self)
+{
+  DescribeCall describe = { self->server, guid, builder };
+
+  if (!email2_main_caller_run (self->main_caller, describe_on_main, &describe))
+    return TRUE;
+  email2_ledger_describe (self->ledger, guid, builder);
+  return FALSE;
 }
 
 /* Evolution opens an IMAP account's Inbox by its store UID (the account
@@ -164,6 +278,7 @@ on_files_loaded (ESourceRegistryServer *server,
   g_autoptr(GError) error = NULL;
   g_autofree char *applications = NULL;
   g_autofree char *state_dir = NULL;
+  g_autofree char *ledger = NULL;
   g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
   const char *system_inbox = email2_test_hook (EMAIL2_TEST_HOOK_SYSTEM_INBOX);
 
@@ -179,7 +294,14 @@ on_files_loaded (ESourceRegistryServer *server,
   self->desktop = email2_desktop_host_new (EMAIL2_HOST (self->host), applications, inbox_uri, NULL);
   self->session = email2_session_new (EMAIL2_HOST (self->desktop));
   self->prober = email2_evolution_prober_new (server);
+  self->notifier = email2_notifier_new (self->connection);
+  email2_desktop_host_set_committed_func (self->desktop, accounts_committed, self);
+  ledger = g_build_filename (g_get_user_state_dir (), "email2", "accounts.ini", NULL);
+  self->ledger = email2_ledger_new (ledger);
+  self->server = g_object_ref (server);
   self->service = email2_service_new (self->session);
+  g_signal_connect (self->service, "payload-failed", G_CALLBACK (on_payload_failed), self);
+  g_signal_connect (self->service, "describe-account", G_CALLBACK (on_describe_account), self);
   /* Accounts just written are probed on the main context. */
   g_signal_connect_swapped (self->service, "applied", G_CALLBACK (probe_pending), self);
 
@@ -230,6 +352,9 @@ email2_module_dispose (GObject *object)
   g_clear_object (&self->service);
   g_clear_object (&self->session);
   g_clear_object (&self->prober);
+  g_clear_object (&self->notifier);
+  g_clear_object (&self->ledger);
+  g_clear_object (&self->server);
   g_clear_object (&self->desktop);
   g_clear_object (&self->host);
   g_clear_object (&self->main_caller);
