@@ -941,7 +941,9 @@ account_state (const char *uid,
 {
   g_autofree char *identity_uid = g_strconcat (uid, "-identity", NULL);
   g_autofree char *transport_uid = g_strconcat (uid, "-transport", NULL);
-  const char *uids[] = { uid, identity_uid, transport_uid };
+  g_autofree char *collection_uid = g_strconcat (uid, "-dav", NULL);
+  const char *uids[] = { uid, identity_uid, transport_uid, collection_uid };
+  g_autofree char *dav_password = eds_password (collection_uid);
   guint files = 0;
   g_autofree char *password = eds_password (uid);
   g_autofree char *smtp_password = eds_password (transport_uid);
@@ -967,13 +969,16 @@ account_state (const char *uid,
       g_assert_null (password);
       g_assert_null (smtp_password);
       g_assert_null (provisioned);
+      g_assert_null (dav_password);
       g_assert_false (has_tile);
       return g_strdup ("absent");
     }
 
-  g_assert_cmpuint (files, ==, 3);
+  /* The mail sources and the calendar collection, with one password. */
+  g_assert_cmpuint (files, ==, 4);
   g_assert_nonnull (password);
   g_assert_cmpstr (password, ==, smtp_password);
+  g_assert_cmpstr (password, ==, dav_password);
   g_assert_cmpstr (password, ==, provisioned);
   identity = key_file (identity_uid);
   name = g_key_file_get_string (identity, "Mail Identity", "Name", NULL);
@@ -1015,7 +1020,17 @@ crash_create_body (void)
                       "<Replace><CmdID>42</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/NAME"
                       "</LocURI></Target><Data>Old</Data></Item></Replace>"
                       "<Replace><CmdID>43</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/NAME"
-                      "</LocURI></Target><Data>Old</Data></Item></Replace></Atomic>", NULL);
+                      "</LocURI></Target><Data>Old</Data></Item></Replace>"
+                      /* Calendars too: a collection in the same transaction
+                       * (its server is not there; discovery just fails). */
+                      "<Replace><CmdID>44</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/SYNCINGCONTENTTYPES"
+                      "</LocURI></Target><Data>0x6</Data></Item></Replace>"
+                      "<Replace><CmdID>45</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/CALENDARSERVER"
+                      "</LocURI></Target><Data>127.0.0.1:9</Data></Item></Replace>"
+                      "<Replace><CmdID>46</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/SYNCINGCONTENTTYPES"
+                      "</LocURI></Target><Data>0x6</Data></Item></Replace>"
+                      "<Replace><CmdID>47</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/CALENDARSERVER"
+                      "</LocURI></Target><Data>127.0.0.1:9</Data></Item></Replace></Atomic>", NULL);
 }
 
 static const char crash_edit_body[] =
