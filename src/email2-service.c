@@ -72,6 +72,7 @@ enum {
   SIGNAL_APPLIED,
   SIGNAL_PAYLOAD_FAILED,
   SIGNAL_DESCRIBE_ACCOUNT,
+  SIGNAL_CALL_DONE,
   N_SIGNALS
 };
 
@@ -339,7 +340,9 @@ serve (gpointer data,
       g_debug ("%s call %u ends", call->name, number);
     }
 
+  /* Answered: the host may finish what need not keep the client waiting. */
   call_free (call);
+  g_signal_emit (self, signals[SIGNAL_CALL_DONE], 0);
   g_atomic_int_dec_and_test (&self->busy);
   g_main_context_wakeup (self->context);
 }
@@ -706,6 +709,16 @@ email2_service_class_init (Email2ServiceClass *klass)
                                                    G_SIGNAL_RUN_LAST, 0,
                                                    g_signal_accumulator_true_handled, NULL, NULL,
                                                    G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_POINTER);
+
+  /**
+   * Email2Service::call-done:
+   * @self: the service
+   *
+   * A call or job ended (a call was answered); emitted in the worker.
+   */
+  signals[SIGNAL_CALL_DONE] = g_signal_new ("call-done", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 0);
 }
 
 static void

@@ -200,6 +200,15 @@ on_describe_account (Email2Service   *service,
   return FALSE;
 }
 
+/* Answered: what the accounts' records gained is written now, so that no
+ * client waits for the ledger's sync. In the worker. */
+static void
+on_call_done (Email2Service *service,
+              Email2Module  *self)
+{
+  email2_ledger_save (self->ledger);
+}
+
 /* Evolution opens an IMAP account's Inbox by its store UID (the account
  * source's, email2-<guid>); a POP account has no folders of its own:
  * its mail is delivered to the local Inbox. */
@@ -302,6 +311,7 @@ on_files_loaded (ESourceRegistryServer *server,
   self->service = email2_service_new (self->session);
   g_signal_connect (self->service, "payload-failed", G_CALLBACK (on_payload_failed), self);
   g_signal_connect (self->service, "describe-account", G_CALLBACK (on_describe_account), self);
+  g_signal_connect (self->service, "call-done", G_CALLBACK (on_call_done), self);
   /* Accounts just written are probed on the main context. */
   g_signal_connect_swapped (self->service, "applied", G_CALLBACK (probe_pending), self);
 
