@@ -20,6 +20,10 @@ G_BEGIN_DECLS
  * @EMAIL2_EVENT_FAILED: a payload was processed, but a command failed
  * @EMAIL2_EVENT_REFUSED: a payload was refused before it was run
  * @EMAIL2_EVENT_INTERRUPTED: a spool payload's application was interrupted
+ * @EMAIL2_EVENT_SPOOL_APPLIED: a spool payload file was applied; every
+ *   command succeeded
+ * @EMAIL2_EVENT_SPOOL_FAILED: a spool payload file was applied; a command
+ *   failed
  * @EMAIL2_EVENT_PROBED: the probe decided how an account's server is reached
  * @EMAIL2_EVENT_PROBE_FAILED: the probe found no acceptable mode
  *
@@ -31,6 +35,8 @@ typedef enum {
   EMAIL2_EVENT_FAILED,
   EMAIL2_EVENT_REFUSED,
   EMAIL2_EVENT_INTERRUPTED,
+  EMAIL2_EVENT_SPOOL_APPLIED,
+  EMAIL2_EVENT_SPOOL_FAILED,
   EMAIL2_EVENT_PROBED,
   EMAIL2_EVENT_PROBE_FAILED,
 } Email2Event;

@@ -26,11 +26,13 @@
 #include "email2-dbus.h"
 #include "email2-error.h"
 #include "email2-locuri.h"
+#include "email2-log.h"
 #include "email2-service.h"
 
 typedef enum {
   CALL_JOB,
   CALL_APPLY,
+  CALL_APPLY_WITH_SUMMARY,
   CALL_GET,
   CALL_LIST,
   CALL_LIST_ACCOUNTS,
@@ -194,9 +196,17 @@ serve_apply (Email2Service *self,
   g_autoptr(Email2Payload) payload = email2_payload_parse (data, length, EMAIL2_FORMAT_AUTO, &error);
   g_autofree char *response = NULL;
   gsize response_length = 0;
+  GVariant *answer;
 
-  if (payload != NULL)
-    response = email2_service_respond (self, payload, NULL, &response_length, &error);
+  if (payload == NULL)
+    email2_log_event (EMAIL2_EVENT_REFUSED, EMAIL2_ORIGIN_DBUS, NULL, NULL, 0,
+                      "Apply: a payload was refused: %s", error->message);
+  else
+    {
+      response = email2_service_respond (self, payload, NULL, &response_length, &error);
+      if (payload->statuses != NULL)
+        email2_log_payload (payload, EMAIL2_ORIGIN_DBUS, NULL);
+    }
   if (response == NULL)
     {
       if (error->domain != EMAIL2_ERROR)
@@ -211,11 +221,14 @@ serve_apply (Email2Service *self,
       return;
     }
 
-  g_dbus_method_invocation_return_value (
-    call->invocation,
-    g_variant_new ("(@ayu)",
-                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, response, response_length, 1),
-                   payload->ok ? 0 : 1));
+  answer = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, response, response_length, 1);
+  if (call->kind == CALL_APPLY_WITH_SUMMARY)
+    g_dbus_method_invocation_return_value (call->invocation,
+                                           g_variant_new ("(@ayu@a{sv})", answer, payload->ok ? 0 : 1,
+                                                          email2_payload_get_summary (payload)));
+  else
+    g_dbus_method_invocation_return_value (call->invocation,
+                                           g_variant_new ("(@ayu)", answer, payload->ok ? 0 : 1));
 }
 
 static void
@@ -330,7 +343,8 @@ serve (gpointer data,
       switch (call->kind)
         {
         case CALL_JOB: call->job (call->job_data); break;
-        case CALL_APPLY: serve_apply (self, call); break;
+        case CALL_APPLY:
+        case CALL_APPLY_WITH_SUMMARY: serve_apply (self, call); break;
         case CALL_GET: serve_get (self, call); break;
         case CALL_LIST: serve_list (self, call); break;
         case CALL_LIST_ACCOUNTS: serve_list_accounts (self, call); break;
@@ -401,6 +415,16 @@ handle_apply (Email2DbusProvisioning1 *skeleton,
               Email2Service           *self)
 {
   return queue_invocation (self, CALL_APPLY, "Apply", invocation, payload, NULL);
+}
+
+static gboolean
+handle_apply_with_summary (Email2DbusProvisioning1 *skeleton,
+                           GDBusMethodInvocation   *invocation,
+                           GVariant                *payload,
+                           Email2Service           *self)
+{
+  return queue_invocation (self, CALL_APPLY_WITH_SUMMARY, "ApplyWithSummary", invocation,
+                           payload, NULL);
 }
 
 static gboolean
@@ -491,6 +515,8 @@ email2_service_export (Email2Service    *self,
 
   self->skeleton = email2_dbus_provisioning1_skeleton_new ();
   g_signal_connect (self->skeleton, "handle-apply", G_CALLBACK (handle_apply), self);
+  g_signal_connect (self->skeleton, "handle-apply-with-summary",
+                    G_CALLBACK (handle_apply_with_summary), self);
   g_signal_connect (self->skeleton, "handle-get", G_CALLBACK (handle_get), self);
   g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
   g_signal_connect (self->skeleton, "handle-list-accounts", G_CALLBACK (handle_list_accounts), self);

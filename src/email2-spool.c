@@ -49,6 +49,7 @@
 
 #include "email2-error.h"
 #include "email2-payload.h"
+#include "email2-log.h"
 #include "email2-spool.h"
 #include "email2-xml-private.h"
 
@@ -67,6 +68,12 @@ typedef enum {
   INBOX_SYSTEM,
   N_INBOXES
 } InboxKind;
+
+/* The journal's EMAIL2_ORIGIN of each inbox's payloads. */
+static const Email2Origin inbox_origins[] = {
+  [INBOX_USER] = EMAIL2_ORIGIN_USER_SPOOL,
+  [INBOX_SYSTEM] = EMAIL2_ORIGIN_SYSTEM_SPOOL,
+};
 
 struct _Email2Spool {
   GObject parent_instance;
@@ -490,7 +497,8 @@ new_marker (void)
 /* Marks @name as refused for @reason: the file @identity names is not
  * tried again; a changed file is. */
 static void
-refuse (int         recordfd,
+refuse (InboxKind   kind,
+        int         recordfd,
         const char *name,
         const char *identity,
         const char *shown,
@@ -499,7 +507,8 @@ refuse (int         recordfd,
   g_autofree char *marker_name = derived_name (name, REFUSED_SUFFIX);
   g_autoptr(GKeyFile) marker = new_marker ();
 
-  g_warning ("Spool: %s refused: %s", shown, reason);
+  email2_log_event (EMAIL2_EVENT_REFUSED, inbox_origins[kind], name, NULL, 0,
+                    "Spool: %s refused: %s", shown, reason);
   g_key_file_set_string (marker, MARKER_GROUP, "Refused", reason);
   if (identity != NULL)
     g_key_file_set_string (marker, MARKER_GROUP, "File", identity);
@@ -559,8 +568,9 @@ open_inbox_logged (Email2Spool *self,
   int fd = open_inbox (self->inbox[kind], inbox_owner (kind), &reason);
 
   if (reason != NULL && g_strcmp0 (reason, self->inbox_refusal[kind]) != 0)
-    g_warning ("Spool: the inbox %s is refused: %s; its payloads are not applied",
-               self->inbox[kind], reason);
+    email2_log_event (EMAIL2_EVENT_REFUSED, inbox_origins[kind], NULL, NULL, 0,
+                      "Spool: the inbox %s is refused: %s; its payloads are not applied",
+                      self->inbox[kind], reason);
   g_free (self->inbox_refusal[kind]);
   self->inbox_refusal[kind] = g_steal_pointer (&reason);
 
@@ -641,6 +651,7 @@ read_payload (InboxKind     kind,
  * @recordfd. */
 static gboolean
 apply_payload (Email2Spool    *self,
+               InboxKind       kind,
                int             recordfd,
                const char     *name,
                const char     *shown,
@@ -654,6 +665,8 @@ apply_payload (Email2Spool    *self,
                                                       &error);
 
   *ok = payload->ok;
+  if (payload->statuses != NULL)
+    email2_log_payload (payload, inbox_origins[kind], name);
   email2_payload_free (payload);
   if (response == NULL)
     {
@@ -670,7 +683,8 @@ apply_payload (Email2Spool    *self,
 }
 
 static void
-log_applied (const char *shown,
+log_applied (InboxKind   kind,
+             const char *shown,
              gboolean    ok,
              const char *response_directory,
              const char *name)
@@ -678,10 +692,12 @@ log_applied (const char *shown,
   g_autofree char *response_name = response_name_of (name);
 
   if (ok)
-    g_message ("Spool: %s applied: every command succeeded", shown);
+    email2_log_event (EMAIL2_EVENT_SPOOL_APPLIED, inbox_origins[kind], name, NULL, 0,
+                      "Spool: %s applied: every command succeeded", shown);
   else
-    g_message ("Spool: %s applied: a command failed; see %s/%s", shown, response_directory,
-               response_name);
+    email2_log_event (EMAIL2_EVENT_SPOOL_FAILED, inbox_origins[kind], name, NULL, 0,
+                      "Spool: %s applied: a command failed; see %s/%s", shown,
+                      response_directory, response_name);
 }
 
 static void
@@ -723,7 +739,7 @@ process_user_file (Email2Spool *self,
         {
           g_autofree char *why = g_strdup_printf (_("it cannot be claimed: %s"), g_strerror (errno));
 
-          refuse (dirfd, name, identity, shown, why);
+          refuse (INBOX_USER, dirfd, name, identity, shown, why);
         }
       return;
     }
@@ -742,12 +758,12 @@ process_user_file (Email2Spool *self,
     {
       /* Left as it was found, marked: a file still being written is tried
        * again when it changes. */
-      refuse (dirfd, name, identity, shown, reason);
+      refuse (INBOX_USER, dirfd, name, identity, shown, reason);
       unclaim (dirfd, claim, name, shown);
       return;
     }
 
-  apply_payload (self, dirfd, name, shown, payload, &ok);
+  apply_payload (self, INBOX_USER, dirfd, name, shown, payload, &ok);
 
   done = new_marker ();
   g_key_file_set_string (done, MARKER_GROUP, "Outcome", ok ? "ok" : "failed");
@@ -756,7 +772,7 @@ process_user_file (Email2Spool *self,
   if (refused != NULL)
     unlinkat (dirfd, refused_name, 0);
   scrub_at (dirfd, claim, shown);
-  log_applied (shown, ok, inbox, name);
+  log_applied (INBOX_USER, shown, ok, inbox, name);
 }
 
 /* A claim left by a registry that stopped: finished, refused, or
@@ -794,8 +810,9 @@ recover_user_claim (Email2Spool *self,
       g_key_file_set_string (done, MARKER_GROUP, "Outcome", "interrupted");
       g_key_file_set_string (done, MARKER_GROUP, "File", identity);
       write_marker (dirfd, done_name, done, shown);
-      g_warning ("Spool: %s was being applied when the registry stopped; it is not applied "
-                 "again: check the accounts and send it again if needed", shown);
+      email2_log_event (EMAIL2_EVENT_INTERRUPTED, EMAIL2_ORIGIN_USER_SPOOL, name, NULL, 0,
+                        "Spool: %s was being applied when the registry stopped; it is not "
+                        "applied again: check the accounts and send it again if needed", shown);
     }
   scrub_at (dirfd, claim, shown);
 }
@@ -853,7 +870,7 @@ process_system_file (Email2Spool *self,
 
   if (reason != NULL)
     {
-      refuse (recordfd, name, identity, shown, reason);
+      refuse (INBOX_SYSTEM, recordfd, name, identity, shown, reason);
       return;
     }
 
@@ -866,13 +883,13 @@ process_system_file (Email2Spool *self,
   g_key_file_set_string (done, MARKER_GROUP, "Sha256", digest);
   write_marker (recordfd, done_name, done, shown);
 
-  apply_payload (self, recordfd, name, shown, payload, &ok);
+  apply_payload (self, INBOX_SYSTEM, recordfd, name, shown, payload, &ok);
 
   g_key_file_set_string (done, MARKER_GROUP, "Outcome", ok ? "ok" : "failed");
   write_marker (recordfd, done_name, done, shown);
   if (refused != NULL)
     unlinkat (recordfd, refused_name, 0);
-  log_applied (shown, ok, self->records, name);
+  log_applied (INBOX_SYSTEM, shown, ok, self->records, name);
 }
 
 /* Records of system payloads whose application a stopped registry
@@ -884,14 +901,17 @@ recover_system_record (Email2Spool *self,
 {
   g_autoptr(GKeyFile) done = read_marker (recordfd, done_name);
   g_autofree char *shown = NULL;
+  g_autofree char *payload_name = NULL;
 
   if (!marker_has (done, "Outcome", "applying"))
     return;
   shown = shown_path (self->records, done_name);
   g_key_file_set_string (done, MARKER_GROUP, "Outcome", "interrupted");
   write_marker (recordfd, done_name, done, shown);
-  g_warning ("Spool: the system payload recorded in %s was being applied when the registry "
-             "stopped; it is not applied again", shown);
+  payload_name = g_strndup (done_name, strlen (done_name) - strlen (DONE_SUFFIX));
+  email2_log_event (EMAIL2_EVENT_INTERRUPTED, EMAIL2_ORIGIN_SYSTEM_SPOOL, payload_name, NULL, 0,
+                    "Spool: the system payload recorded in %s was being applied when the "
+                    "registry stopped; it is not applied again", shown);
 }
 
 static int

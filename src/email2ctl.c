@@ -412,13 +412,15 @@ command_apply (int    argc,
   g_autoptr(Email2DbusProvisioning1) proxy = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) response = NULL;
+  g_autoptr(GVariant) summary = NULL;
+  gboolean json = FALSE;
   GVariant *payload;
   guint outcome = 0;
   gsize length = 0;
   char *data;
   int status = parse_single_argument (&argc, &argv, _("FILE|-"),
                                       _("Applies an EMAIL2 payload to Evolution's accounts and prints\n"
-                                        "the response. Exit status as for validate."), NULL);
+                                        "the response. Exit status as for validate."), &json);
 
   if (status >= 0)
     return status;
@@ -439,18 +441,30 @@ command_apply (int    argc,
   payload = g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1));
   explicit_bzero (data, length);
   g_free (data);
-  email2_dbus_provisioning1_call_apply_sync (proxy, payload, &response, &outcome, NULL, &error);
+  if (json)
+    email2_dbus_provisioning1_call_apply_with_summary_sync (proxy, payload, &response, &outcome,
+                                                            &summary, NULL, &error);
+  else
+    email2_dbus_provisioning1_call_apply_sync (proxy, payload, &response, &outcome, NULL, &error);
   explicit_bzero ((gpointer) g_variant_get_data (payload), g_variant_get_size (payload));
   g_variant_unref (payload);
   if (error != NULL)
     return registry_error (error);
 
-  {
-    gsize n = 0;
-    const char *text = g_variant_get_fixed_array (response, &n, 1);
+  if (json)
+    {
+      JsonBuilder *builder = email2ctl_json_new ("apply");
 
-    fwrite (text, 1, n, stdout);
-  }
+      email2ctl_json_add_summary (builder, summary);
+      email2ctl_json_print (builder);
+    }
+  else
+    {
+      gsize n = 0;
+      const char *text = g_variant_get_fixed_array (response, &n, 1);
+
+      fwrite (text, 1, n, stdout);
+    }
 
   return outcome == 0 ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
 }

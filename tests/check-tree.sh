@@ -26,7 +26,7 @@ fi
 stripped=$(mktemp)
 trap 'rm -f "$stripped"' EXIT
 objcopy --strip-debug "$module" "$stripped"
-for variable in EMAIL2_TEST_ EMAIL2_SYSTEM_INBOX EMAIL2_PROBE_CA_FILE; do
+for variable in EMAIL2_TEST_ EMAIL2_SYSTEM_INBOX EMAIL2_PROBE_CA_FILE EMAIL2_LOCALEDIR; do
   if grep -a -q "$variable" "$stripped"; then
     echo "the installed module $module mentions $variable: a test hook in a release build"
     status=1

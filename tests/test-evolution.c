@@ -1170,7 +1170,46 @@ test_ctl_answers (void)
   g_autofree char *path = example ("create-imap-account.xml");
   g_autofree char *missing_error = g_strdup_printf ("email2ctl: not found: %s (404)\n", TEST_ACCOUNT2);
 
-  apply_file (path, 0);
+  /* apply --json: the engine's summary, the same keys as validate's. */
+  {
+    const char * const args[] = { "apply", "--json", path, NULL };
+    static const char * const keys[] = {
+      "version", "command", "ok", "format", "encoding", "session_id", "msg_id", "header",
+      "statuses", NULL
+    };
+    g_auto(Email2TestRun) run;
+    g_autoptr(JsonObject) answer = NULL;
+    JsonArray *statuses;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    answer = email2_test_parse_json (run.out, "apply");
+    email2_test_assert_json_keys (answer, keys);
+    g_assert_true (json_object_get_boolean_member (answer, "ok"));
+    g_assert_cmpstr (json_object_get_string_member (answer, "format"), ==, "syncml");
+    statuses = json_object_get_array_member (answer, "statuses");
+    g_assert_cmpuint (json_array_get_length (statuses), >, 1);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (statuses, 0), "status"),
+                     ==, 200);
+    g_assert_null (strstr (run.out, "example-password"));
+  }
+  /* Again: the GUID exists, the Atomic fails, with the engine's reasons. */
+  {
+    const char * const args[] = { "apply", "--json", path, NULL };
+    g_auto(Email2TestRun) run;
+    g_autoptr(JsonObject) answer = NULL;
+    JsonArray *statuses;
+    gboolean has_reason = FALSE;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 1);
+    answer = email2_test_parse_json (run.out, "apply");
+    g_assert_false (json_object_get_boolean_member (answer, "ok"));
+    statuses = json_object_get_array_member (answer, "statuses");
+    for (guint i = 0; i < json_array_get_length (statuses); i++)
+      has_reason |= !json_object_get_null_member (json_array_get_object_element (statuses, i), "reason");
+    g_assert_true (has_reason);
+  }
 
   {
     const char * const args[] = { "get", "--json", TEST_ACCOUNT "/SERVICENAME", NULL };
@@ -1246,6 +1285,55 @@ test_ctl_answers (void)
   teardown ();
 }
 
+/* The module speaks the user's language: a CP answer's reasons come from
+ * the registry's process, under its LANGUAGE (the build tree's catalogs,
+ * EMAIL2_LOCALEDIR, as the installed module binds the installed ones). */
+static void
+test_translated (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "translated.xml", NULL);
+  static const char *languages[][2] = {
+    { "de", "nimmt diesen Wert nicht an" }, { "fr", "n’accepte pas cette valeur" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *english = NULL;
+
+  /* An edit of an account that does not exist: the document fails. */
+  g_file_set_contents (path, "<wap-provisioningdoc><characteristic type=\"EMAIL2\">"
+                       "<characteristic type=\"" TEST_GUID "\"><parm name=\"LINGER\" value=\"16\"/>"
+                       "</characteristic></characteristic></wap-provisioningdoc>", -1, &error);
+  g_assert_no_error (error);
+
+  {
+    g_auto(Email2TestRun) run;
+
+    email2_test_ctl (&run, "apply", path);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.out, "desc=\""));
+    english = g_strdup (strstr (run.out, "desc=\""));
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
+    {
+      const char *env[] = { "LANGUAGE", languages[i][0], "LC_ALL", "C.UTF-8", NULL };
+      g_auto(Email2TestRun) run;
+
+      stop_registry ();
+      email2_test_registry_start (env, NULL, &registry_child);
+      email2_test_ctl (&run, "apply", path);
+      g_test_message ("%s: %s", languages[i][0], run.out);
+      g_assert_cmpint (run.status, ==, 1);
+      g_assert_nonnull (strstr (run.out, "desc=\""));
+      g_assert_cmpstr (strstr (run.out, "desc=\""), !=, english);
+      g_assert_nonnull (strstr (strstr (run.out, "desc=\""), languages[i][1]));
+    }
+
+  stop_registry ();
+  start_registry (0);
+  g_unlink (path);
+  teardown ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1275,6 +1363,7 @@ main (int    argc,
   g_test_add_func ("/evolution/launcher-hostile", test_launcher_hostile);
   g_test_add_func ("/evolution/delete", test_delete_example);
   g_test_add_func ("/evolution/ctl-answers", test_ctl_answers);
+  g_test_add_func ("/evolution/translated", test_translated);
   g_test_add_func ("/evolution/real-mdm-shapes", test_real_mdm_shapes);
   /* Last: it restarts the registry many times. */
   g_test_add_func ("/evolution/crash", test_crash);

@@ -153,10 +153,19 @@ account_probe_finish (AccountProbe *probe)
   if (!e_source_write_sync (transport, NULL, &error) || !e_source_write_sync (account, NULL, &error))
     g_warning ("email2: the probed settings of %s could not be written: %s", probe->uid, error->message);
   else
-    g_debug ("%s probed: incoming %s, outgoing %s%s", probe->uid,
-             probe->in ? email2_probe_security_to_string (probe->in->security) : "-",
-             probe->out ? email2_probe_security_to_string (probe->out->security) : "-",
-             decided ? "" : "; probed again when the network changes");
+    {
+      const char *in = probe->in ? email2_probe_security_to_string (probe->in->security) : NULL;
+      const char *out = probe->out ? email2_probe_security_to_string (probe->out->security) : NULL;
+
+      /* A decision, or the lack of one, with the servers: never a secret. */
+      email2_log_event (decided ? EMAIL2_EVENT_PROBED : EMAIL2_EVENT_PROBE_FAILED,
+                        EMAIL2_ORIGIN_NONE, NULL, email2_account_get_guid (now), 0,
+                        "Account %s probed: incoming %s %s, outgoing %s %s%s",
+                        email2_account_get_guid (now), probe->in_server, in ? in : "none",
+                        probe->out_server, out ? out : "none",
+                        decided ? "" : "; no acceptable mode for every server, probed again "
+                                       "when the network changes");
+    }
 }
 
 static void

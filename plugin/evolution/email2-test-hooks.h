@@ -22,6 +22,9 @@ typedef enum {
   /* EMAIL2_PROBE_CA_FILE: the test CA the prober trusts besides the
    * system's store. */
   EMAIL2_TEST_HOOK_PROBE_CA_FILE,
+  /* EMAIL2_LOCALEDIR: the build tree's catalogs (po/), for the tests of
+   * the module's translations. */
+  EMAIL2_TEST_HOOK_LOCALEDIR,
 } Email2TestHook;
 
 const char *email2_test_hook (Email2TestHook hook);

@@ -397,6 +397,14 @@ email2_module_init (Email2Module *self)
 G_MODULE_EXPORT void
 e_module_load (GTypeModule *type_module)
 {
+  const char *localedir = email2_test_hook (EMAIL2_TEST_HOOK_LOCALEDIR);
+
+  /* The engine's and the module's messages (the reasons in answers, the
+   * notifications, the launchers) in the user's language, from the
+   * installed catalogs. */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+
   email2_source_extension_type_register (type_module);
   email2_module_register_type (type_module);
 }
