@@ -55,6 +55,7 @@ struct _Email2Probe {
   guint reply_ms;
   guint16 default_ports[EMAIL2_PROBE_N_LEGS];
   gboolean legs_enabled[EMAIL2_PROBE_N_LEGS];
+  guint plain_wait_ms;
 };
 
 G_DEFINE_FINAL_TYPE (Email2Probe, email2_probe, G_TYPE_OBJECT)
@@ -127,6 +128,8 @@ struct _Run {
   gulong cancel_id;
   Leg *legs[EMAIL2_PROBE_N_LEGS];
   GSource *grace;
+  GSource *plain_wait;
+  guint plain_wait_ms;
   gint64 start_us;
   gboolean returned;
 };
@@ -975,6 +978,33 @@ on_accept_certificate (GTlsConnection       *conn,
 
 static void leg_after_tls (Leg *leg);
 
+/* TLS 1.2 at least (DESIGN §4.1). GLib 2.74 and glib-networking have no
+ * per-connection minimum (GnuTLS's priority string is read from the
+ * environment for the whole process), so the negotiated version is
+ * checked once the handshake is done, before a byte is exchanged. */
+static gboolean
+protocol_version_ok (GTlsProtocolVersion version)
+{
+  return version == G_TLS_PROTOCOL_VERSION_TLS_1_2 || version == G_TLS_PROTOCOL_VERSION_TLS_1_3;
+}
+
+static const char *
+protocol_version_name (GTlsProtocolVersion version)
+{
+  switch (version)
+    {
+    case G_TLS_PROTOCOL_VERSION_SSL_3_0: return "SSL 3.0";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_0: return "TLS 1.0";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_1: return "TLS 1.1";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_2: return "TLS 1.2";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_3: return "TLS 1.3";
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_0: return "DTLS 1.0";
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_2: return "DTLS 1.2";
+    case G_TLS_PROTOCOL_VERSION_UNKNOWN:
+    default: return _("an unknown TLS version");
+    }
+}
+
 static void
 on_handshake (GObject      *source,
               GAsyncResult *result,
@@ -1015,6 +1045,14 @@ on_handshake (GObject      *source,
           leg_fail_with (leg, EMAIL2_ERROR_TLS,
                          _("The certificate of %s port %u is not valid for this server"),
                          leg->host, leg->port);
+        }
+      else if (!protocol_version_ok (g_tls_connection_get_protocol_version (leg->tls)))
+        {
+          /* Nothing has been sent or read over it: close, never use. */
+          leg_fail_with (leg, EMAIL2_ERROR_TLS,
+                         _("%s port %u offers only %s; TLS 1.2 or newer is required"),
+                         leg->host, leg->port,
+                         protocol_version_name (g_tls_connection_get_protocol_version (leg->tls)));
         }
       else
         {
@@ -1531,6 +1569,7 @@ run_free (Run *run)
         leg_unref (run->legs[i]);
       }
   destroy_source (&run->grace);
+  destroy_source (&run->plain_wait);
   g_clear_object (&run->user_cancellable);
   g_main_context_unref (run->context);
   g_free (run);
@@ -1563,6 +1602,7 @@ run_decide (Run *run,
   g_assert (!run->returned);
   run->returned = TRUE;
   destroy_source (&run->grace);
+  destroy_source (&run->plain_wait);
 
   result->elapsed_us = now - run->start_us;
   for (guint i = 0; i < EMAIL2_PROBE_N_LEGS; i++)
@@ -1631,6 +1671,25 @@ grace_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+plain_wait_cb (gpointer data)
+{
+  Run *run = data;
+  Leg *tls = run->legs[EMAIL2_PROBE_LEG_TLS];
+
+  g_clear_pointer (&run->plain_wait, g_source_unref);
+  if (tls != NULL && !tls->done)
+    {
+      g_clear_error (&tls->error);
+      tls->error = g_error_new (EMAIL2_ERROR, EMAIL2_ERROR_TIMED_OUT,
+                                _("Gave up waiting for %s from %s port %u after %u ms"),
+                                _(phase_what (tls->phase)), tls->host, tls->port,
+                                run->plain_wait_ms);
+    }
+  run_decide (run, run->legs[EMAIL2_PROBE_LEG_CLEARTEXT]);
+  return G_SOURCE_REMOVE;
+}
+
 /* The grace a better leg still running gets once a worse one succeeded
  * (DESIGN §4): two round trips of the winner's connect time when the better
  * leg is connected (it is making progress), one when it has not connected
@@ -1675,6 +1734,22 @@ run_evaluate (Run *run)
                                   clear->host);
     }
 
+  if (clear != NULL && clear->done && clear->security == EMAIL2_PROBE_SECURITY_PLAIN && tls_pending)
+    {
+      /* Plain never while the TLS leg may still answer: it gets until
+       * its own deadlines or EMAIL2_PROBE_PLAIN_WAIT_MS after the start,
+       * whichever comes first (DESIGN §4.1). */
+      if (run->plain_wait == NULL)
+        {
+          gint64 waited_ms = (g_get_monotonic_time () - run->start_us) / 1000;
+          guint ms = waited_ms >= run->plain_wait_ms ? 0 : run->plain_wait_ms - (guint) waited_ms;
+
+          g_debug ("probe %s: plain found, waiting %u ms more for TLS", clear->host, ms);
+          run->plain_wait = add_timeout (run->context, ms, plain_wait_cb, run);
+        }
+      return;
+    }
+
   if (clear != NULL && clear->done && clear->security != EMAIL2_PROBE_SECURITY_NONE)
     {
       if (!tls_pending)
@@ -1714,6 +1789,7 @@ run_cancelled_cb (gpointer data)
 
       run->returned = TRUE;
       destroy_source (&run->grace);
+      destroy_source (&run->plain_wait);
       for (guint i = 0; i < EMAIL2_PROBE_N_LEGS; i++)
         if (run->legs[i] != NULL)
           leg_abandon (run->legs[i]);
@@ -1768,6 +1844,7 @@ email2_probe_init (Email2Probe *self)
   self->reply_ms = EMAIL2_PROBE_DEFAULT_REPLY_TIMEOUT_MS;
   self->legs_enabled[EMAIL2_PROBE_LEG_TLS] = TRUE;
   self->legs_enabled[EMAIL2_PROBE_LEG_CLEARTEXT] = TRUE;
+  self->plain_wait_ms = EMAIL2_PROBE_PLAIN_WAIT_MS;
 }
 
 /**
@@ -1918,6 +1995,16 @@ email2_probe_set_legs (Email2Probe *self,
   self->legs_enabled[EMAIL2_PROBE_LEG_CLEARTEXT] = cleartext;
 }
 
+/* How long plain waits for a TLS leg that may still answer (tests). */
+void
+email2_probe_set_plain_wait (Email2Probe *self,
+                             guint        ms)
+{
+  g_return_if_fail (EMAIL2_IS_PROBE (self));
+
+  self->plain_wait_ms = ms;
+}
+
 /**
  * email2_probe_run_async:
  * @self: a probe
@@ -1951,6 +2038,7 @@ email2_probe_run_async (Email2Probe         *self,
   run = g_new0 (Run, 1);
   run->context = g_main_context_ref_thread_default ();
   run->start_us = g_get_monotonic_time ();
+  run->plain_wait_ms = self->plain_wait_ms;
   run->task = g_object_ref (task);
   g_task_set_task_data (task, run, (GDestroyNotify) run_free);
 
