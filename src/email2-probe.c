@@ -14,13 +14,12 @@
 
 #include "email2-error.h"
 #include "email2-probe.h"
+#include "email2-probe-dialect.h"
 #include "email2-probe-private.h"
 
 /* Limits on what a server may send (DESIGN §4). */
 #define MAX_LINE 8192           /* bytes in one line */
 #define MAX_REPLY_LINES 1000    /* lines in one reply, untagged ones included */
-#define MAX_CAPABILITIES 256
-#define MAX_TOKEN 256
 /* Grace for a better leg that has not even connected: a SYN lost or
  * filtered; the cleartext leg has had about five round trips by then. */
 #define GRACE_UNCONNECTED_MIN_MS 50
@@ -101,13 +100,11 @@ struct _Leg {
   guint reply_lines;
   gboolean reading;             /* a reply is expected */
   char *wbuf;
-  char tag[4];                  /* IMAP tag of the command in flight */
+  const Email2ProbeDialect *dialect;
+  Email2ProbeLineState lines;   /* the dialect's state: tag, capabilities, PREAUTH */
 
-  gboolean preauth;
-  gboolean caps_started;
   gboolean starttls_offered;
   gboolean can_logout;
-  GPtrArray *caps;
 
   GTlsCertificate *peer_certificate;
   GTlsCertificateFlags certificate_errors;
@@ -203,8 +200,6 @@ email2_probe_security_to_string (Email2ProbeSecurity security)
     }
 }
 
-static const char * const protocol_names[] = { "imap", "pop3", "smtp" };
-
 /**
  * email2_probe_protocol_to_string:
  * @protocol: a protocol
@@ -214,8 +209,8 @@ static const char * const protocol_names[] = { "imap", "pop3", "smtp" };
 const char *
 email2_probe_protocol_to_string (Email2ProbeProtocol protocol)
 {
-  g_return_val_if_fail ((guint) protocol < G_N_ELEMENTS (protocol_names), NULL);
-  return protocol_names[protocol];
+  g_return_val_if_fail ((guint) protocol <= EMAIL2_PROBE_PROTOCOL_SMTP, NULL);
+  return email2_probe_dialect (protocol)->name;
 }
 
 /**
@@ -229,8 +224,8 @@ gboolean
 email2_probe_protocol_from_string (const char          *name,
                                    Email2ProbeProtocol *protocol)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (protocol_names); i++)
-    if (g_ascii_strcasecmp (name, protocol_names[i]) == 0)
+  for (guint i = 0; i <= EMAIL2_PROBE_PROTOCOL_SMTP; i++)
+    if (g_ascii_strcasecmp (name, email2_probe_dialect (i)->name) == 0)
       {
         *protocol = i;
         return TRUE;
@@ -449,7 +444,7 @@ leg_unref (Leg *leg)
   g_clear_object (&leg->database);
   g_clear_object (&leg->peer_certificate);
   g_clear_pointer (&leg->rbuf, g_byte_array_unref);
-  g_clear_pointer (&leg->caps, g_ptr_array_unref);
+  email2_probe_line_state_clear (&leg->lines);
   g_clear_error (&leg->error);
   g_free (leg->wbuf);
   g_free (leg->host);
@@ -621,7 +616,7 @@ on_logout_written (GObject      *source,
 static const char *
 logout_command (Leg *leg)
 {
-  return leg->protocol == EMAIL2_PROBE_PROTOCOL_IMAP ? "L1 LOGOUT\r\n" : "QUIT\r\n";
+  return leg->dialect->logout_command;
 }
 
 /* Ends the connection: LOGOUT / QUIT when the session is at a point where a
@@ -802,9 +797,16 @@ static void
 leg_expect (Leg   *leg,
             Phase  phase)
 {
+  static const Email2ProbeStep steps[] = {
+    [PHASE_GREETING] = EMAIL2_PROBE_STEP_GREETING,
+    [PHASE_CAPABILITIES] = EMAIL2_PROBE_STEP_CAPABILITIES,
+    [PHASE_STARTTLS] = EMAIL2_PROBE_STEP_STARTTLS,
+  };
+
+  g_assert (phase == PHASE_GREETING || phase == PHASE_CAPABILITIES || phase == PHASE_STARTTLS);
   leg_arm (leg, phase, leg->reply_ms);
   leg->reply_lines = 0;
-  leg->caps_started = FALSE;
+  email2_probe_line_state_expect (&leg->lines, steps[phase], NULL);
   leg->reading = TRUE;
   leg_pump (leg);
 }
@@ -840,124 +842,6 @@ leg_send (Leg        *leg,
   g_output_stream_write_all_async (g_io_stream_get_output_stream (leg->stream),
                                    leg->wbuf, strlen (leg->wbuf), G_PRIORITY_DEFAULT,
                                    leg->cancellable, on_written, leg_ref (leg));
-}
-
-/* ---- capabilities ------------------------------------------------------- */
-
-static gboolean
-is_printable (const char *text,
-              gboolean    spaces)
-{
-  if (*text == '\0' || strlen (text) > MAX_TOKEN)
-    return FALSE;
-  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
-    if (*p > 0x7e || *p < (spaces ? 0x20 : 0x21))
-      return FALSE;
-  return TRUE;
-}
-
-static void
-caps_reset (Leg *leg)
-{
-  g_clear_pointer (&leg->caps, g_ptr_array_unref);
-  leg->caps = g_ptr_array_new_with_free_func (g_free);
-}
-
-static void
-caps_add (Leg        *leg,
-          const char *cap)
-{
-  if (leg->caps->len < MAX_CAPABILITIES && is_printable (cap, TRUE))
-    g_ptr_array_add (leg->caps, g_strdup (cap));
-}
-
-/* IMAP: the space-separated tokens of a CAPABILITY response. */
-static void
-caps_add_imap_tokens (Leg        *leg,
-                      const char *text)
-{
-  g_auto(GStrv) tokens = g_strsplit (text, " ", -1);
-
-  caps_reset (leg);
-  for (guint i = 0; tokens[i] != NULL; i++)
-    if (tokens[i][0] != '\0')
-      caps_add (leg, tokens[i]);
-}
-
-/* The first word of a capability, or its token for IMAP. */
-static gboolean
-cap_is (const char *cap,
-        const char *word)
-{
-  gsize n = strlen (word);
-
-  return g_ascii_strncasecmp (cap, word, n) == 0 && (cap[n] == '\0' || cap[n] == ' ');
-}
-
-static gboolean
-caps_offer_starttls (Leg *leg)
-{
-  const char *word = leg->protocol == EMAIL2_PROBE_PROTOCOL_POP3 ? "STLS" : "STARTTLS";
-
-  for (guint i = 0; i < leg->caps->len; i++)
-    if (cap_is (leg->caps->pdata[i], word))
-      return TRUE;
-  return FALSE;
-}
-
-static void
-mechanisms_add (GPtrArray  *mechs,
-                const char *name)
-{
-  g_autofree char *upper = g_ascii_strup (name, -1);
-
-  if (!is_printable (upper, FALSE))
-    return;
-  for (guint i = 0; i < mechs->len; i++)
-    if (strcmp (mechs->pdata[i], upper) == 0)
-      return;
-  g_ptr_array_add (mechs, g_steal_pointer (&upper));
-}
-
-static char **
-caps_mechanisms (Email2ProbeProtocol  protocol,
-                 GPtrArray           *caps)
-{
-  GPtrArray *mechs = g_ptr_array_new ();
-
-  for (guint i = 0; i < caps->len; i++)
-    {
-      const char *cap = caps->pdata[i];
-      const char *rest = NULL;
-
-      switch (protocol)
-        {
-        case EMAIL2_PROBE_PROTOCOL_IMAP:
-          if (g_ascii_strncasecmp (cap, "AUTH=", 5) == 0)
-            mechanisms_add (mechs, cap + 5);
-          break;
-        case EMAIL2_PROBE_PROTOCOL_POP3:
-          if (cap_is (cap, "SASL"))
-            rest = cap + 4;
-          break;
-        case EMAIL2_PROBE_PROTOCOL_SMTP:
-        default:
-          if (cap_is (cap, "AUTH") || g_ascii_strncasecmp (cap, "AUTH=", 5) == 0)
-            rest = cap[4] == '\0' ? cap + 4 : cap + 5;
-          break;
-        }
-      if (rest != NULL)
-        {
-          g_auto(GStrv) words = g_strsplit (rest, " ", -1);
-
-          for (guint j = 0; words[j] != NULL; j++)
-            if (words[j][0] != '\0')
-              mechanisms_add (mechs, words[j]);
-        }
-    }
-  g_ptr_array_add (mechs, NULL);
-
-  return (char **) g_ptr_array_free (mechs, FALSE);
 }
 
 /* ---- TLS ---------------------------------------------------------------- */
@@ -1060,6 +944,7 @@ on_handshake (GObject      *source,
           leg->certificate_errors = 0;
           g_set_object (&leg->stream, G_IO_STREAM (leg->tls));
           leg->tls_active = TRUE;
+          leg->lines.tls_active = TRUE;
           leg_after_tls (leg);
         }
     }
@@ -1101,7 +986,7 @@ leg_send_capabilities (Leg *leg)
   switch (leg->protocol)
     {
     case EMAIL2_PROBE_PROTOCOL_IMAP:
-      g_strlcpy (leg->tag, leg->tls_active ? "C2" : "C1", sizeof leg->tag);
+      g_strlcpy (leg->lines.tag, leg->tls_active ? "C2" : "C1", sizeof leg->lines.tag);
       leg_send (leg, PHASE_CAPABILITIES, leg->tls_active ? "C2 CAPABILITY\r\n" : "C1 CAPABILITY\r\n");
       break;
     case EMAIL2_PROBE_PROTOCOL_POP3:
@@ -1138,7 +1023,7 @@ leg_after_tls (Leg *leg)
 {
   /* RFC 2595 §3.1, RFC 3207 §4.2: forget everything learnt in the clear. */
   g_byte_array_set_size (leg->rbuf, 0);
-  caps_reset (leg);
+  email2_probe_line_state_reset_caps (&leg->lines);
 
   if (leg->kind == EMAIL2_PROBE_LEG_TLS)
     leg_expect (leg, PHASE_GREETING);
@@ -1154,8 +1039,6 @@ leg_after_tls (Leg *leg)
 static void
 leg_capabilities_done (Leg *leg)
 {
-  static const char * const starttls_commands[] = { "S1 STARTTLS\r\n", "STLS\r\n", "STARTTLS\r\n" };
-
   if (leg->tls_active)
     {
       leg_finish (leg, leg->kind == EMAIL2_PROBE_LEG_TLS ? EMAIL2_PROBE_SECURITY_TLS
@@ -1163,15 +1046,15 @@ leg_capabilities_done (Leg *leg)
       return;
     }
 
-  leg->starttls_offered = caps_offer_starttls (leg);
-  if (leg->starttls_offered && leg->preauth)
+  leg->starttls_offered = email2_probe_caps_offer_starttls (leg->dialect, leg->lines.caps);
+  if (leg->starttls_offered && leg->lines.preauth)
     leg_fail_with (leg, EMAIL2_ERROR_INSECURE,
                    _("%s port %u offers STARTTLS but skipped authentication (PREAUTH): TLS can no longer start"),
                    leg->host, leg->port);
   else if (leg->starttls_offered)
     {
-      g_strlcpy (leg->tag, "S1", sizeof leg->tag);
-      leg_send (leg, PHASE_STARTTLS, starttls_commands[leg->protocol]);
+      g_strlcpy (leg->lines.tag, "S1", sizeof leg->lines.tag);
+      leg_send (leg, PHASE_STARTTLS, leg->dialect->starttls_command);
     }
   else if (leg->require_tls)
     leg_fail_with (leg, EMAIL2_ERROR_INSECURE,
@@ -1206,257 +1089,38 @@ leg_starttls_refused (Leg *leg)
                  _("%s port %u offered STARTTLS but refused it"), leg->host, leg->port);
 }
 
-/* "WORD" at @p, followed by a space or the end. */
-static const char *
-skip_word (const char *p,
-           const char *word)
-{
-  gsize n = strlen (word);
-
-  if (g_ascii_strncasecmp (p, word, n) != 0 || (p[n] != '\0' && p[n] != ' '))
-    return NULL;
-  return p[n] == ' ' ? p + n + 1 : p + n;
-}
-
-/* IMAP: "[CAPABILITY …]" at the start of a response text. */
-static gboolean
-imap_code_capability (Leg        *leg,
-                      const char *text)
-{
-  const char *end;
-  g_autofree char *list = NULL;
-
-  if (g_ascii_strncasecmp (text, "[CAPABILITY ", 12) != 0)
-    return FALSE;
-  end = strchr (text, ']');
-  if (end == NULL)
-    return FALSE;
-  list = g_strndup (text + 12, end - (text + 12));
-  caps_add_imap_tokens (leg, list);
-  return TRUE;
-}
-
-static void
-imap_line (Leg  *leg,
-           char *line)
-{
-  const char *rest;
-
-  switch (leg->phase)
-    {
-    case PHASE_GREETING:
-      if ((rest = skip_word (line, "* OK")) != NULL ||
-          ((rest = skip_word (line, "* PREAUTH")) != NULL))
-        {
-          if (g_ascii_strncasecmp (line, "* PREAUTH", 9) == 0 && !leg->tls_active)
-            {
-              leg->preauth = TRUE;
-              if (leg->require_tls)
-                {
-                  leg_fail_with (leg, EMAIL2_ERROR_INSECURE,
-                                 _("%s port %u skipped authentication in the clear (PREAUTH), and TLS is required"),
-                                 leg->host, leg->port);
-                  return;
-                }
-            }
-          leg->reading = FALSE;
-          leg->can_logout = TRUE;
-          if (imap_code_capability (leg, rest))
-            leg_capabilities_done (leg);
-          else
-            leg_send_capabilities (leg);
-        }
-      else if (skip_word (line, "* BYE") != NULL)
-        leg_fail_with (leg, EMAIL2_ERROR_NETWORK, _("%s port %u refused the connection (BYE)"),
-                       leg->host, leg->port);
-      else
-        leg_fail_with (leg, EMAIL2_ERROR_PROTOCOL, _("%s port %u did not greet as an IMAP server"),
-                       leg->host, leg->port);
-      break;
-
-    case PHASE_CAPABILITIES:
-    case PHASE_STARTTLS:
-      if (line[0] == '*' && line[1] == ' ')
-        {
-          /* Untagged data other than CAPABILITY is ignored, [ALERT] and
-           * referrals included. */
-          if (leg->phase == PHASE_CAPABILITIES && (rest = skip_word (line + 2, "CAPABILITY")) != NULL)
-            caps_add_imap_tokens (leg, rest);
-          return;
-        }
-      if ((rest = skip_word (line, leg->tag)) == NULL)
-        {
-          leg_fail_with (leg, EMAIL2_ERROR_PROTOCOL, _("%s port %u sent an unexpected IMAP response"),
-                         leg->host, leg->port);
-          return;
-        }
-      leg->reading = FALSE;
-      if (leg->phase == PHASE_STARTTLS)
-        {
-          if (skip_word (rest, "OK") != NULL)
-            leg_starttls_accepted (leg);
-          else
-            leg_starttls_refused (leg);
-        }
-      else if (skip_word (rest, "OK") != NULL)
-        leg_capabilities_done (leg);
-      else
-        leg_fail_with (leg, EMAIL2_ERROR_PROTOCOL, _("%s port %u refused the CAPABILITY command"),
-                       leg->host, leg->port);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static void
-pop3_line (Leg  *leg,
-           char *line)
-{
-  gboolean ok = skip_word (line, "+OK") != NULL;
-
-  switch (leg->phase)
-    {
-    case PHASE_GREETING:
-      leg->reading = FALSE;
-      if (ok)
-        {
-          leg->can_logout = TRUE;
-          leg_send_capabilities (leg);
-        }
-      else if (skip_word (line, "-ERR") != NULL)
-        leg_fail_with (leg, EMAIL2_ERROR_NETWORK, _("%s port %u refused the connection (-ERR)"),
-                       leg->host, leg->port);
-      else
-        leg_fail_with (leg, EMAIL2_ERROR_PROTOCOL, _("%s port %u did not greet as a POP3 server"),
-                       leg->host, leg->port);
-      break;
-
-    case PHASE_CAPABILITIES:
-      if (!leg->caps_started)
-        {
-          if (ok)
-            leg->caps_started = TRUE;
-          else if (skip_word (line, "-ERR") != NULL)
-            {
-              /* RFC 2449: no capability information. */
-              leg->reading = FALSE;
-              leg_capabilities_done (leg);
-            }
-          else
-            leg_fail_with (leg, EMAIL2_ERROR_PROTOCOL, _("%s port %u sent an unexpected reply to CAPA"),
-                           leg->host, leg->port);
-        }
-      else if (strcmp (line, ".") == 0)
-        {
-          leg->reading = FALSE;
-          leg_capabilities_done (leg);
-        }
-      else
-        caps_add (leg, line[0] == '.' ? line + 1 : line);
-      break;
-
-    case PHASE_STARTTLS:
-      leg->reading = FALSE;
-      if (ok)
-        leg_starttls_accepted (leg);
-      else
-        leg_starttls_refused (leg);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-/* SMTP reply line: its code, and whether more lines follow. */
-static gboolean
-smtp_parse (const char  *line,
-            guint       *code,
-            gboolean    *more,
-            const char **text)
-{
-  if (!g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1]) || !g_ascii_isdigit (line[2]) ||
-      (line[3] != '\0' && line[3] != ' ' && line[3] != '-'))
-    return FALSE;
-  *code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-  *more = line[3] == '-';
-  *text = line[3] == '\0' ? line + 3 : line + 4;
-  return TRUE;
-}
-
-static void
-smtp_line (Leg  *leg,
-           char *line)
-{
-  guint code;
-  gboolean more;
-  const char *text;
-
-  if (!smtp_parse (line, &code, &more, &text))
-    {
-      leg_fail_with (leg, EMAIL2_ERROR_PROTOCOL, _("%s port %u did not answer as an SMTP server"),
-                     leg->host, leg->port);
-      return;
-    }
-
-  switch (leg->phase)
-    {
-    case PHASE_GREETING:
-      if (code != 220)
-        leg_fail_with (leg, EMAIL2_ERROR_NETWORK, _("%s port %u refused the connection (%u)"),
-                       leg->host, leg->port, code);
-      else if (!more)
-        {
-          leg->reading = FALSE;
-          leg->can_logout = TRUE;
-          leg_send_capabilities (leg);
-        }
-      break;
-
-    case PHASE_CAPABILITIES:
-      if (code == 250 && leg->caps_started)
-        caps_add (leg, text);
-      leg->caps_started = TRUE;   /* the first line names the server */
-      if (!more)
-        {
-          /* A server without EHLO has no extensions, hence no STARTTLS. */
-          leg->reading = FALSE;
-          leg_capabilities_done (leg);
-        }
-      break;
-
-    case PHASE_STARTTLS:
-      if (more)
-        return;
-      leg->reading = FALSE;
-      if (code == 220)
-        leg_starttls_accepted (leg);
-      else
-        leg_starttls_refused (leg);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-}
-
+/* One server line, read by the protocol's dialect. */
 static void
 leg_handle_line (Leg  *leg,
                  char *line)
 {
-  switch (leg->protocol)
+  g_autoptr(GError) error = NULL;
+
+  switch (leg->dialect->line (&leg->lines, line, &error))
     {
-    case EMAIL2_PROBE_PROTOCOL_IMAP:
-      imap_line (leg, line);
+    case EMAIL2_PROBE_VERDICT_MORE:
       break;
-    case EMAIL2_PROBE_PROTOCOL_POP3:
-      pop3_line (leg, line);
+    case EMAIL2_PROBE_VERDICT_GREETED:
+      leg->reading = FALSE;
+      leg->can_logout = TRUE;
+      leg_send_capabilities (leg);
       break;
-    case EMAIL2_PROBE_PROTOCOL_SMTP:
+    case EMAIL2_PROBE_VERDICT_CAPABILITIES:
+      leg->reading = FALSE;
+      leg->can_logout = TRUE;
+      leg_capabilities_done (leg);
+      break;
+    case EMAIL2_PROBE_VERDICT_STARTTLS:
+      leg->reading = FALSE;
+      leg_starttls_accepted (leg);
+      break;
+    case EMAIL2_PROBE_VERDICT_STARTTLS_REFUSED:
+      leg->reading = FALSE;
+      leg_starttls_refused (leg);
+      break;
+    case EMAIL2_PROBE_VERDICT_FAILED:
     default:
-      smtp_line (leg, line);
+      leg_fail (leg, g_steal_pointer (&error));
       break;
     }
 }
@@ -1552,7 +1216,8 @@ leg_new (Email2Probe        *probe,
   leg->start_us = run->start_us;
   leg->cancellable = g_cancellable_new ();
   leg->rbuf = g_byte_array_new ();
-  caps_reset (leg);
+  leg->dialect = email2_probe_dialect (leg->protocol);
+  email2_probe_line_state_init (&leg->lines, leg->host, leg->port, leg->require_tls);
 
   return leg;
 }
@@ -1618,11 +1283,11 @@ run_decide (Run *run,
 
       result->security = winner->security;
       result->port = winner->port;
-      for (guint i = 0; i < winner->caps->len; i++)
-        g_ptr_array_add (caps, g_strdup (winner->caps->pdata[i]));
+      for (guint i = 0; i < winner->lines.caps->len; i++)
+        g_ptr_array_add (caps, g_strdup (winner->lines.caps->pdata[i]));
       g_ptr_array_add (caps, NULL);
       result->capabilities = (char **) g_ptr_array_free (caps, FALSE);
-      result->auth_mechanisms = caps_mechanisms (winner->protocol, winner->caps);
+      result->auth_mechanisms = email2_probe_caps_mechanisms (winner->protocol, winner->lines.caps);
       if (winner->security != EMAIL2_PROBE_SECURITY_PLAIN && winner->peer_certificate != NULL)
         result->certificate = g_object_ref (winner->peer_certificate);
     }
@@ -1869,14 +1534,9 @@ email2_probe_new (Email2ProbeProtocol  protocol,
                   guint16              port,
                   gboolean             require_tls)
 {
-  static const guint16 defaults[][EMAIL2_PROBE_N_LEGS] = {
-    [EMAIL2_PROBE_PROTOCOL_IMAP] = { 993, 143 },
-    [EMAIL2_PROBE_PROTOCOL_POP3] = { 995, 110 },
-    [EMAIL2_PROBE_PROTOCOL_SMTP] = { 465, 587 },
-  };
   Email2Probe *self;
 
-  g_return_val_if_fail ((guint) protocol < G_N_ELEMENTS (defaults), NULL);
+  g_return_val_if_fail ((guint) protocol <= EMAIL2_PROBE_PROTOCOL_SMTP, NULL);
   g_return_val_if_fail (host != NULL && *host != '\0', NULL);
 
   self = g_object_new (EMAIL2_TYPE_PROBE, NULL);
@@ -1884,8 +1544,8 @@ email2_probe_new (Email2ProbeProtocol  protocol,
   self->host = g_strdup (host);
   self->port = port;
   self->require_tls = require_tls;
-  self->default_ports[EMAIL2_PROBE_LEG_TLS] = defaults[protocol][0];
-  self->default_ports[EMAIL2_PROBE_LEG_CLEARTEXT] = defaults[protocol][1];
+  self->default_ports[EMAIL2_PROBE_LEG_TLS] = email2_probe_dialect (protocol)->default_ports[0];
+  self->default_ports[EMAIL2_PROBE_LEG_CLEARTEXT] = email2_probe_dialect (protocol)->default_ports[1];
 
   return self;
 }
