@@ -155,6 +155,12 @@ email2_notifier_accounts_changed (Email2Notifier *self,
       g_string_append_printf (body, _(change_texts[change->kind].sentence),
                               change->name != NULL ? change->name : change->guid);
 #pragma GCC diagnostic pop
+      /* Why the user is about to be asked for a password. */
+      if (change->kind == EMAIL2_ACCOUNT_ADDED && change->needs_password)
+        {
+          g_string_append_c (body, ' ');
+          g_string_append (body, _("Evolution will ask for its password when it first connects."));
+        }
     }
   if (changes->len > MAX_NAMED)
     {
