@@ -392,6 +392,9 @@ serve (gpointer data,
     }
   g_debug ("%s call %u ends", names[call->kind], number);
 
+  /* Answered: what the accounts' records gained is written now. */
+  if (self->ledger != NULL)
+    email2_ledger_save (self->ledger);
   call_free (call);
 }
 
