@@ -10,6 +10,7 @@
 #include "email2-command.h"
 #include "email2-dbus.h"
 #include "email2-desktop-host.h"
+#include "email2-digest.h"
 #include "email2-error.h"
 #include "email2-host.h"
 #include "email2-launcher.h"
