@@ -8,6 +8,7 @@
 
 #include "email2-account.h"
 #include "email2-command.h"
+#include "email2-dav-plan.h"
 #include "email2-dbus.h"
 #include "email2-desktop-host.h"
 #include "email2-digest.h"

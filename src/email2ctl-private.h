@@ -21,5 +21,7 @@ int  email2ctl_usage_error (GOptionContext *context,
                             const char     *message);
 void email2ctl_json_string (GString        *out,
                             const char     *text);
+void email2ctl_list_print  (GVariant       *accounts,
+                            gboolean        json);
 
 G_END_DECLS
