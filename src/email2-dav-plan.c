@@ -168,7 +168,7 @@ email2_dav_server_url (const char *server,
   if (server == NULL || server[0] == '\0')
     {
       if (fallback_domain == NULL || fallback_domain[0] == '\0' ||
-          !email2_parse_host_port (fallback_domain, &host, &port) || port != 0)
+          !email2_parse_host_port (fallback_domain, NULL, &port) || port != 0)
         {
           g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
                        _("No contacts or calendar server is set and the e-mail address has no usable domain"));
