@@ -305,6 +305,34 @@ test_state_round_trip (void)
   g_assert_nonnull (error);
 }
 
+/* The record of a user payload: the same payload matches, any other
+ * does not, and the record holds nothing of the payload's text. */
+static void
+test_digest (void)
+{
+  const char *payload = "<SyncML>AUTHSECRET hunter2</SyncML>";
+  g_autofree char *digest = email2_digest_new (payload, strlen (payload));
+  g_autofree char *again = email2_digest_new (payload, strlen (payload));
+  g_autofree char *broken = NULL;
+
+  g_assert_nonnull (digest);
+  g_assert_true (g_str_has_prefix (digest, "pbkdf2-sha256$600000$"));
+  g_assert_null (strstr (digest, "hunter2"));
+  g_assert_cmpstr (digest, !=, again);          /* salted */
+  g_assert_true (email2_digest_matches (digest, payload, strlen (payload)));
+  g_assert_true (email2_digest_matches (again, payload, strlen (payload)));
+  g_assert_false (email2_digest_matches (digest, payload, strlen (payload) - 1));
+  g_assert_false (email2_digest_matches (digest, "<SyncML>AUTHSECRET hunter3</SyncML>",
+                                         strlen (payload)));
+  g_assert_false (email2_digest_matches (NULL, payload, strlen (payload)));
+  g_assert_false (email2_digest_matches ("", payload, strlen (payload)));
+  g_assert_false (email2_digest_matches ("sha256$1$AAAA$AAAA", payload, strlen (payload)));
+  g_assert_false (email2_digest_matches ("pbkdf2-sha256$99999999999$AAAA$AAAA", payload,
+                                         strlen (payload)));
+  broken = g_strndup (digest, strlen (digest) - 4);
+  g_assert_false (email2_digest_matches (broken, payload, strlen (payload)));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -317,6 +345,7 @@ main (int    argc,
   g_test_add_func ("/rollout/host-failure", test_host_failure);
   g_test_add_func ("/rollout/desired-refused", test_desired_refused);
   g_test_add_func ("/rollout/state-round-trip", test_state_round_trip);
+  g_test_add_func ("/rollout/digest", test_digest);
 
   return g_test_run ();
 }
