@@ -183,6 +183,24 @@ write_file (const char *path,
   g_assert_no_error (error);
 }
 
+/* A new content for @path, whole: written under a hidden name and renamed
+ * (g_file_set_contents_full() without flags does not truncate a longer
+ * file it writes over). */
+static void
+replace_file (const char *path,
+              const char *contents,
+              int         mode)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *temp_name = g_strconcat (".", base, ".new", NULL);
+  g_autofree char *temp = g_build_filename (dir, temp_name, NULL);
+
+  write_file (temp, contents, mode);
+  g_assert_cmpint (chmod (temp, mode), ==, 0);
+  g_assert_cmpint (g_rename (temp, path), ==, 0);
+}
+
 /* As an administrator's tooling should: a hidden name, then a rename. */
 static void
 drop (const char *path,
@@ -248,6 +266,39 @@ assert_record (const char *path,
   g_autofree char *value = record_value (path, key);
 
   g_assert_cmpstr (value, ==, expected);
+}
+
+/* Waits until @key of a record says @expected: a system file's event and
+ * the sync payload's come from two directories, in no set order. */
+static void
+wait_for_record (const char *path,
+                 const char *key,
+                 const char *expected)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_SECONDS * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(GKeyFile) record = g_key_file_new ();
+      g_autofree char *value = NULL;
+
+      if (g_key_file_load_from_file (record, path, G_KEY_FILE_NONE, NULL))
+        value = g_key_file_get_string (record, "Payload", key, NULL);
+      if (g_strcmp0 (value, expected) == 0)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *log = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "registry.log", NULL);
+          g_autofree char *text = NULL;
+          g_file_get_contents (log, &text, NULL, NULL);
+          g_printerr ("%s", text);
+          g_clear_pointer (&text, g_free);
+          g_file_get_contents (path, &text, NULL, NULL);
+          g_printerr ("RECORD:\n%s", text);
+          g_error ("%s: %s is “%s”, not “%s”", path, key, value, expected);
+        }
+      g_usleep (20000);
+    }
 }
 
 static void
@@ -786,13 +837,29 @@ test_never_twice (void)
   spool_sync ();
   g_assert_false (provisioned (GUID_SYSTEM));
 
-  /* A new content under the same name: applied. */
+  /* A content that says the same: nothing (the account the user removed
+   * stays removed). */
   text = read_text (system_payload);
   changed = g_strconcat (text, "\n", NULL);
-  write_file (system_payload, changed, 0644);
+  replace_file (system_payload, changed, 0644);
   sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, changed, -1);
   spool_sync ();
-  assert_record (system_done, "Sha256", sha);
+  wait_for_record (system_done, "Sha256", sha);
+  g_assert_false (provisioned (GUID_SYSTEM));
+  g_clear_pointer (&changed, g_free);
+  g_clear_pointer (&sha, g_free);
+
+  /* A content that changes the account: applied, the account back. */
+  {
+    g_autoptr(GString) edited = g_string_new (text);
+
+    g_string_replace (edited, "carol@example.org", "dave@example.org", 0);
+    changed = g_string_free (g_steal_pointer (&edited), FALSE);
+  }
+  replace_file (system_payload, changed, 0644);
+  sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, changed, -1);
+  spool_sync ();
+  wait_for_record (system_done, "Sha256", sha);
   assert_record (system_done, "Outcome", "ok");
   assert_account (GUID_SYSTEM, NULL);
 
