@@ -47,6 +47,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-digest.h"
 #include "email2-error.h"
 #include "email2-payload.h"
 #include "email2-policy.h"
@@ -690,6 +691,30 @@ log_applied (const char *shown,
                response_name);
 }
 
+/* Whether user payloads must be signed: when the administrator says so
+ * (UserPayloadsMustBeSigned) and anchors are installed. Signed ones are
+ * verified against the same anchors as the system's. */
+static gboolean
+user_signature_rules (Email2Spool   *self,
+                      Email2Trust  **trust,
+                      gboolean      *required,
+                      GError       **error)
+{
+  g_autofree char *base = g_path_get_dirname (self->inbox[INBOX_SYSTEM]);
+  g_autofree char *trust_dir = g_build_filename (base, "trust", NULL);
+  g_autofree char *policy_file = g_build_filename (base, "email2.conf", NULL);
+  g_autoptr(Email2Policy) policy = NULL;
+
+  *trust = email2_trust_new_from_directory (trust_dir, inbox_owner (INBOX_SYSTEM), error);
+  if (*trust == NULL)
+    return FALSE;
+  policy = email2_policy_new_from_file (policy_file, inbox_owner (INBOX_SYSTEM), error);
+  if (policy == NULL)
+    return FALSE;
+  *required = email2_policy_get_user_signature_required (policy);
+  return TRUE;
+}
+
 static void
 process_user_file (Email2Spool *self,
                    int          dirfd,
@@ -700,7 +725,7 @@ process_user_file (Email2Spool *self,
   g_autofree char *claim = claim_name (name);
   g_autofree char *done_name = derived_name (name, DONE_SUFFIX);
   g_autofree char *refused_name = derived_name (name, REFUSED_SUFFIX);
-  g_autofree char *identity = NULL, *reason = NULL;
+  g_autofree char *identity = NULL, *reason = NULL, *digest = NULL;
   g_autoptr(GKeyFile) refused = NULL;
   g_autoptr(GKeyFile) done = NULL;
   g_autoptr(GError) error = NULL;
@@ -736,12 +761,46 @@ process_user_file (Email2Spool *self,
 
   g_clear_pointer (&identity, g_free);
   data = read_payload (INBOX_USER, dirfd, claim, &length, &size, &st, &identity, &reason);
+  done = read_marker (dirfd, done_name);
+  if (data != NULL && marker_has (done, "Outcome", "ok"))
+    {
+      g_autofree char *previous = g_key_file_get_string (done, MARKER_GROUP, "Digest", NULL);
+
+      if (email2_digest_matches (previous, data, length))
+        {
+          g_autofree char *when = g_key_file_get_string (done, MARKER_GROUP, "Time", NULL);
+
+          /* Delivered again: it was applied, and its answer is there. */
+          buffer_free (data, size);
+          scrub_at (dirfd, claim, shown);
+          g_message ("Spool: %s is the payload applied at %s: not applied again", shown, when);
+          return;
+        }
+    }
+  g_clear_pointer (&done, g_key_file_unref);
   if (data != NULL)
     {
-      payload = email2_payload_parse (data, length, EMAIL2_FORMAT_AUTO, &error);
+      g_autoptr(Email2Trust) trust = NULL;
+      gboolean required = FALSE;
+      g_autofree char *content = NULL;
+      gsize content_length = 0;
+
+      digest = email2_digest_new (data, length);
+      if (!user_signature_rules (self, &trust, &required, &error) ||
+          !email2_trust_unwrap (trust, data, length, required, &content, &content_length, NULL,
+                                &error))
+        reason = g_strdup (error->message);
+      else
+        {
+          payload = email2_payload_parse (content != NULL ? content : data,
+                                          content != NULL ? content_length : length,
+                                          EMAIL2_FORMAT_AUTO, &error);
+          if (payload == NULL)
+            reason = g_strdup_printf (_("it is not a usable payload: %s"), error->message);
+        }
+      if (content != NULL)
+        explicit_bzero (content, content_length);
       buffer_free (data, size);
-      if (payload == NULL)
-        reason = g_strdup_printf (_("it is not a usable payload: %s"), error->message);
     }
 
   if (reason != NULL)
@@ -758,6 +817,8 @@ process_user_file (Email2Spool *self,
   done = new_marker ();
   g_key_file_set_string (done, MARKER_GROUP, "Outcome", ok ? "ok" : "failed");
   g_key_file_set_string (done, MARKER_GROUP, "File", identity);
+  if (digest != NULL)
+    g_key_file_set_string (done, MARKER_GROUP, "Digest", digest);
   write_marker (dirfd, done_name, done, shown);
   if (refused != NULL)
     unlinkat (dirfd, refused_name, 0);

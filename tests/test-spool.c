@@ -59,6 +59,7 @@
 #define GUID_FLEET2 "5F00000B-0000-4000-8000-00000000000B"
 #define GUID_MINE "5F00000C-0000-4000-8000-00000000000C"
 #define GUID_SIGNED "5F00000D-0000-4000-8000-00000000000D"
+#define GUID_REDELIVER "5F00000E-0000-4000-8000-00000000000E"
 #define BIG_ACCOUNTS 24
 
 /* Every secret a test uses; none may be on disk afterwards, except in the
@@ -67,7 +68,7 @@ static const char * const secrets[] = {
   "spool-busy-s3cret",
   "spool-start-s3cret", "spool-running-s3cret", "spool-slow-s3cret", "spool-crash-s3cret",
   "spool-refused-s3cret", "spool-big-s3cret", "spool-small-s3cret", "spool-locked-s3cret",
-  "spool-absent-s3cret", "example-cp-password", NULL
+  "spool-absent-s3cret", "example-cp-password", "spool-again-s3cret", "spool-again2-s3cret", NULL
 };
 static const char * const refused_files[] = { "20-garbage.xml", NULL };
 
@@ -1297,6 +1298,58 @@ test_keyring_absent (void)
   teardown ();
 }
 
+/* The user inbox: the same payload delivered again (a declarative copy
+ * task) answers as before and changes nothing; its record stays. */
+static void
+test_user_redelivery (void)
+{
+  g_autofree char *payload = create_one (GUID_REDELIVER, "spool-again-s3cret");
+  g_autofree char *path = user_inbox ("80-again.xml");
+  g_autofree char *done = user_inbox ("80-again.done");
+  g_autofree char *response_path = user_inbox ("80-again.response.xml");
+  g_autofree char *response_before = NULL, *response_after = NULL;
+  g_autofree char *time_before = NULL, *time_after = NULL, *digest = NULL;
+  g_autofree char *record = NULL;
+
+  drop (path, payload);
+  spool_sync ();
+  assert_record (done, "Outcome", "ok");
+  assert_account (GUID_REDELIVER, "spool-again-s3cret");
+  response_before = read_text (response_path);
+  time_before = record_value (done, "Time");
+  digest = record_value (done, "Digest");
+  g_assert_true (g_str_has_prefix (digest, "pbkdf2-sha256$"));
+  record = read_text (done);
+  g_assert_null (strstr (record, "spool-again-s3cret"));
+
+  /* Again, the same bytes: consumed, not applied, nothing rewritten. */
+  drop (path, payload);
+  spool_sync ();
+  g_assert_false (exists (path));
+  g_assert_cmpuint (count_in_log ("80-again.xml is the payload applied at"), ==, 1);
+  time_after = record_value (done, "Time");
+  g_assert_cmpstr (time_before, ==, time_after);
+  assert_record (done, "Outcome", "ok");
+  response_after = read_text (response_path);
+  g_assert_cmpstr (response_before, ==, response_after);
+  assert_account (GUID_REDELIVER, "spool-again-s3cret");
+
+  /* A different payload of the same name is a new one. */
+  delete_account (GUID_REDELIVER);
+  {
+    g_autofree char *other = create_one (GUID_REDELIVER, "spool-again2-s3cret");
+
+    drop (path, other);
+  }
+  spool_sync ();
+  assert_account (GUID_REDELIVER, "spool-again2-s3cret");
+  g_clear_pointer (&time_after, g_free);
+  time_after = record_value (done, "Time");
+  g_assert_cmpstr (time_before, !=, time_after);
+  delete_account (GUID_REDELIVER);
+  teardown ();
+}
+
 /* ---- the system inbox as desired state ---- */
 
 /* A system payload: accounts with the user's ${USER}, ${REALNAME} and
@@ -1640,6 +1693,7 @@ main (int    argc,
   g_test_add_func ("/spool/system-inbox-refused", test_system_inbox_refused);
   g_test_add_func ("/spool/concurrent-clients", test_concurrent_clients);
   g_test_add_func ("/spool/delete-recreate", test_delete_recreate);
+  g_test_add_func ("/spool/user-redelivery", test_user_redelivery);
   g_test_add_func ("/spool/system-desired-state", test_system_desired_state);
   g_test_add_func ("/spool/system-signed", test_system_signed);
   g_test_add_func ("/spool/stop-while-busy", test_stop_while_busy);
