@@ -60,6 +60,7 @@
 #define GUID_MINE "5F00000C-0000-4000-8000-00000000000C"
 #define GUID_SIGNED "5F00000D-0000-4000-8000-00000000000D"
 #define GUID_REDELIVER "5F00000E-0000-4000-8000-00000000000E"
+#define GUID_USERSIGNED "5F00000F-0000-4000-8000-00000000000F"
 #define BIG_ACCOUNTS 24
 
 /* Every secret a test uses; none may be on disk afterwards, except in the
@@ -1640,6 +1641,53 @@ test_system_signed (void)
       g_assert_false (provisioned (GUID_SIGNED));
       g_unlink (path);
     }
+
+  /* User payloads too, once the administrator says so. */
+  replace_file (policy, "[Rollout]\nEmailPattern=${USER}@example.org\nUserPayloadsMustBeSigned=true\n",
+                0644);
+  {
+    const char * const user_guids[] = { GUID_USERSIGNED, NULL };
+    g_autofree char *user_payload = fleet_payload (user_guids, "Mine");
+    g_autofree char *plain_path = user_inbox ("75-user-plain.xml");
+    g_autofree char *plain_record = user_inbox ("75-user-plain.refused");
+    g_autofree char *signed_path = user_inbox ("76-user-signed.xml");
+    g_autofree char *signed_done = user_inbox ("76-user-signed.done");
+    g_autofree char *user_der = NULL;
+    gsize user_length = 0;
+
+    /* (No spool_sync () here: its own payload is unsigned.) */
+    drop (plain_path, user_payload);
+    wait_for_path (plain_record);
+    assert_refused (plain_record, "not signed");
+    g_assert_false (provisioned (GUID_USERSIGNED));
+    g_unlink (plain_path);
+    g_unlink (plain_record);
+
+    sign_file (ca, "signer", user_payload, staging);
+    user_der = email2_test_read_file (staging, &user_length);
+    g_unlink (staging);
+    {
+      g_autofree char *hidden = user_inbox (".76-user-signed.xml");
+      g_autoptr(GError) error = NULL;
+
+      g_file_set_contents_full (hidden, user_der, user_length, G_FILE_SET_CONTENTS_NONE, 0600,
+                                &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_rename (hidden, signed_path), ==, 0);
+    }
+    wait_for_path (signed_done);
+    /* A user payload gets no variables: ${EMAIL} is no address, so the
+     * payload ran and failed, which shows it was verified and read. */
+    assert_record (signed_done, "Outcome", "failed");
+  }
+  replace_file (policy, "[Rollout]\nEmailPattern=${USER}@example.org\n", 0644);
+  {
+    g_autofree char *user_done = user_inbox ("76-user-signed.done");
+    g_autofree char *user_response = user_inbox ("76-user-signed.response.xml");
+
+    g_unlink (user_done);
+    g_unlink (user_response);
+  }
 
   /* Signed by the IT department's certificate: applied, the signer kept. */
   sign_file (ca, "signer", payload, staging);
