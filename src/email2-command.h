@@ -113,6 +113,7 @@ void           email2_status_set         (Email2Status      *status,
                                           guint              code,
                                           const char        *reason);
 gboolean       email2_status_code_is_success (guint          code);
+const char    *email2_status_code_to_text (guint             code);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Email2Command, email2_command_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Email2Status, email2_status_free)

@@ -555,8 +555,8 @@ leg_io_error (Leg        *leg,
     {
       if (leg->timed_out != NULL)
         return g_error_new (EMAIL2_ERROR, EMAIL2_ERROR_TIMED_OUT,
-                            _("Timed out waiting for %s from %s port %u (%" G_GINT64_FORMAT " ms after the start)"),
-                            _(leg->timed_out), leg->host, leg->port, leg_elapsed_ms (leg));
+                            _("Timed out waiting for %s from %s port %u (%lld ms after the start)"),
+                            _(leg->timed_out), leg->host, leg->port, (long long) leg_elapsed_ms (leg));
       return NULL;
     }
 
@@ -687,8 +687,8 @@ leg_fail (Leg    *leg,
              leg->kind == EMAIL2_PROBE_LEG_TLS ? "tls" : "cleartext", error->message);
   else if (leg->timed_out != NULL)
     error = g_error_new (EMAIL2_ERROR, EMAIL2_ERROR_TIMED_OUT,
-                         _("Timed out waiting for %s for %s port %u (%" G_GINT64_FORMAT " ms after the start)"),
-                         _(leg->timed_out), leg->host, leg->port, leg_elapsed_ms (leg));
+                         _("Timed out waiting for %s for %s port %u (%lld ms after the start)"),
+                         _(leg->timed_out), leg->host, leg->port, (long long) leg_elapsed_ms (leg));
   leg_finish (leg, EMAIL2_PROBE_SECURITY_NONE, error);
 }
 

@@ -250,8 +250,8 @@ decode_check_size (Decoder *decoder,
     return TRUE;
 
   g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
-               _("The WBXML document would be larger than %" G_GSIZE_FORMAT
-                 " bytes as XML"), decoder->limits->max_size);
+               _("The WBXML document would be larger than %zu bytes as XML"),
+               decoder->limits->max_size);
   return FALSE;
 }
 

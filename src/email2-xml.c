@@ -310,7 +310,7 @@ email2_xml_parse (const char             *data,
   if (length > limits->max_size || length > G_MAXINT)
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
-                   _("The document is larger than %" G_GSIZE_FORMAT " bytes"),
+                   _("The document is larger than %zu bytes"),
                    limits->max_size);
       return FALSE;
     }

@@ -15,6 +15,7 @@
 #include "email2-host.h"
 #include "email2-launcher.h"
 #include "email2-locuri.h"
+#include "email2-log.h"
 #include "email2-memory-host.h"
 #include "email2-payload.h"
 #include "email2-policy.h"

@@ -8,41 +8,29 @@
 
 #include "email2ctl-private.h"
 
-/* Says what is wrong in one line, then the command's help when there is
- * a context; the exit status for usage errors. */
+/* Says what is wrong in one line on standard error (and, with --json, as
+ * an error object on standard output); returns @exit_status. */
+int
+email2ctl_fail (const char *kind,
+                int         exit_status,
+                const char *message)
+{
+  g_printerr ("email2ctl: %s\n", message);
+  email2ctl_json_error (kind, message);
+  return exit_status;
+}
+
+/* Says what is wrong, then the command's help when there is a context
+ * (a usage error) or not (unusable input); the exit status for both. */
 int
 email2ctl_usage_error (GOptionContext *context,
                        const char     *message)
 {
-  g_printerr ("email2ctl: %s\n", message);
+  email2ctl_fail (context != NULL ? "usage" : "input", EXIT_UNUSABLE, message);
   if (context != NULL)
     {
       g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
       g_printerr ("%s", help);
     }
   return EXIT_UNUSABLE;
-}
-
-/* Appends @text as a JSON string, or null. */
-void
-email2ctl_json_string (GString    *out,
-                       const char *text)
-{
-  if (text == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (out, "\\%c", *p);
-      else if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
 }

@@ -6,6 +6,8 @@
 
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "email2.h"
 
 G_BEGIN_DECLS
@@ -65,6 +67,12 @@ void       email2_test_run_clear (Email2TestRun *run);
 void       email2_test_ctl       (Email2TestRun *run,
                                   const char    *command,
                                   const char    *argument);
+void       email2_test_ctlv      (Email2TestRun      *run,
+                                  const char * const *args);
+JsonObject *email2_test_parse_json (const char *text,
+                                    const char *command);
+void       email2_test_assert_json_keys (JsonObject         *object,
+                                         const char * const *keys);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Email2TestRun, email2_test_run_clear)
 

@@ -1271,14 +1271,28 @@ test_ctl (void)
     const char *args[] = { tls, "--protocol", "imap", "--ca-file", ca, "--json", NULL };
     g_autofree char *out = run_ctl (args, &status);
 
+    g_autoptr(JsonObject) answer = NULL;
+    static const char * const keys[] = {
+      "version", "command", "protocol", "host", "security", "port", "capabilities",
+      "auth_mechanisms", "certificate", "elapsed_ms", "errors", "legs", NULL
+    };
+    JsonArray *capabilities, *mechanisms;
+
     g_assert_cmpint (status, ==, 0);
-    g_assert_nonnull (strstr (out, "\"security\": \"tls\""));
-    g_assert_nonnull (strstr (out, "\"port\": "));
-    g_assert_nonnull (strstr (out, "\"capabilities\": [\"IMAP4rev1\""));
-    g_assert_nonnull (strstr (out, "\"auth_mechanisms\": [\"PLAIN\", \"LOGIN\"]"));
-    g_assert_nonnull (strstr (out, "\"certificate\": { \"valid\": true"));
-    g_assert_nonnull (strstr (out, "\"elapsed_ms\": "));
-    g_assert_nonnull (strstr (out, "\"errors\": {"));
+    answer = email2_test_parse_json (out, "probe");
+    email2_test_assert_json_keys (answer, keys);
+    g_assert_cmpstr (json_object_get_string_member (answer, "security"), ==, "tls");
+    g_assert_cmpint (json_object_get_int_member (answer, "port"), ==, dovecot_base + 993);
+    capabilities = json_object_get_array_member (answer, "capabilities");
+    g_assert_cmpstr (json_array_get_string_element (capabilities, 0), ==, "IMAP4rev1");
+    mechanisms = json_object_get_array_member (answer, "auth_mechanisms");
+    g_assert_cmpuint (json_array_get_length (mechanisms), ==, 2);
+    g_assert_cmpstr (json_array_get_string_element (mechanisms, 0), ==, "PLAIN");
+    g_assert_cmpstr (json_array_get_string_element (mechanisms, 1), ==, "LOGIN");
+    g_assert_true (json_object_get_boolean_member (json_object_get_object_member (answer, "certificate"),
+                                                   "valid"));
+    g_assert_cmpint (json_object_get_int_member (answer, "elapsed_ms"), >=, 0);
+    g_assert_nonnull (json_object_get_object_member (answer, "errors"));
   }
   {
     const char *args[] = { pop_clear, "--protocol", "POP3", "--ca-file", ca, "--require-tls", NULL };
@@ -1291,9 +1305,12 @@ test_ctl (void)
     const char *args[] = { clear, "--protocol", "imap", "--require-tls", "--json", "--timeout", "2", NULL };
     g_autofree char *out = run_ctl (args, &status);
 
+    g_autoptr(JsonObject) answer = NULL;
+
     g_assert_cmpint (status, ==, 1);
-    g_assert_nonnull (strstr (out, "\"security\": null"));
-    g_assert_nonnull (strstr (out, "\"port\": null"));
+    answer = email2_test_parse_json (out, "probe");
+    g_assert_true (json_object_get_null_member (answer, "security"));
+    g_assert_true (json_object_get_null_member (answer, "port"));
     g_assert_nonnull (strstr (out, "does not offer STARTTLS"));
   }
   {

@@ -231,7 +231,7 @@ read_all (int          fd,
                 break;
               buffer_free (data, capacity);
               g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                           _("The file is larger than %" G_GSIZE_FORMAT " bytes"), max);
+                           _("The file is larger than %zu bytes"), max);
               return NULL;
             }
           larger = MIN (capacity * 2, max + 1);
