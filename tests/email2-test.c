@@ -448,6 +448,23 @@ email2_test_assert_no_secret_on_disk (const char         *dir,
 }
 
 /**
+ * email2_test_async_result:
+ * @object: the source object
+ * @result: the result
+ * @user_data: a `GAsyncResult **`, %NULL until the call ends
+ *
+ * A #GAsyncReadyCallback that keeps the result, for tests that iterate
+ * the main context until it is there.
+ */
+void
+email2_test_async_result (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/**
  * email2_test_ctlv:
  * @run: (out caller-allocates): what happened
  * @args: email2ctl's arguments, %NULL-ended

@@ -63,6 +63,10 @@ typedef struct {
   char *err;
 } Email2TestRun;
 
+void       email2_test_async_result (GObject      *object,
+                                     GAsyncResult *result,
+                                     gpointer      user_data);
+
 void       email2_test_run_clear (Email2TestRun *run);
 void       email2_test_ctl       (Email2TestRun *run,
                                   const char    *command,

@@ -50,6 +50,9 @@
 #define GUID_SMALL "5F000006-0000-4000-8000-000000000006"
 #define GUID_LOCKED "5F000007-0000-4000-8000-000000000007"
 #define GUID_ABSENT "5F000008-0000-4000-8000-000000000008"
+#define GUID_PROBED "5F000009-0000-4000-8000-000000000009"
+/* The accounts of the Atomic that SIGTERM interrupts. */
+#define N_BUSY 150
 #define GUID_AGAIN "5F000009-0000-4000-8000-000000000009"
 #define GUID_CP "D671C70B-8EE3-4881-8045-2AEE6F731B55"   /* data/examples/cp-create-imap-account.xml */
 #define BIG_ACCOUNTS 24
@@ -57,6 +60,7 @@
 /* Every secret a test uses; none may be on disk afterwards, except in the
  * files the spool refuses and leaves as found (refused_files). */
 static const char * const secrets[] = {
+  "spool-busy-s3cret",
   "spool-start-s3cret", "spool-running-s3cret", "spool-slow-s3cret", "spool-crash-s3cret",
   "spool-refused-s3cret", "spool-big-s3cret", "spool-small-s3cret", "spool-locked-s3cret",
   "spool-absent-s3cret", "example-cp-password", NULL
@@ -108,6 +112,8 @@ source_path (const char *guid,
 /* ---- payloads ---- */
 
 static const char *service_name = "Spool test";
+static const char *in_server = "imap.example.org";
+static const char *out_server = "smtp.example.org:587";
 
 /* The commands that create account @guid (without braces), counting
  * CmdIDs from *@cmd_id; AUTHSECRET only when @secret is given. */
@@ -119,7 +125,7 @@ append_account (GString    *out,
 {
   const char * const leaves[][2] = {
     { "SERVICENAME", service_name }, { "SERVICETYPE", "IMAP4" }, { "ACCOUNTTYPE", "Email" },
-    { "INSERVER", "imap.example.org" }, { "OUTSERVER", "smtp.example.org:587" },
+    { "INSERVER", in_server }, { "OUTSERVER", out_server },
     { "AUTHNAME", "carol" }, { "AUTHSECRET", secret }, { "REPLYADDR", "carol@example.org" },
     { "AUTHREQUIRED", "1" }, { "SYNCINGCONTENTTYPES", "2" },
   };
@@ -814,8 +820,9 @@ test_system_inbox_refused (void)
   g_assert_cmpuint (count_in_log ("is refused: the directory is writable by its group or by others"),
                     ==, 1);
 
-  g_assert_cmpint (chmod (inbox, 0755), ==, 0);
+  /* Owner first: between the two changes it is never trusted. */
   g_assert_cmpint (chown (inbox, NOBODY, 0), ==, 0);
+  g_assert_cmpint (chmod (inbox, 0755), ==, 0);
   spool_sync ();
   g_assert_false (provisioned (GUID_UNTRUSTED));
   g_assert_false (exists (done));
@@ -1031,6 +1038,109 @@ test_delete_recreate (void)
   teardown ();
 }
 
+/* SIGTERM while an Apply runs and a probe waits on a server that never
+ * answers: the registry is gone within 5 s, the Atomic is either fully
+ * there or fully absent once the registry runs again (finished, or undone
+ * from the journal), and nothing was probed or written after the module
+ * began to stop. */
+static void
+test_stop_while_busy (void)
+{
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) guids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *server = NULL;
+  g_autofree char *probed = NULL;
+  g_autofree char *busy = NULL;
+  g_autofree char *probed_path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "probed.xml", NULL);
+  g_autofree char *busy_path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "busy.xml", NULL);
+  g_autofree char *log = NULL;
+  const char *stops;
+  const char *argv[] = { g_getenv ("EMAIL2CTL"), "apply", busy_path, NULL };
+  g_auto(Email2TestRun) run;
+  GPid apply_pid = 0;
+  guint applies, present = 0;
+  gint64 start, deadline;
+
+  /* A server that takes connections and never says a word. */
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_socket_bind (listener, address, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (listener, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (listener, &error);
+  g_assert_no_error (error);
+  server = g_strdup_printf ("127.0.0.1:%u",
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  in_server = out_server = server;
+  probed = create_one (GUID_PROBED, NULL);
+  in_server = "imap.example.org";
+  out_server = "smtp.example.org:587";
+  write_file (probed_path, probed, 0600);
+  email2_test_ctl (&run, "apply", probed_path);
+  g_assert_cmpint (run.status, ==, 0);
+
+  for (guint i = 0; i < N_BUSY; i++)
+    g_ptr_array_add (guids, g_strdup_printf ("5F0000AA-0000-4000-8000-%012X", i));
+  busy = create_payload ((const char * const *) guids->pdata, N_BUSY, "spool-busy-s3cret");
+  write_file (busy_path, busy, 0600);
+
+  /* The Apply is running, and so is the probe. */
+  applies = count_in_log ("Apply call");
+  g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                 G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &apply_pid, &error);
+  g_assert_no_error (error);
+  deadline = g_get_monotonic_time () + DEADLINE_SECONDS * G_USEC_PER_SEC;
+  while (count_in_log ("Apply call") == applies || count_in_log (server) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10000);
+    }
+  g_usleep (G_USEC_PER_SEC / 2);
+
+  start = g_get_monotonic_time ();
+  registry_stop ();
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  waitpid (apply_pid, NULL, 0);
+  g_spawn_close_pid (apply_pid);
+
+  /* In order: the module stopped; no probe result came after it. */
+  log = registry_log ();
+  stops = g_strrstr (log, "The module stops");
+  g_assert_nonnull (stops);
+  g_assert_null (strstr (stops, " probed: "));
+
+  registry_start ();
+  email2_test_run_clear (&run);
+  email2_test_ctl (&run, "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  for (guint i = 0; i < N_BUSY; i++)
+    {
+      g_autofree char *braced = g_strdup_printf ("{%s}", (const char *) guids->pdata[i]);
+
+      if (strstr (run.out, braced) != NULL)
+        present++;
+    }
+  g_test_message ("after SIGTERM: %u of %u accounts", present, N_BUSY);
+  g_assert_true (present == 0 || present == N_BUSY);
+  for (guint i = 0; i < N_BUSY; i++)
+    {
+      if (present == 0)
+        assert_no_trace (guids->pdata[i]);
+      else
+        delete_account (guids->pdata[i]);
+    }
+  delete_account (GUID_PROBED);
+  g_unlink (probed_path);
+  g_unlink (busy_path);
+  teardown ();
+}
+
 /* A payload the keyring cannot take: the command 500, the Atomic 507,
  * nothing created; through the spool, the same answer beside it. */
 static void
@@ -1141,6 +1251,7 @@ main (int    argc,
   g_test_add_func ("/spool/system-inbox-refused", test_system_inbox_refused);
   g_test_add_func ("/spool/concurrent-clients", test_concurrent_clients);
   g_test_add_func ("/spool/delete-recreate", test_delete_recreate);
+  g_test_add_func ("/spool/stop-while-busy", test_stop_while_busy);
   /* Last: they take the keyring away. */
   g_test_add_func ("/spool/keyring-locked", test_keyring_locked);
   g_test_add_func ("/spool/keyring-absent", test_keyring_absent);

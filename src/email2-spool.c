@@ -24,9 +24,13 @@
  * do not stay on disk. System payloads belong to root and stay; a content
  * the user has applied once (by SHA-256) is not applied again.
  *
- * Monitors run on the registry's main context; every file operation runs
- * in the module's worker thread (email2_spool_job_run()), one job after
- * the other, interleaved with the D-Bus calls.
+ * Monitors run on the main context; every file operation runs in the
+ * service's worker thread (email2_service_queue()), one job after the
+ * other, interleaved with the D-Bus calls; a payload is read
+ * (email2_payload_parse()) and run (email2_service_respond()) there.
+ *
+ * Host-neutral: the registry module runs it on Evolution's host,
+ * tests/test-spool-memory.c on the memory host.
  */
 
 #define _GNU_SOURCE
@@ -43,6 +47,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-error.h"
+#include "email2-payload.h"
 #include "email2-spool.h"
 #include "email2-xml-private.h"
 
@@ -67,9 +73,7 @@ struct _Email2Spool {
 
   char *inbox[N_INBOXES];
   char *records;               /* where the system inbox's records go */
-  Email2SpoolHandler handler;
-  Email2SpoolQueueFunc queue;
-  gpointer user_data;
+  Email2Service *service;
   GFileMonitor *monitors[N_INBOXES];
   GFile *directories[N_INBOXES];
   gint stopped;                /* atomic */
@@ -78,12 +82,12 @@ struct _Email2Spool {
   char *inbox_refusal[N_INBOXES];
 };
 
-struct _Email2SpoolJob {
+typedef struct {
   Email2Spool *spool;
   InboxKind kind;
   char *name;                  /* NULL: the whole inbox */
   gboolean unless_regular;     /* only when @name is no regular file */
-};
+} SpoolJob;
 
 G_DEFINE_FINAL_TYPE (Email2Spool, email2_spool, G_TYPE_OBJECT)
 
@@ -313,6 +317,39 @@ write_at (int          dirfd,
   return TRUE;
 }
 
+/* Opens a regular file of @dirfd: its type is checked before it is
+ * opened (a FIFO or a device is never opened), it is opened without
+ * following a link and without blocking, and checked again on the
+ * descriptor. -1 with errno set otherwise. */
+static int
+open_regular_at (int          dirfd,
+                 const char  *name,
+                 int          flags,
+                 struct stat *st)
+{
+  struct stat before;
+  int fd;
+
+  if (fstatat (dirfd, name, &before, AT_SYMLINK_NOFOLLOW) != 0)
+    return -1;
+  if (!S_ISREG (before.st_mode))
+    {
+      errno = S_ISLNK (before.st_mode) ? ELOOP : EINVAL;
+      return -1;
+    }
+  fd = openat (dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, st) != 0 || !S_ISREG (st->st_mode) ||
+      st->st_dev != before.st_dev || st->st_ino != before.st_ino)
+    {
+      close (fd);
+      errno = EINVAL;
+      return -1;
+    }
+  return fd;
+}
+
 /* Overwrites a payload the user owns and removes it: its passwords must
  * not stay on disk. (On copy-on-write or flash storage the old blocks may
  * survive the overwrite; removing the name is what is guaranteed.) */
@@ -321,13 +358,12 @@ scrub_at (int         dirfd,
           const char *name,
           const char *shown)
 {
-  int fd = openat (dirfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   struct stat st;
+  int fd = open_regular_at (dirfd, name, O_WRONLY, &st);
 
   if (fd >= 0)
     {
-      if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_nlink == 1 &&
-          st.st_uid == getuid ())
+      if (st.st_nlink == 1 && st.st_uid == getuid ())
         {
           static const char zeros[65536];
           off_t left = st.st_size;
@@ -402,13 +438,12 @@ read_marker (int         dirfd,
   g_autoptr(GError) error = NULL;
   g_autofree char *data = NULL;
   gsize length = 0, size = 0;
-  int fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   struct stat st;
+  int fd = open_regular_at (dirfd, name, O_RDONLY, &st);
 
   if (fd < 0)
     return NULL;
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
-    data = read_all (fd, st.st_size, MAX_MARKER_SIZE, &length, &size, &error);
+  data = read_all (fd, st.st_size, MAX_MARKER_SIZE, &length, &size, &error);
   close (fd);
 
   if (data == NULL || !g_key_file_load_from_data (marker, data, length, G_KEY_FILE_NONE, &error))
@@ -548,8 +583,9 @@ open_records (Email2Spool *self)
   return fd;
 }
 
-/* Opens a payload file and checks it. On refusal, %NULL with @reason set
- * (and @identity, when the file could be looked at). */
+/* Opens a payload file (open_regular_at()) and checks it. On refusal,
+ * %NULL with @reason set (and @identity, when the file could be looked
+ * at). */
 static char *
 read_payload (InboxKind     kind,
               int           dirfd,
@@ -561,8 +597,8 @@ read_payload (InboxKind     kind,
               char        **reason)
 {
   g_autoptr(GError) error = NULL;
-  int fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   char *data = NULL;
+  int fd = open_regular_at (dirfd, name, O_RDONLY, st);
 
   *identity = NULL;
   *reason = NULL;
@@ -573,55 +609,56 @@ read_payload (InboxKind     kind,
 
       if (fstatat (dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0)
         *identity = identity_of (st, kind);
-      *reason = saved == ELOOP ? g_strdup (_("it is a symbolic link"))
-                               : g_strdup_printf (_("it cannot be opened: %s"), g_strerror (saved));
+      if (saved == ELOOP)
+        *reason = g_strdup (_("it is a symbolic link"));
+      else if (saved == EINVAL)
+        *reason = g_strdup (_("it is not a regular file"));
+      else
+        *reason = g_strdup_printf (_("it cannot be opened: %s"), g_strerror (saved));
       return NULL;
     }
 
-  if (fstat (fd, st) != 0)
-    *reason = g_strdup_printf (_("it cannot be read: %s"), g_strerror (errno));
-  else
-    {
-      *identity = identity_of (st, kind);
-      if (!S_ISREG (st->st_mode))
-        *reason = g_strdup (_("it is not a regular file"));
-      else if (kind == INBOX_SYSTEM && st->st_uid != 0)
-        *reason = g_strdup_printf (_("it belongs to user %ju, not root"), (uintmax_t) st->st_uid);
-      else if (kind == INBOX_SYSTEM && (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
-        *reason = g_strdup (_("it is writable by its group or by others"));
-      else if (kind == INBOX_USER && st->st_uid != getuid () && st->st_uid != 0)
-        *reason = g_strdup_printf (_("it belongs to user %ju"), (uintmax_t) st->st_uid);
-      else if (kind == INBOX_USER && st->st_nlink != 1)
-        *reason = g_strdup (_("it has other hard links"));
-      else if (st->st_size > EMAIL2_XML_DEFAULT_MAX_SIZE)
-        *reason = g_strdup_printf (_("it is larger than %d bytes"), EMAIL2_XML_DEFAULT_MAX_SIZE);
-      else if ((data = read_all (fd, st->st_size, EMAIL2_XML_DEFAULT_MAX_SIZE, length, size,
-                                 &error)) == NULL)
-        *reason = g_strdup (error->message);
-    }
+  *identity = identity_of (st, kind);
+  if (kind == INBOX_SYSTEM && st->st_uid != 0)
+    *reason = g_strdup_printf (_("it belongs to user %ju, not root"), (uintmax_t) st->st_uid);
+  else if (kind == INBOX_SYSTEM && (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    *reason = g_strdup (_("it is writable by its group or by others"));
+  else if (kind == INBOX_USER && st->st_uid != getuid () && st->st_uid != 0)
+    *reason = g_strdup_printf (_("it belongs to user %ju"), (uintmax_t) st->st_uid);
+  else if (kind == INBOX_USER && st->st_nlink != 1)
+    *reason = g_strdup (_("it has other hard links"));
+  else if (st->st_size > EMAIL2_XML_DEFAULT_MAX_SIZE)
+    *reason = g_strdup_printf (_("it is larger than %d bytes"), EMAIL2_XML_DEFAULT_MAX_SIZE);
+  else if ((data = read_all (fd, st->st_size, EMAIL2_XML_DEFAULT_MAX_SIZE, length, size,
+                             &error)) == NULL)
+    *reason = g_strdup (error->message);
 
   close (fd);
   return data;
 }
 
-/* Parses and applies @data; writes the response into @recordfd. */
+/* Runs @payload (consumed) through the engine; writes the response into
+ * @recordfd. */
 static gboolean
-apply_payload (Email2Spool  *self,
-               int           recordfd,
-               const char   *name,
-               const char   *shown,
-               gpointer      payload,
-               gboolean     *ok)
+apply_payload (Email2Spool    *self,
+               int             recordfd,
+               const char     *name,
+               const char     *shown,
+               Email2Payload  *payload,
+               gboolean       *ok)
 {
   g_autofree char *response_name = response_name_of (name);
   g_autoptr(GError) error = NULL;
   gsize length = 0;
-  g_autofree char *response = self->handler.apply (payload, name, &length, ok, self->user_data);
+  g_autofree char *response = email2_service_respond (self->service, payload, name, &length,
+                                                      &error);
 
-  self->handler.free_payload (payload);
+  *ok = payload->ok;
+  email2_payload_free (payload);
   if (response == NULL)
     {
       g_warning ("Spool: no response to %s could be made", shown);
+      g_debug ("Spool: %s", error->message);
       return FALSE;
     }
   if (!write_at (recordfd, response_name, response, length, &error))
@@ -661,7 +698,7 @@ process_user_file (Email2Spool *self,
   g_autoptr(GKeyFile) refused = NULL;
   g_autoptr(GKeyFile) done = NULL;
   g_autoptr(GError) error = NULL;
-  gpointer payload = NULL;
+  Email2Payload *payload = NULL;
   gsize length = 0, size = 0;
   gboolean ok = FALSE;
   struct stat st;
@@ -695,7 +732,7 @@ process_user_file (Email2Spool *self,
   data = read_payload (INBOX_USER, dirfd, claim, &length, &size, &st, &identity, &reason);
   if (data != NULL)
     {
-      payload = self->handler.parse (data, length, self->user_data, &error);
+      payload = email2_payload_parse (data, length, EMAIL2_FORMAT_AUTO, &error);
       buffer_free (data, size);
       if (payload == NULL)
         reason = g_strdup_printf (_("it is not a usable payload: %s"), error->message);
@@ -710,7 +747,6 @@ process_user_file (Email2Spool *self,
       return;
     }
 
-  ok = FALSE;
   apply_payload (self, dirfd, name, shown, payload, &ok);
 
   done = new_marker ();
@@ -777,7 +813,7 @@ process_system_file (Email2Spool *self,
   g_autofree char *identity = NULL, *reason = NULL, *digest = NULL;
   g_autoptr(GKeyFile) done = NULL, refused = NULL;
   g_autoptr(GError) error = NULL;
-  gpointer payload = NULL;
+  Email2Payload *payload = NULL;
   gsize length = 0, size = 0;
   gboolean ok = FALSE;
   struct stat st;
@@ -809,7 +845,7 @@ process_system_file (Email2Spool *self,
           buffer_free (data, size);
           return;
         }
-      payload = self->handler.parse (data, length, self->user_data, &error);
+      payload = email2_payload_parse (data, length, EMAIL2_FORMAT_AUTO, &error);
       buffer_free (data, size);
       if (payload == NULL)
         reason = g_strdup_printf (_("it is not a usable payload: %s"), error->message);
@@ -931,17 +967,12 @@ scan_system (Email2Spool *self,
       process_system_file (self, dirfd, recordfd, names->pdata[i]);
 }
 
-/**
- * email2_spool_job_run:
- * @job: a job handed to the queue function
- *
- * Does the job's work: scans an inbox, or looks at one file that changed.
- * Runs in the thread that applies payloads, never two at once; does
- * nothing once the spool is stopped.
- */
-void
-email2_spool_job_run (Email2SpoolJob *job)
+/* Scans an inbox, or looks at one file that changed; in the service's
+ * worker. Does nothing once the spool is stopped. */
+static void
+spool_job_run (gpointer data)
 {
+  SpoolJob *job = data;
   Email2Spool *self = job->spool;
   int dirfd, recordfd = -1;
   struct stat st;
@@ -980,15 +1011,11 @@ email2_spool_job_run (Email2SpoolJob *job)
   close (dirfd);
 }
 
-/**
- * email2_spool_job_free:
- * @job: a job
- *
- * Frees a job, run or not.
- */
-void
-email2_spool_job_free (Email2SpoolJob *job)
+static void
+spool_job_free (gpointer data)
 {
+  SpoolJob *job = data;
+
   g_object_unref (job->spool);
   g_free (job->name);
   g_free (job);
@@ -1000,13 +1027,13 @@ queue_job (Email2Spool *self,
            const char  *name,
            gboolean     unless_regular)
 {
-  Email2SpoolJob *job = g_new0 (Email2SpoolJob, 1);
+  SpoolJob *job = g_new0 (SpoolJob, 1);
 
   job->spool = g_object_ref (self);
   job->kind = kind;
   job->name = g_strdup (name);
   job->unless_regular = unless_regular;
-  self->queue (job, self->user_data);
+  email2_service_queue (self->service, "Spool", spool_job_run, job, spool_job_free);
 }
 
 /* A file counts once it is complete: when its writer closed it, or when it
@@ -1051,27 +1078,26 @@ on_inbox_changed (GFileMonitor      *monitor,
  * @state_dir: the user's email2 directory ($XDG_CONFIG_HOME/email2): the
  *   user inbox is its `inbox/`, the records of the system inbox its `system/`
  * @system_inbox: the system inbox, normally %EMAIL2_SPOOL_SYSTEM_INBOX
- * @handler: what to do with a payload
- * @queue: hands jobs to the thread that applies payloads
- * @user_data: for @handler and @queue
+ *
+ * The spool's jobs run in @service's worker, and its payloads through
+ * @service's engine.
  *
  * Returns: (transfer full): a spool, not started
  */
 Email2Spool *
-email2_spool_new (const char               *state_dir,
-                  const char               *system_inbox,
-                  const Email2SpoolHandler *handler,
-                  Email2SpoolQueueFunc      queue,
-                  gpointer                  user_data)
+email2_spool_new (Email2Service *service,
+                  const char    *state_dir,
+                  const char    *system_inbox)
 {
-  Email2Spool *self = g_object_new (EMAIL2_TYPE_SPOOL, NULL);
+  Email2Spool *self;
 
+  g_return_val_if_fail (EMAIL2_IS_SERVICE (service), NULL);
+
+  self = g_object_new (EMAIL2_TYPE_SPOOL, NULL);
+  self->service = g_object_ref (service);
   self->inbox[INBOX_USER] = g_build_filename (state_dir, "inbox", NULL);
   self->inbox[INBOX_SYSTEM] = g_strdup (system_inbox);
   self->records = g_build_filename (state_dir, "system", NULL);
-  self->handler = *handler;
-  self->queue = queue;
-  self->user_data = user_data;
 
   return self;
 }
@@ -1139,6 +1165,7 @@ email2_spool_finalize (GObject *object)
       g_free (self->inbox_refusal[kind]);
     }
   g_free (self->records);
+  g_clear_object (&self->service);
 
   G_OBJECT_CLASS (email2_spool_parent_class)->finalize (object);
 }
