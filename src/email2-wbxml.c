@@ -29,6 +29,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "email2-error.h"
+#include "email2-wapprov.h"
 #include "email2-wbxml-private.h"
 #include "email2-xml-private.h"
 
@@ -649,6 +650,10 @@ email2_wbxml_to_xml (const char  *data,
   decoder.strings_length = strings_length;
   decoder.at += strings_length;
 
+  /* A provisioning document is refused beyond its reader's element bound
+   * anyway (email2-wapprov.c): stop there, before decoding the rest. */
+  if (id == EMAIL2_WBXML_PUBLIC_ID_PROV10)
+    limits.max_elements = MIN (limits.max_elements, EMAIL2_WAPPROV_MAX_ELEMENTS);
   decoder.index = index_for (decoder.language);
   decoder.limits = &limits;
   open = g_new (Open, limits.max_depth + 1);
