@@ -26,6 +26,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "email2-error.h"
+#include "email2-secure-private.h"
 #include "email2-xml-private.h"
 
 typedef enum {
@@ -310,6 +311,8 @@ email2_xml_parse (const char             *data,
   xmlGenericErrorFunc old_handler;
   void *old_context;
 
+  email2_secure_init ();
+
   if (limits == NULL)
     {
       email2_xml_limits_init (&defaults);
@@ -379,13 +382,16 @@ email2_xml_parse (const char             *data,
   xmlSetGenericErrorFunc (NULL, silent_error);
   xmlParseDocument (ctxt);
   xmlSetGenericErrorFunc (old_context, old_handler);
+  email2_secure_wipe_stack ();
 
   well_formed = ctxt->wellFormed && guard.verdict == VERDICT_OK;
   if (!well_formed)
     {
-      /* Only libxml2's first line: the next may quote payload bytes. */
+      /* Only what libxml2 says before a colon or a line break: after them
+       * it may quote payload bytes (an entity's name, the next line), and
+       * a payload byte may be a password. */
       const char *detail = ctxt->lastError.message != NULL ? ctxt->lastError.message : "?";
-      g_autofree char *line = g_strndup (detail, strcspn (detail, "\n"));
+      g_autofree char *line = g_strndup (detail, strcspn (detail, ":\n"));
 
       message = g_strdup_printf ("%s (line %d)", g_strstrip (line), ctxt->lastError.line);
     }
@@ -445,6 +451,7 @@ email2_xml_writer_new (gboolean     indent,
 {
   xmlTextWriterPtr writer;
 
+  email2_secure_init ();
   *buffer = xmlBufferCreate ();
   writer = xmlNewTextWriterMemory (*buffer, 0);
   if (writer == NULL)
@@ -479,8 +486,8 @@ email2_xml_writer_finish (xmlTextWriterPtr writer,
   xmlFreeTextWriter (writer);
 
   /* The buffer's memory becomes the document, without a second copy of a
-   * large answer: libxml2 allocates with malloc (xmlMemSetup is never
-   * called), which g_free releases. */
+   * large answer: libxml2 allocates with malloc (email2_secure_init() puts
+   * only a wiping free and realloc around it), which g_free releases. */
   document = (char *) xmlBufferDetach (buffer);
   xmlBufferFree (buffer);
 
