@@ -22,6 +22,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-rollout.h"
 #include "email2-session.h"

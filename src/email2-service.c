@@ -22,6 +22,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-dbus-generated.h"
 #include "email2-dbus.h"
 #include "email2-error.h"

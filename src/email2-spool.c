@@ -31,6 +31,12 @@
  *
  * Host-neutral: the registry module runs it on Evolution's host,
  * tests/test-spool-memory.c on the memory host.
+ *
+ * Longer than most files on purpose: it is one state machine over one
+ * directory descriptor (names, safe opening, claims, markers, the two
+ * inboxes' rules), and every piece of it is about not applying a file
+ * twice or a file that is not what it seems; split, the invariants would
+ * be spread over files that each hold half of them.
  */
 
 #define _GNU_SOURCE
@@ -676,6 +682,28 @@ apply_payload (Email2Spool    *self,
   return TRUE;
 }
 
+/* Looks at @name without opening it: FALSE when its name is too long
+ * (logged) or it is gone; else its identity. */
+static gboolean
+look_at (int          dirfd,
+         const char  *name,
+         const char  *shown,
+         InboxKind    kind,
+         char       **identity)
+{
+  struct stat st;
+
+  if (strlen (name) > MAX_NAME_LENGTH)
+    {
+      g_warning ("Spool: %s is ignored: its name is longer than %d bytes", shown, MAX_NAME_LENGTH);
+      return FALSE;
+    }
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return FALSE;
+  *identity = identity_of (&st, kind);
+  return TRUE;
+}
+
 static void
 log_applied (const char *shown,
              gboolean    ok,
@@ -735,14 +763,8 @@ process_user_file (Email2Spool *self,
   struct stat st;
   char *data;
 
-  if (strlen (name) > MAX_NAME_LENGTH)
-    {
-      g_warning ("Spool: %s is ignored: its name is longer than %d bytes", shown, MAX_NAME_LENGTH);
-      return;
-    }
-  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+  if (!look_at (dirfd, name, shown, INBOX_USER, &identity))
     return;                    /* gone, or handled already */
-  identity = identity_of (&st, INBOX_USER);
   refused = read_marker (dirfd, refused_name);
   if (marker_has (refused, "File", identity))
     return;                    /* refused before, unchanged since */
@@ -1060,14 +1082,8 @@ process_system_file (Email2Spool   *self,
   struct stat st;
   char *data;
 
-  if (strlen (name) > MAX_NAME_LENGTH)
-    {
-      g_warning ("Spool: %s is ignored: its name is longer than %d bytes", shown, MAX_NAME_LENGTH);
-      return;
-    }
-  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+  if (!look_at (dirfd, name, shown, INBOX_SYSTEM, &identity))
     return;
-  identity = identity_of (&st, INBOX_SYSTEM);
   done = read_marker (recordfd, done_name);
   refused = read_marker (recordfd, refused_name);
   if (context->reason == NULL &&
