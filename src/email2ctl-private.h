@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "email2-dbus-generated.h"
+
 G_BEGIN_DECLS
 
 /* Exit statuses of every command. */
@@ -21,5 +23,8 @@ int  email2ctl_usage_error (GOptionContext *context,
                             const char     *message);
 void email2ctl_json_string (GString        *out,
                             const char     *text);
+
+Email2DbusProvisioning1 *email2ctl_connect_registry (GError  **error);
+int                      email2ctl_registry_error   (GError   *error);
 
 G_END_DECLS

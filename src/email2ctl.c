@@ -21,6 +21,7 @@
 #include "email2ctl-private.h"
 #include "email2-dbus-generated.h"
 #include "email2-xml-private.h"
+#include "email2ctl-check.h"
 #include "email2ctl-probe.h"
 
 /* Reads at most @max + 1 bytes, so that a larger input is seen as such
@@ -203,39 +204,6 @@ command_validate (int    argc,
 
 /* ---- the commands that talk to the registry module ---- */
 
-#define REGISTRY_BUS_NAME "org.gnome.evolution.dataserver.Sources5"
-#define PROVISIONING_PATH "/io/github/email2/Provisioning"
-#define CALL_TIMEOUT_MS (5 * 60 * 1000)
-
-static Email2DbusProvisioning1 *
-connect_registry (GError **error)
-{
-  Email2DbusProvisioning1 *proxy =
-    email2_dbus_provisioning1_proxy_new_for_bus_sync (G_BUS_TYPE_SESSION,
-                                                      G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
-                                                      G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                                      REGISTRY_BUS_NAME, PROVISIONING_PATH,
-                                                      NULL, error);
-
-  if (proxy != NULL)
-    g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (proxy), CALL_TIMEOUT_MS);
-  return proxy;
-}
-
-static int
-registry_error (GError *error)
-{
-  g_autofree char *remote = g_dbus_error_get_remote_error (error);
-
-  g_dbus_error_strip_remote_error (error);
-  if (g_strcmp0 (remote, "io.github.email2.Error.InvalidInput") == 0)
-    g_printerr ("email2ctl: %s\n", error->message);
-  else
-    g_printerr ("email2ctl: %s (%s)\n",
-                _("Evolution's registry with email2's module cannot be reached"), error->message);
-  return EXIT_UNUSABLE;
-}
-
 static int
 parse_single_argument (int          *argc,
                        char       ***argv,
@@ -275,12 +243,12 @@ command_apply (int    argc,
   if (data == NULL)
     return email2ctl_usage_error (NULL, error->message);
 
-  proxy = connect_registry (&error);
+  proxy = email2ctl_connect_registry (&error);
   if (proxy == NULL)
     {
       explicit_bzero (data, length);
       g_free (data);
-      return registry_error (error);
+      return email2ctl_registry_error (error);
     }
 
   /* The payload may hold passwords: it goes over the bus once, in a call. */
@@ -291,7 +259,7 @@ command_apply (int    argc,
   explicit_bzero ((gpointer) g_variant_get_data (payload), g_variant_get_size (payload));
   g_variant_unref (payload);
   if (error != NULL)
-    return registry_error (error);
+    return email2ctl_registry_error (error);
 
   {
     gsize n = 0;
@@ -319,10 +287,10 @@ command_get (int    argc,
   if (usage >= 0)
     return usage;
 
-  proxy = connect_registry (&error);
+  proxy = email2ctl_connect_registry (&error);
   if (proxy == NULL ||
       !email2_dbus_provisioning1_call_get_sync (proxy, argv[1], &status, &format, &value, NULL, &error))
-    return registry_error (error);
+    return email2ctl_registry_error (error);
 
   if (status != 200)
     {
@@ -346,9 +314,9 @@ command_list (int    argc,
   if (usage >= 0)
     return usage;
 
-  proxy = connect_registry (&error);
+  proxy = email2ctl_connect_registry (&error);
   if (proxy == NULL || !email2_dbus_provisioning1_call_list_sync (proxy, &guids, NULL, &error))
-    return registry_error (error);
+    return email2ctl_registry_error (error);
 
   for (guint i = 0; guids[i] != NULL; i++)
     g_print ("%s\n", guids[i]);
@@ -368,10 +336,10 @@ command_delete (int    argc,
   if (usage >= 0)
     return usage;
 
-  proxy = connect_registry (&error);
+  proxy = email2ctl_connect_registry (&error);
   if (proxy == NULL ||
       !email2_dbus_provisioning1_call_delete_sync (proxy, argv[1], &status, NULL, &error))
-    return registry_error (error);
+    return email2ctl_registry_error (error);
 
   if (status != 200)
     {
@@ -433,6 +401,7 @@ static const struct {
   { "delete", command_delete, N_("Remove a provisioned account") },
   { "schema", command_schema, N_("Print the EMAIL2 node table") },
   { "probe", email2ctl_probe, N_("Find a mail server's best TLS mode and its capabilities") },
+  { "check", email2ctl_check, N_("Find what interrupted transactions left behind; --repair fixes it") },
 };
 
 static void

@@ -20,6 +20,7 @@
 
 #include "email2.h"
 #include "email2-dbus-generated.h"
+#include "email2-evolution-check.h"
 #include "email2-evolution-host.h"
 #include "email2-evolution-prober.h"
 #include "email2-source-extension.h"
@@ -63,13 +64,14 @@ typedef enum {
   CALL_LIST,
   CALL_DELETE,
   CALL_SPOOL,
+  CALL_CHECK,
 } CallKind;
 
 typedef struct {
   CallKind kind;
   GDBusMethodInvocation *invocation;
   GVariant *payload;   /* Apply */
-  char *argument;      /* Get: the URI; Delete: the GUID */
+  char *argument;      /* Get: the URI; Delete: the GUID; Check: "repair" or NULL */
   Email2SpoolJob *job; /* Spool */
 } Call;
 
@@ -183,7 +185,7 @@ serve (gpointer data,
 {
   Call *call = data;
   Email2Module *self = user_data;
-  static const char * const names[] = { "Recover", "Apply", "Get", "List", "Delete", "Spool" };
+  static const char * const names[] = { "Recover", "Apply", "Get", "List", "Delete", "Spool", "Check" };
   static guint serial;
   guint number = ++serial;
 
@@ -246,6 +248,19 @@ serve (gpointer data,
       email2_spool_job_run (call->job);
       break;
 
+    case CALL_CHECK:
+      {
+        ESourceRegistryServer *server =
+          E_SOURCE_REGISTRY_SERVER (e_extension_get_extensible (E_EXTENSION (self)));
+        g_autoptr(GPtrArray) findings =
+          email2_evolution_check (self->host, server, self->main_context, call->argument != NULL);
+
+        g_dbus_method_invocation_return_value (
+          call->invocation,
+          g_variant_new ("(@a(ssssb))", email2_check_findings_to_variant (findings)));
+      }
+      break;
+
     default:
       g_assert_not_reached ();
     }
@@ -305,6 +320,15 @@ handle_delete (Email2DbusProvisioning1 *skeleton,
                Email2Module            *self)
 {
   return queue_call (self, CALL_DELETE, invocation, NULL, guid);
+}
+
+static gboolean
+handle_check (Email2DbusProvisioning1 *skeleton,
+              GDBusMethodInvocation   *invocation,
+              gboolean                 repair,
+              Email2Module            *self)
+{
+  return queue_call (self, CALL_CHECK, invocation, NULL, repair ? "repair" : NULL);
 }
 
 static void
@@ -415,6 +439,7 @@ on_files_loaded (ESourceRegistryServer *server,
   g_signal_connect (self->skeleton, "handle-get", G_CALLBACK (handle_get), self);
   g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
   g_signal_connect (self->skeleton, "handle-delete", G_CALLBACK (handle_delete), self);
+  g_signal_connect (self->skeleton, "handle-check", G_CALLBACK (handle_check), self);
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
                                          self->connection, OBJECT_PATH, &error))
