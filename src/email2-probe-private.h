@@ -6,7 +6,7 @@
 
 #pragma once
 
-#include "email2-probe.h"
+#include "email2.h"
 
 G_BEGIN_DECLS
 

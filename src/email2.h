@@ -8,8 +8,11 @@
 
 #include "email2-account.h"
 #include "email2-command.h"
+#include "email2-dbus.h"
+#include "email2-desktop-host.h"
 #include "email2-error.h"
 #include "email2-host.h"
+#include "email2-launcher.h"
 #include "email2-locuri.h"
 #include "email2-memory-host.h"
 #include "email2-payload.h"

@@ -8,10 +8,9 @@
 
 #include <glib/gi18n.h>
 
+#include "email2.h"
 #include "email2ctl-private.h"
 
-#define REGISTRY_BUS_NAME "org.gnome.evolution.dataserver.Sources5"
-#define PROVISIONING_PATH "/io/github/email2/Provisioning"
 #define CALL_TIMEOUT_MS (5 * 60 * 1000)
 
 /* Says what is wrong in one line, then the command's help when there is
@@ -58,12 +57,15 @@ email2ctl_json_string (GString    *out,
 Email2DbusProvisioning1 *
 email2ctl_connect_registry (GError **error)
 {
-  Email2DbusProvisioning1 *proxy =
-    email2_dbus_provisioning1_proxy_new_for_bus_sync (G_BUS_TYPE_SESSION,
-                                                      G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
-                                                      G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                                      REGISTRY_BUS_NAME, PROVISIONING_PATH,
-                                                      NULL, error);
+  Email2DbusProvisioning1 *proxy;
+
+  /* The module's errors come back in EMAIL2_ERROR once it is registered. */
+  (void) email2_error_quark ();
+  proxy = email2_dbus_provisioning1_proxy_new_for_bus_sync (G_BUS_TYPE_SESSION,
+                                                            G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+                                                            G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                                            EMAIL2_DBUS_BUS_NAME,
+                                                            EMAIL2_DBUS_OBJECT_PATH, NULL, error);
 
   if (proxy != NULL)
     g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (proxy), CALL_TIMEOUT_MS);
@@ -74,10 +76,8 @@ email2ctl_connect_registry (GError **error)
 int
 email2ctl_registry_error (GError *error)
 {
-  g_autofree char *remote = g_dbus_error_get_remote_error (error);
-
   g_dbus_error_strip_remote_error (error);
-  if (g_strcmp0 (remote, "io.github.email2.Error.InvalidInput") == 0)
+  if (error->domain == EMAIL2_ERROR)
     g_printerr ("email2ctl: %s\n", error->message);
   else
     g_printerr ("email2ctl: %s (%s)\n",

@@ -126,6 +126,46 @@ assert_key (GKeyFile   *file,
   g_assert_cmpstr (value, ==, expected);
 }
 
+/* The account's launcher in the session's applications directory. */
+static char *
+launcher_path (const char *uid)
+{
+  g_autofree char *name = g_strconcat (uid, ".desktop", NULL);
+
+  return g_build_filename (g_get_user_data_dir (), "applications", name, NULL);
+}
+
+static GKeyFile *
+launcher (const char *uid)
+{
+  g_autofree char *path = launcher_path (uid);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&file);
+}
+
+/* desktop-file-validate (desktop-file-utils) finds nothing to say. */
+static void
+assert_launcher_valid (const char *uid)
+{
+  g_autofree char *path = launcher_path (uid);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "desktop-file-validate", path, NULL };
+  int status = -1;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_cmpstr (out, ==, "");
+  g_assert_cmpstr (err, ==, "");
+}
+
 /* The registry's clients learn of changes by D-Bus signals: wait for them. */
 static ESource *
 wait_for_source (const char *uid,
@@ -191,6 +231,7 @@ delete_account (const char *guid,
   g_autofree char *identity = g_strconcat (uid, "-identity", NULL);
   g_autofree char *transport = g_strconcat (uid, "-transport", NULL);
   g_autofree char *path = source_path (uid);
+  g_autofree char *tile = launcher_path (uid);
   g_autoptr(ESource) gone = NULL;
 
   email2_test_ctl (&run, "delete", guid);
@@ -201,6 +242,7 @@ delete_account (const char *guid,
   g_assert_null (e_source_registry_ref_source (registry, transport));
   g_assert_false (keyring_has (uid));
   g_assert_false (keyring_has (transport));
+  g_assert_false (g_file_test (tile, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -210,6 +252,7 @@ test_create_imap (void)
   g_autoptr(GKeyFile) account = NULL, identity = NULL, transport = NULL;
   g_autoptr(ESource) source = NULL, identity_source = NULL, transport_source = NULL;
   g_autofree char *password = NULL, *smtp_password = NULL, *listed = NULL;
+  g_autoptr(GKeyFile) tile = NULL;
   g_auto(Email2TestRun) run;
 
   apply_file (path, 0);
@@ -261,6 +304,14 @@ test_create_imap (void)
   smtp_password = password_of (IMAP_UID "-transport");
   g_assert_cmpstr (smtp_password, ==, "example-password");
 
+  /* Its launcher, which opens Evolution on its Inbox. */
+  assert_launcher_valid (IMAP_UID);
+  tile = launcher (IMAP_UID);
+  assert_key (tile, "Desktop Entry", "Name", "Contoso Mail");
+  assert_key (tile, "Desktop Entry", "Comment", "Mail for alice@contoso.com");
+  assert_key (tile, "Desktop Entry", "Exec", "evolution folder://" IMAP_UID "/INBOX");
+  assert_key (tile, "Desktop Entry", "X-Email2-Guid", TEST_GUID);
+
   email2_test_ctl (&run, "list", NULL);
   g_assert_cmpstr (run.out, ==, TEST_GUID "\n");
 
@@ -274,6 +325,7 @@ test_create_pop3 (void)
   g_autofree char *path = example ("create-pop3-account.xml");
   g_autoptr(GKeyFile) account = NULL, transport = NULL;
   g_autofree char *password = NULL, *smtp_password = NULL, *icon = NULL;
+  g_autoptr(GKeyFile) tile = NULL;
 
   apply_file (path, 0);
 
@@ -301,6 +353,13 @@ test_create_pop3 (void)
 
   icon = get (POP_ACCOUNT "/ACCOUNTICON", 0);
   g_assert_cmpstr (icon, ==, "res://AccountSettingsSharedRes{ScreenResolution}!%s.genericmail.png");
+
+  /* Microsoft's generic mail icon is Evolution's; a POP account's mail is
+   * in the local Inbox. */
+  assert_launcher_valid (POP_UID);
+  tile = launcher (POP_UID);
+  assert_key (tile, "Desktop Entry", "Icon", "evolution-mail");
+  assert_key (tile, "Desktop Entry", "Exec", "evolution folder://local/Inbox");
 
   delete_account ("{8A1D4B7C-2E3F-4A5B-9C6D-7E8F9A0B1C2D}", POP_UID);
   teardown ();
@@ -696,8 +755,9 @@ any_backup (void)
   return strstr (out, "[/") != NULL || strstr (err, "[/") != NULL;
 }
 
-/* One account's state, as Evolution would find it: "absent", or its NAME
- * and passwords. Anything half-way is a failure of the test. */
+/* One account's state, as Evolution and the desktop would find it:
+ * "absent", or its NAME, password and address, with a launcher that shows
+ * that address. Anything half-way is a failure of the test. */
 static char *
 account_state (const char *uid,
                const char *guid)
@@ -710,8 +770,14 @@ account_state (const char *uid,
   g_autofree char *smtp_password = eds_password (transport_uid);
   g_autofree char *provisioned = keyring_value ("io.github.email2.Secret", "email2-guid", guid,
                                                 "email2-node", "AUTHSECRET");
+  g_autofree char *tile_path = launcher_path (uid);
+  gboolean has_tile = g_file_test (tile_path, G_FILE_TEST_EXISTS);
   g_autoptr(GKeyFile) identity = NULL;
+  g_autoptr(GKeyFile) tile = NULL;
   g_autofree char *name = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *comment = NULL;
+  g_autofree char *expected_comment = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
     {
@@ -724,6 +790,7 @@ account_state (const char *uid,
       g_assert_null (password);
       g_assert_null (smtp_password);
       g_assert_null (provisioned);
+      g_assert_false (has_tile);
       return g_strdup ("absent");
     }
 
@@ -733,8 +800,16 @@ account_state (const char *uid,
   g_assert_cmpstr (password, ==, provisioned);
   identity = key_file (identity_uid);
   name = g_key_file_get_string (identity, "Mail Identity", "Name", NULL);
+  address = g_key_file_get_string (identity, "Mail Identity", "Address", NULL);
 
-  return g_strdup_printf ("%s/%s", name ? name : "", password);
+  /* The launcher is there and shows the account as it is. */
+  g_assert_true (has_tile);
+  tile = launcher (uid);
+  comment = g_key_file_get_string (tile, "Desktop Entry", "Comment", NULL);
+  expected_comment = g_strconcat ("Mail for ", address, NULL);
+  g_assert_cmpstr (comment, ==, expected_comment);
+
+  return g_strdup_printf ("%s/%s/%s", name ? name : "", password, address);
 }
 
 static char *
@@ -775,7 +850,14 @@ static const char crash_edit_body[] =
   "<Replace><CmdID>4</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/NAME</LocURI></Target>"
   "<Data>New</Data></Item></Replace>"
   "<Replace><CmdID>5</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/AUTHSECRET</LocURI></Target>"
-  "<Data>crash-new-secret</Data></Item></Replace></Atomic>";
+  "<Data>crash-new-secret</Data></Item></Replace>"
+  "<Replace><CmdID>6</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/REPLYADDR</LocURI></Target>"
+  "<Data>alice@fabrikam.com</Data></Item></Replace>"
+  "<Replace><CmdID>7</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/REPLYADDR</LocURI></Target>"
+  "<Data>alice@fabrikam.com</Data></Item></Replace></Atomic>";
+
+#define OLD_STATE "Old/s3cret&pw/alice@contoso.com"
+#define NEW_STATE "New/crash-new-secret/alice@fabrikam.com"
 
 static void
 remove_both (void)
@@ -816,8 +898,8 @@ test_crash (void)
           after_create = two_accounts_state ();
           g_test_message ("create, killed after step %u: %s", step, after_create);
           g_assert_true (g_str_equal (after_create, "absent") ||
-                         g_str_equal (after_create, "Old/s3cret&pw"));
-          g_assert_true (!create_done || g_str_equal (after_create, "Old/s3cret&pw"));
+                         g_str_equal (after_create, OLD_STATE));
+          g_assert_true (!create_done || g_str_equal (after_create, OLD_STATE));
           remove_both ();
           stop_registry ();
         }
@@ -835,9 +917,9 @@ test_crash (void)
             start_registry (0);
           after_edit = two_accounts_state ();
           g_test_message ("edit, killed after step %u: %s", step, after_edit);
-          g_assert_true (g_str_equal (after_edit, "Old/s3cret&pw") ||
-                         g_str_equal (after_edit, "New/crash-new-secret"));
-          g_assert_true (!edit_done || g_str_equal (after_edit, "New/crash-new-secret"));
+          g_assert_true (g_str_equal (after_edit, OLD_STATE) ||
+                         g_str_equal (after_edit, NEW_STATE));
+          g_assert_true (!edit_done || g_str_equal (after_edit, NEW_STATE));
           remove_both ();
           stop_registry ();
         }

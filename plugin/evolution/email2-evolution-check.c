@@ -35,41 +35,16 @@
 #include <libsecret/secret.h>
 
 #include "email2-evolution-check.h"
-#include "email2-keyring-verify.h"
+#include "email2-evolution-keyring.h"
+#include "email2-evolution-sources.h"
 #include "email2-source-extension.h"
 
 #define UID_PREFIX "email2-"
 #define JOURNAL_NAME "transaction.journal"
 
-/* The schemas of the items email2 makes (email2-evolution-host.c). */
-static const SecretSchema provisioned_schema = {
-  "io.github.email2.Secret", SECRET_SCHEMA_NONE,
-  {
-    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-static const SecretSchema backup_schema = {
-  "io.github.email2.Backup", SECRET_SCHEMA_NONE,
-  {
-    { "email2-transaction", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-static const SecretSchema eds_schema = {
-  "org.gnome.Evolution.Data.Source", SECRET_SCHEMA_DONT_MATCH_NAME,
-  {
-    { "e-source-uid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "eds-origin", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
+#define provisioned_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_PROVISIONED))
+#define backup_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_BACKUP))
+#define eds_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_EDS))
 #define EDS_ORIGIN "evolution-data-server"
 
 void
@@ -121,9 +96,6 @@ source_info_free (SourceInfo *info)
 typedef struct {
   ESourceRegistryServer *server;
   GHashTable *sources;  /* UID → SourceInfo, email2's only */
-  GMutex mutex;
-  GCond cond;
-  gboolean done;
 } Snapshot;
 
 static gboolean
@@ -147,46 +119,31 @@ snapshot_on_main (gpointer data)
       g_hash_table_insert (snapshot->sources, g_strdup (e_source_get_uid (source)), info);
     }
   g_list_free_full (sources, g_object_unref);
-
-  g_mutex_lock (&snapshot->mutex);
-  snapshot->done = TRUE;
-  g_cond_signal (&snapshot->cond);
-  g_mutex_unlock (&snapshot->mutex);
   return G_SOURCE_REMOVE;
 }
 
+/* %NULL when the registry is stopping. */
 static GHashTable *
 take_snapshot (ESourceRegistryServer *server,
-               GMainContext          *main_context)
+               Email2MainCaller      *main_caller)
 {
   Snapshot snapshot = { server, g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                        (GDestroyNotify) source_info_free) };
 
-  g_mutex_init (&snapshot.mutex);
-  g_cond_init (&snapshot.cond);
-  if (g_main_context_is_owner (main_context))
-    snapshot_on_main (&snapshot);
-  else
-    g_main_context_invoke (main_context, snapshot_on_main, &snapshot);
-  g_mutex_lock (&snapshot.mutex);
-  while (!snapshot.done)
-    g_cond_wait (&snapshot.cond, &snapshot.mutex);
-  g_mutex_unlock (&snapshot.mutex);
-  g_mutex_clear (&snapshot.mutex);
-  g_cond_clear (&snapshot.cond);
+  if (!email2_main_caller_run (main_caller, snapshot_on_main, &snapshot))
+    g_clear_pointer (&snapshot.sources, g_hash_table_unref);
   return snapshot.sources;
 }
 
 static char *
-uid_of_guid (const char *guid,
-             const char *suffix)
+uid_of_guid (const char       *guid,
+             Email2SourceRole  role)
 {
-  g_autofree char *lower = NULL;
+  char canonical[EMAIL2_GUID_SIZE];
 
-  if (guid == NULL || strlen (guid) != EMAIL2_GUID_SIZE - 1)
+  if (guid == NULL || !email2_guid_canonicalize (guid, canonical))
     return NULL;
-  lower = g_ascii_strdown (guid + 1, EMAIL2_GUID_SIZE - 3);
-  return g_strconcat (UID_PREFIX, lower, suffix, NULL);
+  return email2_evolution_source_uid (canonical, role);
 }
 
 /* ---- journal ---- */
@@ -297,7 +254,7 @@ check_keyring_usable (GPtrArray *findings)
 {
   g_autoptr(GError) error = NULL;
 
-  if (email2_keyring_ensure_usable (&error))
+  if (email2_evolution_keyring_ensure_usable (&error))
     return TRUE;
   add_finding (findings, "keyring-locked", SECRET_COLLECTION_DEFAULT, g_strdup (error->message),
                g_strdup (_("the secrets were not checked: unlock the keyring and repeat")), FALSE);
@@ -375,7 +332,7 @@ check_orphans (GHashTable *sources,
       g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
       const char *guid = g_hash_table_lookup (attributes, "email2-guid");
       const char *node = g_hash_table_lookup (attributes, "email2-node");
-      g_autofree char *uid = uid_of_guid (guid, "");
+      g_autofree char *uid = uid_of_guid (guid, EMAIL2_SOURCE_ACCOUNT);
       SourceInfo *info = uid != NULL ? g_hash_table_lookup (sources, uid) : NULL;
       Email2NodeId id = node_by_name (node);
 
@@ -414,7 +371,7 @@ is_true (const Email2Account *account,
 }
 
 static guint
-count_with (const SecretSchema *schema,
+count_with (Email2KeyringSchema schema,
             const char         *attribute,
             const char         *value,
             const char         *node)
@@ -424,7 +381,7 @@ count_with (const SecretSchema *schema,
   g_hash_table_insert (attributes, (char *) attribute, (char *) value);
   if (node != NULL)
     g_hash_table_insert (attributes, "email2-node", (char *) node);
-  return email2_keyring_count (schema, attributes, NULL);
+  return email2_evolution_keyring_count (schema, attributes, NULL);
 }
 
 /* Evolution's item @uid should hold @node of the account @guid. */
@@ -437,13 +394,12 @@ check_copy (GHashTable *sources,
             GPtrArray  *findings)
 {
   SourceInfo *info = g_hash_table_lookup (sources, uid);
-  g_autoptr(GHashTable) attributes = NULL;
   g_autoptr(GError) error = NULL;
   char *secret;
 
-  if (count_with (&eds_schema, "e-source-uid", uid, NULL) > 0)
+  if (count_with (EMAIL2_KEYRING_EDS, "e-source-uid", uid, NULL) > 0)
     return;
-  if (count_with (&provisioned_schema, "email2-guid", guid, node) == 0)
+  if (count_with (EMAIL2_KEYRING_PROVISIONED, "email2-guid", guid, node) == 0)
     return;              /* reported as missing from email2's items */
   if (!repair || info == NULL)
     {
@@ -453,12 +409,8 @@ check_copy (GHashTable *sources,
       return;
     }
 
-  secret = secret_password_lookup_sync (&provisioned_schema, NULL, &error,
-                                        "email2-guid", guid, "email2-node", node, NULL);
-  attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (attributes, "e-source-uid", (char *) uid);
-  g_hash_table_insert (attributes, "eds-origin", EDS_ORIGIN);
-  if (secret != NULL && email2_keyring_store (&eds_schema, attributes, info->label, secret, &error))
+  secret = email2_evolution_keyring_lookup (guid, node_by_name (node), &error);
+  if (secret != NULL && email2_evolution_keyring_store_eds (uid, info->label, secret, &error))
     add_finding (findings, "missing-secret", uid,
                  g_strdup_printf (_("Evolution had no password for it; the payload gave %s"), node),
                  g_strdup (_("copied from email2's item")), TRUE);
@@ -496,7 +448,7 @@ check_secrets (GHashTable *sources,
           const char *node = email2_schema_get (secret_nodes[i])->name;
 
           if (email2_account_has (info->account, secret_nodes[i]) &&
-              count_with (&provisioned_schema, "email2-guid", guid, node) == 0)
+              count_with (EMAIL2_KEYRING_PROVISIONED, "email2-guid", guid, node) == 0)
             add_finding (findings, "missing-secret", guid,
                          g_strdup_printf (_("The payload gave %s; the keyring lacks it"), node),
                          g_strdup_printf (_("send the account's %s again"), node), FALSE);
@@ -510,7 +462,7 @@ check_secrets (GHashTable *sources,
       if (g_strcmp0 (email2_account_get (info->account, EMAIL2_NODE_AUTHREQUIRED), "1") == 0)
         transport_node = is_true (info->account, EMAIL2_NODE_SMTPALTENABLED)
           ? EMAIL2_NODE_SMTPALTPASSWORD : EMAIL2_NODE_AUTHSECRET;
-      transport_uid = uid_of_guid (guid, "-transport");
+      transport_uid = uid_of_guid (guid, EMAIL2_SOURCE_TRANSPORT);
       if (transport_node != EMAIL2_N_NODES && email2_account_has (info->account, transport_node) &&
           g_hash_table_contains (sources, transport_uid))
         check_copy (sources, guid, transport_uid, email2_schema_get (transport_node)->name,
@@ -522,7 +474,7 @@ check_secrets (GHashTable *sources,
  * email2_evolution_check:
  * @host: the host, whose recovery ends an open journal
  * @server: the registry
- * @main_context: the registry's main context
+ * @main_caller: runs source work on the registry's main context
  * @repair: fix what can be fixed safely
  *
  * Call it from the module's worker, between transactions.
@@ -532,7 +484,7 @@ check_secrets (GHashTable *sources,
 GPtrArray *
 email2_evolution_check (Email2EvolutionHost   *host,
                         ESourceRegistryServer *server,
-                        GMainContext          *main_context,
+                        Email2MainCaller      *main_caller,
                         gboolean               repair)
 {
   GPtrArray *findings = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_check_finding_free);
@@ -542,8 +494,11 @@ email2_evolution_check (Email2EvolutionHost   *host,
   /* A journal first: ending it changes what the rest finds. */
   open_transaction = check_journal (host, repair, findings);
   check_source_files (repair, findings);
-  sources = take_snapshot (server, main_context);
-  if (check_keyring_usable (findings))
+  sources = take_snapshot (server, main_caller);
+  if (sources == NULL)
+    add_finding (findings, "registry-stopping", "", g_strdup (_("The account registry is stopping")),
+                 g_strdup (_("run the check again when it runs")), FALSE);
+  else if (check_keyring_usable (findings))
     {
       check_orphans (sources, open_transaction, repair, findings);
       check_secrets (sources, repair, findings);

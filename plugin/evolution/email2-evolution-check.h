@@ -7,6 +7,7 @@
 #include <libebackend/libebackend.h>
 
 #include "email2-evolution-host.h"
+#include "email2-main-caller.h"
 
 G_BEGIN_DECLS
 
@@ -32,7 +33,7 @@ typedef struct {
 void      email2_check_finding_free (Email2CheckFinding    *finding);
 GPtrArray *email2_evolution_check   (Email2EvolutionHost   *host,
                                      ESourceRegistryServer *server,
-                                     GMainContext          *main_context,
+                                     Email2MainCaller      *main_caller,
                                      gboolean               repair);
 GVariant  *email2_check_findings_to_variant (GPtrArray     *findings);
 

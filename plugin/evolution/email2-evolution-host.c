@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
- * Email2EvolutionHost: EMAIL2 accounts as Evolution's own sources, inside
- * evolution-source-registry (docs/DESIGN.md §3).
+ * Email2EvolutionHost: the Email2Host of evolution-source-registry
+ * (docs/DESIGN.md §3.1): the transaction, and nothing else. Accounts are
+ * Evolution's sources (email2-evolution-sources.c) and keyring items
+ * (email2-evolution-keyring.c).
  *
- * Each account is three linked sources, as Evolution's wizard links them:
- *   email2-<guid>            [Mail Account]; the account, with [EMAIL2]
- *   email2-<guid>-identity   [Mail Identity], [Mail Submission], parent: the account
- *   email2-<guid>-transport  [Mail Transport], parent: the account
- * Passwords are in the keyring under EDS's own schema and the UID Evolution
- * looks them up by: the account's for AUTHSECRET, the transport's for SMTP.
- *
- * The engine calls this host from a worker thread (the registry's main loop
- * must not block on the keyring); source work is handed to the registry's
- * main context and waited for, keyring work is done in the calling thread.
+ * The engine calls this host from the worker thread (the registry's main
+ * loop must not block on the keyring); source work is handed to the
+ * registry's main context through an Email2MainCaller and waited for,
+ * keyring work is done in the calling thread. When the module stops, the
+ * caller refuses: the transaction fails and is left to the journal.
  *
  * Crash safety: a transaction is written ahead to a journal
  * ($XDG_STATE_HOME/email2/transaction.journal; accounts as provisioned, a
@@ -35,12 +32,11 @@
 #include <glib/gstdio.h>
 
 #include <glib/gi18n-lib.h>
-#include <libsecret/secret.h>
 
 #include "email2-evolution-host.h"
-#include "email2-source-extension.h"
-
-#define UID_PREFIX "email2-"
+#include "email2-evolution-keyring.h"
+#include "email2-evolution-sources.h"
+#include "email2-test-hooks.h"
 
 static const Email2NodeId secret_nodes[] = { EMAIL2_NODE_AUTHSECRET, EMAIL2_NODE_SMTPALTPASSWORD };
 
@@ -48,14 +44,14 @@ struct _Email2EvolutionHost {
   GObject parent_instance;
 
   ESourceRegistryServer *server;
-  GMainContext *main_context;
+  Email2MainCaller *main_caller;
 
   char *journal_path;
   GKeyFile *journal;       /* NULL outside a transaction */
   gboolean keyring_touched; /* the transaction changed the keyring */
 
-  /* For the crash tests only: EMAIL2_TEST_CRASH_AFTER_STEP=N kills the
-   * registry after the Nth durable step of a transaction. */
+  /* For the crash tests only (EMAIL2_TEST_HOOK_CRASH_AFTER_STEP): kills
+   * the registry after the Nth durable step of a transaction. */
   guint crash_after;
   guint steps;
 };
@@ -66,182 +62,112 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (Email2EvolutionHost, email2_evolution_host, G_TYP
                                G_IMPLEMENT_INTERFACE (EMAIL2_TYPE_HOST,
                                                       email2_evolution_host_iface_init))
 
-/* EDS's password schema: e-source-uid alone finds an item. */
-static const SecretSchema eds_schema = {
-  "org.gnome.Evolution.Data.Source", SECRET_SCHEMA_DONT_MATCH_NAME,
-  {
-    { "e-source-uid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "eds-origin", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-#define EDS_ORIGIN "evolution-data-server"
-
 #define JOURNAL_GROUP "Transaction"
 
-/* One durable step of a transaction is done. */
+/* One durable step of a transaction is done: a crash point of the tests. */
 static void
-step (Email2EvolutionHost *self)
+durable_step_done (Email2EvolutionHost *self)
 {
   if (++self->steps == self->crash_after)
     raise (SIGKILL);
 }
 
-/* ---- running on the registry's main context ---- */
-
-typedef struct {
-  GSourceFunc func;
-  gpointer data;
-  GMutex mutex;
-  GCond cond;
-  gboolean done;
-} MainCall;
-
-static gboolean
-main_call_run (gpointer user_data)
-{
-  MainCall *call = user_data;
-
-  call->func (call->data);
-
-  g_mutex_lock (&call->mutex);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->mutex);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs @func (@data) on the registry's main context and waits for it. */
 static void
-run_on_main (Email2EvolutionHost *self,
-             GSourceFunc          func,
-             gpointer             data)
+set_stopping (GError **error)
 {
-  MainCall call = { func, data };
-
-  if (g_main_context_is_owner (self->main_context))
-    {
-      func (data);
-      return;
-    }
-
-  g_mutex_init (&call.mutex);
-  g_cond_init (&call.cond);
-  g_main_context_invoke (self->main_context, main_call_run, &call);
-  g_mutex_lock (&call.mutex);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.mutex);
-  g_mutex_unlock (&call.mutex);
-  g_mutex_clear (&call.mutex);
-  g_cond_clear (&call.cond);
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+               _("The account registry is stopping; try again when it runs"));
 }
 
-static char *
-account_uid (const char *guid,
-             const char *suffix)
-{
-  g_autofree char *lower = g_ascii_strdown (guid + 1, EMAIL2_GUID_SIZE - 3);
-
-  return g_strconcat (UID_PREFIX, lower, suffix, NULL);
-}
-
-/* ---- reading ---- */
+/* ---- sources, on the registry's main context ---- */
 
 typedef struct {
-  Email2EvolutionHost *self;
+  ESourceRegistryServer *server;
   const char *guid;
-  GPtrArray *guids;
-  Email2Account *account;
-} ReadCall;
+  const Email2Account *account;  /* write: the account; NULL: remove */
+  char **guids;                  /* out: list */
+  Email2Account *found;          /* out: lookup */
+  char *account_label;           /* out: write */
+  char *transport_label;
+  GError *error;                 /* out: write, remove */
+} SourcesCall;
 
 static gboolean
 list_on_main (gpointer data)
 {
-  ReadCall *call = data;
-  GList *sources = e_source_registry_server_list_sources (call->self->server,
-                                                          EMAIL2_SOURCE_EXTENSION_NAME);
+  SourcesCall *call = data;
 
-  for (GList *l = sources; l != NULL; l = l->next)
-    {
-      Email2SourceExtension *extension =
-        e_source_get_extension (l->data, EMAIL2_SOURCE_EXTENSION_NAME);
-      g_autoptr(Email2Account) account = email2_source_extension_to_account (extension);
-
-      if (account != NULL)
-        g_ptr_array_add (call->guids, g_strdup (email2_account_get_guid (account)));
-    }
-  g_list_free_full (sources, g_object_unref);
-
+  call->guids = email2_evolution_sources_list (call->server);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+lookup_on_main (gpointer data)
+{
+  SourcesCall *call = data;
+
+  call->found = email2_evolution_sources_lookup (call->server, call->guid);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+write_on_main (gpointer data)
+{
+  SourcesCall *call = data;
+
+  if (call->account != NULL)
+    email2_evolution_sources_write (call->server, call->account, &call->account_label,
+                                    &call->transport_label, &call->error);
+  else
+    email2_evolution_sources_remove (call->server, call->guid, &call->error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sources_call_clear (SourcesCall *call)
+{
+  g_free (call->account_label);
+  g_free (call->transport_label);
+  g_clear_error (&call->error);
+}
+
+/* Writes @account's sources (NULL: removes those of @guid); the labels
+ * Evolution gives its passwords come back in @call. */
+static gboolean
+write_sources (Email2EvolutionHost  *self,
+               const char           *guid,
+               const Email2Account  *account,
+               SourcesCall          *call,
+               GError              **error)
+{
+  call->server = self->server;
+  call->guid = guid;
+  call->account = account;
+
+  if (!email2_main_caller_run (self->main_caller, write_on_main, call))
+    {
+      set_stopping (error);
+      return FALSE;
+    }
+  if (call->error != NULL)
+    {
+      g_debug ("the sources of %s could not be written: %s", guid, call->error->message);
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("Evolution's account files could not be written; check the disk"));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static char **
 email2_evolution_host_list_accounts (Email2Host *host)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
-  ReadCall call = { self, NULL, g_ptr_array_new (), NULL };
+  SourcesCall call = { self->server, };
 
-  run_on_main (self, list_on_main, &call);
-  g_ptr_array_add (call.guids, NULL);
-
-  return (char **) g_ptr_array_free (call.guids, FALSE);
-}
-
-/* Sets @node to @value when the schema accepts it; a setting changed in
- * Evolution to something EMAIL2 cannot express keeps the provisioned value. */
-static void
-set_live (Email2Account *account,
-          Email2NodeId   node,
-          const char    *value)
-{
-  g_autofree char *canonical = NULL;
-
-  if (value != NULL && email2_account_has (account, node) &&
-      email2_node_check_value (email2_schema_get (node), value, &canonical, NULL))
-    email2_account_set (account, node, canonical);
-}
-
-/* Where a node is one of Evolution's own settings, Get answers what
- * Evolution uses now, which the user may have changed since. */
-static void
-read_live_settings (Email2EvolutionHost *self,
-                    ESource             *account_source,
-                    Email2Account       *account)
-{
-  g_autofree char *identity_uid = account_uid (email2_account_get_guid (account), "-identity");
-  g_autoptr(ESource) identity = e_source_registry_server_ref_source (self->server, identity_uid);
-  ESourceRefresh *refresh = e_source_get_extension (account_source, E_SOURCE_EXTENSION_REFRESH);
-  g_autofree char *linger = g_strdup_printf ("%u", e_source_refresh_get_interval_minutes (refresh));
-
-  set_live (account, EMAIL2_NODE_SERVICENAME, e_source_get_display_name (account_source));
-  set_live (account, EMAIL2_NODE_LINGER,
-            e_source_refresh_get_enabled (refresh) ? linger : "0");
-
-  if (identity != NULL)
-    {
-      ESourceMailIdentity *mail_identity = e_source_get_extension (identity, E_SOURCE_EXTENSION_MAIL_IDENTITY);
-
-      set_live (account, EMAIL2_NODE_NAME, e_source_mail_identity_get_name (mail_identity));
-      set_live (account, EMAIL2_NODE_REPLYADDR, e_source_mail_identity_get_address (mail_identity));
-    }
-}
-
-static gboolean
-lookup_on_main (gpointer data)
-{
-  ReadCall *call = data;
-  g_autofree char *uid = account_uid (call->guid, "");
-  g_autoptr(ESource) source = e_source_registry_server_ref_source (call->self->server, uid);
-
-  if (source != NULL && e_source_has_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))
-    call->account = email2_source_extension_to_account (
-      e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME));
-  if (call->account != NULL)
-    read_live_settings (call->self, source, call->account);
-
-  return G_SOURCE_REMOVE;
+  if (!email2_main_caller_run (self->main_caller, list_on_main, &call))
+    return g_new0 (char *, 1);
+  return call.guids;
 }
 
 static Email2Account *
@@ -249,547 +175,11 @@ email2_evolution_host_lookup_account (Email2Host *host,
                                       const char *guid)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
-  ReadCall call = { self, guid, NULL, NULL };
-
-  run_on_main (self, lookup_on_main, &call);
-
-  return call.account;
-}
-
-/* ---- writing sources ---- */
-
-static const char *
-security_method (const char *server,
-                 gboolean    tls_required,
-                 guint16     implicit_port,
-                 guint16    *port)
-{
-  g_autofree char *host = NULL;
-
-  if (!email2_parse_host_port (server, &host, port))
-    return "ssl-on-alternate-port";
-
-  /* Until the server is probed: the most secure setting the value allows.
-   * Implicit TLS on its port, or when no port is given; STARTTLS on any
-   * other port. Never none. */
-  if (*port == 0)
-    {
-      *port = implicit_port;
-      return "ssl-on-alternate-port";
-    }
-  (void) tls_required;
-  return *port == implicit_port ? "ssl-on-alternate-port" : "starttls-on-standard-port";
-}
-
-static void
-set_server (ESource    *source,
-            const char *server,
-            const char *user,
-            const char *method,
-            gboolean    tls_required,
-            guint16     implicit_port)
-{
-  ESourceAuthentication *auth = e_source_get_extension (source, E_SOURCE_EXTENSION_AUTHENTICATION);
-  ESourceSecurity *security = e_source_get_extension (source, E_SOURCE_EXTENSION_SECURITY);
-  g_autofree char *host = NULL;
-  guint16 port = 0;
-
-  email2_parse_host_port (server, &host, NULL);
-  e_source_security_set_method (security, security_method (server, tls_required, implicit_port, &port));
-  e_source_authentication_set_host (auth, host);
-  e_source_authentication_set_port (auth, port);
-  e_source_authentication_set_user (auth, user);
-  e_source_authentication_set_method (auth, method);
-  e_source_authentication_set_remember_password (auth, TRUE);
-}
-
-static char *
-login_name (const Email2Account *account,
-            Email2NodeId         name_node,
-            Email2NodeId         domain_node)
-{
-  const char *name = email2_account_get (account, name_node);
-  const char *domain = email2_account_get (account, domain_node);
-
-  if (domain != NULL && domain[0] != '\0')
-    return g_strdup_printf ("%s\\%s", domain, name);
-  return g_strdup (name);
-}
-
-/* SMTP authenticates with the alternate credentials when they are enabled. */
-static gboolean
-smtpalt_enabled (const Email2Account *account)
-{
-  const char *enabled = email2_account_get (account, EMAIL2_NODE_SMTPALTENABLED);
-
-  return g_strcmp0 (enabled, "TRUE") == 0 || g_strcmp0 (enabled, "1") == 0;
-}
-
-static gboolean
-smtp_authenticates (const Email2Account *account)
-{
-  return g_strcmp0 (email2_account_get (account, EMAIL2_NODE_AUTHREQUIRED), "1") == 0;
-}
-
-static gboolean
-is_set_to (const Email2Account *account,
-           Email2NodeId         node,
-           const char          *value)
-{
-  return g_strcmp0 (email2_account_get (account, node), value) == 0;
-}
-
-/* The provider settings ([Imapx Backend], [Pop Backend]): DWNDAY limits
- * what IMAP keeps offline; SERVERDELETEACTION says whether POP keeps mail
- * on the server, and whether IMAP moves deleted mail to Trash. */
-static void
-configure_backend (ESource             *account_source,
-                   const Email2Account *account,
-                   gboolean             imap)
-{
-  const char *extension_name = e_source_camel_get_extension_name (imap ? "imapx" : "pop");
-  CamelSettings *settings = e_source_camel_get_settings (e_source_get_extension (account_source,
-                                                                                 extension_name));
-  const char *dwnday = email2_account_get (account, EMAIL2_NODE_DWNDAY);
-  const char *delete_action = email2_account_get (account, EMAIL2_NODE_SERVERDELETEACTION);
-
-  if (imap)
-    {
-      gboolean limited = dwnday != NULL && strcmp (dwnday, "-1") != 0;
-
-      e_source_offline_set_stay_synchronized (
-        e_source_get_extension (account_source, E_SOURCE_EXTENSION_OFFLINE), TRUE);
-      g_object_set (settings,
-                    "limit-by-age", limited,
-                    "limit-unit", CAMEL_TIME_UNIT_DAYS,
-                    "limit-value", limited ? (int) g_ascii_strtoll (dwnday, NULL, 10) : 1,
-                    NULL);
-      /* 2: deleting moves to the server's Trash; 1 (or the default):
-       * deleted messages are expunged on the server. */
-      g_object_set (settings,
-                    "use-real-trash-path", g_strcmp0 (delete_action, "2") == 0,
-                    "real-trash-path", g_strcmp0 (delete_action, "2") == 0 ? "Trash" : NULL,
-                    NULL);
-    }
-  else
-    g_object_set (settings,
-                  "keep-on-server", g_strcmp0 (delete_action, "2") == 0,
-                  "delete-expunged", g_strcmp0 (delete_action, "1") == 0,
-                  NULL);
-}
-
-/* The Evolution settings of the three sources, from the provisioned nodes. */
-static void
-configure_sources (ESource             *account_source,
-                   ESource             *identity,
-                   ESource             *transport,
-                   const Email2Account *account)
-{
-  const char *guid = email2_account_get_guid (account);
-  const char *linger = email2_account_get (account, EMAIL2_NODE_LINGER);
-  g_autofree char *identity_uid = account_uid (guid, "-identity");
-  g_autofree char *transport_uid = account_uid (guid, "-transport");
-  g_autofree char *user = login_name (account, EMAIL2_NODE_AUTHNAME, EMAIL2_NODE_DOMAIN);
-  gboolean imap = is_set_to (account, EMAIL2_NODE_SERVICETYPE, "IMAP4");
-  guint64 content_types = g_ascii_strtoull (email2_account_get (account, EMAIL2_NODE_SYNCINGCONTENTTYPES),
-                                            NULL, 0);
-  ESourceMailAccount *mail_account;
-  ESourceMailIdentity *mail_identity;
-  ESourceMailSubmission *submission;
-  ESourceRefresh *refresh;
-
-  e_source_set_display_name (account_source, email2_account_get (account, EMAIL2_NODE_SERVICENAME));
-  e_source_set_enabled (account_source, (content_types & 0x2) != 0);
-  mail_account = e_source_get_extension (account_source, E_SOURCE_EXTENSION_MAIL_ACCOUNT);
-  e_source_backend_set_backend_name (E_SOURCE_BACKEND (mail_account), imap ? "imapx" : "pop");
-  e_source_mail_account_set_identity_uid (mail_account, identity_uid);
-  set_server (account_source, email2_account_get (account, EMAIL2_NODE_INSERVER), user, "none",
-              is_set_to (account, EMAIL2_NODE_TAGPROPS_INSERVER_SSL, "1"), imap ? 993 : 995);
-  refresh = e_source_get_extension (account_source, E_SOURCE_EXTENSION_REFRESH);
-  e_source_refresh_set_enabled (refresh, linger == NULL || strcmp (linger, "0") != 0);
-  e_source_refresh_set_interval_minutes (refresh, linger != NULL && strcmp (linger, "0") != 0
-                                                  ? (guint) g_ascii_strtoull (linger, NULL, 10) : 15);
-
-  configure_backend (account_source, account, imap);
-
-  e_source_set_parent (identity, e_source_get_uid (account_source));
-  e_source_set_display_name (identity, email2_account_get (account, EMAIL2_NODE_REPLYADDR));
-  mail_identity = e_source_get_extension (identity, E_SOURCE_EXTENSION_MAIL_IDENTITY);
-  e_source_mail_identity_set_address (mail_identity, email2_account_get (account, EMAIL2_NODE_REPLYADDR));
-  e_source_mail_identity_set_name (mail_identity, email2_account_get (account, EMAIL2_NODE_NAME));
-  submission = e_source_get_extension (identity, E_SOURCE_EXTENSION_MAIL_SUBMISSION);
-  e_source_mail_submission_set_transport_uid (submission, transport_uid);
-
-  e_source_set_parent (transport, e_source_get_uid (account_source));
-  e_source_set_display_name (transport, email2_account_get (account, EMAIL2_NODE_SERVICENAME));
-  e_source_backend_set_backend_name (
-    E_SOURCE_BACKEND (e_source_get_extension (transport, E_SOURCE_EXTENSION_MAIL_TRANSPORT)), "smtp");
-  {
-    g_autofree char *smtp_user = smtpalt_enabled (account)
-      ? login_name (account, EMAIL2_NODE_SMTPALTAUTHNAME, EMAIL2_NODE_SMTPALTDOMAIN)
-      : g_strdup (user);
-
-    set_server (transport, email2_account_get (account, EMAIL2_NODE_OUTSERVER),
-                smtp_authenticates (account) ? smtp_user : NULL,
-                smtp_authenticates (account) ? "PLAIN" : "none",
-                is_set_to (account, EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL, "1"), 465);
-  }
-
-  email2_source_extension_set_account (
-    e_source_get_extension (account_source, EMAIL2_SOURCE_EXTENSION_NAME), account);
-}
-
-typedef struct {
-  Email2EvolutionHost *self;
-  const Email2Account *before;
-  const Email2Account *after;
-  GError *error;
-  /* out: the labels EDS would give the secrets */
-  char *account_label;
-  char *transport_label;
-} WriteCall;
-
-static ESource *
-ref_or_new_source (ESourceRegistryServer  *server,
-                   const char             *uid,
-                   gboolean               *is_new,
-                   GError                **error)
-{
-  ESource *source = e_source_registry_server_ref_source (server, uid);
-  g_autoptr(GFile) file = NULL;
-
-  *is_new = source == NULL;
-  if (source != NULL)
-    return source;
-
-  file = e_server_side_source_new_user_file (uid);
-  source = e_server_side_source_new (server, file, error);
-  /* Like an account the user made: Evolution may change and remove it. */
-  if (source != NULL)
-    {
-      e_server_side_source_set_writable (E_SERVER_SIDE_SOURCE (source), TRUE);
-      e_server_side_source_set_removable (E_SERVER_SIDE_SOURCE (source), TRUE);
-    }
-  return source;
-}
-
-static gboolean
-write_on_main (gpointer data)
-{
-  WriteCall *call = data;
-  ESourceRegistryServer *server = call->self->server;
-  const char *guid = email2_account_get_guid (call->after != NULL ? call->after : call->before);
-  g_autofree char *uid = account_uid (guid, "");
-  g_autofree char *identity_uid = account_uid (guid, "-identity");
-  g_autofree char *transport_uid = account_uid (guid, "-transport");
-  g_autoptr(ESource) account = NULL;
-  g_autoptr(ESource) identity = NULL;
-  g_autoptr(ESource) transport = NULL;
-  gboolean new_account = FALSE, new_identity = FALSE, new_transport = FALSE;
-
-  if (call->after == NULL)
-    {
-      /* Removing the account removes its children and the files; a child
-       * left alone by an interrupted transaction goes on its own. */
-      const char *uids[] = { uid, identity_uid, transport_uid };
-      ESource *sources[G_N_ELEMENTS (uids)];
-
-      for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
-        sources[i] = e_source_registry_server_ref_source (server, uids[i]);
-      for (guint i = 0; i < G_N_ELEMENTS (uids) && call->error == NULL; i++)
-        {
-          g_autoptr(ESource) source = e_source_registry_server_ref_source (server, uids[i]);
-
-          if (source != NULL)
-            e_source_remove_sync (source, NULL, &call->error);
-        }
-      /* EDS keeps removed children as orphans, which it would adopt, stale,
-       * when an account of the same UID comes back (and refuse
-       * CreateSources of their UIDs): drop them. */
-      for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
-        if (sources[i] != NULL)
-          {
-            if (i > 0 && call->error == NULL)
-              e_source_registry_server_remove_source (server, sources[i]);
-            g_object_unref (sources[i]);
-          }
-      return G_SOURCE_REMOVE;
-    }
-
-  account = ref_or_new_source (server, uid, &new_account, &call->error);
-  if (account != NULL)
-    identity = ref_or_new_source (server, identity_uid, &new_identity, &call->error);
-  if (identity != NULL)
-    transport = ref_or_new_source (server, transport_uid, &new_transport, &call->error);
-  if (transport == NULL)
-    return G_SOURCE_REMOVE;
-
-  configure_sources (account, identity, transport, call->after);
-
-  if (new_account)
-    e_source_registry_server_add_source (server, account);
-  if (new_identity)
-    e_source_registry_server_add_source (server, identity);
-  if (new_transport)
-    e_source_registry_server_add_source (server, transport);
-
-  if (e_source_write_sync (account, NULL, &call->error) &&
-      e_source_write_sync (identity, NULL, &call->error) &&
-      e_source_write_sync (transport, NULL, &call->error))
-    {
-      call->account_label = e_source_dup_secret_label (account);
-      call->transport_label = e_source_dup_secret_label (transport);
-    }
-
-  return G_SOURCE_REMOVE;
-}
-
-/* ---- secrets ----
- *
- * Each provisioned secret has one item of email2's own schema, keyed by
- * GUID and node: the secret as provisioned. Evolution finds its passwords
- * in items of EDS's schema, by source UID; those are copies, made from the
- * provisioned ones whenever an account changes: the account UID holds
- * AUTHSECRET, the transport UID the secret SMTP authenticates with. */
-
-static const SecretSchema email2_schema = {
-  "io.github.email2.Secret", SECRET_SCHEMA_NONE,
-  {
-    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-static char *
-lookup_provisioned (const char    *guid,
-                    Email2NodeId   node,
-                    GError       **error)
-{
-  return secret_password_lookup_sync (&email2_schema, NULL, error, "email2-guid", guid,
-                                      "email2-node", email2_schema_get (node)->name, NULL);
-}
-
-static gboolean
-store_provisioned (const char    *guid,
-                   Email2NodeId   node,
-                   const char    *secret,
-                   GError       **error)
-{
-  g_autofree char *label = g_strdup_printf ("EMAIL2 %s of account %s",
-                                            email2_schema_get (node)->name, guid);
-
-  return secret_password_store_sync (&email2_schema, SECRET_COLLECTION_DEFAULT, label, secret,
-                                     NULL, error, "email2-guid", guid,
-                                     "email2-node", email2_schema_get (node)->name, NULL);
-}
-
-static gboolean
-clear_provisioned (const char    *guid,
-                   Email2NodeId   node,
-                   GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  secret_password_clear_sync (&email2_schema, NULL, &local_error, "email2-guid", guid,
-                              "email2-node", email2_schema_get (node)->name, NULL);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-store_eds (const char  *uid,
-           const char  *label,
-           const char  *secret,
-           GError     **error)
-{
-  return secret_password_store_sync (&eds_schema, SECRET_COLLECTION_DEFAULT, label, secret,
-                                     NULL, error, "e-source-uid", uid, "eds-origin", EDS_ORIGIN,
-                                     NULL);
-}
-
-static gboolean
-clear_eds (const char  *uid,
-           GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  secret_password_clear_sync (&eds_schema, NULL, &local_error, "e-source-uid", uid, NULL);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* The secret SMTP uses: the alternate password when enabled, else AUTHSECRET. */
-static Email2NodeId
-transport_secret_node (const Email2Account *account)
-{
-  if (!smtp_authenticates (account))
-    return EMAIL2_N_NODES;
-  return smtpalt_enabled (account) ? EMAIL2_NODE_SMTPALTPASSWORD : EMAIL2_NODE_AUTHSECRET;
-}
-
-/* Backups: a provisioned secret about to be replaced or removed, kept in
- * the keyring until the transaction is committed or undone. */
-static const SecretSchema backup_schema = {
-  "io.github.email2.Backup", SECRET_SCHEMA_NONE,
-  {
-    { "email2-transaction", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-static char *
-lookup_backup (const char    *transaction,
-               const char    *guid,
-               Email2NodeId   node,
-               GError       **error)
-{
-  return secret_password_lookup_sync (&backup_schema, NULL, error,
-                                      "email2-transaction", transaction, "email2-guid", guid,
-                                      "email2-node", email2_schema_get (node)->name, NULL);
-}
-
-static gboolean
-clear_backups (const char  *transaction,
-               GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  secret_password_clear_sync (&backup_schema, NULL, &local_error,
-                              "email2-transaction", transaction, NULL);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Backs up the provisioned secrets @after replaces or drops, then writes
- * the new ones. */
-static gboolean
-write_provisioned (Email2EvolutionHost  *self,
-                   const char           *transaction,
-                   const Email2Account  *before,
-                   const Email2Account  *after,
-                   GError              **error)
-{
-  const char *guid = email2_account_get_guid (after != NULL ? after : before);
-
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    {
-      Email2NodeId node = secret_nodes[i];
-      const char *name = email2_schema_get (node)->name;
-      gboolean had = before != NULL && email2_account_has (before, node);
-      gboolean wants = after != NULL && email2_account_has (after, node);
-      const char *value = after != NULL ? email2_account_get (after, node) : NULL;
-      g_autofree char *old = NULL;
-      g_autofree char *label = NULL;
-
-      if ((wants && value == NULL) || (!wants && !had))
-        continue;              /* kept as it is, or nothing to do */
-
-      if (had)
-        {
-          old = lookup_provisioned (guid, node, error);
-          if (old == NULL)
-            goto missing;
-          label = g_strdup_printf ("EMAIL2 %s of account %s, kept until transaction %s ends",
-                                   name, guid, transaction);
-          if (!secret_password_store_sync (&backup_schema, SECRET_COLLECTION_DEFAULT, label, old,
-                                           NULL, error, "email2-transaction", transaction,
-                                           "email2-guid", guid, "email2-node", name, NULL))
-            {
-              email2_secret_free (g_steal_pointer (&old));
-              return FALSE;
-            }
-          email2_secret_free (g_steal_pointer (&old));
-          self->keyring_touched = TRUE;
-          step (self);
-        }
-
-      if (wants ? !store_provisioned (guid, node, value, error)
-                : !clear_provisioned (guid, node, error))
-        return FALSE;
-      self->keyring_touched = TRUE;
-      step (self);
-    }
-
-  return TRUE;
-
-missing:
-  if (error != NULL && *error == NULL)
-    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("A password is missing from the keyring"));
-  return FALSE;
-}
-
-/* A secret of @account: the new value when the payload set one, else the
- * provisioned one from the keyring. */
-static char *
-provisioned_value (const char          *guid,
-                   const Email2Account *account,
-                   Email2NodeId         node,
-                   GError             **error)
-{
-  const char *value = email2_account_get (account, node);
-
-  return value != NULL ? g_strdup (value) : lookup_provisioned (guid, node, error);
-}
-
-/* Makes Evolution's password items match @account (NULL: removed);
- * @touched is set once one of them changed. */
-static gboolean
-write_eds_secrets (const char          *guid,
-                   const Email2Account *account,
-                   const char          *account_label,
-                   const char          *transport_label,
-                   gboolean            *touched,
-                   GError             **error)
-{
-  g_autofree char *uid = account_uid (guid, "");
-  g_autofree char *transport_uid = account_uid (guid, "-transport");
-  Email2NodeId transport_node = account != NULL ? transport_secret_node (account) : EMAIL2_N_NODES;
-  g_autofree char *secret = NULL;
-
-  if (account != NULL && email2_account_has (account, EMAIL2_NODE_AUTHSECRET))
-    {
-      secret = provisioned_value (guid, account, EMAIL2_NODE_AUTHSECRET, error);
-      if (secret == NULL || !store_eds (uid, account_label, secret, error))
-        goto fail;
-      g_clear_pointer (&secret, email2_secret_free);
-    }
-  else if (!clear_eds (uid, error))
-    goto fail;
-  *touched = TRUE;
-
-  if (transport_node != EMAIL2_N_NODES && email2_account_has (account, transport_node))
-    {
-      secret = provisioned_value (guid, account, transport_node, error);
-      if (secret == NULL || !store_eds (transport_uid, transport_label, secret, error))
-        goto fail;
-      g_clear_pointer (&secret, email2_secret_free);
-    }
-  else if (!clear_eds (transport_uid, error))
-    goto fail;
-  *touched = TRUE;
-
-  return TRUE;
-
-fail:
-  email2_secret_free (g_steal_pointer (&secret));
-  if (error != NULL && *error == NULL)
-    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("A password is missing from the keyring"));
-  return FALSE;
+  SourcesCall call = { self->server, guid, };
+
+  if (!email2_main_caller_run (self->main_caller, lookup_on_main, &call))
+    return NULL;
+  return call.found;
 }
 
 /* ---- the transaction ---- */
@@ -814,7 +204,7 @@ journal_save (Email2EvolutionHost  *self,
                                  0600, error))
     return FALSE;
 
-  step (self);
+  durable_step_done (self);
   return TRUE;
 }
 
@@ -822,6 +212,45 @@ static char *
 before_group (const char *guid)
 {
   return g_strconcat ("Before ", guid, NULL);
+}
+
+/* Backs up the provisioned secrets @after replaces or drops, then writes
+ * the new ones. */
+static gboolean
+write_provisioned (Email2EvolutionHost  *self,
+                   const char           *transaction,
+                   const Email2Account  *before,
+                   const Email2Account  *after,
+                   GError              **error)
+{
+  const char *guid = email2_account_get_guid (after != NULL ? after : before);
+
+  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
+    {
+      Email2NodeId node = secret_nodes[i];
+      gboolean had = before != NULL && email2_account_has (before, node);
+      gboolean wants = after != NULL && email2_account_has (after, node);
+      const char *value = after != NULL ? email2_account_get (after, node) : NULL;
+
+      if ((wants && value == NULL) || (!wants && !had))
+        continue;              /* kept as it is, or nothing to do */
+
+      if (had)
+        {
+          if (!email2_evolution_keyring_back_up (transaction, guid, node, error))
+            return FALSE;
+          self->keyring_touched = TRUE;
+          durable_step_done (self);
+        }
+
+      if (wants ? !email2_evolution_keyring_store (guid, node, value, error)
+                : !email2_evolution_keyring_clear (guid, node, error))
+        return FALSE;
+      self->keyring_touched = TRUE;
+      durable_step_done (self);
+    }
+
+  return TRUE;
 }
 
 /* Writes sources, then secrets; on delete the other way round, so that
@@ -834,36 +263,26 @@ write_account (Email2EvolutionHost  *self,
                GError              **error)
 {
   const char *guid = email2_account_get_guid (after != NULL ? after : before);
-  WriteCall call = { self, before, after, NULL, NULL, NULL };
+  SourcesCall call = { NULL, };
   gboolean ok = TRUE;
 
   if (after == NULL)
-    ok = write_eds_secrets (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
+    ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
          (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
 
   if (ok)
-    {
-      run_on_main (self, write_on_main, &call);
-      if (call.error != NULL)
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                       _("Evolution's sources could not be written: %s"), call.error->message);
-          g_error_free (call.error);
-          ok = FALSE;
-        }
-      else
-        step (self);
-    }
+    ok = write_sources (self, guid, after, &call, error);
+  if (ok)
+    durable_step_done (self);
 
   if (ok && after != NULL)
     ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
-         write_eds_secrets (guid, after, call.account_label, call.transport_label,
-                            &self->keyring_touched, error);
+         email2_evolution_keyring_write_eds (guid, after, call.account_label, call.transport_label,
+                                             &self->keyring_touched, error);
   if (ok && after != NULL)
-    step (self);
+    durable_step_done (self);
 
-  g_free (call.account_label);
-  g_free (call.transport_label);
+  sources_call_clear (&call);
   return ok;
 }
 
@@ -892,26 +311,18 @@ undo_account (Email2EvolutionHost  *self,
   /* The keyring is as it was: the sources alone are put back. */
   if (!with_keyring)
     {
-      WriteCall call = { self, current, before, NULL, NULL, NULL };
+      SourcesCall call = { NULL, };
+      gboolean ok = write_sources (self, guid, before, &call, error);
 
-      run_on_main (self, write_on_main, &call);
-      g_free (call.account_label);
-      g_free (call.transport_label);
-      if (call.error != NULL)
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                       _("Evolution's sources could not be written: %s"), call.error->message);
-          g_error_free (call.error);
-          return FALSE;
-        }
-      return TRUE;
+      sources_call_clear (&call);
+      return ok;
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
     {
       Email2NodeId node = secret_nodes[i];
       g_autoptr(GError) local_error = NULL;
-      char *backup = lookup_backup (transaction, guid, node, &local_error);
+      char *backup = email2_evolution_keyring_lookup_backup (transaction, guid, node, &local_error);
       gboolean ok;
 
       if (local_error != NULL)
@@ -920,9 +331,9 @@ undo_account (Email2EvolutionHost  *self,
           return FALSE;
         }
       if (backup != NULL)
-        ok = store_provisioned (guid, node, backup, error);
+        ok = email2_evolution_keyring_store (guid, node, backup, error);
       else if (before == NULL || !email2_account_has (before, node))
-        ok = clear_provisioned (guid, node, error);
+        ok = email2_evolution_keyring_clear (guid, node, error);
       else
         ok = TRUE;             /* never replaced */
       email2_secret_free (backup);
@@ -965,7 +376,7 @@ undo_journal (Email2EvolutionHost  *self,
         return FALSE;
     }
 
-  return !with_keyring || clear_backups (transaction, error);
+  return !with_keyring || email2_evolution_keyring_clear_backups (transaction, error);
 }
 
 static gboolean
@@ -1028,9 +439,14 @@ email2_evolution_host_apply (Email2Host           *host,
   if (!journal_save (self, &local_error) ||
       !write_account (self, transaction, before, after, &local_error))
     {
+      /* People see what to do; the library's words go to the debug log. */
       if (local_error->domain != EMAIL2_ERROR)
-        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                     _("The account could not be stored: %s"), local_error->message);
+        {
+          g_debug ("%s could not be stored: %s", guid, local_error->message);
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("The account could not be stored: the keyring or the disk refused it; "
+                         "check that the keyring is unlocked and the disk has room"));
+        }
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
@@ -1057,13 +473,13 @@ email2_evolution_host_commit (Email2Host  *host,
   g_clear_pointer (&self->journal, g_key_file_unref);
 
   /* Committed: what is left is cleaning up, which recovery also finishes. */
-  if (clear_backups (transaction, &cleanup_error))
-    step (self);
+  if (email2_evolution_keyring_clear_backups (transaction, &cleanup_error))
+    durable_step_done (self);
   else
     g_debug ("backups of transaction %s stay until the next start: %s",
              transaction, cleanup_error->message);
   if (g_unlink (self->journal_path) == 0)
-    step (self);
+    durable_step_done (self);
 
   return TRUE;
 }
@@ -1126,7 +542,7 @@ email2_evolution_host_recover (Email2EvolutionHost  *self,
     {
       g_message ("email2: finishing transaction %s, committed before the registry stopped",
                  transaction);
-      if (!clear_backups (transaction, error))
+      if (!email2_evolution_keyring_clear_backups (transaction, error))
         return FALSE;
     }
   else
@@ -1158,7 +574,7 @@ email2_evolution_host_finalize (GObject *object)
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (object);
 
   g_clear_object (&self->server);
-  g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_clear_object (&self->main_caller);
   g_clear_pointer (&self->journal, g_key_file_unref);
   g_free (self->journal_path);
 
@@ -1179,23 +595,22 @@ email2_evolution_host_init (Email2EvolutionHost *self)
 /**
  * email2_evolution_host_new:
  * @server: the registry
- *
- * Must be called on the registry's main context: source work is done there.
+ * @main_caller: runs source work on the registry's main context
  *
  * Returns: (transfer full): a host for Evolution's accounts
  */
 Email2EvolutionHost *
-email2_evolution_host_new (ESourceRegistryServer *server)
+email2_evolution_host_new (ESourceRegistryServer *server,
+                           Email2MainCaller      *main_caller)
 {
   Email2EvolutionHost *self = g_object_new (EMAIL2_TYPE_EVOLUTION_HOST, NULL);
+  const char *crash_after = email2_test_hook (EMAIL2_TEST_HOOK_CRASH_AFTER_STEP);
 
   self->server = g_object_ref (server);
-  self->main_context = g_main_context_ref_thread_default ();
+  self->main_caller = g_object_ref (main_caller);
   self->journal_path = g_build_filename (g_get_user_state_dir (), "email2",
                                          "transaction.journal", NULL);
-  self->crash_after = (guint) g_ascii_strtoull (g_getenv ("EMAIL2_TEST_CRASH_AFTER_STEP")
-                                                ? g_getenv ("EMAIL2_TEST_CRASH_AFTER_STEP") : "0",
-                                                NULL, 10);
+  self->crash_after = crash_after != NULL ? (guint) g_ascii_strtoull (crash_after, NULL, 10) : 0;
 
   return self;
 }

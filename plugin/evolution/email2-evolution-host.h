@@ -7,6 +7,7 @@
 #include <libebackend/libebackend.h>
 
 #include "email2.h"
+#include "email2-main-caller.h"
 
 G_BEGIN_DECLS
 
@@ -15,7 +16,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (Email2EvolutionHost, email2_evolution_host,
                       EMAIL2, EVOLUTION_HOST, GObject)
 
-Email2EvolutionHost *email2_evolution_host_new     (ESourceRegistryServer  *server);
+Email2EvolutionHost *email2_evolution_host_new     (ESourceRegistryServer  *server,
+                                                    Email2MainCaller       *main_caller);
 gboolean             email2_evolution_host_recover (Email2EvolutionHost    *self,
                                                     GError                **error);
 

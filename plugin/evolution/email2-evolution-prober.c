@@ -14,6 +14,11 @@
  * conservative setting and is probed again when the network changes and at
  * the registry's next start. Everything runs on the registry's main
  * context: the probe is asynchronous.
+ *
+ * email2_evolution_prober_stop() cancels every probe: a probe that ends
+ * after it (cancelled, or finished in the same main-loop turn) writes
+ * nothing. The module stops the prober before it lets go of it, since
+ * running probes hold a reference to it.
  */
 
 #include "config.h"
@@ -22,6 +27,7 @@
 
 #include "email2-evolution-prober.h"
 #include "email2-source-extension.h"
+#include "email2-test-hooks.h"
 
 struct _Email2EvolutionProber {
   GObject parent_instance;
@@ -30,6 +36,7 @@ struct _Email2EvolutionProber {
   GNetworkMonitor *monitor;
   GCancellable *cancellable;
   GHashTable *running;     /* UIDs of the accounts being probed (a set) */
+  gboolean stopped;
 };
 
 G_DEFINE_FINAL_TYPE (Email2EvolutionProber, email2_evolution_prober, G_TYPE_OBJECT)
@@ -44,6 +51,12 @@ typedef struct {
   Email2ProbeResult *out;
   guint waiting;
 } AccountProbe;
+
+/* One server of an account: where its result goes. */
+typedef struct {
+  AccountProbe *account;
+  Email2ProbeResult **result;
+} ServerProbe;
 
 static void
 account_probe_free (AccountProbe *probe)
@@ -151,48 +164,48 @@ probe_done (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  AccountProbe *probe = user_data;
+  ServerProbe *server = user_data;
+  AccountProbe *probe = server->account;
   g_autoptr(GError) error = NULL;
-  Email2ProbeResult *found = email2_probe_run_finish (EMAIL2_PROBE (object), result, &error);
-  gboolean incoming = g_object_get_data (object, "email2-incoming") != NULL;
 
-  if (incoming)
-    probe->in = found;
-  else
-    probe->out = found;
+  *server->result = email2_probe_run_finish (EMAIL2_PROBE (object), result, &error);
+  g_free (server);
 
   if (--probe->waiting > 0)
     return;
 
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!probe->self->stopped && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     account_probe_finish (probe);
   account_probe_free (probe);
 }
 
 static void
-start_probe (AccountProbe        *probe,
-             Email2ProbeProtocol  protocol,
-             const char          *server,
-             gboolean             require_tls,
-             gboolean             incoming)
+start_probe (AccountProbe         *probe,
+             Email2ProbeProtocol   protocol,
+             const char           *server,
+             gboolean              require_tls,
+             Email2ProbeResult   **result)
 {
   g_autofree char *host = NULL;
   guint16 port = 0;
   g_autoptr(Email2Probe) prober = NULL;
-  const char *ca_file = g_getenv ("EMAIL2_PROBE_CA_FILE");
+  g_autoptr(GError) error = NULL;
+  const char *ca_file = email2_test_hook (EMAIL2_TEST_HOOK_PROBE_CA_FILE);
+  ServerProbe *server_probe;
 
   if (!email2_parse_host_port (server, &host, &port))
     return;
 
   prober = email2_probe_new (protocol, host, port, require_tls);
-  /* A private CA (tests; an enterprise adds its CA to the system store). */
-  if (ca_file != NULL && !email2_probe_set_ca_file (prober, ca_file, NULL))
-    g_debug ("EMAIL2_PROBE_CA_FILE %s cannot be read", ca_file);
-  if (incoming)
-    g_object_set_data (G_OBJECT (prober), "email2-incoming", GINT_TO_POINTER (1));
+  /* The tests' CA; an enterprise adds its CA to the system store. */
+  if (ca_file != NULL && !email2_probe_set_ca_file (prober, ca_file, &error))
+    g_debug ("the test CA file %s cannot be read: %s", ca_file, error->message);
 
+  server_probe = g_new0 (ServerProbe, 1);
+  server_probe->account = probe;
+  server_probe->result = result;
   probe->waiting++;
-  email2_probe_run_async (prober, probe->self->cancellable, probe_done, probe);
+  email2_probe_run_async (prober, probe->self->cancellable, probe_done, server_probe);
 }
 
 static void
@@ -219,10 +232,10 @@ probe_account (Email2EvolutionProber *self,
                ? EMAIL2_PROBE_PROTOCOL_POP3 : EMAIL2_PROBE_PROTOCOL_IMAP,
                probe->in_server,
                g_strcmp0 (email2_account_get (account, EMAIL2_NODE_TAGPROPS_INSERVER_SSL), "1") == 0,
-               TRUE);
+               &probe->in);
   start_probe (probe, EMAIL2_PROBE_PROTOCOL_SMTP, probe->out_server,
                g_strcmp0 (email2_account_get (account, EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL), "1") == 0,
-               FALSE);
+               &probe->out);
 
   if (probe->waiting == 0)
     account_probe_free (probe);
@@ -239,7 +252,12 @@ probe_account (Email2EvolutionProber *self,
 void
 email2_evolution_prober_probe_pending (Email2EvolutionProber *self)
 {
-  GList *sources = e_source_registry_server_list_sources (self->server, EMAIL2_SOURCE_EXTENSION_NAME);
+  GList *sources;
+
+  if (self->stopped)
+    return;
+
+  sources = e_source_registry_server_list_sources (self->server, EMAIL2_SOURCE_EXTENSION_NAME);
 
   for (GList *l = sources; l != NULL; l = l->next)
     if (!email2_source_extension_get_probed (e_source_get_extension (l->data, EMAIL2_SOURCE_EXTENSION_NAME)))
@@ -257,14 +275,30 @@ on_network_changed (GNetworkMonitor       *monitor,
     email2_evolution_prober_probe_pending (self);
 }
 
+/**
+ * email2_evolution_prober_stop:
+ * @self: the prober
+ *
+ * Cancels every probe and starts no more: from now on the prober writes
+ * nothing. Call it on the registry's main context.
+ */
+void
+email2_evolution_prober_stop (Email2EvolutionProber *self)
+{
+  g_return_if_fail (EMAIL2_IS_EVOLUTION_PROBER (self));
+
+  self->stopped = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+}
+
 static void
 email2_evolution_prober_dispose (GObject *object)
 {
   Email2EvolutionProber *self = EMAIL2_EVOLUTION_PROBER (object);
 
-  g_cancellable_cancel (self->cancellable);
-  if (self->monitor != NULL)
-    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  email2_evolution_prober_stop (self);
   g_clear_object (&self->monitor);
   g_clear_object (&self->server);
 

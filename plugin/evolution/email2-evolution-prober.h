@@ -17,5 +17,6 @@ G_DECLARE_FINAL_TYPE (Email2EvolutionProber, email2_evolution_prober,
 
 Email2EvolutionProber *email2_evolution_prober_new           (ESourceRegistryServer *server);
 void                   email2_evolution_prober_probe_pending (Email2EvolutionProber *self);
+void                   email2_evolution_prober_stop          (Email2EvolutionProber *self);
 
 G_END_DECLS

@@ -11,10 +11,6 @@ G_BEGIN_DECLS
 /* The system-wide inbox (docs/DESIGN.md §3.2). */
 #define EMAIL2_SPOOL_SYSTEM_INBOX "/etc/xdg/email2/inbox"
 
-/* Replaces EMAIL2_SPOOL_SYSTEM_INBOX; for tests only, which must never
- * write to the real /etc. */
-#define EMAIL2_SPOOL_SYSTEM_INBOX_ENV "EMAIL2_SYSTEM_INBOX"
-
 /**
  * Email2SpoolParseFunc:
  * @data: the payload file's bytes

@@ -25,8 +25,8 @@
 #include "email2-evolution-prober.h"
 #include "email2-source-extension.h"
 #include "email2-spool.h"
+#include "email2-test-hooks.h"
 
-#define OBJECT_PATH "/io/github/email2/Provisioning"
 /* Seconds after start before unprobed accounts are probed. */
 #define PROBE_AT_START_DELAY 5
 
@@ -38,8 +38,10 @@ struct _Email2Module {
 
   GDBusConnection *connection;
   GMainContext *main_context;
+  Email2MainCaller *main_caller;
   Email2DbusProvisioning1 *skeleton;
   Email2EvolutionHost *host;
+  Email2DesktopHost *desktop;   /* the host with launchers; the engine's */
   Email2EvolutionProber *prober;
   Email2Session *session;
   GThreadPool *worker;
@@ -166,9 +168,14 @@ serve_apply (Email2Module *self,
     response = respond (self, payload, &response_length, &error);
   if (response == NULL)
     {
-      g_dbus_method_invocation_return_dbus_error (call->invocation,
-                                                  "io.github.email2.Error.InvalidInput",
-                                                  error->message);
+      if (error->domain != EMAIL2_ERROR)
+        {
+          g_autoptr(GError) failed = g_error_new_literal (EMAIL2_ERROR, EMAIL2_ERROR_FAILED,
+                                                          error->message);
+          g_dbus_method_invocation_return_gerror (call->invocation, failed);
+        }
+      else
+        g_dbus_method_invocation_return_gerror (call->invocation, error);
       return;
     }
 
@@ -231,9 +238,9 @@ serve (gpointer data,
 
         if (!email2_guid_canonicalize (call->argument, guid))
           {
-            g_dbus_method_invocation_return_dbus_error (call->invocation,
-                                                        "io.github.email2.Error.InvalidInput",
-                                                        _("Not an account GUID in braces"));
+            g_dbus_method_invocation_return_error_literal (call->invocation, EMAIL2_ERROR,
+                                                           EMAIL2_ERROR_BAD_REQUEST,
+                                                           _("Not an account GUID in braces"));
             break;
           }
         segment = email2_guid_to_uri_segment (guid);
@@ -253,7 +260,7 @@ serve (gpointer data,
         ESourceRegistryServer *server =
           E_SOURCE_REGISTRY_SERVER (e_extension_get_extensible (E_EXTENSION (self)));
         g_autoptr(GPtrArray) findings =
-          email2_evolution_check (self->host, server, self->main_context, call->argument != NULL);
+          email2_evolution_check (self->host, server, self->main_caller, call->argument != NULL);
 
         g_dbus_method_invocation_return_value (
           call->invocation,
@@ -338,6 +345,26 @@ recover (Email2Module *self)
 
   if (!email2_evolution_host_recover (self->host, &error))
     g_warning ("email2: an interrupted transaction could not be ended: %s", error->message);
+  g_clear_error (&error);
+
+  /* The launchers show what the accounts are now (DESIGN §3.3). */
+  if (!email2_desktop_host_reconcile (self->desktop, &error))
+    g_warning ("email2: the accounts' launchers could not all be written: %s", error->message);
+}
+
+/* Evolution opens an IMAP account's Inbox by its store UID (the account
+ * source's, email2-<guid>); a POP account has no folders of its own:
+ * its mail is delivered to the local Inbox. */
+static char *
+inbox_uri (const Email2Account *account,
+           gpointer             user_data)
+{
+  g_autofree char *guid = g_ascii_strdown (email2_account_get_guid (account) + 1,
+                                           EMAIL2_GUID_SIZE - 3);
+
+  if (g_strcmp0 (email2_account_get (account, EMAIL2_NODE_SERVICETYPE), "POP3") == 0)
+    return g_strdup ("folder://local/Inbox");
+  return g_strconcat ("folder://email2-", guid, "/INBOX", NULL);
 }
 
 /* The spool's handler: a payload of either format and encoding, run as
@@ -385,7 +412,7 @@ start_spool (Email2Module *self)
   static const Email2SpoolHandler handler = {
     spool_parse, spool_apply, (GDestroyNotify) email2_payload_free,
   };
-  const char *system_inbox = g_getenv (EMAIL2_SPOOL_SYSTEM_INBOX_ENV);
+  const char *system_inbox = email2_test_hook (EMAIL2_TEST_HOOK_SYSTEM_INBOX);
   g_autofree char *state_dir = g_build_filename (g_get_user_config_dir (), "email2", NULL);
 
   self->spool = email2_spool_new (state_dir,
@@ -408,6 +435,7 @@ on_files_loaded (ESourceRegistryServer *server,
                  Email2Module          *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *applications = NULL;
   Call *recovery;
 
   if (self->skeleton != NULL || self->connection == NULL)
@@ -416,8 +444,14 @@ on_files_loaded (ESourceRegistryServer *server,
   /* The provider settings groups ([Imapx Backend], [Pop Backend]). */
   e_source_camel_register_types ();
 
-  self->host = email2_evolution_host_new (server);
-  self->session = email2_session_new (EMAIL2_HOST (self->host));
+  /* Everything the worker reads is set before the worker exists. */
+  self->main_context = g_main_context_ref_thread_default ();
+  self->main_caller = email2_main_caller_new (self->main_context);
+  self->host = email2_evolution_host_new (server, self->main_caller);
+  applications = g_build_filename (g_get_user_data_dir (), "applications", NULL);
+  self->desktop = email2_desktop_host_new (EMAIL2_HOST (self->host), applications, inbox_uri, NULL);
+  self->session = email2_session_new (EMAIL2_HOST (self->desktop));
+  self->prober = email2_evolution_prober_new (server);
   self->worker = g_thread_pool_new (serve, self, 1, FALSE, NULL);
 
   /* First in the queue, so that no call sees a half-done transaction. */
@@ -429,8 +463,6 @@ on_files_loaded (ESourceRegistryServer *server,
    * registry has settled: probing at once slowed its start by a sixth
    * with 50 such accounts (bench/apply.sh). And again whenever the
    * network changes. */
-  self->main_context = g_main_context_ref_thread_default ();
-  self->prober = email2_evolution_prober_new (server);
   g_timeout_add_seconds_full (G_PRIORITY_LOW, PROBE_AT_START_DELAY, probe_pending,
                               g_object_ref (self), NULL);
 
@@ -442,8 +474,8 @@ on_files_loaded (ESourceRegistryServer *server,
   g_signal_connect (self->skeleton, "handle-check", G_CALLBACK (handle_check), self);
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
-                                         self->connection, OBJECT_PATH, &error))
-    g_warning ("email2: cannot export %s: %s", OBJECT_PATH, error->message);
+                                         self->connection, EMAIL2_DBUS_OBJECT_PATH, &error))
+    g_warning ("email2: cannot export %s: %s", EMAIL2_DBUS_OBJECT_PATH, error->message);
 
   start_spool (self);
 }
@@ -467,9 +499,18 @@ email2_module_dispose (GObject *object)
 {
   Email2Module *self = (Email2Module *) object;
 
+  if (self->worker != NULL)
+    g_debug ("The module stops");
+
+  /* In order: no new work; no probe writes any more; a worker waiting for
+   * the main context (which waits for it below) is let go, and its
+   * transaction is left to the journal; then the running call ends. */
   if (self->spool != NULL)
     email2_spool_stop (self->spool);
-  /* Let a running call finish before its host goes away. */
+  if (self->prober != NULL)
+    email2_evolution_prober_stop (self->prober);
+  if (self->main_caller != NULL)
+    email2_main_caller_stop (self->main_caller);
   if (self->worker != NULL)
     g_thread_pool_free (g_steal_pointer (&self->worker), FALSE, TRUE);
   if (self->skeleton != NULL)
@@ -480,7 +521,9 @@ email2_module_dispose (GObject *object)
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_object (&self->session);
   g_clear_object (&self->prober);
+  g_clear_object (&self->desktop);
   g_clear_object (&self->host);
+  g_clear_object (&self->main_caller);
 
   G_OBJECT_CLASS (email2_module_parent_class)->dispose (object);
 }

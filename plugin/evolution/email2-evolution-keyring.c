@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * The keyring side of the Evolution host (docs/DESIGN.md §3.1): three
+ * schemas of libsecret items.
+ *
+ *   io.github.email2.Secret          (email2-guid, email2-node): the truth,
+ *                                    each provisioned secret as provisioned
+ *   org.gnome.Evolution.Data.Source  (e-source-uid): Evolution's copies, made
+ *                                    from the provisioned ones whenever an
+ *                                    account changes: the account UID holds
+ *                                    AUTHSECRET, the transport UID the secret
+ *                                    SMTP authenticates with
+ *   io.github.email2.Backup          (email2-transaction, email2-guid,
+ *                                    email2-node): a provisioned secret about
+ *                                    to be replaced or removed, kept until its
+ *                                    transaction is committed or undone
+ *
+ * Every call blocks: the host makes them in the worker thread, never on
+ * the registry's main context. Secrets are overwritten before they are
+ * freed (email2_secret_free()).
+ *
+ * Every change is verified, because libsecret does not say what it did:
+ * secret_password_clear() deletes only the unlocked items it finds and
+ * reports nothing for locked ones, and a store into a locked default
+ * collection asks for a prompt, which a session without a prompter fails
+ * (or a desktop shows to nobody in particular). So a store is made only
+ * into a default collection known to be unlocked, and is looked up again;
+ * a clear is followed by a search of the items, locked ones included. A
+ * daemon that dies in between fails the lookup or the search: the host
+ * then keeps its journal. Nothing here ever prompts.
+ */
+
+#include "config.h"
+
+#include <stdarg.h>
+
+#include <glib/gi18n-lib.h>
+#include <libsecret/secret.h>
+
+#include "email2-evolution-keyring.h"
+#include "email2-evolution-sources.h"
+
+/* EDS's password schema: e-source-uid alone finds an item. */
+static const SecretSchema eds_schema = {
+  "org.gnome.Evolution.Data.Source", SECRET_SCHEMA_DONT_MATCH_NAME,
+  {
+    { "e-source-uid", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "eds-origin", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+#define EDS_ORIGIN "evolution-data-server"
+
+static const SecretSchema email2_schema = {
+  "io.github.email2.Secret", SECRET_SCHEMA_NONE,
+  {
+    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+static const SecretSchema backup_schema = {
+  "io.github.email2.Backup", SECRET_SCHEMA_NONE,
+  {
+    { "email2-transaction", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+static void
+set_missing (GError **error)
+{
+  if (error != NULL && *error == NULL)
+    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("A password is missing from the keyring"));
+}
+
+/**
+ * email2_evolution_keyring_schema:
+ * @schema: which
+ *
+ * Returns: (transfer none): the libsecret schema
+ */
+const SecretSchema *
+email2_evolution_keyring_schema (Email2KeyringSchema schema)
+{
+  static const SecretSchema *schemas[] = { &email2_schema, &eds_schema, &backup_schema };
+
+  g_return_val_if_fail (schema < G_N_ELEMENTS (schemas), NULL);
+  return schemas[schema];
+}
+
+/**
+ * email2_evolution_keyring_ensure_usable:
+ * @error: return location for a #GError
+ *
+ * Whether the keyring takes changes now without a prompt: the Secret
+ * Service answers, and its default collection exists and is unlocked.
+ * The host asks before a transaction changes anything, and before every
+ * store.
+ *
+ * Returns: %TRUE when it does
+ */
+gboolean
+email2_evolution_keyring_ensure_usable (GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(SecretService) service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, &local_error);
+  g_autoptr(SecretCollection) collection = NULL;
+
+  if (service != NULL)
+    collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                   SECRET_COLLECTION_NONE, NULL, &local_error);
+  if (collection == NULL)
+    {
+      g_debug ("the keyring is not usable: %s", local_error != NULL ? local_error->message : "no default collection");
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("The keyring is not available: log in again, then send the payload again"));
+      return FALSE;
+    }
+  if (secret_collection_get_locked (collection))
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("The keyring is locked: unlock it, then send the payload again"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * email2_evolution_keyring_count:
+ * @schema: the items' schema
+ * @attributes: (element-type utf8 utf8): what they match
+ * @error: return location for a #GError
+ *
+ * Returns: how many items match, locked or not (0 with @error set when
+ *   the keyring cannot be searched)
+ */
+guint
+email2_evolution_keyring_count (Email2KeyringSchema   schema,
+                                GHashTable           *attributes,
+                                GError              **error)
+{
+  GList *items = secret_password_searchv_sync (email2_evolution_keyring_schema (schema), attributes,
+                                               SECRET_SEARCH_ALL, NULL, error);
+  guint n = g_list_length (items);
+
+  g_list_free_full (items, g_object_unref);
+  return n;
+}
+
+static GHashTable *
+attributes_new (const char *name,
+                const char *value,
+                ...) G_GNUC_NULL_TERMINATED;
+
+/* NAME, VALUE pairs, %NULL-ended; the strings are not copied. */
+static GHashTable *
+attributes_new (const char *name,
+                const char *value,
+                ...)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  va_list args;
+
+  va_start (args, value);
+  while (name != NULL)
+    {
+      g_hash_table_insert (attributes, (char *) name, (char *) value);
+      name = va_arg (args, const char *);
+      if (name != NULL)
+        value = va_arg (args, const char *);
+    }
+  va_end (args);
+  return attributes;
+}
+
+/* Stores @secret, once the default collection is known to be unlocked,
+ * and looks it up again. */
+static gboolean
+store_verified (Email2KeyringSchema   schema,
+                GHashTable           *attributes,
+                const char           *label,
+                const char           *secret,
+                GError              **error)
+{
+  const SecretSchema *secret_schema = email2_evolution_keyring_schema (schema);
+  g_autoptr(GError) local_error = NULL;
+  char *stored;
+  gboolean same;
+
+  if (!email2_evolution_keyring_ensure_usable (error) ||
+      !secret_password_storev_sync (secret_schema, attributes, SECRET_COLLECTION_DEFAULT, label,
+                                    secret, NULL, error))
+    return FALSE;
+
+  stored = secret_password_lookupv_sync (secret_schema, attributes, NULL, &local_error);
+  same = g_strcmp0 (stored, secret) == 0;
+  email2_secret_free (stored);
+  if (!same)
+    {
+      g_debug ("a stored password is not there: %s",
+               local_error != NULL ? local_error->message : "another value");
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("The keyring did not keep a password; check that it is unlocked"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Removes every item that matches, then searches again: none may be
+ * left, locked or not. Clearing never prompts. */
+static gboolean
+clear_verified (Email2KeyringSchema   schema,
+                GHashTable           *attributes,
+                GError              **error)
+{
+  const SecretSchema *secret_schema = email2_evolution_keyring_schema (schema);
+  g_autoptr(GError) local_error = NULL;
+  guint left;
+
+  /* FALSE also when nothing matched: only the error counts. */
+  secret_password_clearv_sync (secret_schema, attributes, NULL, &local_error);
+  if (local_error == NULL)
+    left = email2_evolution_keyring_count (schema, attributes, &local_error);
+  if (local_error != NULL)
+    {
+      g_debug ("the keyring cannot be cleared: %s", local_error->message);
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("The keyring is not available: log in again, then send the payload again"));
+      return FALSE;
+    }
+  if (left > 0)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("The keyring kept a password that was to be removed; check that it is unlocked"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- provisioned secrets ---- */
+
+/**
+ * email2_evolution_keyring_lookup:
+ * @guid: the account
+ * @node: AUTHSECRET or SMTPALTPASSWORD
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the provisioned secret, to be freed
+ *   with email2_secret_free(); %NULL without @error when there is none
+ */
+char *
+email2_evolution_keyring_lookup (const char    *guid,
+                                 Email2NodeId   node,
+                                 GError       **error)
+{
+  return secret_password_lookup_sync (&email2_schema, NULL, error, "email2-guid", guid,
+                                      "email2-node", email2_schema_get (node)->name, NULL);
+}
+
+/**
+ * email2_evolution_keyring_store:
+ * @guid: the account
+ * @node: AUTHSECRET or SMTPALTPASSWORD
+ * @secret: the value
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when stored
+ */
+gboolean
+email2_evolution_keyring_store (const char    *guid,
+                                Email2NodeId   node,
+                                const char    *secret,
+                                GError       **error)
+{
+  g_autofree char *label = g_strdup_printf ("EMAIL2 %s of account %s",
+                                            email2_schema_get (node)->name, guid);
+  g_autoptr(GHashTable) attributes = attributes_new ("email2-guid", guid,
+                                                     "email2-node", email2_schema_get (node)->name,
+                                                     NULL);
+
+  return store_verified (EMAIL2_KEYRING_PROVISIONED, attributes, label, secret, error);
+}
+
+/**
+ * email2_evolution_keyring_clear:
+ * @guid: the account
+ * @node: AUTHSECRET or SMTPALTPASSWORD
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when none is left
+ */
+gboolean
+email2_evolution_keyring_clear (const char    *guid,
+                                Email2NodeId   node,
+                                GError       **error)
+{
+  g_autoptr(GHashTable) attributes = attributes_new ("email2-guid", guid,
+                                                     "email2-node", email2_schema_get (node)->name,
+                                                     NULL);
+
+  return clear_verified (EMAIL2_KEYRING_PROVISIONED, attributes, error);
+}
+
+/* ---- backups ---- */
+
+/**
+ * email2_evolution_keyring_back_up:
+ * @transaction: the transaction's id
+ * @guid: the account
+ * @node: AUTHSECRET or SMTPALTPASSWORD, set
+ * @error: return location for a #GError
+ *
+ * Copies the provisioned secret into a backup item of @transaction.
+ *
+ * Returns: %TRUE when the backup is stored
+ */
+gboolean
+email2_evolution_keyring_back_up (const char    *transaction,
+                                  const char    *guid,
+                                  Email2NodeId   node,
+                                  GError       **error)
+{
+  const char *name = email2_schema_get (node)->name;
+  g_autofree char *label = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  char *old = email2_evolution_keyring_lookup (guid, node, error);
+  gboolean ok;
+
+  if (old == NULL)
+    {
+      set_missing (error);
+      return FALSE;
+    }
+  label = g_strdup_printf ("EMAIL2 %s of account %s, kept until transaction %s ends",
+                           name, guid, transaction);
+  attributes = attributes_new ("email2-transaction", transaction, "email2-guid", guid,
+                               "email2-node", name, NULL);
+  ok = store_verified (EMAIL2_KEYRING_BACKUP, attributes, label, old, error);
+  email2_secret_free (old);
+  return ok;
+}
+
+/**
+ * email2_evolution_keyring_lookup_backup:
+ * @transaction: the transaction's id
+ * @guid: the account
+ * @node: AUTHSECRET or SMTPALTPASSWORD
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the backup, to be freed with
+ *   email2_secret_free(); %NULL without @error when there is none
+ */
+char *
+email2_evolution_keyring_lookup_backup (const char    *transaction,
+                                        const char    *guid,
+                                        Email2NodeId   node,
+                                        GError       **error)
+{
+  return secret_password_lookup_sync (&backup_schema, NULL, error,
+                                      "email2-transaction", transaction, "email2-guid", guid,
+                                      "email2-node", email2_schema_get (node)->name, NULL);
+}
+
+/**
+ * email2_evolution_keyring_clear_backups:
+ * @transaction: the transaction's id
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when no backup of @transaction is left
+ */
+gboolean
+email2_evolution_keyring_clear_backups (const char  *transaction,
+                                        GError     **error)
+{
+  g_autoptr(GHashTable) attributes = attributes_new ("email2-transaction", transaction, NULL);
+
+  return clear_verified (EMAIL2_KEYRING_BACKUP, attributes, error);
+}
+
+/* ---- Evolution's copies ---- */
+
+/**
+ * email2_evolution_keyring_store_eds:
+ * @uid: a source's UID
+ * @label: the label EDS gives its password
+ * @secret: the password
+ * @error: return location for a #GError
+ *
+ * Stores Evolution's password of the source @uid.
+ *
+ * Returns: %TRUE when the keyring holds it
+ */
+gboolean
+email2_evolution_keyring_store_eds (const char  *uid,
+                                    const char  *label,
+                                    const char  *secret,
+                                    GError     **error)
+{
+  g_autoptr(GHashTable) attributes = attributes_new ("e-source-uid", uid, "eds-origin", EDS_ORIGIN, NULL);
+
+  return store_verified (EMAIL2_KEYRING_EDS, attributes, label, secret, error);
+}
+
+static gboolean
+clear_eds (const char  *uid,
+           GError     **error)
+{
+  g_autoptr(GHashTable) attributes = attributes_new ("e-source-uid", uid, NULL);
+
+  return clear_verified (EMAIL2_KEYRING_EDS, attributes, error);
+}
+
+/* A secret of @account: the new value when the payload set one, else the
+ * provisioned one from the keyring. */
+static char *
+provisioned_value (const char          *guid,
+                   const Email2Account *account,
+                   Email2NodeId         node,
+                   GError             **error)
+{
+  const char *value = email2_account_get (account, node);
+
+  return value != NULL ? g_strdup (value) : email2_evolution_keyring_lookup (guid, node, error);
+}
+
+/* Makes the item of @uid hold @node of @account, or removes it when @node
+ * is EMAIL2_N_NODES or not set. */
+static gboolean
+write_eds (const char          *uid,
+           const char          *label,
+           const char          *guid,
+           const Email2Account *account,
+           Email2NodeId         node,
+           GError             **error)
+{
+  char *secret;
+  gboolean ok;
+
+  if (account == NULL || node == EMAIL2_N_NODES || !email2_account_has (account, node))
+    return clear_eds (uid, error);
+
+  secret = provisioned_value (guid, account, node, error);
+  if (secret == NULL)
+    {
+      set_missing (error);
+      return FALSE;
+    }
+  ok = email2_evolution_keyring_store_eds (uid, label, secret, error);
+  email2_secret_free (secret);
+  return ok;
+}
+
+/**
+ * email2_evolution_keyring_write_eds:
+ * @guid: the account
+ * @account: (nullable): the account as provisioned; %NULL: removed
+ * @account_label: the label of the account's item
+ * @transport_label: the label of the transport's item
+ * @touched: set to %TRUE once an item changed
+ * @error: return location for a #GError
+ *
+ * Makes Evolution's password items match @account.
+ *
+ * Returns: %TRUE when they do
+ */
+gboolean
+email2_evolution_keyring_write_eds (const char          *guid,
+                                    const Email2Account *account,
+                                    const char          *account_label,
+                                    const char          *transport_label,
+                                    gboolean            *touched,
+                                    GError             **error)
+{
+  g_autofree char *uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_ACCOUNT);
+  g_autofree char *transport_uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_TRANSPORT);
+  Email2NodeId transport_node = account != NULL ? email2_evolution_transport_secret (account)
+                                                : EMAIL2_N_NODES;
+
+  if (!write_eds (uid, account_label, guid, account, EMAIL2_NODE_AUTHSECRET, error))
+    return FALSE;
+  *touched = TRUE;
+
+  if (!write_eds (transport_uid, transport_label, guid, account, transport_node, error))
+    return FALSE;
+  *touched = TRUE;
+
+  return TRUE;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ */
+
+#pragma once
+
+#include <libebackend/libebackend.h>
+
+#include "email2.h"
+
+G_BEGIN_DECLS
+
+/* The three sources of an account. */
+typedef enum {
+  EMAIL2_SOURCE_ACCOUNT,
+  EMAIL2_SOURCE_IDENTITY,
+  EMAIL2_SOURCE_TRANSPORT,
+  EMAIL2_N_SOURCE_ROLES,
+} Email2SourceRole;
+
+char          *email2_evolution_source_uid        (const char             *guid,
+                                                   Email2SourceRole        role);
+
+/* The mapping, on any ESource. */
+void           email2_evolution_sources_configure (ESource                *account_source,
+                                                   ESource                *identity,
+                                                   ESource                *transport,
+                                                   const Email2Account    *account);
+void           email2_evolution_sources_read_live (ESource                *account_source,
+                                                   ESource                *identity,
+                                                   Email2Account          *account);
+Email2NodeId   email2_evolution_transport_secret  (const Email2Account    *account);
+
+/* The registry's sources; on its main context. */
+char         **email2_evolution_sources_list      (ESourceRegistryServer  *server);
+Email2Account *email2_evolution_sources_lookup    (ESourceRegistryServer  *server,
+                                                   const char             *guid);
+gboolean       email2_evolution_sources_write     (ESourceRegistryServer  *server,
+                                                   const Email2Account    *account,
+                                                   char                  **account_label,
+                                                   char                  **transport_label,
+                                                   GError                **error);
+gboolean       email2_evolution_sources_remove    (ESourceRegistryServer  *server,
+                                                   const char             *guid,
+                                                   GError                **error);
+
+G_END_DECLS
