@@ -21,13 +21,26 @@
  * transaction or undoes an open one from the journal and the backups, so
  * that after kill -9 at any point every account of an Atomic is fully
  * there or fully absent.
+ *
+ * One transaction at a time, across restarts and processes: a lock file
+ * beside the journal (flock) is held from begin to the end of commit or
+ * rollback, and by recovery, so that a second registry (a re-login, D-Bus
+ * activation) waits for the first one's undo instead of working on the
+ * same files; and begin first ends a journal an earlier transaction left
+ * (its undo needed a keyring that was gone), or refuses, changing nothing.
+ * The keyring must be unlocked before anything changes; every keyring
+ * change is verified (email2-evolution-keyring.c), and every source file
+ * is replaced whole (email2-evolution-sources.c).
  */
 
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -47,6 +60,7 @@ struct _Email2EvolutionHost {
   Email2MainCaller *main_caller;
 
   char *journal_path;
+  int lock_fd;             /* the lock file beside it, -1 until opened */
   GKeyFile *journal;       /* NULL outside a transaction */
   gboolean keyring_touched; /* the transaction changed the keyring */
 
@@ -63,6 +77,8 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (Email2EvolutionHost, email2_evolution_host, G_TYP
                                                       email2_evolution_host_iface_init))
 
 #define JOURNAL_GROUP "Transaction"
+/* How long a transaction waits for another registry's to end. */
+#define LOCK_WAIT_SECONDS 60
 
 /* One durable step of a transaction is done: a crash point of the tests. */
 static void
@@ -182,6 +198,52 @@ email2_evolution_host_lookup_account (Email2Host *host,
   return call.found;
 }
 
+/* ---- one transaction at a time, across processes ---- */
+
+static gboolean
+lock_transactions (Email2EvolutionHost  *self,
+                   GError              **error)
+{
+  gint64 deadline = g_get_monotonic_time () + LOCK_WAIT_SECONDS * G_USEC_PER_SEC;
+  g_autofree char *dir = g_path_get_dirname (self->journal_path);
+
+  if (self->lock_fd < 0)
+    {
+      g_autofree char *path = g_build_filename (dir, "transaction.lock", NULL);
+
+      if (g_mkdir_with_parents (dir, 0700) == 0)
+        self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (self->lock_fd < 0)
+        {
+          int saved = errno;
+          g_debug ("%s: %s", path, g_strerror (saved));
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("email2's state directory cannot be written; check the disk"));
+          return FALSE;
+        }
+    }
+
+  while (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("Another account registry is still ending a transaction; "
+                         "send the payload again in a minute"));
+          return FALSE;
+        }
+      g_usleep (G_USEC_PER_SEC / 20);
+    }
+  return TRUE;
+}
+
+static void
+unlock_transactions (Email2EvolutionHost *self)
+{
+  if (self->lock_fd >= 0)
+    flock (self->lock_fd, LOCK_UN);
+}
+
 /* ---- the transaction ---- */
 
 static gboolean
@@ -235,18 +297,17 @@ write_provisioned (Email2EvolutionHost  *self,
       if ((wants && value == NULL) || (!wants && !had))
         continue;              /* kept as it is, or nothing to do */
 
+      self->keyring_touched = TRUE;
       if (had)
         {
           if (!email2_evolution_keyring_back_up (transaction, guid, node, error))
             return FALSE;
-          self->keyring_touched = TRUE;
           durable_step_done (self);
         }
 
       if (wants ? !email2_evolution_keyring_store (guid, node, value, error)
                 : !email2_evolution_keyring_clear (guid, node, error))
         return FALSE;
-      self->keyring_touched = TRUE;
       durable_step_done (self);
     }
 
@@ -266,9 +327,15 @@ write_account (Email2EvolutionHost  *self,
   SourcesCall call = { NULL, };
   gboolean ok = TRUE;
 
+  /* Touched from the first attempt on: a change that failed to be
+   * confirmed may still have happened, and only an undo with the keyring
+   * takes it back. */
   if (after == NULL)
-    ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
-         (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
+    {
+      self->keyring_touched = TRUE;
+      ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
+           (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
+    }
 
   if (ok)
     ok = write_sources (self, guid, after, &call, error);
@@ -276,9 +343,12 @@ write_account (Email2EvolutionHost  *self,
     durable_step_done (self);
 
   if (ok && after != NULL)
-    ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
-         email2_evolution_keyring_write_eds (guid, after, call.account_label, call.transport_label,
-                                             &self->keyring_touched, error);
+    {
+      self->keyring_touched = TRUE;
+      ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
+           email2_evolution_keyring_write_eds (guid, after, call.account_label, call.transport_label,
+                                               &self->keyring_touched, error);
+    }
   if (ok && after != NULL)
     durable_step_done (self);
 
@@ -379,14 +449,78 @@ undo_journal (Email2EvolutionHost  *self,
   return !with_keyring || email2_evolution_keyring_clear_backups (transaction, error);
 }
 
+/* Ends the transaction of the journal on disk, holding the lock. */
+static gboolean
+recover_locked (Email2EvolutionHost  *self,
+                GError              **error)
+{
+  g_autoptr(GKeyFile) journal = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *transaction = NULL;
+
+  if (!g_key_file_load_from_file (journal, self->journal_path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  state = g_key_file_get_string (journal, JOURNAL_GROUP, "State", NULL);
+  transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
+
+  if (g_strcmp0 (state, "committed") == 0 && transaction != NULL)
+    {
+      g_message ("email2: finishing transaction %s, committed before the registry stopped",
+                 transaction);
+      if (!email2_evolution_keyring_clear_backups (transaction, error))
+        return FALSE;
+    }
+  else
+    {
+      g_message ("email2: undoing transaction %s, left open when the registry stopped",
+                 transaction != NULL ? transaction : "?");
+      if (!undo_journal (self, journal, TRUE, error))
+        return FALSE;
+    }
+
+  g_unlink (self->journal_path);
+  return TRUE;
+}
+
 static gboolean
 email2_evolution_host_begin (Email2Host  *host,
                              GError     **error)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
   g_autofree char *transaction = g_uuid_string_random ();
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (self->journal == NULL, FALSE);
+
+  if (!lock_transactions (self, error))
+    return FALSE;
+
+  /* An earlier transaction that could not be ended (its undo needed a
+   * keyring that was gone) is ended first; while it cannot be, nothing
+   * new starts, and its backups stay with it. */
+  if (g_file_test (self->journal_path, G_FILE_TEST_EXISTS) && !recover_locked (self, &local_error))
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("An earlier transaction is not ended (%s); nothing was changed. "
+                     "Fix that, then send the payload again; email2ctl check says what is left"),
+                   local_error->message);
+      unlock_transactions (self);
+      return FALSE;
+    }
+
+  /* Before any change: a locked keyring would refuse the secrets halfway. */
+  if (!email2_evolution_keyring_ensure_usable (error))
+    {
+      unlock_transactions (self);
+      return FALSE;
+    }
 
   self->steps = 0;
   self->keyring_touched = FALSE;
@@ -402,6 +536,7 @@ email2_evolution_host_begin (Email2Host  *host,
     {
       g_clear_pointer (&self->journal, g_key_file_unref);
       g_prefix_error (error, _("The transaction journal cannot be written: "));
+      unlock_transactions (self);
       return FALSE;
     }
 
@@ -480,6 +615,7 @@ email2_evolution_host_commit (Email2Host  *host,
              transaction, cleanup_error->message);
   if (g_unlink (self->journal_path) == 0)
     durable_step_done (self);
+  unlock_transactions (self);
 
   return TRUE;
 }
@@ -497,9 +633,13 @@ email2_evolution_host_rollback (Email2Host  *host,
    * A transaction that never reached the keyring (locked, gone) is undone
    * without it. */
   if (!undo_journal (self, journal, self->keyring_touched, error))
-    return FALSE;
+    {
+      unlock_transactions (self);
+      return FALSE;
+    }
 
   g_unlink (self->journal_path);
+  unlock_transactions (self);
   return TRUE;
 }
 
@@ -519,42 +659,17 @@ gboolean
 email2_evolution_host_recover (Email2EvolutionHost  *self,
                                GError              **error)
 {
-  g_autoptr(GKeyFile) journal = g_key_file_new ();
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *state = NULL;
-  g_autofree char *transaction = NULL;
+  gboolean ok;
 
   g_return_val_if_fail (EMAIL2_IS_EVOLUTION_HOST (self), FALSE);
   g_return_val_if_fail (self->journal == NULL, FALSE);
 
-  if (!g_key_file_load_from_file (journal, self->journal_path, G_KEY_FILE_NONE, &local_error))
-    {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-
-  state = g_key_file_get_string (journal, JOURNAL_GROUP, "State", NULL);
-  transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
-
-  if (g_strcmp0 (state, "committed") == 0 && transaction != NULL)
-    {
-      g_message ("email2: finishing transaction %s, committed before the registry stopped",
-                 transaction);
-      if (!email2_evolution_keyring_clear_backups (transaction, error))
-        return FALSE;
-    }
-  else
-    {
-      g_message ("email2: undoing transaction %s, left open when the registry stopped",
-                 transaction != NULL ? transaction : "?");
-      if (!undo_journal (self, journal, TRUE, error))
-        return FALSE;
-    }
-
-  g_unlink (self->journal_path);
-  return TRUE;
+  /* Another registry may still be ending it (it lost the bus to us). */
+  if (!lock_transactions (self, error))
+    return FALSE;
+  ok = recover_locked (self, error);
+  unlock_transactions (self);
+  return ok;
 }
 
 static void
@@ -577,6 +692,8 @@ email2_evolution_host_finalize (GObject *object)
   g_clear_object (&self->main_caller);
   g_clear_pointer (&self->journal, g_key_file_unref);
   g_free (self->journal_path);
+  if (self->lock_fd >= 0)
+    close (self->lock_fd);
 
   G_OBJECT_CLASS (email2_evolution_host_parent_class)->finalize (object);
 }
@@ -590,6 +707,7 @@ email2_evolution_host_class_init (Email2EvolutionHostClass *klass)
 static void
 email2_evolution_host_init (Email2EvolutionHost *self)
 {
+  self->lock_fd = -1;
 }
 
 /**

@@ -40,6 +40,9 @@ gboolean       email2_evolution_sources_write     (ESourceRegistryServer  *serve
                                                    char                  **account_label,
                                                    char                  **transport_label,
                                                    GError                **error);
+gboolean       email2_evolution_source_file_write (const char             *path,
+                                                   const char             *data,
+                                                   GError                **error);
 gboolean       email2_evolution_sources_remove    (ESourceRegistryServer  *server,
                                                    const char             *guid,
                                                    GError                **error);
