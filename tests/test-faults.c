@@ -32,6 +32,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -729,6 +730,149 @@ prepare (Phase phase)
     }
 }
 
+/* ---- email2ctl check ---- */
+
+static const SecretSchema provisioned_schema = {
+  "io.github.email2.Secret", SECRET_SCHEMA_NONE,
+  {
+    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+static const SecretSchema backup_schema = {
+  "io.github.email2.Backup", SECRET_SCHEMA_NONE,
+  {
+    { "email2-transaction", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+static const SecretSchema eds_schema = {
+  "org.gnome.Evolution.Data.Source", SECRET_SCHEMA_DONT_MATCH_NAME,
+  {
+    { "e-source-uid", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "eds-origin", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+#define ABSENT_GUID "{FAFFFFFF-0000-4000-8000-00000000FFFF}"
+#define ABSENT_UID "email2-faffffff-0000-4000-8000-00000000ffff"
+
+static void
+store (const SecretSchema *schema,
+       const char         *first,
+       ...)
+{
+  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  va_list args;
+  const char *name = first;
+
+  va_start (args, first);
+  while (name != NULL)
+    {
+      g_hash_table_insert (attributes, (char *) name, va_arg (args, char *));
+      name = va_arg (args, const char *);
+    }
+  va_end (args);
+  secret_password_storev_sync (schema, attributes, SECRET_COLLECTION_DEFAULT, "email2 check test",
+                               "check-orphan-s3cret", NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+check_run (Email2TestRun *run,
+           const char    *option)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { g_getenv ("EMAIL2CTL"), "check", option, NULL };
+
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &run->status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (run->status) ? WEXITSTATUS (run->status) : -1;
+}
+
+/* Everything check looks for, made by hand; --repair fixes all of it. */
+static void
+test_check (void)
+{
+  g_autofree char *uid = uid_of (0, "");
+  g_autofree char *broken_path = g_build_filename (sources_dir, ABSENT_UID "-identity.source", NULL);
+  g_autofree char *moved_path = g_strconcat (broken_path, ".broken", NULL);
+  g_autofree char *journal = g_build_filename (state_dir, "transaction.journal", NULL);
+  g_autofree char *secret = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char * const kinds[] = {
+    "\"open-journal\"", "\"unreadable-source\"", "\"orphan-item\"", "\"missing-secret\"",
+  };
+
+  prepare (PHASE_EDIT);
+  {
+    g_auto(Email2TestRun) run;
+
+    check_run (&run, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, "");
+  }
+
+  /* Orphans of the three schemas, an Evolution password gone, a source
+   * file that cannot be read, a journal left behind. */
+  store (&provisioned_schema, "email2-guid", ABSENT_GUID, "email2-node", "AUTHSECRET", NULL);
+  store (&backup_schema, "email2-transaction", "no-such-transaction", "email2-guid", ABSENT_GUID,
+         "email2-node", "AUTHSECRET", NULL);
+  store (&eds_schema, "e-source-uid", ABSENT_UID, "eds-origin", "evolution-data-server", NULL);
+  delete_items ("e-source-uid", uid);
+  g_file_set_contents (broken_path, "not a key file\n", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (journal, "[Transaction]\nId=check-test\nState=committed\nAccounts=\n", -1, &error);
+  g_assert_no_error (error);
+
+  {
+    g_auto(Email2TestRun) run;
+
+    check_run (&run, "--json");
+    g_test_message ("check --json: %s", run.out);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.out, "\"clean\": false"));
+    for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+      g_assert_nonnull (strstr (run.out, kinds[i]));
+    /* Three orphans: the provisioned, the backup and Evolution's. */
+    g_assert_nonnull (strstr (run.out, ABSENT_UID));
+    g_assert_null (strstr (run.out, "check-orphan-s3cret"));
+  }
+  {
+    g_auto(Email2TestRun) run;
+
+    check_run (&run, "--repair");
+    g_test_message ("check --repair: %s", run.out);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto(Email2TestRun) run;
+
+    check_run (&run, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.out, ==, "");
+  }
+
+  /* Evolution's password is back, from email2's item; the file is aside. */
+  secret = secret_of ("e-source-uid", uid, NULL);
+  g_assert_cmpstr (secret, ==, "old-secret-0");
+  g_assert_false (g_file_test (broken_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (moved_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (journal, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_items ("email2-guid", ABSENT_GUID), ==, 0);
+  g_assert_cmpuint (count_items ("e-source-uid", ABSENT_UID), ==, 0);
+  g_unlink (moved_path);
+}
+
 /* ---- one trial ---- */
 
 static GPid
@@ -1004,6 +1148,7 @@ main (int    argc,
     }
   start_registry ();
 
+  g_test_add_func ("/faults/check", test_check);
   for (guint f = 0; f < G_N_ELEMENTS (fault_names); f++)
     for (guint p = 0; p < G_N_ELEMENTS (phase_names); p++)
       {
