@@ -101,6 +101,7 @@ typedef struct {
   ESourceRegistryServer *server;
   const char *guid;
   const Email2Account *account;  /* write: the account; NULL: remove */
+  gboolean pending;              /* write: a new account, not seen until published */
   char **guids;                  /* out: list */
   Email2Account *found;          /* out: lookup */
   char *account_label;           /* out: write */
@@ -132,10 +133,19 @@ write_on_main (gpointer data)
   SourcesCall *call = data;
 
   if (call->account != NULL)
-    email2_evolution_sources_write (call->server, call->account, &call->account_label,
-                                    &call->transport_label, &call->error);
+    email2_evolution_sources_write (call->server, call->account, call->pending,
+                                    &call->account_label, &call->transport_label, &call->error);
   else
     email2_evolution_sources_remove (call->server, call->guid, &call->error);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+publish_on_main (gpointer data)
+{
+  SourcesCall *call = data;
+
+  email2_evolution_sources_publish (call->server, call->guid, &call->error);
   return G_SOURCE_REMOVE;
 }
 
@@ -147,18 +157,21 @@ sources_call_clear (SourcesCall *call)
   g_clear_error (&call->error);
 }
 
-/* Writes @account's sources (NULL: removes those of @guid); the labels
- * Evolution gives its passwords come back in @call. */
+/* Writes @account's sources (NULL: removes those of @guid; @pending: a
+ * new account, hidden until published); the labels Evolution gives its
+ * passwords come back in @call. */
 static gboolean
 write_sources (Email2EvolutionHost  *self,
                const char           *guid,
                const Email2Account  *account,
+               gboolean              pending,
                SourcesCall          *call,
                GError              **error)
 {
   call->server = self->server;
   call->guid = guid;
   call->account = account;
+  call->pending = pending;
 
   if (!email2_main_caller_run (self->main_caller, write_on_main, call))
     {
@@ -337,8 +350,9 @@ write_account (Email2EvolutionHost  *self,
            (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
     }
 
+  /* A new account stays hidden until its transaction commits. */
   if (ok)
-    ok = write_sources (self, guid, after, &call, error);
+    ok = write_sources (self, guid, after, transaction != NULL && before == NULL, &call, error);
   if (ok)
     durable_step_done (self);
 
@@ -382,7 +396,7 @@ undo_account (Email2EvolutionHost  *self,
   if (!with_keyring)
     {
       SourcesCall call = { NULL, };
-      gboolean ok = write_sources (self, guid, before, &call, error);
+      gboolean ok = write_sources (self, guid, before, FALSE, &call, error);
 
       sources_call_clear (&call);
       return ok;
@@ -590,6 +604,40 @@ email2_evolution_host_apply (Email2Host           *host,
   return TRUE;
 }
 
+/* The accounts the transaction created (no "Before" group) become
+ * visible: before the journal says committed, so that a stop in between
+ * undoes them. */
+static gboolean
+publish_new_accounts (Email2EvolutionHost  *self,
+                      GError              **error)
+{
+  g_auto(GStrv) guids = g_key_file_get_string_list (self->journal, JOURNAL_GROUP, "Accounts", NULL, NULL);
+
+  for (guint i = 0; guids != NULL && guids[i] != NULL; i++)
+    {
+      g_autofree char *group = before_group (guids[i]);
+      SourcesCall call = { self->server, guids[i], };
+
+      if (g_key_file_has_group (self->journal, group))
+        continue;
+      if (!email2_main_caller_run (self->main_caller, publish_on_main, &call))
+        {
+          set_stopping (error);
+          return FALSE;
+        }
+      if (call.error != NULL)
+        {
+          g_debug ("%s could not be published: %s", guids[i], call.error->message);
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("Evolution's account files could not be written; check the disk"));
+          sources_call_clear (&call);
+          return FALSE;
+        }
+      durable_step_done (self);
+    }
+  return TRUE;
+}
+
 static gboolean
 email2_evolution_host_commit (Email2Host  *host,
                               GError     **error)
@@ -601,6 +649,8 @@ email2_evolution_host_commit (Email2Host  *host,
   g_return_val_if_fail (self->journal != NULL, FALSE);
 
   /* If this fails, the engine rolls back with the journal still open. */
+  if (!publish_new_accounts (self, error))
+    return FALSE;
   transaction = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Id", NULL);
   g_key_file_set_string (self->journal, JOURNAL_GROUP, "State", "committed");
   if (!journal_save (self, error))

@@ -368,12 +368,26 @@ email2_evolution_sources_lookup (ESourceRegistryServer *server,
  * copy that nobody exports, writes that copy's text to a temporary file of
  * its own, syncs it and renames it over the old file, and only then makes
  * the live source load what is on disk. A write that fails leaves the old
- * file and the live source as they were; EDS then has nothing to write. */
+ * file and the live source as they were; EDS then has nothing to write.
+ *
+ * A new account's files are first written under hidden names
+ * (.UID.source.pending), which EDS neither loads nor watches: until its
+ * transaction commits, no client of the registry sees any of it, and a
+ * registry that stops in between starts without it. Publishing renames
+ * them into place and adds the sources. */
 
 static char *
 source_file_path (const char *uid)
 {
   g_autofree char *name = g_strconcat (uid, ".source", NULL);
+
+  return g_build_filename (e_server_side_source_get_user_dir (), name, NULL);
+}
+
+static char *
+pending_file_path (const char *uid)
+{
+  g_autofree char *name = g_strconcat (".", uid, ".source.pending", NULL);
 
   return g_build_filename (e_server_side_source_get_user_dir (), name, NULL);
 }
@@ -507,6 +521,8 @@ take_from_disk (ESourceRegistryServer  *server,
  * email2_evolution_sources_write:
  * @server: the registry
  * @account: the account as provisioned
+ * @pending: a new account: write its files under hidden names, for
+ *   email2_evolution_sources_publish()
  * @account_label: (out) (optional): the label EDS gives the account's password
  * @transport_label: (out) (optional): the label of the transport's password
  * @error: return location for a #GError
@@ -521,6 +537,7 @@ take_from_disk (ESourceRegistryServer  *server,
 gboolean
 email2_evolution_sources_write (ESourceRegistryServer  *server,
                                 const Email2Account    *account,
+                                gboolean                pending,
                                 char                  **account_label,
                                 char                  **transport_label,
                                 GError                **error)
@@ -534,7 +551,7 @@ email2_evolution_sources_write (ESourceRegistryServer  *server,
     {
       g_autofree char *uid = email2_evolution_source_uid (guid, role);
 
-      live[role] = e_source_registry_server_ref_source (server, uid);
+      live[role] = pending ? NULL : e_source_registry_server_ref_source (server, uid);
       scratch[role] = scratch_source (server, uid, live[role], error);
       ok = scratch[role] != NULL;
     }
@@ -548,23 +565,24 @@ email2_evolution_sources_write (ESourceRegistryServer  *server,
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES && ok; role++)
     {
       g_autofree char *uid = email2_evolution_source_uid (guid, role);
-      g_autofree char *path = source_file_path (uid);
+      g_autofree char *path = pending ? pending_file_path (uid) : source_file_path (uid);
       g_autofree char *data = e_source_to_string (scratch[role], NULL);
       ESource *taken;
 
       ok = email2_evolution_source_file_write (path, data, error);
-      if (!ok)
-        break;
+      if (!ok || pending)
+        continue;
       taken = take_from_disk (server, uid, live[role], error);
       ok = taken != NULL;
       g_clear_object (&live[role]);
       live[role] = taken;
     }
 
+  /* The labels are the sources' own, which a scratch copy has too. */
   if (ok && account_label != NULL)
-    *account_label = e_source_dup_secret_label (live[EMAIL2_SOURCE_ACCOUNT]);
+    *account_label = e_source_dup_secret_label (scratch[EMAIL2_SOURCE_ACCOUNT]);
   if (ok && transport_label != NULL)
-    *transport_label = e_source_dup_secret_label (live[EMAIL2_SOURCE_TRANSPORT]);
+    *transport_label = e_source_dup_secret_label (scratch[EMAIL2_SOURCE_TRANSPORT]);
 
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES; role++)
     {
@@ -572,6 +590,46 @@ email2_evolution_sources_write (ESourceRegistryServer  *server,
       g_clear_object (&scratch[role]);
     }
   return ok;
+}
+
+/**
+ * email2_evolution_sources_publish:
+ * @server: the registry
+ * @guid: a new account, written pending
+ * @error: return location for a #GError
+ *
+ * Renames the account's pending files into place and adds its sources to
+ * the registry: from now on Evolution sees it.
+ *
+ * Returns: %TRUE when all three are there
+ */
+gboolean
+email2_evolution_sources_publish (ESourceRegistryServer  *server,
+                                  const char             *guid,
+                                  GError                **error)
+{
+  for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES; role++)
+    {
+      g_autofree char *uid = email2_evolution_source_uid (guid, role);
+      g_autofree char *pending = pending_file_path (uid);
+      g_autofree char *path = source_file_path (uid);
+      g_autoptr(ESource) live = e_source_registry_server_ref_source (server, uid);
+      g_autoptr(ESource) taken = NULL;
+
+      if (g_rename (pending, path) != 0 || !sync_directory (path, error))
+        {
+          int saved = errno;
+
+          if (error != NULL && *error == NULL)
+            g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                         "%s: %s", pending, g_strerror (saved));
+          return FALSE;
+        }
+      taken = take_from_disk (server, uid, live, error);
+      if (taken == NULL)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /**
@@ -618,20 +676,25 @@ email2_evolution_sources_remove (ESourceRegistryServer  *server,
     if (sources[role] != NULL)
       e_source_registry_server_remove_source (server, sources[role]);
 
-  /* What is on disk counts, not what the registry loaded: a file another
-   * registry wrote, or one it could not read, goes too. */
+  /* What is on disk counts, not what the registry loaded: a new account's
+   * pending file, a file another registry wrote, or one it could not read
+   * goes too. */
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES && ok; role++)
     {
       g_autofree char *uid = email2_evolution_source_uid (guid, role);
       g_autofree char *path = source_file_path (uid);
+      g_autofree char *pending = pending_file_path (uid);
 
-      if (g_unlink (path) != 0 && errno != ENOENT)
-        {
-          int saved = errno;
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "%s: %s", path, g_strerror (saved));
-          ok = FALSE;
-        }
+      const char *paths[] = { pending, path };
+
+      for (guint i = 0; i < G_N_ELEMENTS (paths) && ok; i++)
+        if (g_unlink (paths[i]) != 0 && errno != ENOENT)
+          {
+            int saved = errno;
+            g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                         "%s: %s", paths[i], g_strerror (saved));
+            ok = FALSE;
+          }
     }
 
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES; role++)
