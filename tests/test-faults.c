@@ -509,6 +509,17 @@ account_state (guint     i,
       g_autofree char *path = source_path (i, suffixes[s]);
       g_autoptr(GKeyFile) key_file = g_key_file_new ();
 
+      g_autofree char *source_uid = uid_of (i, suffixes[s]);
+      g_autofree char *pending_name = g_strconcat (".", source_uid, ".source.pending", NULL);
+      g_autofree char *pending = g_build_filename (sources_dir, pending_name, NULL);
+
+      /* A new account's files before its commit: a trace all the same. */
+      if (g_file_test (pending, G_FILE_TEST_EXISTS))
+        {
+          n_files++;
+          readable = FALSE;
+          g_string_append_printf (why, " %s left;", pending);
+        }
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         continue;
       n_files++;
@@ -807,6 +818,7 @@ test_check (void)
   g_autofree char *broken_path = g_build_filename (sources_dir, ABSENT_UID "-identity.source", NULL);
   g_autofree char *moved_path = g_strconcat (broken_path, ".broken", NULL);
   g_autofree char *journal = g_build_filename (state_dir, "transaction.journal", NULL);
+  g_autofree char *pending = g_build_filename (sources_dir, "." ABSENT_UID "-transport.source.pending", NULL);
   g_autofree char *secret = NULL;
   g_autoptr(GError) error = NULL;
   static const char * const kinds[] = {
@@ -830,6 +842,8 @@ test_check (void)
   store (&eds_schema, "e-source-uid", ABSENT_UID, "eds-origin", "evolution-data-server", NULL);
   delete_items ("e-source-uid", uid);
   g_file_set_contents (broken_path, "not a key file\n", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (pending, "[Data Source]\n", -1, &error);
   g_assert_no_error (error);
   g_file_set_contents (journal, "[Transaction]\nId=check-test\nState=committed\nAccounts=\n", -1, &error);
   g_assert_no_error (error);
@@ -868,6 +882,7 @@ test_check (void)
   g_assert_false (g_file_test (broken_path, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (moved_path, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (journal, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (pending, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (count_items ("email2-guid", ABSENT_GUID), ==, 0);
   g_assert_cmpuint (count_items ("e-source-uid", ABSENT_UID), ==, 0);
   g_unlink (moved_path);

@@ -7,6 +7,9 @@
  *   open-journal       a transaction not ended (its registry stopped, or
  *                      its undo needed a keyring that was gone): repair
  *                      ends it as the registry's start does
+ *   pending-source     a new account's hidden file (.UID.source.pending)
+ *                      that no open transaction will publish: repair
+ *                      removes it
  *   unreadable-source  an email2- source file that is not a key file with a
  *                      [Data Source] group: repair moves it aside
  *                      (NAME.source.broken, which EDS does not load)
@@ -17,8 +20,9 @@
  *                      lacks: repair copies Evolution's item from email2's
  *                      when that one is there; else the secret must be sent
  *                      again
- *   keyring-locked,    the secrets cannot be checked; nothing is prompted
- *   keyring-unavailable
+ *   keyring-locked     locked or unavailable: the secrets cannot be
+ *                      checked; nothing is prompted
+ *   registry-stopping  the registry is quitting: nothing more was checked
  *
  * It runs in the module's worker, between two calls, so never in the
  * middle of a transaction; source work is done on the registry's main
@@ -202,9 +206,32 @@ check_journal (Email2EvolutionHost *host,
 
 /* ---- source files ---- */
 
+/* A new account's file that no open transaction will publish or undo. */
 static void
-check_source_files (gboolean   repair,
-                    GPtrArray *findings)
+check_pending_file (const char *path,
+                    const char *open_transaction,
+                    gboolean    repair,
+                    GPtrArray  *findings)
+{
+  char *detail;
+
+  if (open_transaction != NULL)
+    return;
+  detail = g_strdup (_("A new account's file that no transaction will publish"));
+  if (!repair)
+    add_finding (findings, "pending-source", path, detail,
+                 g_strdup (_("email2ctl check --repair removes it")), FALSE);
+  else if (g_unlink (path) == 0)
+    add_finding (findings, "pending-source", path, detail, g_strdup (_("removed")), TRUE);
+  else
+    add_finding (findings, "pending-source", path, detail,
+                 g_strdup_printf (_("could not be removed: %s"), g_strerror (errno)), FALSE);
+}
+
+static void
+check_source_files (const char *open_transaction,
+                    gboolean    repair,
+                    GPtrArray  *findings)
 {
   const char *dir_path = e_server_side_source_get_user_dir ();
   g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
@@ -218,9 +245,14 @@ check_source_files (gboolean   repair,
       g_autofree char *uid = NULL;
       g_autoptr(GError) error = NULL;
 
+      path = g_build_filename (dir_path, name, NULL);
+      if (g_str_has_prefix (name, "." UID_PREFIX) && g_str_has_suffix (name, ".source.pending"))
+        {
+          check_pending_file (path, open_transaction, repair, findings);
+          continue;
+        }
       if (!g_str_has_prefix (name, UID_PREFIX) || !g_str_has_suffix (name, ".source"))
         continue;
-      path = g_build_filename (dir_path, name, NULL);
       if (g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &error) &&
           g_key_file_has_group (key_file, "Data Source"))
         continue;
@@ -493,7 +525,7 @@ email2_evolution_check (Email2EvolutionHost   *host,
 
   /* A journal first: ending it changes what the rest finds. */
   open_transaction = check_journal (host, repair, findings);
-  check_source_files (repair, findings);
+  check_source_files (open_transaction, repair, findings);
   sources = take_snapshot (server, main_caller);
   if (sources == NULL)
     add_finding (findings, "registry-stopping", "", g_strdup (_("The account registry is stopping")),

@@ -13,8 +13,8 @@ G_BEGIN_DECLS
 
 /**
  * Email2CheckFinding:
- * @kind: open-journal, orphan-item, missing-secret, unreadable-source,
- *   keyring-locked or keyring-unavailable
+ * @kind: open-journal, pending-source, unreadable-source, orphan-item,
+ *   missing-secret, keyring-locked or registry-stopping
  * @subject: the file, account GUID or source UID concerned (never a secret)
  * @detail: what is wrong
  * @action: what the repair did, or would do, or what to do by hand
