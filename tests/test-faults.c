@@ -933,8 +933,11 @@ check_trial (const Case *c,
              Counts     *counts,
              const char *payload)
 {
-  AccountState before = c->phase == PHASE_CREATE ? STATE_ABSENT : STATE_OLD;
-  AccountState after = c->phase == PHASE_DELETE ? STATE_ABSENT : STATE_NEW;
+  /* The creation makes the "old" accounts, the edit the "new" ones. */
+  static const AccountState befores[] = { STATE_ABSENT, STATE_OLD, STATE_OLD };
+  static const AccountState afters[] = { STATE_OLD, STATE_NEW, STATE_ABSENT };
+  AccountState before = befores[c->phase];
+  AccountState after = afters[c->phase];
   guint n[4] = { 0 };
   g_autoptr(GString) why = g_string_new (NULL);
   guint orphan_count, journal_count;
