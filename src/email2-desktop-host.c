@@ -12,7 +12,7 @@
  * anything, so it needs no journal of its own: after a crash the inner
  * host finishes or undoes its transaction, then
  * email2_desktop_host_reconcile() makes the launchers match the accounts
- * (docs/DESIGN.md §3.3).
+ * (docs/DESIGN.md §3.4).
  */
 
 #include "config.h"

@@ -4,8 +4,9 @@
  * An account's launcher: a freedesktop desktop entry (Desktop Entry
  * Specification 1.4, the newest that Debian 12's desktop-file-validate
  * knows) that shows the account in the applications list with its icon
- * and opens the mail client on its Inbox (docs/DESIGN.md §3.3). Nothing of the payload reaches the file unescaped: names and
- * addresses are escaped as the specification says, the icon is a name
+ * and opens the mail client on its Inbox (docs/DESIGN.md §3.4). Nothing
+ * of the payload reaches the file unescaped: names and addresses are
+ * escaped as the specification says, the icon is a name
  * from a closed table or a plain icon-theme name, never a path or a URL,
  * and the command line is built from the GUID and a URI the host gives.
  */

@@ -212,6 +212,11 @@ email2_memory_host_new (void)
   return g_object_new (EMAIL2_TYPE_MEMORY_HOST, NULL);
 }
 
+static gboolean load_key_file (Email2MemoryHost  *self,
+                               GKeyFile          *file,
+                               const char        *path,
+                               GError           **error);
+
 /**
  * email2_memory_host_load:
  * @self: a memory host
@@ -229,8 +234,6 @@ email2_memory_host_load (Email2MemoryHost  *self,
                          GError           **error)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_autoptr(GHashTable) accounts = NULL;
-  g_auto(GStrv) groups = NULL;
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (EMAIL2_IS_MEMORY_HOST (self), FALSE);
@@ -246,6 +249,45 @@ email2_memory_host_load (Email2MemoryHost  *self,
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ", path);
       return FALSE;
     }
+
+  return load_key_file (self, file, path, error);
+}
+
+/**
+ * email2_memory_host_load_data:
+ * @self: a memory host
+ * @data: what email2_memory_host_to_data() returned
+ * @length: its length
+ * @error: return location for a #GError
+ *
+ * Replaces the accounts of @self by those of @data.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+email2_memory_host_load_data (Email2MemoryHost  *self,
+                              const char        *data,
+                              gsize              length,
+                              GError           **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+
+  g_return_val_if_fail (EMAIL2_IS_MEMORY_HOST (self), FALSE);
+  g_return_val_if_fail (self->undo == NULL, FALSE);
+
+  if (!g_key_file_load_from_data (file, data, length, G_KEY_FILE_NONE, error))
+    return FALSE;
+  return load_key_file (self, file, _("the saved state"), error);
+}
+
+static gboolean
+load_key_file (Email2MemoryHost  *self,
+               GKeyFile          *file,
+               const char        *path,
+               GError           **error)
+{
+  g_autoptr(GHashTable) accounts = NULL;
+  g_auto(GStrv) groups = NULL;
 
   accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify) email2_account_free);

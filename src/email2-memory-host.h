@@ -21,6 +21,10 @@ Email2MemoryHost *email2_memory_host_new            (void);
 gboolean          email2_memory_host_load           (Email2MemoryHost  *self,
                                                      const char        *path,
                                                      GError           **error);
+gboolean          email2_memory_host_load_data      (Email2MemoryHost  *self,
+                                                     const char        *data,
+                                                     gsize              length,
+                                                     GError           **error);
 gboolean          email2_memory_host_save           (Email2MemoryHost  *self,
                                                      const char        *path,
                                                      GError           **error);

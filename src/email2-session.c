@@ -25,6 +25,7 @@
 #include "email2-locuri.h"
 #include "email2-schema.h"
 #include "email2-session.h"
+#include "email2-variables.h"
 
 #define SECRET_MASK "********"
 
@@ -32,6 +33,7 @@ struct _Email2Session {
   GObject parent_instance;
 
   Email2Host *host;
+  Email2Variables *variables;
 };
 
 G_DEFINE_FINAL_TYPE (Email2Session, email2_session, G_TYPE_OBJECT)
@@ -47,6 +49,7 @@ static GParamSpec *properties[N_PROPS];
 /* One transaction: an Atomic, or a Delete outside one. */
 typedef struct {
   Email2Host *host;
+  Email2Variables *variables;  /* a system payload's, or NULL */
   GHashTable *before;    /* GUID → Email2Account*, NULL: did not exist */
   GHashTable *after;     /* GUID → Email2Account*, NULL: does not exist */
   GHashTable *created;   /* GUIDs created in this transaction (a set) */
@@ -62,10 +65,11 @@ typedef struct {
 } Run;
 
 static void
-transaction_init (Transaction *tx,
-                  Email2Host  *host)
+transaction_init (Transaction   *tx,
+                  Email2Session *session)
 {
-  tx->host = host;
+  tx->host = session->host;
+  tx->variables = session->variables;
   tx->before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) email2_account_free);
   tx->after = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -321,8 +325,30 @@ write_item (Transaction       *tx,
       return FALSE;
     }
 
-  if (!(node->flags & EMAIL2_NODE_FLAG_INTERIOR) &&
-      !email2_node_check_value (node, item->data != NULL ? item->data : "", &value, error))
+  if (!(node->flags & EMAIL2_NODE_FLAG_INTERIOR) && tx->variables != NULL)
+    {
+      g_autofree char *expanded = NULL;
+
+      /* A system payload: the same for every user, readable by all. */
+      if (node->flags & EMAIL2_NODE_FLAG_SECRET)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_ALLOWED,
+                       _("A system payload must not carry a secret (%s): Evolution asks "
+                         "the user for the password and keeps it in the keyring"), node->path);
+          return FALSE;
+        }
+      expanded = email2_variables_expand (tx->variables, item->data != NULL ? item->data : "",
+                                          error);
+      if (expanded == NULL)
+        {
+          g_prefix_error (error, "%s: ", node->path);
+          return FALSE;
+        }
+      if (!email2_node_check_value (node, expanded, &value, error))
+        return FALSE;
+    }
+  else if (!(node->flags & EMAIL2_NODE_FLAG_INTERIOR) &&
+           !email2_node_check_value (node, item->data != NULL ? item->data : "", &value, error))
     return FALSE;
 
   if (account != NULL && (path.node == EMAIL2_NODE_KEEPMAX || path.node == EMAIL2_NODE_SERVICETYPE) &&
@@ -600,7 +626,7 @@ run_atomic (Run                 *run,
   Email2Status *status = run_add_status (run, command, NULL, 200);
   Transaction tx;
 
-  transaction_init (&tx, run->session->host);
+  transaction_init (&tx, run->session);
   run_commands (run, command->children, &tx);
   transaction_finish (&tx, status);
   transaction_clear (&tx);
@@ -683,7 +709,7 @@ run_top_level (Run                 *run,
           single->cmd_id = g_strdup (command->cmd_id);
           single->no_resp = command->no_resp;
           g_ptr_array_add (single->items, command->items->pdata[i]);
-          transaction_init (&tx, run->session->host);
+          transaction_init (&tx, run->session);
           tx.failed = !run_write (run, single, &tx);
           transaction_finish (&tx, NULL);
           transaction_clear (&tx);
@@ -824,6 +850,7 @@ email2_session_dispose (GObject *object)
   Email2Session *self = EMAIL2_SESSION (object);
 
   g_clear_object (&self->host);
+  g_clear_object (&self->variables);
 
   G_OBJECT_CLASS (email2_session_parent_class)->dispose (object);
 }
@@ -866,4 +893,23 @@ email2_session_new (Email2Host *host)
   g_return_val_if_fail (EMAIL2_IS_HOST (host), NULL);
 
   return g_object_new (EMAIL2_TYPE_SESSION, "host", host, NULL);
+}
+
+/**
+ * email2_session_set_variables:
+ * @self: a session
+ * @variables: (nullable): the user's variables, for a system payload
+ *
+ * Runs the next payloads as system payloads for one user: every value
+ * written has its variables substituted (email2_variables_expand())
+ * before its node's value rule is checked, and a secret node cannot be
+ * written (405): a payload every user can read holds no password.
+ */
+void
+email2_session_set_variables (Email2Session   *self,
+                              Email2Variables *variables)
+{
+  g_return_if_fail (EMAIL2_IS_SESSION (self));
+
+  g_set_object (&self->variables, variables);
 }

@@ -12,6 +12,7 @@
 
 #include "email2-command.h"
 #include "email2-host.h"
+#include "email2-variables.h"
 
 G_BEGIN_DECLS
 
@@ -23,5 +24,7 @@ Email2Session *email2_session_new     (Email2Host    *host);
 Email2Host    *email2_session_get_host (Email2Session *self);
 GPtrArray     *email2_session_process (Email2Session *self,
                                        GPtrArray     *commands);
+void           email2_session_set_variables (Email2Session   *self,
+                                             Email2Variables *variables);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -75,13 +76,44 @@ read_input (const char  *path,
 }
 
 static char *
-summary_json (const Email2Payload *payload)
+time_string (gint64 seconds)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (seconds);
+
+  return time != NULL ? g_date_time_format_iso8601 (time) : g_strdup ("?");
+}
+
+static void
+signer_json (GString            *out,
+             const Email2Signer *signer)
+{
+  g_autofree char *not_before = time_string (signer->not_before);
+  g_autofree char *not_after = time_string (signer->not_after);
+
+  g_string_append (out, "  \"signer\": { \"subject\": ");
+  email2ctl_json_string (out, signer->subject);
+  g_string_append (out, ", \"issuer\": ");
+  email2ctl_json_string (out, signer->issuer);
+  g_string_append (out, ", \"serial\": ");
+  email2ctl_json_string (out, signer->serial);
+  g_string_append (out, ", \"not_before\": ");
+  email2ctl_json_string (out, not_before);
+  g_string_append (out, ", \"not_after\": ");
+  email2ctl_json_string (out, not_after);
+  g_string_append (out, " },\n");
+}
+
+static char *
+summary_json (const Email2Payload *payload,
+              const Email2Signer  *signer)
 {
   const Email2SyncmlMessage *request = payload->syncml;
   GPtrArray *statuses = payload->statuses;
   GString *out = g_string_new ("{\n");
 
   g_string_append_printf (out, "  \"ok\": %s,\n", payload->ok ? "true" : "false");
+  if (signer != NULL)
+    signer_json (out, signer);
   g_string_append_printf (out, "  \"format\": \"%s\",\n", email2_format_to_string (payload->format));
   g_string_append_printf (out, "  \"encoding\": \"%s\",\n",
                           payload->encoding == EMAIL2_ENCODING_WBXML ? "wbxml" : "xml");
@@ -129,15 +161,86 @@ summary_json (const Email2Payload *payload)
   return g_string_free (out, FALSE);
 }
 
+/* An administrator's file or directory: root's; one named on the command
+ * line may also be the caller's own (to check a payload before it is
+ * rolled out). */
+static uid_t
+expected_owner (const char *path,
+                gboolean    named)
+{
+  struct stat st;
+
+  if (named && lstat (path, &st) == 0 && st.st_uid == getuid ())
+    return getuid ();
+  return 0;
+}
+
+/* A signed payload is opened (verified against the anchors); an unsigned
+ * one passes unless it must be signed. @data is replaced by the content. */
+static gboolean
+open_signed (char          **data,
+             gsize          *length,
+             const char     *trust_dir,
+             gboolean        required,
+             Email2Signer  **signer,
+             GError        **error)
+{
+  const char *dir = trust_dir != NULL ? trust_dir : EMAIL2_TRUST_DIR;
+  g_autoptr(Email2Trust) trust = NULL;
+  char *content = NULL;
+  gsize content_length = 0;
+
+  if (!required && !email2_signed_detect (*data, *length))
+    return TRUE;
+
+  trust = email2_trust_new_from_directory (dir, expected_owner (dir, trust_dir != NULL), error);
+  if (trust == NULL ||
+      !email2_trust_unwrap (trust, *data, *length, required, &content, &content_length, signer,
+                            error))
+    return FALSE;
+  if (content != NULL)
+    {
+      explicit_bzero (*data, *length);
+      g_free (*data);
+      *data = content;
+      *length = content_length;
+    }
+  return TRUE;
+}
+
+static void
+print_signer (const Email2Signer *signer)
+{
+  g_autofree char *not_after = time_string (signer->not_after);
+
+  /* On stderr: stdout holds the response document. */
+  g_printerr (_("Signed by: %s (issuer: %s; serial %s; valid until %s)\n"), signer->subject,
+              signer->issuer, signer->serial, not_after);
+}
+
 static int
 command_validate (int    argc,
                   char **argv)
 {
   g_autofree char *state = NULL;
   g_autofree char *format_name = NULL;
+  g_autofree char *as_user = NULL;
+  g_autofree char *trust_dir = NULL;
+  g_autofree char *policy_file = NULL;
   Email2Format format = EMAIL2_FORMAT_AUTO;
   gboolean json = FALSE;
+  g_autoptr(Email2Signer) signer = NULL;
+  g_autoptr(Email2Variables) variables = NULL;
   GOptionEntry entries[] = {
+    { "as-user", 0, 0, G_OPTION_ARG_STRING, &as_user,
+      N_("Run it as a system payload for user NAME: variables substituted, no secrets, "
+         "signature required when trust anchors are installed"), N_("NAME") },
+    { "trust-dir", 0, 0, G_OPTION_ARG_FILENAME, &trust_dir,
+      N_("Verify signatures against the anchors in DIR (default: /etc/xdg/email2/trust)"),
+      N_("DIR") },
+    { "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_file,
+      N_("Read the administrator's settings from FILE (default: /etc/xdg/email2/email2.conf)"),
+      N_("FILE") },
     { "state", 0, 0, G_OPTION_ARG_FILENAME, &state,
       N_("Load the accounts from FILE first and save them after (secrets are never saved)"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
@@ -159,8 +262,10 @@ command_validate (int    argc,
     _("Runs an EMAIL2 payload through the engine on an in-memory host and\n"
       "prints the response a device would send. The payload is a SyncML DM\n"
       "message or an OMA Client Provisioning document, as XML or WBXML; the\n"
-      "response has the same format and encoding. Exit status: 0 when every\n"
-      "command succeeded, 1 when a command failed, 2 for unusable input."));
+      "response has the same format and encoding. A signed payload (CMS\n"
+      "SignedData) is verified against the trust anchors and its signer shown.\n"
+      "Exit status: 0 when every command succeeded, 1 when a command failed,\n"
+      "2 for unusable input or a payload refused."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return email2ctl_usage_error (context, error->message);
@@ -174,9 +279,32 @@ command_validate (int    argc,
   if (state != NULL && !email2_memory_host_load (host, state, &error))
     return email2ctl_usage_error (NULL, error->message);
 
+  if (as_user != NULL)
+    {
+      const char *path = policy_file != NULL ? policy_file : EMAIL2_POLICY_FILE;
+      g_autoptr(Email2Policy) policy =
+        email2_policy_new_from_file (path, expected_owner (path, policy_file != NULL), &error);
+
+      if (policy != NULL)
+        variables = email2_variables_new_for_user (as_user,
+                                                   email2_policy_get_email_pattern (policy),
+                                                   &error);
+      if (variables == NULL)
+        return email2ctl_usage_error (NULL, error->message);
+    }
+
   data = read_input (argv[1], EMAIL2_XML_DEFAULT_MAX_SIZE, &length, &error);
   if (data == NULL)
     return email2ctl_usage_error (NULL, error->message);
+
+  if (!open_signed (&data, &length, trust_dir, as_user != NULL, &signer, &error))
+    {
+      explicit_bzero (data, length);
+      g_free (data);
+      return email2ctl_usage_error (NULL, error->message);
+    }
+  if (signer != NULL && !json)
+    print_signer (signer);
 
   payload = email2_payload_parse (data, length, format, &error);
   explicit_bzero (data, length);
@@ -185,6 +313,7 @@ command_validate (int    argc,
     return email2ctl_usage_error (NULL, error->message);
 
   session = email2_session_new (EMAIL2_HOST (host));
+  email2_session_set_variables (session, variables);
   email2_payload_process (payload, session);
 
   if (state != NULL && !email2_memory_host_save (host, state, &error))
@@ -192,12 +321,21 @@ command_validate (int    argc,
 
   if (json)
     {
-      output = summary_json (payload);
+      output = summary_json (payload, signer);
       length = strlen (output);
     }
   else if ((output = email2_payload_write_response (payload, &length, &error)) == NULL)
     return email2ctl_usage_error (NULL, error->message);
   fwrite (output, 1, length, stdout);
+
+  /* What the user would get, values substituted, on stderr beside the
+   * signer (the response echoes the payload as it came). */
+  if (variables != NULL && !json && payload->ok)
+    {
+      g_autofree char *accounts = email2_memory_host_to_data (host);
+
+      g_printerr (_("The accounts user %s would get:\n%s"), as_user, accounts);
+    }
 
   return payload->ok ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
 }

@@ -616,7 +616,7 @@ apply_payload (Email2Spool  *self,
   g_autofree char *response_name = response_name_of (name);
   g_autoptr(GError) error = NULL;
   gsize length = 0;
-  g_autofree char *response = self->handler.apply (payload, &length, ok, self->user_data);
+  g_autofree char *response = self->handler.apply (payload, name, &length, ok, self->user_data);
 
   self->handler.free_payload (payload);
   if (response == NULL)

@@ -30,6 +30,7 @@ typedef gpointer (*Email2SpoolParseFunc) (const char  *data,
 /**
  * Email2SpoolApplyFunc:
  * @payload: what the parse function returned
+ * @name: the payload file's name in its inbox (`NAME.xml`)
  * @length: (out): the response's length
  * @ok: (out): whether every command succeeded
  * @user_data: the handler's data
@@ -39,10 +40,11 @@ typedef gpointer (*Email2SpoolParseFunc) (const char  *data,
  * Returns: (transfer full) (nullable): the response document, which never
  *   holds a secret; %NULL when none could be made
  */
-typedef char *(*Email2SpoolApplyFunc) (gpointer  payload,
-                                       gsize    *length,
-                                       gboolean *ok,
-                                       gpointer  user_data);
+typedef char *(*Email2SpoolApplyFunc) (gpointer    payload,
+                                       const char *name,
+                                       gsize      *length,
+                                       gboolean   *ok,
+                                       gpointer    user_data);
 
 /**
  * Email2SpoolHandler:

@@ -23,6 +23,7 @@
 #include "email2-evolution-check.h"
 #include "email2-evolution-host.h"
 #include "email2-evolution-prober.h"
+#include "email2-notifier.h"
 #include "email2-source-extension.h"
 #include "email2-spool.h"
 #include "email2-test-hooks.h"
@@ -42,6 +43,7 @@ struct _Email2Module {
   Email2DbusProvisioning1 *skeleton;
   Email2EvolutionHost *host;
   Email2DesktopHost *desktop;   /* the host with launchers; the engine's */
+  Email2Notifier *notifier;
   Email2EvolutionProber *prober;
   Email2Session *session;
   GThreadPool *worker;
@@ -121,17 +123,51 @@ probe_pending (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether a status is of a command that changes something (not a query). */
+static gboolean
+is_change (const Email2Status *status)
+{
+  return g_strcmp0 (status->cmd, "Get") != 0 && g_strcmp0 (status->cmd, "SyncHdr") != 0 &&
+         !g_str_has_suffix (status->cmd, "-query");
+}
+
+/* A payload that failed to change what it meant to: the user is told once,
+ * with the first failure's reason (an Atomic's own 507 only when no
+ * command says more). Queries that found nothing are no failure. */
+static void
+notify_failure (Email2Module  *self,
+                Email2Payload *payload,
+                const char    *origin)
+{
+  const Email2Status *failed = NULL;
+
+  for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
+    {
+      const Email2Status *status = payload->statuses->pdata[i];
+
+      if (status->code < 400 || !is_change (status) || status->reason == NULL)
+        continue;
+      if (failed == NULL || (failed->code == 507 && status->code != 507))
+        failed = status;
+    }
+  if (failed != NULL)
+    email2_notifier_rollout_failed (self->notifier, origin, failed->reason);
+}
+
 /* Runs a parsed payload through the engine and answers it in its own
- * form; for Apply and the spool. */
+ * form; for Apply (@origin %NULL) and the spool (@origin the file name). */
 static char *
 respond (Email2Module   *self,
          Email2Payload  *payload,
+         const char     *origin,
          gsize          *length,
          GError        **error)
 {
   g_autofree char *response = NULL;
 
   email2_payload_process (payload, self->session);
+  if (!payload->ok)
+    notify_failure (self, payload, origin);
   response = email2_payload_write_response (payload, length, error);
   if (response == NULL)
     return NULL;
@@ -165,7 +201,7 @@ serve_apply (Email2Module *self,
   gsize response_length = 0;
 
   if (payload != NULL)
-    response = respond (self, payload, &response_length, &error);
+    response = respond (self, payload, NULL, &response_length, &error);
   if (response == NULL)
     {
       if (error->domain != EMAIL2_ERROR)
@@ -352,6 +388,14 @@ recover (Email2Module *self)
     g_warning ("email2: the accounts' launchers could not all be written: %s", error->message);
 }
 
+/* The user is told what a committed transaction changed. */
+static void
+accounts_committed (GPtrArray *changes,
+                    gpointer   user_data)
+{
+  email2_notifier_accounts_changed (user_data, changes);
+}
+
 /* Evolution opens an IMAP account's Inbox by its store UID (the account
  * source's, email2-<guid>); a POP account has no folders of its own:
  * its mail is delivered to the local Inbox. */
@@ -379,13 +423,14 @@ spool_parse (const char  *data,
 }
 
 static char *
-spool_apply (gpointer  payload,
-             gsize    *length,
-             gboolean *ok,
-             gpointer  user_data)
+spool_apply (gpointer    payload,
+             const char *name,
+             gsize      *length,
+             gboolean   *ok,
+             gpointer    user_data)
 {
   g_autoptr(GError) error = NULL;
-  char *response = respond (user_data, payload, length, &error);
+  char *response = respond (user_data, payload, name, length, &error);
 
   *ok = ((Email2Payload *) payload)->ok;
   if (response == NULL)
@@ -452,6 +497,8 @@ on_files_loaded (ESourceRegistryServer *server,
   self->desktop = email2_desktop_host_new (EMAIL2_HOST (self->host), applications, inbox_uri, NULL);
   self->session = email2_session_new (EMAIL2_HOST (self->desktop));
   self->prober = email2_evolution_prober_new (server);
+  self->notifier = email2_notifier_new (self->connection);
+  email2_desktop_host_set_committed_func (self->desktop, accounts_committed, self->notifier);
   self->worker = g_thread_pool_new (serve, self, 1, FALSE, NULL);
 
   /* First in the queue, so that no call sees a half-done transaction. */
@@ -522,6 +569,7 @@ email2_module_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->prober);
   g_clear_object (&self->desktop);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->host);
   g_clear_object (&self->main_caller);
 
