@@ -313,13 +313,29 @@ login_locked (void)
   return g_variant_get_boolean (value);
 }
 
-static void
+/* SIGKILL, without waiting: the fault comes when it comes. */
+static guint32
 kill_keyring (void)
 {
   guint32 pid = keyring_pid ();
 
   if (pid != 0)
     kill ((pid_t) pid, SIGKILL);
+  return pid;
+}
+
+/* Until the killed daemon's name is gone from the bus. */
+static void
+wait_keyring_gone (guint32 pid)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  g_autofree char *proc = g_strdup_printf ("/proc/%u", pid);
+
+  while (pid != 0 && (g_file_test (proc, G_FILE_TEST_EXISTS) || keyring_pid () == pid))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20000);
+    }
 }
 
 static void
@@ -708,9 +724,14 @@ apply (const char *payload)
       g_autofree char *path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), name, NULL);
       g_autofree char *log = NULL;
       gsize length = 0;
+      g_auto(GStrv) statuses = g_regex_split_simple ("<Data>", run.out != NULL ? run.out : "", 0, 0);
 
       g_file_get_contents (path, &log, &length, NULL);
       g_test_message ("apply %s: %d: %s", payload, run.status, run.err);
+      /* The statuses that are neither 200 nor 216. */
+      for (guint i = 1; statuses[i] != NULL; i++)
+        if (!g_str_has_prefix (statuses[i], "200<") && !g_str_has_prefix (statuses[i], "216<"))
+          g_test_message ("  status %.3s", statuses[i]);
       if (log != NULL)
         {
           g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
@@ -718,8 +739,7 @@ apply (const char *payload)
 
           /* The registry's statuses and warnings, not the probe's chatter. */
           for (guint i = g_strv_length (lines); i > 0 && shown < 12; i--)
-            if (strstr (lines[i - 1], "probe") == NULL && strstr (lines[i - 1], " call ") == NULL &&
-                lines[i - 1][0] != '\0')
+            if (strstr (lines[i - 1], "probe") == NULL && lines[i - 1][0] != '\0')
               {
                 g_test_message ("  log: %s", lines[i - 1]);
                 shown++;
@@ -995,6 +1015,7 @@ one_trial (const Case *c,
   gint64 delay = g_test_rand_int_range (0, (gint32) MAX (duration, 2));
   const char *dir = c->fault == FAULT_SOURCES_FULL ? sources_dir : state_dir;
   GPid second = 0;
+  guint32 killed = 0;
   GPid pid;
   int status;
 
@@ -1009,7 +1030,7 @@ one_trial (const Case *c,
       fill (dir);
       break;
     case FAULT_KEYRING_KILL:
-      kill_keyring ();
+      killed = kill_keyring ();
       break;
     case FAULT_KEYRING_LOCK:
       lock_keyring ();
@@ -1031,6 +1052,9 @@ one_trial (const Case *c,
       unfill (dir);
       break;
     case FAULT_KEYRING_KILL:
+      wait_keyring_gone (killed);
+      restore_keyring ();
+      break;
     case FAULT_KEYRING_LOCK:
       restore_keyring ();
       break;

@@ -188,6 +188,20 @@ write_sources (Email2EvolutionHost  *self,
   return TRUE;
 }
 
+/* Every source file written so far is on disk. */
+static gboolean
+sources_sync (GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (email2_evolution_sources_sync (&local_error))
+    return TRUE;
+  g_debug ("the sources cannot be synced: %s", local_error->message);
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+               _("Evolution's account files could not be written; check the disk"));
+  return FALSE;
+}
+
 static char **
 email2_evolution_host_list_accounts (Email2Host *host)
 {
@@ -495,7 +509,7 @@ recover_locked (Email2EvolutionHost  *self,
     {
       g_message ("email2: undoing transaction %s, left open when the registry stopped",
                  transaction != NULL ? transaction : "?");
-      if (!undo_journal (self, journal, TRUE, error))
+      if (!undo_journal (self, journal, TRUE, error) || !sources_sync (error))
         return FALSE;
     }
 
@@ -649,7 +663,8 @@ email2_evolution_host_commit (Email2Host  *host,
   g_return_val_if_fail (self->journal != NULL, FALSE);
 
   /* If this fails, the engine rolls back with the journal still open. */
-  if (!publish_new_accounts (self, error))
+  /* The sources are on disk before the journal says committed. */
+  if (!publish_new_accounts (self, error) || !sources_sync (error))
     return FALSE;
   transaction = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Id", NULL);
   g_key_file_set_string (self->journal, JOURNAL_GROUP, "State", "committed");
@@ -682,7 +697,8 @@ email2_evolution_host_rollback (Email2Host  *host,
   /* A failed undo leaves the journal for the next start to try again.
    * A transaction that never reached the keyring (locked, gone) is undone
    * without it. */
-  if (!undo_journal (self, journal, self->keyring_touched, error))
+  /* The journal goes once what it undid is on disk. */
+  if (!undo_journal (self, journal, self->keyring_touched, error) || !sources_sync (error))
     {
       unlock_transactions (self);
       return FALSE;

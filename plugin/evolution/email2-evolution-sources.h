@@ -44,6 +44,7 @@ gboolean       email2_evolution_sources_write     (ESourceRegistryServer  *serve
 gboolean       email2_evolution_source_file_write (const char             *path,
                                                    const char             *data,
                                                    GError                **error);
+gboolean       email2_evolution_sources_sync      (GError                **error);
 gboolean       email2_evolution_sources_publish   (ESourceRegistryServer  *server,
                                                    const char             *guid,
                                                    GError                **error);
