@@ -24,9 +24,9 @@
  * secret_password_clear() deletes only the unlocked items it finds and
  * reports nothing for locked ones, and a store into a locked default
  * collection asks for a prompt, which a session without a prompter fails
- * (or a desktop shows to nobody in particular). So a store is made only
- * into a default collection known to be unlocked, and its item is searched
- * for again;
+ * (a desktop shows it, and the worker waits for the user). So a
+ * transaction starts only when the default collection is unlocked, and
+ * every store's item is searched for again;
  * a clear is followed by a search of the items, locked ones included. A
  * daemon that dies in between fails the lookup or the search: the host
  * then keeps its journal. Nothing here ever prompts.
@@ -101,8 +101,7 @@ email2_evolution_keyring_schema (Email2KeyringSchema schema)
  *
  * Whether the keyring takes changes now without a prompt: the Secret
  * Service answers, and its default collection exists and is unlocked.
- * The host asks before a transaction changes anything, and before every
- * store.
+ * The host asks before a transaction changes anything.
  *
  * Returns: %TRUE when it does
  */
@@ -138,6 +137,11 @@ email2_evolution_keyring_ensure_usable (GError **error)
  * @attributes: (element-type utf8 utf8): what they match
  * @error: return location for a #GError
  *
+ * One SearchItems call of the Secret Service, as libsecret would make it
+ * (the schema's name is matched unless the schema says not to), without
+ * libsecret's proxy for each item found: a confirmation costs one round
+ * trip.
+ *
  * Returns: how many items match, locked or not (0 with @error set when
  *   the keyring cannot be searched)
  */
@@ -146,12 +150,32 @@ email2_evolution_keyring_count (Email2KeyringSchema   schema,
                                 GHashTable           *attributes,
                                 GError              **error)
 {
-  GList *items = secret_password_searchv_sync (email2_evolution_keyring_schema (schema), attributes,
-                                               SECRET_SEARCH_ALL, NULL, error);
-  guint n = g_list_length (items);
+  const SecretSchema *secret_schema = email2_evolution_keyring_schema (schema);
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) unlocked = NULL;
+  g_autoptr(GVariant) locked = NULL;
+  GVariantBuilder builder;
+  GHashTableIter iter;
+  gpointer name, value;
 
-  g_list_free_full (items, g_object_unref);
-  return n;
+  if (bus == NULL)
+    return 0;
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_hash_table_iter_init (&iter, attributes);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    g_variant_builder_add (&builder, "{ss}", name, value);
+  if (!(secret_schema->flags & SECRET_SCHEMA_DONT_MATCH_NAME))
+    g_variant_builder_add (&builder, "{ss}", "xdg:schema", secret_schema->name);
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets", "/org/freedesktop/secrets",
+                                       "org.freedesktop.Secret.Service", "SearchItems",
+                                       g_variant_new ("(a{ss})", &builder), G_VARIANT_TYPE ("(aoao)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+  if (reply == NULL)
+    return 0;
+  g_variant_get (reply, "(@ao@ao)", &unlocked, &locked);
+  return g_variant_n_children (unlocked) + g_variant_n_children (locked);
 }
 
 static GHashTable *
@@ -180,8 +204,8 @@ attributes_new (const char *name,
   return attributes;
 }
 
-/* Stores @secret, once the default collection is known to be unlocked,
- * and searches for the item again. The search lists the item without
+/* Stores @secret (the host made sure at begin that the collection was
+ * unlocked), and searches for the item again. The search lists the item without
  * reading its secret back: a lookup of the value would cost a round of
  * decryption, and libsecret 0.20.5 leaks 64 bytes on each (§3.1,
  * Sanitizers); the store replaced any item of the same attributes, so the
@@ -197,8 +221,7 @@ store_verified (Email2KeyringSchema   schema,
   g_autoptr(GError) local_error = NULL;
   guint found;
 
-  if (!email2_evolution_keyring_ensure_usable (error) ||
-      !secret_password_storev_sync (secret_schema, attributes, SECRET_COLLECTION_DEFAULT, label,
+  if (!secret_password_storev_sync (secret_schema, attributes, SECRET_COLLECTION_DEFAULT, label,
                                     secret, NULL, error))
     return FALSE;
 
