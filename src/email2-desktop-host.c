@@ -116,6 +116,7 @@ email2_desktop_host_apply (Email2Host           *host,
                  : after == NULL ? EMAIL2_ACCOUNT_REMOVED : EMAIL2_ACCOUNT_CHANGED;
   change->guid = g_strdup (guid);
   change->name = g_strdup (email2_account_get (shown, EMAIL2_NODE_SERVICENAME));
+  change->needs_password = after != NULL && !email2_account_has (after, EMAIL2_NODE_AUTHSECRET);
   g_ptr_array_add (self->changes, change);
 
   if (!email2_host_apply (self->inner, before, after, error))

@@ -31,6 +31,8 @@ typedef enum {
  * @kind: what happened
  * @guid: the account's canonical GUID
  * @name: its SERVICENAME (as it was, for a removal)
+ * @needs_password: the account is there and no AUTHSECRET was provisioned:
+ *   the mail client will ask the user for it
  *
  * One account of a committed transaction.
  */
@@ -38,6 +40,7 @@ typedef struct {
   Email2AccountChangeKind kind;
   char *guid;
   char *name;
+  gboolean needs_password;
 } Email2AccountChange;
 
 /**

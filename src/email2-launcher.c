@@ -237,7 +237,7 @@ append_key (GString    *out,
  * @error: return location for a #GError
  *
  * Builds the account's desktop entry: Name = SERVICENAME, a Comment with
- * REPLYADDR, the icon from ACCOUNTICON, Exec opening @inbox_uri, and an
+ * NAME and REPLYADDR, the icon from ACCOUNTICON, Exec opening @inbox_uri, and an
  * action to write a new message.
  *
  * Returns: (transfer full): the file's text, or %NULL with @error set
@@ -250,6 +250,7 @@ email2_launcher_contents (const Email2Account  *account,
   const char *guid = email2_account_get_guid (account);
   const char *service_name = email2_account_get (account, EMAIL2_NODE_SERVICENAME);
   const char *address = email2_account_get (account, EMAIL2_NODE_REPLYADDR);
+  const char *user_name = email2_account_get (account, EMAIL2_NODE_NAME);
   const char *account_icon = email2_account_get (account, EMAIL2_NODE_ACCOUNTICON);
   const char *reason = NULL;
   const char *icon = email2_launcher_icon_name (account_icon, &reason);
@@ -274,7 +275,10 @@ email2_launcher_contents (const Email2Account  *account,
 
   if (service_name == NULL || service_name[0] == '\0')
     service_name = guid;
-  if (address != NULL && address[0] != '\0')
+  if (address != NULL && address[0] != '\0' && user_name != NULL && user_name[0] != '\0')
+    /* Translators: the launcher's tooltip; a person's name and e-mail address. */
+    comment = g_strdup_printf (_("Mail for %s <%s>"), user_name, address);
+  else if (address != NULL && address[0] != '\0')
     /* Translators: the launcher's tooltip; %s is the e-mail address. */
     comment = g_strdup_printf (_("Mail for %s"), address);
   else

@@ -147,6 +147,133 @@ guid_from_hex_braces (const char *segment,
   return email2_guid_canonicalize (braced, guid);
 }
 
+/* Why @parent has no child called @name: node names are case-sensitive. */
+static char *
+describe_missing_child (Email2NodeId  parent,
+                        const char   *name)
+{
+  for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
+    {
+      const Email2NodeInfo *node = email2_schema_get (id);
+
+      if (node->parent == parent && g_ascii_strcasecmp (node->name, name) == 0)
+        return g_strdup_printf (_("node names are upper case: %s"), node->name);
+    }
+
+  if (parent == EMAIL2_NODE_TAGPROPS)
+    return g_strdup (_("TAGPROPS holds only 8128000B and 812C000B"));
+  if (parent != EMAIL2_NODE_ACCOUNT)
+    return g_strdup_printf (_("%s has no children"), email2_schema_get (parent)->path);
+
+  return NULL;
+}
+
+/* What each group of a GUID must be: its hex digits, and the sentences
+ * that say it has another count or a character that is no hex digit. */
+static const struct {
+  guint digits;
+  const char *count;   /* %u: the digits it has */
+  const char *bad;     /* %s: the character */
+} guid_groups[] = {
+  { 8, N_("the GUID's first group has %u hex digits, not 8"),
+    N_("the GUID's first group holds “%s”, which is not a hex digit") },
+  { 4, N_("the GUID's second group has %u hex digits, not 4"),
+    N_("the GUID's second group holds “%s”, which is not a hex digit") },
+  { 4, N_("the GUID's third group has %u hex digits, not 4"),
+    N_("the GUID's third group holds “%s”, which is not a hex digit") },
+  { 4, N_("the GUID's fourth group has %u hex digits, not 4"),
+    N_("the GUID's fourth group holds “%s”, which is not a hex digit") },
+  { 12, N_("the GUID's last group has %u hex digits, not 12"),
+    N_("the GUID's last group holds “%s”, which is not a hex digit") },
+};
+
+/* The formats are this file's own table, each taking one string or one
+ * number as its translation says. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static char *
+format_group (const char *format,
+              const char *text,
+              guint       number)
+{
+  return text != NULL ? g_strdup_printf (_(format), text) : g_strdup_printf (_(format), number);
+}
+#pragma GCC diagnostic pop
+
+/**
+ * email2_guid_describe_problem:
+ * @text: an account name as a payload gives it, braces decoded: `{GUID}`,
+ *   or the seed's `0x7B…0x7D`
+ *
+ * Says why @text is not an account GUID, for the administrator who must
+ * fix the payload.
+ *
+ * Returns: (transfer full): the reason, or %NULL when @text is a GUID in
+ *   braces
+ */
+char *
+email2_guid_describe_problem (const char *text)
+{
+  char guid[EMAIL2_GUID_SIZE];
+  gsize length = strlen (text);
+  g_autofree char *inner = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  if (email2_guid_canonicalize (text, guid))
+    return NULL;
+
+  if (length >= 2 && text[0] == '{' && text[length - 1] == '}')
+    inner = g_strndup (text + 1, length - 2);
+  else if (length >= 8 && g_ascii_strncasecmp (text, "0x7B", 4) == 0 &&
+           g_ascii_strncasecmp (text + length - 4, "0x7D", 4) == 0)
+    inner = g_strndup (text + 4, length - 8);
+  else if (text[0] == '{' || g_ascii_strncasecmp (text, "0x7B", 4) == 0)
+    return g_strdup (_("the GUID's closing brace is missing"));
+  else if (length > 0 && text[length - 1] == '}')
+    return g_strdup (_("the GUID's opening brace is missing"));
+  else if (strspn (text, "0123456789abcdefABCDEF-") == length && strchr (text, '-') != NULL)
+    return g_strdup (_("the GUID must be in braces: %7B…%7D in a LocURI, {…} in a CP document"));
+  else
+    return g_strdup (_("an account is named by a GUID in braces, "
+                       "such as {C556E16F-56C4-4EDB-9C64-D9469EE1FBE0}"));
+
+  groups = g_strsplit (inner, "-", -1);
+  if (g_strv_length (groups) != G_N_ELEMENTS (guid_groups))
+    {
+      guint n = g_strv_length (groups);
+
+      if (strspn (inner, "0123456789abcdefABCDEF-") != strlen (inner) || !g_utf8_validate (inner, -1, NULL))
+        return g_strdup (_("the braces hold no GUID of 8-4-4-4-12 hex digits "
+                           "(a template's placeholder left in?)"));
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "the GUID has %u group of hex digits, not 5 (8-4-4-4-12)",
+                                           "the GUID has %u groups of hex digits, not 5 (8-4-4-4-12)", n),
+                              n);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (guid_groups); i++)
+    {
+      gsize hex = strspn (groups[i], "0123456789abcdefABCDEF");
+
+      if (groups[i][hex] != '\0')
+        {
+          g_autofree char *bad = g_strndup (groups[i] + hex,
+                                            g_utf8_next_char (groups[i] + hex) - (groups[i] + hex));
+
+          if (!g_utf8_validate (bad, -1, NULL) || g_ascii_iscntrl (bad[0]))
+            {
+              g_free (bad);
+              bad = g_strdup ("?");
+            }
+          return format_group (guid_groups[i].bad, bad, 0);
+        }
+      if (hex != guid_groups[i].digits)
+        return format_group (guid_groups[i].count, NULL, (guint) hex);
+    }
+
+  return g_strdup (_("the GUID is not well formed"));
+}
+
 /**
  * email2_locuri_parse:
  * @locuri: a LocURI as the payload gives it
@@ -173,6 +300,7 @@ email2_locuri_parse (const char  *locuri,
   guint prefix = 0;   /* segments of that prefix matched so far */
   gboolean missing = FALSE;
   const Email2NodeInfo *node;
+  g_autofree char *why = NULL;   /* what is missing, when it can be said */
 
   g_return_val_if_fail (locuri != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -228,6 +356,8 @@ email2_locuri_parse (const char  *locuri,
         {
           missing = !email2_guid_canonicalize (segment, path->guid) &&
                     !guid_from_hex_braces (segment, path->guid);
+          if (missing)
+            why = email2_guid_describe_problem (segment);
           path->node = EMAIL2_NODE_ACCOUNT;
         }
       else
@@ -236,6 +366,8 @@ email2_locuri_parse (const char  *locuri,
           missing = node == NULL;
           if (node != NULL)
             path->node = node->id;
+          else
+            why = describe_missing_child (path->node, segment);
         }
 
       if (*end == '\0')
@@ -255,8 +387,12 @@ malformed:
   return FALSE;
 
 not_found:
-  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_FOUND,
-               _("“%s” is not a node of the EMAIL2 tree"), locuri);
+  if (why != NULL)
+    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_FOUND,
+                 _("“%s” is not a node of the EMAIL2 tree: %s"), locuri, why);
+  else
+    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_FOUND,
+                 _("“%s” is not a node of the EMAIL2 tree"), locuri);
   memset (path, 0, sizeof *path);
   return FALSE;
 }

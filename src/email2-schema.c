@@ -34,32 +34,31 @@ static const char * const service_types[] = { "IMAP4", "POP3", NULL };
 static const char * const retrieve_values[] = { "512", "1024", "2048", "5120", "20480", "51200", NULL };
 static const char * const smtpalt_enabled_values[] = { "TRUE", "FALSE", "1", "0", NULL };
 
+#define BOOLEAN (EMAIL2_NODE_FLAG_NUMERIC | EMAIL2_NODE_FLAG_BOOLEAN)
+
+#define NODE(ID, NAME, PATH, PARENT, FLAGS, OPS, KIND, MIN, MAX, VALUES, UNSUPPORTED, DEFAULT, SUMMARY) \
+  [EMAIL2_NODE_##ID] = { .id = EMAIL2_NODE_##ID, .name = NAME, .path = PATH, .parent = EMAIL2_NODE_##PARENT, \
+                         .flags = FLAGS, .ops = OPS, .kind = EMAIL2_VALUE_##KIND, .min_length = MIN, \
+                         .max_length = MAX, .values = VALUES, .unsupported = UNSUPPORTED, \
+                         .default_value = DEFAULT, .summary = SUMMARY }
+
 #define LEAF(ID, NAME, FLAGS, OPS, KIND, MIN, MAX, VALUES, SUMMARY) \
-  [EMAIL2_NODE_##ID] = { EMAIL2_NODE_##ID, NAME, NAME, EMAIL2_NODE_ACCOUNT, \
-                         FLAGS, OPS, EMAIL2_VALUE_##KIND, MIN, MAX, VALUES, NULL, SUMMARY }
+  NODE (ID, NAME, NAME, ACCOUNT, FLAGS, OPS, KIND, MIN, MAX, VALUES, NULL, NULL, SUMMARY)
 
 static const Email2NodeInfo schema[EMAIL2_N_NODES] = {
-  [EMAIL2_NODE_ROOT] = {
-    EMAIL2_NODE_ROOT, "EMAIL2", ".", EMAIL2_NODE_ROOT,
-    EMAIL2_NODE_FLAG_INTERIOR, EMAIL2_OP_GET, EMAIL2_VALUE_NONE, 0, 0, NULL, NULL,
-    N_("The configuration service provider root node. Get lists the provisioned accounts.")
-  },
-  [EMAIL2_NODE_ACCOUNT] = {
-    EMAIL2_NODE_ACCOUNT, "{GUID}", "{GUID}", EMAIL2_NODE_ROOT,
-    EMAIL2_NODE_FLAG_INTERIOR, EMAIL2_OP_GET | EMAIL2_OP_ADD | EMAIL2_OP_DELETE,
-    EMAIL2_VALUE_NONE, 0, 0, NULL, NULL,
-    N_("One e-mail account, named by a GUID in braces. Adding an existing GUID fails.")
-  },
+  NODE (ROOT, "EMAIL2", ".", ROOT, EMAIL2_NODE_FLAG_INTERIOR, EMAIL2_OP_GET, NONE, 0, 0, NULL, NULL, NULL,
+        N_("The configuration service provider root node. Get lists the provisioned accounts.")),
+  NODE (ACCOUNT, "{GUID}", "{GUID}", ROOT, EMAIL2_NODE_FLAG_INTERIOR, GARD, NONE, 0, 0, NULL, NULL, NULL,
+        N_("One e-mail account, named by a GUID in braces. Add of an existing GUID fails (418); "
+           "Replace adds it when missing and leaves it as it is when present.")),
   LEAF (ACCOUNTICON, "ACCOUNTICON", 0, GARD, TEXT, 1, 1024, NULL,
         N_("Location of the icon associated with the account (its tile).")),
-  [EMAIL2_NODE_ACCOUNTTYPE] = {
-    EMAIL2_NODE_ACCOUNTTYPE, "ACCOUNTTYPE", "ACCOUNTTYPE", EMAIL2_NODE_ACCOUNT,
-    REQUIRED, GARD, EMAIL2_VALUE_ENUM, 0, 0, account_types, account_types_unsupported,
-    N_("Type of account: Email (normal e-mail) or VVM (visual voice mail).")
-  },
+  NODE (ACCOUNTTYPE, "ACCOUNTTYPE", "ACCOUNTTYPE", ACCOUNT, 0, GARD, ENUM, 0, 0,
+        account_types, account_types_unsupported, "Email",
+        N_("Type of account: Email (normal e-mail) or VVM (visual voice mail).")),
   LEAF (AUTHNAME, "AUTHNAME", REQUIRED, GARD, TEXT, 1, 255, NULL,
         N_("Name used to authorize the user to the account (logon name).")),
-  LEAF (AUTHREQUIRED, "AUTHREQUIRED", NUMERIC, GARD, ENUM, 0, 0, boolean_values,
+  LEAF (AUTHREQUIRED, "AUTHREQUIRED", BOOLEAN, GARD, ENUM, 0, 0, boolean_values,
         N_("Whether the outgoing server requires authentication (absent: no SMTP authentication).")),
   LEAF (AUTHSECRET, "AUTHSECRET", SECRET, GARD, TEXT, 1, 255, NULL,
         N_("The user's password, also used for SMTP authentication.")),
@@ -88,17 +87,18 @@ static const Email2NodeInfo schema[EMAIL2_N_NODES] = {
         N_("Largest message retrieved in full, in bytes; larger ones are truncated.")),
   LEAF (SERVERDELETEACTION, "SERVERDELETEACTION", NUMERIC, GARD, INT32, 1, 11, NULL,
         N_("1: delete messages on the server; 2: keep them (move to Trash); other: the transport's default.")),
-  LEAF (CELLULARONLY, "CELLULARONLY", NUMERIC, GARD, ENUM, 0, 0, boolean_values,
+  LEAF (CELLULARONLY, "CELLULARONLY", BOOLEAN, GARD, ENUM, 0, 0, boolean_values,
         N_("When 1, the account uses only the cellular network.")),
-  LEAF (SYNCINGCONTENTTYPES, "SYNCINGCONTENTTYPES", REQUIRED | NUMERIC, GARD, UINT32, 1, 10, NULL,
+  NODE (SYNCINGCONTENTTYPES, "SYNCINGCONTENTTYPES", "SYNCINGCONTENTTYPES", ACCOUNT, NUMERIC, GARD, UINT32, 1, 10,
+        NULL, NULL, "0x2",
         N_("Bitmask of content types synchronized (0x1 contacts, 0x2 mail, 0x4 appointments, 0x8 tasks, ...).")),
   LEAF (CONTACTSSERVER, "CONTACTSSERVER", 0, GARD, HOST_OR_URL, 1, 255, NULL,
         N_("Server for contact sync if it differs from the e-mail server.")),
   LEAF (CALENDARSERVER, "CALENDARSERVER", 0, GARD, HOST_OR_URL, 1, 255, NULL,
         N_("Server for calendar sync if it differs from the e-mail server.")),
-  LEAF (CONTACTSSERVERREQUIRESSL, "CONTACTSSERVERREQUIRESSL", NUMERIC, GARD, ENUM, 0, 0, boolean_values,
+  LEAF (CONTACTSSERVERREQUIRESSL, "CONTACTSSERVERREQUIRESSL", BOOLEAN, GARD, ENUM, 0, 0, boolean_values,
         N_("Whether the connection to the contact server requires SSL.")),
-  LEAF (CALENDARSERVERREQUIRESSL, "CALENDARSERVERREQUIRESSL", NUMERIC, GARD, ENUM, 0, 0, boolean_values,
+  LEAF (CALENDARSERVERREQUIRESSL, "CALENDARSERVERREQUIRESSL", BOOLEAN, GARD, ENUM, 0, 0, boolean_values,
         N_("Whether the connection to the calendar server requires SSL.")),
   LEAF (CONTACTSSYNCSCHEDULE, "CONTACTSSYNCSCHEDULE", NUMERIC, GARD, ENUM, 0, 0, linger_values,
         N_("Minutes between contact synchronizations (0: manual).")),
@@ -108,25 +108,19 @@ static const Email2NodeInfo schema[EMAIL2_N_NODES] = {
         N_("User name of the alternative SMTP account.")),
   LEAF (SMTPALTDOMAIN, "SMTPALTDOMAIN", SMTPALT, GARD, TEXT, 0, 255, NULL,
         N_("Domain of the alternative SMTP account.")),
-  LEAF (SMTPALTENABLED, "SMTPALTENABLED", SMTPALT, GARD, ENUM, 0, 0, smtpalt_enabled_values,
-        N_("Whether the alternative SMTP account is enabled (TRUE/FALSE).")),
+  LEAF (SMTPALTENABLED, "SMTPALTENABLED", BOOLEAN, GARD, ENUM, 0, 0, smtpalt_enabled_values,
+        N_("Whether the alternative SMTP account is enabled (TRUE/FALSE); TRUE needs its three credentials.")),
   LEAF (SMTPALTPASSWORD, "SMTPALTPASSWORD", SECRET | SMTPALT, GARD, TEXT, 1, 255, NULL,
         N_("Password of the alternative SMTP account.")),
-  [EMAIL2_NODE_TAGPROPS] = {
-    EMAIL2_NODE_TAGPROPS, "TAGPROPS", "TAGPROPS", EMAIL2_NODE_ACCOUNT,
-    EMAIL2_NODE_FLAG_INTERIOR, GARD, EMAIL2_VALUE_NONE, 0, 0, NULL, NULL,
-    N_("Group of properties with non-standard (MAPI property tag) names.")
-  },
-  [EMAIL2_NODE_TAGPROPS_INSERVER_SSL] = {
-    EMAIL2_NODE_TAGPROPS_INSERVER_SSL, "8128000B", "TAGPROPS/8128000B", EMAIL2_NODE_TAGPROPS,
-    NUMERIC, GARD, EMAIL2_VALUE_ENUM, 0, 0, boolean_values, NULL,
-    N_("Whether the incoming server requires SSL.")
-  },
-  [EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL] = {
-    EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL, "812C000B", "TAGPROPS/812C000B", EMAIL2_NODE_TAGPROPS,
-    NUMERIC, EMAIL2_OP_GET | EMAIL2_OP_REPLACE, EMAIL2_VALUE_ENUM, 0, 0, boolean_values, NULL,
-    N_("Whether the outgoing server requires SSL.")
-  },
+  NODE (TAGPROPS, "TAGPROPS", "TAGPROPS", ACCOUNT, EMAIL2_NODE_FLAG_INTERIOR, GARD, NONE, 0, 0,
+        NULL, NULL, NULL,
+        N_("Group of properties with non-standard (MAPI property tag) names.")),
+  NODE (TAGPROPS_INSERVER_SSL, "8128000B", "TAGPROPS/8128000B", TAGPROPS, BOOLEAN, GARD, ENUM, 0, 0,
+        boolean_values, NULL, NULL,
+        N_("Whether the incoming server requires SSL.")),
+  NODE (TAGPROPS_OUTSERVER_SSL, "812C000B", "TAGPROPS/812C000B", TAGPROPS, BOOLEAN,
+        EMAIL2_OP_GET | EMAIL2_OP_REPLACE, ENUM, 0, 0, boolean_values, NULL, NULL,
+        N_("Whether the outgoing server requires SSL.")),
 };
 
 /**
@@ -448,27 +442,97 @@ email2_node_check_value (const Email2NodeInfo  *node,
   return TRUE;
 }
 
+/* The Meta Formats a leaf takes, and what the leaf must be for each. */
+static const struct {
+  const char *format;
+  Email2NodeFlags needs;
+} leaf_formats[] = {
+  { "chr", 0 },
+  { "int", EMAIL2_NODE_FLAG_NUMERIC },
+  { "bool", EMAIL2_NODE_FLAG_BOOLEAN },
+};
+
 /**
- * email2_node_accepts_format:
+ * email2_node_formats:
  * @node: a schema row
- * @format: (nullable): the Meta Format of a command, %NULL when absent
  *
- * Leaves take `chr` (the default when no Format is given), numeric leaves
- * `int` too; interior nodes take only `node`.
+ * Returns: (transfer full): the Meta Formats @node takes, as "chr, int"
+ */
+char *
+email2_node_formats (const Email2NodeInfo *node)
+{
+  GString *out;
+
+  if (node->flags & EMAIL2_NODE_FLAG_INTERIOR)
+    return g_strdup ("node");
+
+  out = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (leaf_formats); i++)
+    if ((node->flags & leaf_formats[i].needs) == leaf_formats[i].needs)
+      g_string_append_printf (out, "%s%s", out->len ? ", " : "", leaf_formats[i].format);
+
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * email2_node_check_format:
+ * @node: a schema row
+ * @format: (nullable): the Meta Format of an Add or Replace, %NULL when absent
+ * @data: (nullable): its Data
+ * @error: return location for a #GError
  *
- * Returns: whether @format fits @node (otherwise the status is 415)
+ * Checks the Meta Format of an Add or Replace (docs/DESIGN.md §2). A
+ * missing Format means `chr`, as in OMA DM. Leaves take `chr`; leaves
+ * holding numbers take `int` too, and flags `bool`; the value itself is
+ * checked by email2_node_check_value(), whatever the tag. An interior
+ * node takes `node`, or no Format, with empty Data or the Data `node`
+ * (what shipping servers send).
+ *
+ * Returns: %TRUE when the Format fits; otherwise @error is
+ *   %EMAIL2_ERROR_BAD_FORMAT (415), or %EMAIL2_ERROR_INVALID_VALUE (400)
+ *   for Data on an interior node sent as `node`
  */
 gboolean
-email2_node_accepts_format (const Email2NodeInfo *node,
-                            const char           *format)
+email2_node_check_format (const Email2NodeInfo  *node,
+                          const char            *format,
+                          const char            *data,
+                          GError               **error)
 {
+  g_autofree char *formats = NULL;
+
   if (node->flags & EMAIL2_NODE_FLAG_INTERIOR)
-    return g_strcmp0 (format, "node") == 0;
+    {
+      gboolean empty = data == NULL || data[0] == '\0' || strcmp (data, "node") == 0;
 
-  if (format == NULL || strcmp (format, "chr") == 0)
-    return TRUE;
+      if (g_strcmp0 (format, "node") == 0 && !empty)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
+                       _("%s is an interior node and takes no Data"),
+                       node->id == EMAIL2_NODE_ACCOUNT ? _("The account node") : node->path);
+          return FALSE;
+        }
+      if (g_strcmp0 (format, "node") == 0 || (format == NULL && empty))
+        return TRUE;
+    }
+  else
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (leaf_formats); i++)
+        if (strcmp (format != NULL ? format : "chr", leaf_formats[i].format) == 0 &&
+            (node->flags & leaf_formats[i].needs) == leaf_formats[i].needs)
+          return TRUE;
+    }
 
-  return (node->flags & EMAIL2_NODE_FLAG_NUMERIC) && strcmp (format, "int") == 0;
+  formats = email2_node_formats (node);
+  if (format == NULL)
+    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_BAD_FORMAT,
+                 _("%s has Data but no Meta Format, which means “chr”; it takes %s"),
+                 node->id == EMAIL2_NODE_ACCOUNT ? _("The account node") : node->path, formats);
+  else
+    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_BAD_FORMAT,
+                 _("%s does not take Meta Format “%s”; it takes %s"),
+                 node->id == EMAIL2_NODE_ACCOUNT ? _("The account node") : node->path,
+                 format, formats);
+  return FALSE;
 }
 
 /**
@@ -561,20 +625,26 @@ email2_schema_to_markdown (void)
 {
   GString *out = g_string_new (NULL);
 
-  g_string_append (out, "| Node | Operations | Required | Value | Description |\n"
-                        "| --- | --- | --- | --- | --- |\n");
+  g_string_append (out, "| Node | Operations | Formats | Required | Value | Description |\n"
+                        "| --- | --- | --- | --- | --- | --- |\n");
 
   for (Email2NodeId id = EMAIL2_NODE_ROOT; id < EMAIL2_N_NODES; id++)
     {
       const Email2NodeInfo *node = &schema[id];
       g_autofree char *ops = email2_ops_to_string (node->ops);
+      g_autofree char *formats = email2_node_formats (node);
       g_autofree char *rule = email2_node_describe_rule (node);
+      g_autofree char *required = NULL;
       const char *prefix = id == EMAIL2_NODE_ROOT ? "" : id == EMAIL2_NODE_ACCOUNT ? "EMAIL2/" : "EMAIL2/{GUID}/";
 
-      g_string_append_printf (out, "| `%s%s` | %s | %s | %s%s%s | %s |\n",
-                              prefix, id == EMAIL2_NODE_ROOT ? "EMAIL2" : node->path, ops,
-                              node->flags & EMAIL2_NODE_FLAG_REQUIRED ? "yes" : "no",
-                              rule,
+      if (node->default_value != NULL)
+        required = g_strdup_printf ("no (default `%s`)", node->default_value);
+      else
+        required = g_strdup (node->flags & EMAIL2_NODE_FLAG_REQUIRED ? "yes" : "no");
+
+      g_string_append_printf (out, "| `%s%s` | %s | %s | %s | %s%s%s | %s |\n",
+                              prefix, id == EMAIL2_NODE_ROOT ? "EMAIL2" : node->path, ops, formats,
+                              required, rule,
                               node->flags & EMAIL2_NODE_FLAG_SECRET ? "; secret: kept in the keyring, Get answers `********`" : "",
                               node->flags & EMAIL2_NODE_FLAG_CREATE_ONLY ? "; set only while the account is created" : "",
                               node->summary);

@@ -76,10 +76,14 @@ typedef enum {
  * @EMAIL2_NODE_FLAG_REQUIRED: every account must have it when a transaction ends
  * @EMAIL2_NODE_FLAG_SECRET: lives only in the keyring; Get answers `********`
  * @EMAIL2_NODE_FLAG_INTERIOR: an interior node (Format `node`)
- * @EMAIL2_NODE_FLAG_NUMERIC: Meta Format `int` is accepted besides `chr`
+ * @EMAIL2_NODE_FLAG_NUMERIC: a number: Meta Format `int` is accepted besides `chr`
  * @EMAIL2_NODE_FLAG_CREATE_ONLY: set only while its account is being created
- *   (the seed: no Replace of SERVICENAME / SERVICETYPE)
+ *   (the seed: no Replace of SERVICENAME / SERVICETYPE); a Replace with the
+ *   value it already has changes nothing and succeeds
  * @EMAIL2_NODE_FLAG_SMTPALT: one of the all-or-none alternate SMTP credentials
+ *   (SMTPALTAUTHNAME, SMTPALTDOMAIN, SMTPALTPASSWORD)
+ * @EMAIL2_NODE_FLAG_BOOLEAN: a flag: Meta Format `int` and `bool` are
+ *   accepted besides `chr`
  */
 typedef enum {
   EMAIL2_NODE_FLAG_NONE        = 0,
@@ -89,6 +93,7 @@ typedef enum {
   EMAIL2_NODE_FLAG_NUMERIC     = 1 << 3,
   EMAIL2_NODE_FLAG_CREATE_ONLY = 1 << 4,
   EMAIL2_NODE_FLAG_SMTPALT     = 1 << 5,
+  EMAIL2_NODE_FLAG_BOOLEAN     = 1 << 6,
 } Email2NodeFlags;
 
 /**
@@ -129,6 +134,9 @@ typedef struct _Email2NodeInfo Email2NodeInfo;
  * @max_length: the most characters a value may have (0: the kind decides)
  * @values: for %EMAIL2_VALUE_ENUM, the accepted spellings, %NULL-terminated
  * @unsupported: values that are valid but that this host cannot honour (406)
+ * @default_value: (nullable): the value an account takes when a transaction
+ *   leaves it without this node (docs/DESIGN.md §2: ACCOUNTTYPE `Email`,
+ *   SYNCINGCONTENTTYPES mail); Get answers it like any other value
  * @summary: the seed's description, shortened
  *
  * One row of the node schema.
@@ -145,6 +153,7 @@ struct _Email2NodeInfo {
   guint max_length;
   const char * const *values;
   const char * const *unsupported;
+  const char *default_value;
   const char *summary;
 };
 
@@ -156,8 +165,11 @@ gboolean              email2_node_check_value    (const Email2NodeInfo *node,
                                                   const char           *value,
                                                   char                **canonical,
                                                   GError              **error);
-gboolean              email2_node_accepts_format (const Email2NodeInfo *node,
-                                                  const char           *format);
+gboolean              email2_node_check_format   (const Email2NodeInfo *node,
+                                                  const char           *format,
+                                                  const char           *data,
+                                                  GError              **error);
+char                 *email2_node_formats        (const Email2NodeInfo *node);
 
 const char           *email2_op_to_string        (Email2Op op);
 char                 *email2_ops_to_string       (Email2Op ops);

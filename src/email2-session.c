@@ -153,29 +153,56 @@ status_fail (Email2Status *status,
   email2_status_set (status, email2_error_to_status (error), error->message);
 }
 
-/* The SMTPALT* credentials are all-or-none; required nodes must be there. */
-static gboolean
-check_complete (const Email2Account  *account,
-                GError              **error)
+/* Nodes a transaction leaves unset take their default (ACCOUNTTYPE,
+ * SYNCINGCONTENTTYPES): none of Microsoft's samples sends them. */
+static void
+apply_defaults (Email2Account *account)
 {
-  g_autoptr(GString) missing = g_string_new (NULL);
-  guint smtpalt_set = 0, smtpalt_total = 0;
+  for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
+    {
+      const Email2NodeInfo *node = email2_schema_get (id);
+
+      if (node->default_value != NULL && !email2_account_has (account, id))
+        email2_account_set (account, id, node->default_value);
+    }
+}
+
+/* Appends the paths of the nodes of @account with @flags set (@set TRUE)
+ * or unset (@set FALSE) to @out, comma-separated; returns how many. */
+static guint
+list_nodes (const Email2Account *account,
+            Email2NodeFlags      flags,
+            gboolean             set,
+            GString             *out)
+{
+  guint n = 0;
 
   for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
     {
       const Email2NodeInfo *node = email2_schema_get (id);
 
-      if ((node->flags & EMAIL2_NODE_FLAG_REQUIRED) && !email2_account_has (account, id))
-        g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", node->path);
-
-      if (node->flags & EMAIL2_NODE_FLAG_SMTPALT)
+      if ((node->flags & flags) && email2_account_has (account, id) == set)
         {
-          smtpalt_total++;
-          smtpalt_set += email2_account_has (account, id);
+          g_string_append_printf (out, "%s%s", out->len ? ", " : "", node->path);
+          n++;
         }
     }
 
-  if (missing->len > 0)
+  return n;
+}
+
+/* Required nodes must be there; the SMTPALT* credentials are all or none,
+ * and SMTPALTENABLED TRUE needs them. */
+static gboolean
+check_complete (const Email2Account  *account,
+                GError              **error)
+{
+  g_autoptr(GString) missing = g_string_new (NULL);
+  g_autoptr(GString) present = g_string_new (NULL);
+  const char *enabled;
+  guint smtpalt_set;
+
+  if (list_nodes (account, EMAIL2_NODE_FLAG_REQUIRED, FALSE, missing) > 0)
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INCOMPLETE,
                    _("Account %s lacks required nodes: %s"),
@@ -183,19 +210,26 @@ check_complete (const Email2Account  *account,
       return FALSE;
     }
 
-  if (smtpalt_set != 0 && smtpalt_set != smtpalt_total)
+  smtpalt_set = list_nodes (account, EMAIL2_NODE_FLAG_SMTPALT, TRUE, present);
+  list_nodes (account, EMAIL2_NODE_FLAG_SMTPALT, FALSE, missing);
+  if (smtpalt_set > 0 && missing->len > 0)
     {
-      for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
-        if ((email2_schema_get (id)->flags & EMAIL2_NODE_FLAG_SMTPALT) &&
-            !email2_account_has (account, id))
-          g_string_append_printf (missing, "%s%s", missing->len ? ", " : "",
-                                  email2_schema_get (id)->path);
-
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INCOMPLETE,
                    _("Account %s has only part of the alternative SMTP credentials "
-                     "(all of SMTPALTAUTHNAME, SMTPALTDOMAIN, SMTPALTENABLED and "
-                     "SMTPALTPASSWORD, or none); missing: %s"),
-                   email2_account_get_guid (account), missing->str);
+                     "(SMTPALTAUTHNAME, SMTPALTDOMAIN and SMTPALTPASSWORD go together); "
+                     "set: %s; missing: %s"),
+                   email2_account_get_guid (account), present->str, missing->str);
+      return FALSE;
+    }
+
+  enabled = email2_account_get (account, EMAIL2_NODE_SMTPALTENABLED);
+  if (smtpalt_set == 0 && (g_strcmp0 (enabled, "TRUE") == 0 || g_strcmp0 (enabled, "1") == 0))
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INCOMPLETE,
+                   _("Account %s has SMTPALTENABLED %s but no alternative SMTP credentials; "
+                     "set SMTPALTAUTHNAME, SMTPALTDOMAIN and SMTPALTPASSWORD, "
+                     "or SMTPALTENABLED FALSE"),
+                   email2_account_get_guid (account), enabled);
       return FALSE;
     }
 
@@ -237,6 +271,20 @@ op_of (Email2CommandKind kind)
     }
 }
 
+/* Whether @data is the value @node already has on @account: a Replace of a
+ * create-only node with its own value changes nothing (a server re-sending
+ * a whole profile). */
+static gboolean
+is_same_value (const Email2Account  *account,
+               const Email2NodeInfo *node,
+               const char           *data)
+{
+  g_autofree char *value = NULL;
+
+  return email2_node_check_value (node, data != NULL ? data : "", &value, NULL) &&
+         g_strcmp0 (value, email2_account_get (account, node->id)) == 0;
+}
+
 /* Add, Replace or Delete of one item inside a transaction. */
 static gboolean
 write_item (Transaction       *tx,
@@ -262,13 +310,9 @@ write_item (Transaction       *tx,
       return FALSE;
     }
 
-  if (op != EMAIL2_OP_DELETE && !email2_node_accepts_format (node, item->format))
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_BAD_FORMAT,
-                   _("%s does not take Meta Format “%s”"), node->path,
-                   item->format != NULL ? item->format : "chr");
-      return FALSE;
-    }
+  if (op != EMAIL2_OP_DELETE &&
+      !email2_node_check_format (node, item->format, item->data, error))
+    return FALSE;
 
   account = transaction_lookup (tx, path.guid);
 
@@ -298,19 +342,22 @@ write_item (Transaction       *tx,
 
   if (path.node == EMAIL2_NODE_ACCOUNT)
     {
-      /* Replace of the account node is refused by the schema. */
-      if (account != NULL)
+      /* The seed: an Add of an existing GUID fails (and Fleet-like servers
+       * re-send it as Replace); a Replace adds it when missing. */
+      if (account != NULL && op == EMAIL2_OP_ADD)
         {
           g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_EXISTS,
                        _("Account %s already exists"), path.guid);
           return FALSE;
         }
-      transaction_create (tx, path.guid);
+      if (account == NULL)
+        transaction_create (tx, path.guid);
       return TRUE;
     }
 
   if ((node->flags & EMAIL2_NODE_FLAG_CREATE_ONLY) &&
-      !g_hash_table_contains (tx->created, path.guid) && account != NULL)
+      !g_hash_table_contains (tx->created, path.guid) && account != NULL &&
+      !(op == EMAIL2_OP_REPLACE && is_same_value (account, node, item->data)))
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_ALLOWED,
                    _("%s cannot be changed on an existing account; "
@@ -476,15 +523,18 @@ run_write (Run                 *run,
       Email2Path path;
 
       if (item->status != 0)
-        {
-          email2_status_set (status, item->status, item->reason);
-          return FALSE;
-        }
+        email2_status_set (status, item->status, item->reason);
+      else if (!email2_locuri_parse (item->target, &path, &error) ||
+               !write_item (tx, command->kind, item, &path, &error))
+        status_fail (status, error);
 
-      if (!email2_locuri_parse (item->target, &path, &error) ||
-          !write_item (tx, command->kind, item, &path, &error))
+      if (status->code != 200)
         {
-          status_fail (status, error);
+          /* One Status per Item: the rest of this command never ran. */
+          for (i++; i < command->items->len; i++)
+            email2_status_set (run_add_status (run, command,
+                                               ((Email2Item *) command->items->pdata[i])->target, 215),
+                               215, _("Not executed: an earlier item of this command failed"));
           return FALSE;
         }
 
@@ -532,6 +582,8 @@ transaction_commit (Transaction  *tx,
       const char *guid = tx->order->pdata[i];
       Email2Account *after = g_hash_table_lookup (tx->after, guid);
 
+      if (after != NULL)
+        apply_defaults (after);
       if (after != NULL && !check_complete (after, &error))
         {
           failed_guid = guid;
@@ -642,8 +694,7 @@ run_in_transaction (Run                 *run,
 
   if (command->status != 0)
     {
-      status = run_add_status (run, command, NULL, 200);
-      email2_status_set (status, command->status, command->reason);
+      skip_command (run, command, command->status, command->reason);
       return FALSE;
     }
 
@@ -683,12 +734,9 @@ static void
 run_top_level (Run                 *run,
                const Email2Command *command)
 {
-  Email2Status *status;
-
   if (command->status != 0)
     {
-      status = run_add_status (run, command, NULL, 200);
-      email2_status_set (status, command->status, command->reason);
+      skip_command (run, command, command->status, command->reason);
       return;
     }
 

@@ -127,6 +127,146 @@ reader_new_command (Reader     *reader,
   return command;
 }
 
+/* What an element does when it opens, besides becoming its frame. */
+typedef enum {
+  ACTION_PUSH,          /* nothing more */
+  ACTION_ROOT,          /* <SyncML>: the namespace is checked and kept */
+  ACTION_NOT_SYNCML,    /* any other root: the document is unusable */
+  ACTION_HEADER,        /* the first <SyncHdr> */
+  ACTION_BODY,          /* the first <SyncBody> */
+  ACTION_NO_RESP,       /* <NoResp/> */
+  ACTION_COMMAND,       /* a command of the body */
+  ACTION_CHILD,         /* inside a command: a nested command or an Item */
+  ACTION_DATA,          /* the first <Data> of an item */
+  ACTION_MARKUP,        /* an element inside <Data> */
+} Action;
+
+/* Where the text of a ROLE_VALUE, ROLE_REF or ROLE_META frame goes. */
+typedef enum {
+  SLOT_NONE,
+  SLOT_MESSAGE,         /* a char * field of the message, at .offset */
+  SLOT_COMMAND,         /* a char * field of the open command, at .offset */
+  SLOT_ITEM,            /* a char * field of the open item, at .offset */
+  SLOT_PARENT,          /* where the parent frame's text goes */
+  SLOT_FORMAT,          /* the open command's Meta Format */
+} Slot;
+
+/* One row: in a @parent frame, the element @name (NULL: any other) becomes
+ * a @role frame whose text goes to @slot, and does @action. */
+typedef struct {
+  Role parent;
+  const char *name;
+  Role role;
+  Slot slot;
+  gsize offset;
+  Action action;
+} Rule;
+
+#define MESSAGE(field) SLOT_MESSAGE, G_STRUCT_OFFSET (Email2SyncmlMessage, field)
+#define COMMAND(field) SLOT_COMMAND, G_STRUCT_OFFSET (Email2Command, field)
+#define ITEM(field) SLOT_ITEM, G_STRUCT_OFFSET (Email2Item, field)
+
+/* The grammar of a request, in the order rows are tried. */
+static const Rule rules[] = {
+  { ROLE_DOCUMENT, "SyncML", ROLE_SYNCML, SLOT_NONE, 0, ACTION_ROOT },
+  { ROLE_DOCUMENT, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_NOT_SYNCML },
+
+  { ROLE_SYNCML, "SyncHdr", ROLE_HEADER, SLOT_NONE, 0, ACTION_HEADER },
+  { ROLE_SYNCML, "SyncBody", ROLE_BODY, SLOT_NONE, 0, ACTION_BODY },
+
+  { ROLE_HEADER, "VerDTD", ROLE_VALUE, MESSAGE (ver_dtd), ACTION_PUSH },
+  { ROLE_HEADER, "VerProto", ROLE_VALUE, MESSAGE (ver_proto), ACTION_PUSH },
+  { ROLE_HEADER, "SessionID", ROLE_VALUE, MESSAGE (session_id), ACTION_PUSH },
+  { ROLE_HEADER, "MsgID", ROLE_VALUE, MESSAGE (msg_id), ACTION_PUSH },
+  { ROLE_HEADER, "Target", ROLE_REF, MESSAGE (target), ACTION_PUSH },
+  { ROLE_HEADER, "Source", ROLE_REF, MESSAGE (source), ACTION_PUSH },
+
+  { ROLE_REF, "LocURI", ROLE_VALUE, SLOT_PARENT, 0, ACTION_PUSH },
+  { ROLE_META, "Format", ROLE_VALUE, SLOT_PARENT, 0, ACTION_PUSH },
+
+  /* A server's own Status and Results answer our previous message. */
+  { ROLE_BODY, "Final", ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH },
+  { ROLE_BODY, "Status", ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH },
+  { ROLE_BODY, "Results", ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH },
+  { ROLE_BODY, NULL, ROLE_COMMAND, SLOT_NONE, 0, ACTION_COMMAND },
+
+  { ROLE_COMMAND, "CmdID", ROLE_VALUE, COMMAND (cmd_id), ACTION_PUSH },
+  { ROLE_COMMAND, "NoResp", ROLE_SKIP, SLOT_NONE, 0, ACTION_NO_RESP },
+  { ROLE_COMMAND, "Meta", ROLE_META, SLOT_FORMAT, 0, ACTION_PUSH },
+  { ROLE_COMMAND, "Cred", ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH },
+  { ROLE_COMMAND, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_CHILD },
+
+  { ROLE_ITEM, "Target", ROLE_REF, ITEM (target), ACTION_PUSH },
+  { ROLE_ITEM, "Meta", ROLE_META, ITEM (format), ACTION_PUSH },
+  { ROLE_ITEM, "Data", ROLE_DATA, SLOT_NONE, 0, ACTION_DATA },
+
+  { ROLE_DATA, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_MARKUP },
+};
+
+static const Rule skip_rule = { ROLE_SKIP, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH };
+
+static const Rule *
+rule_for (Role        parent,
+          const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
+    if (rules[i].parent == parent && (rules[i].name == NULL || strcmp (rules[i].name, name) == 0))
+      return &rules[i];
+
+  return &skip_rule;
+}
+
+static char **
+slot_address (const Rule    *rule,
+              Reader        *reader,
+              Frame         *parent)
+{
+  switch (rule->slot)
+    {
+    case SLOT_MESSAGE:
+      return G_STRUCT_MEMBER_P (reader->message, rule->offset);
+    case SLOT_COMMAND:
+      return G_STRUCT_MEMBER_P (parent->command, rule->offset);
+    case SLOT_ITEM:
+      return G_STRUCT_MEMBER_P (parent->item, rule->offset);
+    case SLOT_PARENT:
+      return parent->dest;
+    case SLOT_FORMAT:
+      return &parent->format;
+    case SLOT_NONE:
+    default:
+      return NULL;
+    }
+}
+
+/* Inside a command: an Atomic's or Sequence's command, or an Item. */
+static gboolean
+reader_command_child (Reader      *reader,
+                      Frame       *parent,
+                      const char  *name,
+                      GError     **error)
+{
+  Email2Command *command = parent->command;
+
+  if (command->kind == EMAIL2_COMMAND_INVALID)
+    reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+  else if (!reader_count (reader, error))
+    return FALSE;
+  else if (command->children != NULL)
+    reader_new_command (reader, name, command->children);
+  else if (strcmp (name, "Item") == 0)
+    {
+      Email2Item *item = email2_item_new ();
+
+      g_ptr_array_add (command->items, item);
+      reader_push (reader, ROLE_ITEM, NULL, NULL, item);
+    }
+  else
+    reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
+
+  return TRUE;
+}
+
 static gboolean
 reader_start (gpointer            user_data,
               const char         *name,
@@ -136,127 +276,61 @@ reader_start (gpointer            user_data,
 {
   Reader *reader = user_data;
   Frame *parent = reader_top (reader);
-  Email2SyncmlMessage *message = reader->message;
-  Email2Command *command = parent->command;
+  const Rule *rule = rule_for (parent->role, name);
+  gboolean *once = NULL;
 
-  switch (parent->role)
+  switch (rule->action)
     {
-    case ROLE_DOCUMENT:
-      if (strcmp (name, "SyncML") != 0 ||
-          (ns != NULL && g_ascii_strncasecmp (ns, "SYNCML:SYNCML1.", 15) != 0))
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                       _("The document is not a SyncML DM message"));
-          return FALSE;
-        }
-      message->namespace = g_strdup (ns != NULL ? ns : namespaces[0]);
-      reader_push (reader, ROLE_SYNCML, NULL, NULL, NULL);
+    case ACTION_ROOT:
+      if (ns != NULL && g_ascii_strncasecmp (ns, "SYNCML:SYNCML1.", 15) != 0)
+        break;
+      reader->message->namespace = g_strdup (ns != NULL ? ns : namespaces[0]);
+      reader_push (reader, rule->role, NULL, NULL, NULL);
+      return TRUE;
+
+    case ACTION_NOT_SYNCML:
       break;
 
-    case ROLE_SYNCML:
-      if (strcmp (name, "SyncHdr") == 0 && !reader->header_seen)
-        {
-          reader->header_seen = TRUE;
-          reader_push (reader, ROLE_HEADER, NULL, NULL, NULL);
-        }
-      else if (strcmp (name, "SyncBody") == 0 && !reader->body_seen)
-        {
-          reader->body_seen = TRUE;
-          reader_push (reader, ROLE_BODY, NULL, NULL, NULL);
-        }
-      else
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+    case ACTION_HEADER:
+    case ACTION_BODY:
+      once = rule->action == ACTION_HEADER ? &reader->header_seen : &reader->body_seen;
+      reader_push (reader, *once ? ROLE_SKIP : rule->role, NULL, NULL, NULL);
+      *once = TRUE;
+      return TRUE;
 
-    case ROLE_HEADER:
-      if (strcmp (name, "VerDTD") == 0)
-        reader_push (reader, ROLE_VALUE, &message->ver_dtd, NULL, NULL);
-      else if (strcmp (name, "VerProto") == 0)
-        reader_push (reader, ROLE_VALUE, &message->ver_proto, NULL, NULL);
-      else if (strcmp (name, "SessionID") == 0)
-        reader_push (reader, ROLE_VALUE, &message->session_id, NULL, NULL);
-      else if (strcmp (name, "MsgID") == 0)
-        reader_push (reader, ROLE_VALUE, &message->msg_id, NULL, NULL);
-      else if (strcmp (name, "Target") == 0)
-        reader_push (reader, ROLE_REF, &message->target, NULL, NULL);
-      else if (strcmp (name, "Source") == 0)
-        reader_push (reader, ROLE_REF, &message->source, NULL, NULL);
-      else
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+    case ACTION_NO_RESP:
+      parent->command->no_resp = TRUE;
+      reader_push (reader, rule->role, NULL, NULL, NULL);
+      return TRUE;
 
-    case ROLE_REF:
-      reader_push (reader, strcmp (name, "LocURI") == 0 ? ROLE_VALUE : ROLE_SKIP,
-                   parent->dest, NULL, NULL);
-      break;
-
-    case ROLE_META:
-      reader_push (reader, strcmp (name, "Format") == 0 ? ROLE_VALUE : ROLE_SKIP,
-                   parent->dest, NULL, NULL);
-      break;
-
-    case ROLE_BODY:
-      /* A server's own Status and Results answer our previous message. */
-      if (strcmp (name, "Final") == 0 || strcmp (name, "Status") == 0 ||
-          strcmp (name, "Results") == 0)
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      else if (reader_count (reader, error))
-        reader_new_command (reader, name, message->commands);
-      else
+    case ACTION_COMMAND:
+      if (!reader_count (reader, error))
         return FALSE;
-      break;
+      reader_new_command (reader, name, reader->message->commands);
+      return TRUE;
 
-    case ROLE_COMMAND:
-      if (strcmp (name, "CmdID") == 0)
-        reader_push (reader, ROLE_VALUE, &command->cmd_id, NULL, NULL);
-      else if (strcmp (name, "NoResp") == 0)
-        {
-          command->no_resp = TRUE;
-          reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-        }
-      else if (strcmp (name, "Meta") == 0)
-        reader_push (reader, ROLE_META, &parent->format, NULL, NULL);
-      else if (strcmp (name, "Cred") == 0 || command->kind == EMAIL2_COMMAND_INVALID)
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      else if (!reader_count (reader, error))
-        return FALSE;
-      else if (command->children != NULL)
-        reader_new_command (reader, name, command->children);
-      else if (strcmp (name, "Item") == 0)
-        {
-          Email2Item *item = email2_item_new ();
+    case ACTION_CHILD:
+      return reader_command_child (reader, parent, name, error);
 
-          g_ptr_array_add (command->items, item);
-          reader_push (reader, ROLE_ITEM, NULL, NULL, item);
-        }
-      else
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+    case ACTION_DATA:
+      /* The first Data of an item counts. */
+      reader_push (reader, parent->item->data == NULL ? rule->role : ROLE_SKIP, NULL, NULL, parent->item);
+      return TRUE;
 
-    case ROLE_ITEM:
-      if (strcmp (name, "Target") == 0)
-        reader_push (reader, ROLE_REF, &parent->item->target, NULL, NULL);
-      else if (strcmp (name, "Meta") == 0)
-        reader_push (reader, ROLE_META, &parent->item->format, NULL, NULL);
-      else if (strcmp (name, "Data") == 0 && parent->item->data == NULL)
-        reader_push (reader, ROLE_DATA, NULL, NULL, parent->item);
-      else
-        reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
-
-    case ROLE_DATA:
+    case ACTION_MARKUP:
       reader->markup = TRUE;
-      reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+      reader_push (reader, rule->role, NULL, NULL, NULL);
+      return TRUE;
 
-    case ROLE_VALUE:
-    case ROLE_SKIP:
+    case ACTION_PUSH:
     default:
-      reader_push (reader, ROLE_SKIP, NULL, NULL, NULL);
-      break;
+      reader_push (reader, rule->role, slot_address (rule, reader, parent), NULL, NULL);
+      return TRUE;
     }
 
-  return TRUE;
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+               _("The document is not a SyncML DM message"));
+  return FALSE;
 }
 
 static void
@@ -427,72 +501,77 @@ email2_syncml_parse (const char  *data,
 }
 
 static void
-append_element (GString    *out,
-                const char *indent,
-                const char *name,
-                const char *text)
-{
-  g_string_append (out, indent);
-  g_string_append_c (out, '<');
-  g_string_append (out, name);
-  g_string_append_c (out, '>');
-  email2_xml_escape (out, text != NULL ? text : "");
-  g_string_append (out, "</");
-  g_string_append (out, name);
-  g_string_append (out, ">\n");
-}
-
-static void
-append_status (GString    *out,
-               guint       cmd_id,
-               const char *msg_ref,
-               const char *cmd_ref,
-               const char *cmd,
-               const char *target_ref,
-               const char *source_ref,
-               guint       code)
+write_status (xmlTextWriterPtr  writer,
+              guint             cmd_id,
+              const char       *msg_ref,
+              const char       *cmd_ref,
+              const char       *cmd,
+              const char       *target_ref,
+              const char       *source_ref,
+              guint             code)
 {
   char number[16];
 
-  g_string_append (out, "    <Status>\n");
+  xmlTextWriterStartElement (writer, BAD_CAST "Status");
   g_snprintf (number, sizeof number, "%u", cmd_id);
-  append_element (out, "      ", "CmdID", number);
-  append_element (out, "      ", "MsgRef", msg_ref);
-  append_element (out, "      ", "CmdRef", cmd_ref);
-  append_element (out, "      ", "Cmd", cmd);
+  email2_xml_write_element (writer, "CmdID", number);
+  email2_xml_write_element (writer, "MsgRef", msg_ref);
+  email2_xml_write_element (writer, "CmdRef", cmd_ref);
+  email2_xml_write_element (writer, "Cmd", cmd);
   if (target_ref != NULL)
-    append_element (out, "      ", "TargetRef", target_ref);
+    email2_xml_write_element (writer, "TargetRef", target_ref);
   if (source_ref != NULL)
-    append_element (out, "      ", "SourceRef", source_ref);
+    email2_xml_write_element (writer, "SourceRef", source_ref);
   g_snprintf (number, sizeof number, "%u", code);
-  append_element (out, "      ", "Data", number);
-  g_string_append (out, "    </Status>\n");
+  email2_xml_write_element (writer, "Data", number);
+  xmlTextWriterEndElement (writer);
 }
 
 static void
-append_results (GString            *out,
-                guint               cmd_id,
-                const char         *msg_ref,
-                const Email2Status *status)
+write_meta_element (xmlTextWriterPtr  writer,
+                    const char       *name,
+                    const char       *text)
+{
+  xmlTextWriterStartElement (writer, BAD_CAST name);
+  xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST "syncml:metinf");
+  xmlTextWriterWriteString (writer, BAD_CAST text);
+  xmlTextWriterEndElement (writer);
+}
+
+static void
+write_results (xmlTextWriterPtr    writer,
+               guint               cmd_id,
+               const char         *msg_ref,
+               const Email2Status *status)
 {
   char number[16];
 
-  g_string_append (out, "    <Results>\n");
+  xmlTextWriterStartElement (writer, BAD_CAST "Results");
   g_snprintf (number, sizeof number, "%u", cmd_id);
-  append_element (out, "      ", "CmdID", number);
-  append_element (out, "      ", "MsgRef", msg_ref);
-  append_element (out, "      ", "CmdRef", status->cmd_ref);
-  g_string_append (out, "      <Item>\n");
-  g_string_append (out, "        <Source>\n");
-  append_element (out, "          ", "LocURI", status->target_ref);
-  g_string_append (out, "        </Source>\n");
-  g_string_append (out, "        <Meta>\n          <Format xmlns=\"syncml:metinf\">");
-  email2_xml_escape (out, status->result_format);
-  g_string_append (out, "</Format>\n          <Type xmlns=\"syncml:metinf\">text/plain</Type>\n"
-                        "        </Meta>\n");
-  append_element (out, "        ", "Data", status->result_data);
-  g_string_append (out, "      </Item>\n");
-  g_string_append (out, "    </Results>\n");
+  email2_xml_write_element (writer, "CmdID", number);
+  email2_xml_write_element (writer, "MsgRef", msg_ref);
+  email2_xml_write_element (writer, "CmdRef", status->cmd_ref);
+  xmlTextWriterStartElement (writer, BAD_CAST "Item");
+  xmlTextWriterStartElement (writer, BAD_CAST "Source");
+  email2_xml_write_element (writer, "LocURI", status->target_ref);
+  xmlTextWriterEndElement (writer);
+  xmlTextWriterStartElement (writer, BAD_CAST "Meta");
+  write_meta_element (writer, "Format", status->result_format);
+  write_meta_element (writer, "Type", "text/plain");
+  xmlTextWriterEndElement (writer);
+  email2_xml_write_element (writer, "Data", status->result_data);
+  xmlTextWriterEndElement (writer);
+  xmlTextWriterEndElement (writer);
+}
+
+static void
+write_locuri (xmlTextWriterPtr  writer,
+              const char       *name,
+              const char       *locuri)
+{
+  xmlTextWriterStartElement (writer, BAD_CAST name);
+  email2_xml_write_element (writer, "LocURI", locuri);
+  xmlTextWriterEndElement (writer);
 }
 
 /**
@@ -511,24 +590,24 @@ char *
 email2_syncml_write_response (const Email2SyncmlMessage *request,
                               GPtrArray                 *statuses)
 {
-  GString *out = g_string_sized_new (512 + 256 * statuses->len);
+  xmlBufferPtr buffer;
+  xmlTextWriterPtr writer = email2_xml_writer_new (TRUE, &buffer);
   guint cmd_id = 1;
 
-  g_string_append (out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SyncML xmlns=\"");
-  email2_xml_escape (out, request->namespace);
-  g_string_append (out, "\">\n  <SyncHdr>\n");
-  append_element (out, "    ", "VerDTD", request->ver_dtd != NULL ? request->ver_dtd : "1.2");
-  append_element (out, "    ", "VerProto", request->ver_proto != NULL ? request->ver_proto : "DM/1.2");
-  append_element (out, "    ", "SessionID", request->session_id);
-  append_element (out, "    ", "MsgID", "1");
-  g_string_append (out, "    <Target>\n");
-  append_element (out, "      ", "LocURI", request->source);
-  g_string_append (out, "    </Target>\n    <Source>\n");
-  append_element (out, "      ", "LocURI", request->target);
-  g_string_append (out, "    </Source>\n  </SyncHdr>\n  <SyncBody>\n");
+  xmlTextWriterStartElement (writer, BAD_CAST "SyncML");
+  xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST request->namespace);
+  xmlTextWriterStartElement (writer, BAD_CAST "SyncHdr");
+  email2_xml_write_element (writer, "VerDTD", request->ver_dtd != NULL ? request->ver_dtd : "1.2");
+  email2_xml_write_element (writer, "VerProto", request->ver_proto != NULL ? request->ver_proto : "DM/1.2");
+  email2_xml_write_element (writer, "SessionID", request->session_id);
+  email2_xml_write_element (writer, "MsgID", "1");
+  write_locuri (writer, "Target", request->source);
+  write_locuri (writer, "Source", request->target);
+  xmlTextWriterEndElement (writer);
+  xmlTextWriterStartElement (writer, BAD_CAST "SyncBody");
 
-  append_status (out, cmd_id++, request->msg_id, "0", "SyncHdr",
-                 request->target, request->source, request->header_status);
+  write_status (writer, cmd_id++, request->msg_id, "0", "SyncHdr",
+                request->target, request->source, request->header_status);
 
   for (guint i = 0; i < statuses->len; i++)
     {
@@ -536,13 +615,14 @@ email2_syncml_write_response (const Email2SyncmlMessage *request,
 
       if (status->no_resp)
         continue;
-      append_status (out, cmd_id++, request->msg_id, status->cmd_ref, status->cmd,
-                     status->target_ref, NULL, status->code);
+      write_status (writer, cmd_id++, request->msg_id, status->cmd_ref, status->cmd,
+                    status->target_ref, NULL, status->code);
       if (status->result_format != NULL)
-        append_results (out, cmd_id++, request->msg_id, status);
+        write_results (writer, cmd_id++, request->msg_id, status);
     }
 
-  g_string_append (out, "    <Final/>\n  </SyncBody>\n</SyncML>\n");
+  xmlTextWriterStartElement (writer, BAD_CAST "Final");
+  xmlTextWriterEndElement (writer);
 
-  return g_string_free (out, FALSE);
+  return email2_xml_writer_finish (writer, buffer);
 }

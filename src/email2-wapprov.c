@@ -14,6 +14,7 @@
  *    `noparm` and `nocharacteristic` a Delete; an element that is wrong in
  *    itself (unknown parameter, bad GUID, an answer element) becomes a
  *    command that fails, so that the engine fails the whole document;
+ *    a query wrong in itself is only answered as its own error;
  *  - the engine's statuses come back onto the elements by CmdID (the
  *    element's number in the document);
  *  - the queries are answered after the Atomic, from the engine's Get, and
@@ -342,7 +343,11 @@ resolve_characteristic (Element *element)
 
     case SCOPE_ROOT:
       if (!email2_guid_canonicalize (type, element->guid))
-        element_fail (element, 404, _("“%s” is not an account GUID in braces"), type);
+        {
+          g_autofree char *why = email2_guid_describe_problem (type);
+
+          element_fail (element, 404, _("“%s” is not an account GUID: %s"), type, why);
+        }
       else
         {
           g_autofree char *segment = email2_guid_to_uri_segment (element->guid);
@@ -551,6 +556,25 @@ run_add (Run               *run,
   g_ptr_array_add (run->atomic->children, command_new (element, kind, format, data));
 }
 
+/* Whether @element only asks: a query, or a characteristic that holds
+ * nothing but queries. Such an element never fails the document, even
+ * when it names something EMAIL2 does not know (Windows Mobile's TAGPROPS
+ * 0x8125001F, Windows Mobile 2003's NAMEDPROPS). */
+static gboolean
+is_query_only (const Element *element)
+{
+  if (element->kind == KIND_PARM_QUERY || element->kind == KIND_CHARACTERISTIC_QUERY)
+    return TRUE;
+  if (element->kind != KIND_CHARACTERISTIC || element->children->len == 0)
+    return FALSE;
+
+  for (guint i = 0; i < element->children->len; i++)
+    if (!is_query_only (element->children->pdata[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
 /* Whether a characteristic changes something (else it only scopes queries). */
 static gboolean
 has_writes (const Element *element)
@@ -559,9 +583,8 @@ has_writes (const Element *element)
     {
       const Element *child = element->children->pdata[i];
 
-      if (child->status != 0 || (child->kind == KIND_CHARACTERISTIC && has_writes (child)) ||
-          (child->kind != KIND_CHARACTERISTIC && child->kind != KIND_CHARACTERISTIC_QUERY &&
-           child->kind != KIND_PARM_QUERY))
+      if (child->kind == KIND_CHARACTERISTIC && child->status == 0 ? has_writes (child)
+                                                                    : !is_query_only (child))
         return TRUE;
     }
 
@@ -573,6 +596,18 @@ static void
 build (Run     *run,
        Element *element)
 {
+  if (element->status != 0 && is_query_only (element))
+    {
+      /* A query that is wrong in itself is answered as its own error; the
+       * rest of the document runs as if it were not there. */
+      Email2Status *status = email2_status_new (NULL, element->name, element->uri, element->status);
+
+      status->cmd_ref = g_strdup_printf ("%u", element->id);
+      email2_status_set (status, element->status, element->reason);
+      g_ptr_array_add (run->statuses, status);
+      return;
+    }
+
   if (element->status != 0)
     {
       /* Wrong in itself: a command that fails, and so fails the Atomic. */
@@ -991,57 +1026,40 @@ email2_wapprov_response_ok (const Email2WapprovDoc *doc)
 /* Writing ---------------------------------------------------------------- */
 
 static void
-write_element (GString       *out,
-               const Element *element,
-               guint          depth)
+write_element (xmlTextWriterPtr  writer,
+               const Element    *element)
 {
+  g_autofree char *name = NULL;
+
   if (element->answer != NULL && element->status == 0)
     {
       for (guint i = 0; i < element->answer->len; i++)
-        write_element (out, element->answer->pdata[i], depth);
+        write_element (writer, element->answer->pdata[i]);
       return;
     }
 
-  for (guint i = 0; i < depth; i++)
-    g_string_append (out, "  ");
-  g_string_append_c (out, '<');
-  g_string_append (out, element->name);
-  if (element->status != 0)
-    g_string_append (out, "-error");
+  name = g_strconcat (element->name, element->status != 0 ? "-error" : "", NULL);
+  xmlTextWriterStartElement (writer, BAD_CAST name);
 
   for (guint i = 0; i + 1 < element->attributes->len; i += 2)
     {
-      const char *name = element->attributes->pdata[i];
+      const char *attribute = element->attributes->pdata[i];
       const char *value = element->attributes->pdata[i + 1];
 
-      if (element->status != 0 && strcmp (name, "desc") == 0)
+      if (element->status != 0 && strcmp (attribute, "desc") == 0)
         continue;
-      if (element->mask_value && strcmp (name, "value") == 0)
+      if (element->mask_value && strcmp (attribute, "value") == 0)
         value = SECRET_MASK;
-      g_string_append_printf (out, " %s=\"", name);
-      email2_xml_escape (out, value);
-      g_string_append_c (out, '"');
+      xmlTextWriterWriteAttribute (writer, BAD_CAST attribute, BAD_CAST value);
     }
 
   if (element->status != 0)
-    {
-      g_string_append (out, " desc=\"");
-      email2_xml_escape (out, element->reason);
-      g_string_append_c (out, '"');
-    }
+    xmlTextWriterWriteAttribute (writer, BAD_CAST "desc", BAD_CAST element->reason);
 
-  if (element->children->len == 0)
-    {
-      g_string_append (out, "/>\n");
-      return;
-    }
-
-  g_string_append (out, ">\n");
   for (guint i = 0; i < element->children->len; i++)
-    write_element (out, element->children->pdata[i], depth + 1);
-  for (guint i = 0; i < depth; i++)
-    g_string_append (out, "  ");
-  g_string_append_printf (out, "</%s%s>\n", element->name, element->status != 0 ? "-error" : "");
+    write_element (writer, element->children->pdata[i]);
+
+  xmlTextWriterEndElement (writer);
 }
 
 /**
@@ -1061,10 +1079,10 @@ write_element (GString       *out,
 char *
 email2_wapprov_write_response (const Email2WapprovDoc *doc)
 {
-  GString *out = g_string_sized_new (1024);
+  xmlBufferPtr buffer;
+  xmlTextWriterPtr writer = email2_xml_writer_new (TRUE, &buffer);
 
-  g_string_append (out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-  write_element (out, doc->root, 0);
+  write_element (writer, doc->root);
 
-  return g_string_free (out, FALSE);
+  return email2_xml_writer_finish (writer, buffer);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libxml/xmlwriter.h>
 
 G_BEGIN_DECLS
 
@@ -13,6 +14,8 @@ G_BEGIN_DECLS
  * @max_size: the largest document, in bytes
  * @max_depth: the deepest element nesting
  * @max_elements: the most elements in a document
+ * @max_attributes: the most attributes (namespace declarations included)
+ *   on one element
  *
  * Bounds on a payload document, checked while it is read.
  */
@@ -20,11 +23,16 @@ typedef struct {
   gsize max_size;
   guint max_depth;
   guint max_elements;
+  guint max_attributes;
 } Email2XmlLimits;
 
 #define EMAIL2_XML_DEFAULT_MAX_SIZE (16 * 1024 * 1024)
 #define EMAIL2_XML_DEFAULT_MAX_DEPTH 32
 #define EMAIL2_XML_DEFAULT_MAX_ELEMENTS 1000000
+/* SyncML and CP elements carry at most a namespace and two attributes; the
+ * bound keeps libxml2's and libwbxml2's per-attribute searches (each
+ * attribute compared with every earlier one) linear in the document. */
+#define EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES 32
 
 /**
  * Email2XmlHandler:
@@ -61,7 +69,12 @@ gboolean email2_xml_parse       (const char             *data,
                                  const Email2XmlHandler *handler,
                                  gpointer                user_data,
                                  GError                **error);
-void     email2_xml_escape      (GString                *out,
-                                 const char             *text);
+xmlTextWriterPtr email2_xml_writer_new    (gboolean          indent,
+                                           xmlBufferPtr     *buffer);
+char            *email2_xml_writer_finish (xmlTextWriterPtr  writer,
+                                           xmlBufferPtr      buffer);
+void             email2_xml_write_element (xmlTextWriterPtr  writer,
+                                           const char       *name,
+                                           const char       *text);
 
 G_END_DECLS

@@ -8,6 +8,10 @@
  *  - no network access, no external DTD, no XInclude;
  *  - the document size, element depth and element count are bounded, and
  *    the bounds are checked while parsing, not after;
+ *  - the attributes of one element are bounded, counted in one pass over
+ *    the text before libxml2 reads it: libxml2 compares each attribute of
+ *    a start tag with every earlier one, so one tag with 100,000 attributes
+ *    would cost seconds (quadratic) before any callback could stop it;
  *  - NUL bytes and invalid UTF-8 are refused.
  * The document is streamed to the reader's handler (SAX): no tree is built.
  */
@@ -19,6 +23,7 @@
 #include <glib/gi18n-lib.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/xmlwriter.h>
 
 #include "email2-error.h"
 #include "email2-xml-private.h"
@@ -28,6 +33,7 @@ typedef enum {
   VERDICT_DOCTYPE,
   VERDICT_TOO_DEEP,
   VERDICT_TOO_MANY,
+  VERDICT_TOO_MANY_ATTRIBUTES,
   VERDICT_HANDLER,
 } Verdict;
 
@@ -53,6 +59,66 @@ email2_xml_limits_init (Email2XmlLimits *limits)
   limits->max_size = EMAIL2_XML_DEFAULT_MAX_SIZE;
   limits->max_depth = EMAIL2_XML_DEFAULT_MAX_DEPTH;
   limits->max_elements = EMAIL2_XML_DEFAULT_MAX_ELEMENTS;
+  limits->max_attributes = EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES;
+}
+
+/* Where @needle starts in [@at, @end), or @end (the document has no NUL). */
+static const char *
+find (const char *at,
+      const char *end,
+      const char *needle)
+{
+  const char *found = g_strstr_len (at, end - at, needle);
+
+  return found != NULL ? found : end;
+}
+
+/* The most attributes (an upper bound: every '=' outside quoted values) on
+ * one start tag of @data, in one linear pass. Comments, CDATA sections and
+ * processing instructions are skipped; the pass ends at a DOCTYPE, which
+ * the parser refuses before reading past it. What is malformed is left to
+ * the parser. */
+static guint
+most_attributes (const char *data,
+                 gsize       length)
+{
+  const char *at = data;
+  const char *end = data + length;
+  guint most = 0;
+
+  while ((at = memchr (at, '<', end - at)) != NULL)
+    {
+      guint count = 0;
+
+      at++;
+      if (end - at >= 3 && memcmp (at, "!--", 3) == 0)
+        at = find (at + 3, end, "-->");
+      else if (end - at >= 8 && memcmp (at, "![CDATA[", 8) == 0)
+        at = find (at + 8, end, "]]>");
+      else if (at < end && *at == '?')
+        at = find (at + 1, end, "?>");
+      else if (at < end && *at == '!')
+        break;
+      else
+        {
+          while (at < end && *at != '>')
+            {
+              if (*at == '"' || *at == '\'')
+                {
+                  const char *close = memchr (at + 1, *at, end - at - 1);
+
+                  at = close != NULL ? close : end;
+                }
+              else if (*at == '=')
+                count++;
+              if (at < end)
+                at++;
+            }
+          most = MAX (most, count);
+        }
+    }
+
+  return most;
 }
 
 static void
@@ -138,6 +204,8 @@ guard_start_element (void           *ctx,
     guard_stop (ctxt, VERDICT_TOO_DEEP);
   else if (++guard->elements > guard->limits->max_elements)
     guard_stop (ctxt, VERDICT_TOO_MANY);
+  else if ((guint) n_attributes + (guint) n_namespaces > guard->limits->max_attributes)
+    guard_stop (ctxt, VERDICT_TOO_MANY_ATTRIBUTES);
   else
     {
       /* libxml2 gives five pointers per attribute (local name, prefix, URI,
@@ -260,6 +328,14 @@ email2_xml_parse (const char             *data,
       return FALSE;
     }
 
+  if (most_attributes (data, length) > limits->max_attributes)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
+                   _("The document has an element with more than %u attributes"),
+                   limits->max_attributes);
+      return FALSE;
+    }
+
   sax.initialized = XML_SAX2_MAGIC;
   sax.internalSubset = guard_internal_subset;
   sax.entityDecl = guard_entity_decl;
@@ -318,6 +394,11 @@ email2_xml_parse (const char             *data,
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
                    _("The document has more than %u elements"), limits->max_elements);
       break;
+    case VERDICT_TOO_MANY_ATTRIBUTES:
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
+                   _("The document has an element with more than %u attributes"),
+                   limits->max_attributes);
+      break;
     case VERDICT_HANDLER:
     default:
       g_propagate_error (error, g_steal_pointer (&guard.error));
@@ -329,34 +410,78 @@ email2_xml_parse (const char             *data,
 }
 
 /**
- * email2_xml_escape:
- * @out: where to append
- * @text: text
+ * email2_xml_writer_new:
+ * @indent: whether to indent the elements, two spaces a level
+ * @buffer: (out): where the document is written
  *
- * Appends @text escaped for XML content and attribute values.
+ * Starts an answer document (UTF-8, with its declaration). Every name,
+ * attribute value and text then goes through libxml2's writer, which
+ * escapes what XML needs escaped (`&`, `<`, `>`, `"`; in attribute values
+ * also newline, tab and carriage return, which would otherwise come back
+ * as spaces).
+ *
+ * Returns: (transfer full): the writer; end it with email2_xml_writer_finish()
+ */
+xmlTextWriterPtr
+email2_xml_writer_new (gboolean     indent,
+                       xmlBufferPtr *buffer)
+{
+  xmlTextWriterPtr writer;
+
+  *buffer = xmlBufferCreate ();
+  writer = xmlNewTextWriterMemory (*buffer, 0);
+  if (writer == NULL)
+    g_error ("%s: out of memory", G_STRFUNC);
+
+  if (indent)
+    {
+      xmlTextWriterSetIndent (writer, 1);
+      xmlTextWriterSetIndentString (writer, BAD_CAST "  ");
+    }
+  xmlTextWriterStartDocument (writer, NULL, "UTF-8", NULL);
+
+  return writer;
+}
+
+/**
+ * email2_xml_writer_finish:
+ * @writer: (transfer full): a writer from email2_xml_writer_new()
+ * @buffer: (transfer full): its buffer
+ *
+ * Closes every open element and the document.
+ *
+ * Returns: (transfer full): the document
+ */
+char *
+email2_xml_writer_finish (xmlTextWriterPtr writer,
+                          xmlBufferPtr     buffer)
+{
+  char *document;
+
+  xmlTextWriterEndDocument (writer);
+  xmlFreeTextWriter (writer);
+
+  /* The buffer's memory becomes the document, without a second copy of a
+   * large answer: libxml2 allocates with malloc (xmlMemSetup is never
+   * called), which g_free releases. */
+  document = (char *) xmlBufferDetach (buffer);
+  xmlBufferFree (buffer);
+
+  return document;
+}
+
+/**
+ * email2_xml_write_element:
+ * @writer: a writer
+ * @name: an element name
+ * @text: (nullable): its text, %NULL for none
+ *
+ * Writes `<name>text</name>`, escaped.
  */
 void
-email2_xml_escape (GString    *out,
-                   const char *text)
+email2_xml_write_element (xmlTextWriterPtr  writer,
+                          const char       *name,
+                          const char       *text)
 {
-  static const char special[] = "&<>\"\r";
-
-  while (*text != '\0')
-    {
-      gsize plain = strcspn (text, special);
-
-      g_string_append_len (out, text, plain);
-      text += plain;
-
-      switch (*text)
-        {
-        case '&': g_string_append (out, "&amp;"); break;
-        case '<': g_string_append (out, "&lt;"); break;
-        case '>': g_string_append (out, "&gt;"); break;
-        case '"': g_string_append (out, "&quot;"); break;
-        case '\r': g_string_append (out, "&#13;"); break;
-        default: return;
-        }
-      text++;
-    }
+  xmlTextWriterWriteElement (writer, BAD_CAST name, BAD_CAST (text != NULL ? text : ""));
 }

@@ -23,6 +23,8 @@ int  email2ctl_usage_error (GOptionContext *context,
                             const char     *message);
 void email2ctl_json_string (GString        *out,
                             const char     *text);
+void email2ctl_list_print  (GVariant       *accounts,
+                            gboolean        json);
 
 Email2DbusProvisioning1 *email2ctl_connect_registry (GError  **error);
 int                      email2ctl_registry_error   (GError   *error);

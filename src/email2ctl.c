@@ -443,21 +443,31 @@ static int
 command_list (int    argc,
               char **argv)
 {
+  g_autoptr(GOptionContext) context = g_option_context_new ("");
   g_autoptr(Email2DbusProvisioning1) proxy = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) guids = NULL;
-  int usage = parse_single_argument (&argc, &argv, "",
-                                     _("Lists the GUIDs of the accounts email2 provisioned."));
+  g_autoptr(GVariant) accounts = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON array, one object per account"), NULL },
+    { NULL }
+  };
 
-  if (usage >= 0)
-    return usage;
+  g_option_context_set_summary (context,
+                                _("Lists the accounts email2 provisioned: name, address, servers, the\n"
+                                  "security the probe chose, when and by what each was provisioned,\n"
+                                  "and how the last payload about it ended."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return email2ctl_usage_error (context, error->message);
+  if (argc != 1)
+    return email2ctl_usage_error (context, _("wrong number of arguments"));
 
   proxy = email2ctl_connect_registry (&error);
-  if (proxy == NULL || !email2_dbus_provisioning1_call_list_sync (proxy, &guids, NULL, &error))
+  if (proxy == NULL || !email2_dbus_provisioning1_call_list_accounts_sync (proxy, &accounts, NULL, &error))
     return email2ctl_registry_error (error);
 
-  for (guint i = 0; guids[i] != NULL; i++)
-    g_print ("%s\n", guids[i]);
+  email2ctl_list_print (accounts, json);
   return EXIT_ALL_OK;
 }
 
@@ -518,10 +528,14 @@ command_schema (int    argc,
       const Email2NodeInfo *node = email2_schema_get (id);
       g_autofree char *ops = email2_ops_to_string (node->ops);
       g_autofree char *rule = email2_node_describe_rule (node);
+      g_autofree char *formats = email2_node_formats (node);
+      g_autofree char *required = node->default_value != NULL
+                                  ? g_strdup_printf (_("default %s"), node->default_value)
+                                  : g_strdup (node->flags & EMAIL2_NODE_FLAG_REQUIRED
+                                              ? _("required") : _("optional"));
 
-      g_print ("%-26s %-8s %-28s %s\n", id == EMAIL2_NODE_ROOT ? "EMAIL2" : node->path,
-               node->flags & EMAIL2_NODE_FLAG_REQUIRED ? _("required") : _("optional"),
-               ops, rule);
+      g_print ("%-26s %-13s %-28s %-14s %s\n", id == EMAIL2_NODE_ROOT ? "EMAIL2" : node->path,
+               required, ops, formats, rule);
     }
 
   return EXIT_ALL_OK;

@@ -29,7 +29,7 @@
 static const char * const secrets[] = {
   "example-password", "new-example-password", "pop-s3cret&pw", "smtp-s3cret",
   "s3cret&pw", "every-node-secret", "alt-node-secret", "crash-new-secret",
-  "example-cp-password", NULL
+  "example-cp-password", "s3cret-dana", "s3cret-erin", NULL
 };
 
 static ESourceRegistry *registry;
@@ -101,6 +101,16 @@ source_path (const char *uid)
   g_autofree char *name = g_strconcat (uid, ".source", NULL);
 
   return g_build_filename (g_get_user_config_dir (), "evolution", "sources", name, NULL);
+}
+
+static char *
+source_text (const char *uid)
+{
+  g_autofree char *path = source_path (uid);
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
 }
 
 static GKeyFile *
@@ -308,12 +318,36 @@ test_create_imap (void)
   assert_launcher_valid (IMAP_UID);
   tile = launcher (IMAP_UID);
   assert_key (tile, "Desktop Entry", "Name", "Contoso Mail");
-  assert_key (tile, "Desktop Entry", "Comment", "Mail for alice@contoso.com");
+  assert_key (tile, "Desktop Entry", "Comment", "Mail for Alice Example <alice@contoso.com>");
   assert_key (tile, "Desktop Entry", "Exec", "evolution folder://" IMAP_UID "/INBOX");
   assert_key (tile, "Desktop Entry", "X-Email2-Guid", TEST_GUID);
 
+  /* email2ctl list: name, address, servers, security, when and by what. */
   email2_test_ctl (&run, "list", NULL);
-  g_assert_cmpstr (run.out, ==, TEST_GUID "\n");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, TEST_GUID "  Contoso Mail <alice@contoso.com>\n"));
+  g_assert_nonnull (strstr (run.out, "    Incoming (IMAP4): imap.contoso.com:993, TLS"));
+  g_assert_nonnull (strstr (run.out, "    Outgoing (SMTP): smtp.contoso.com:587, STARTTLS"));
+  g_assert_nonnull (strstr (run.out, "not probed yet"));
+  g_assert_nonnull (strstr (run.out, "    Provisioned: 20"));
+  g_assert_nonnull (strstr (run.out, " UTC, over D-Bus\n"));
+  g_assert_nonnull (strstr (run.out, "    Last outcome: applied ("));
+  email2_test_run_clear (&run);
+
+  /* A failed edit: the account is unchanged, its record says why. */
+  apply_body ("<Atomic><CmdID>1</CmdID><Replace><CmdID>2</CmdID><Item><Target><LocURI>"
+              TEST_ACCOUNT "/LINGER</LocURI></Target><Data>7</Data></Item></Replace></Atomic>", 1);
+  email2_test_ctl (&run, "list", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, "[{\"guid\": \"" TEST_GUID "\", \"name\": \"Contoso Mail\""));
+  g_assert_nonnull (strstr (run.out, "\"in-server\": \"imap.contoso.com:993\""));
+  g_assert_nonnull (strstr (run.out, "\"in-security\": \"ssl-on-alternate-port\""));
+  g_assert_nonnull (strstr (run.out, "\"probed\": false"));
+  g_assert_nonnull (strstr (run.out, "\"provisioned-by\": \"dbus\""));
+  g_assert_nonnull (strstr (run.out, "\"outcome\": \"failed\""));
+  g_assert_nonnull (strstr (run.out, "\"outcome-reason\": \""));
+  g_assert_nonnull (strstr (run.out, "LINGER"));
+  g_assert_null (strstr (run.out, "example-password"));
 
   delete_account (TEST_GUID, IMAP_UID);
   teardown ();
@@ -635,6 +669,99 @@ test_failures_change_nothing (void)
 }
 
 /* Two accounts in one Atomic, the second incomplete: no trace of either. */
+/* Hostile names and icons never reach the launcher as given; Get still
+ * returns ACCOUNTICON as set, and the registry's log says why the icon is
+ * the default. */
+static void
+test_launcher_hostile (void)
+{
+  static const char * const icons[] = {
+    "../../../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "http://evil.example/x.png",
+    "icons/../x", "evil.png",
+  };
+  g_autofree char *create = email2_test_create_account (TEST_ACCOUNT, "2", "IMAP4");
+  g_autofree char *name = email2_test_item_cmd ("Replace", "30", TEST_ACCOUNT "/SERVICENAME", "chr",
+                                                "100% &lt;Mail&gt; %U; [x]=y \\n");
+  g_autofree char *body = g_strconcat ("<Atomic><CmdID>1</CmdID>", create, name, "</Atomic>", NULL);
+  g_autofree char *log_path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "registry.log", NULL);
+
+  apply_body (body, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (icons); i++)
+    {
+      g_autofree char *replace = email2_test_item_cmd ("Replace", "2", TEST_ACCOUNT "/ACCOUNTICON", "chr",
+                                                       icons[i]);
+      g_autofree char *edit = g_strconcat ("<Atomic><CmdID>1</CmdID>", replace, "</Atomic>", NULL);
+      g_autoptr(GKeyFile) tile = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *path = launcher_path (IMAP_UID);
+      g_autofree char *icon = NULL;
+
+      apply_body (edit, 0);
+      assert_launcher_valid (IMAP_UID);
+      tile = launcher (IMAP_UID);
+      assert_key (tile, "Desktop Entry", "Name", "100% <Mail> %U; [x]=y \\n");
+      assert_key (tile, "Desktop Entry", "Icon", "email2-mail");
+      assert_key (tile, "Desktop Entry", "Exec", "evolution folder://" IMAP_UID "/INBOX");
+      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+      g_assert_null (strstr (text, icons[i]));
+      icon = get (TEST_ACCOUNT "/ACCOUNTICON", 0);
+      g_assert_cmpstr (icon, ==, icons[i]);
+    }
+
+  /* Microsoft's generic icon: the launcher follows the change. */
+  {
+    g_autofree char *replace = email2_test_item_cmd ("Replace", "2", TEST_ACCOUNT "/ACCOUNTICON", "chr",
+                                                     "res://AccountSettingsSharedRes{ScreenResolution}!%s.genericmail.png");
+    g_autofree char *edit = g_strconcat ("<Atomic><CmdID>1</CmdID>", replace, "</Atomic>", NULL);
+    g_autoptr(GKeyFile) tile = NULL;
+    g_autofree char *log = NULL;
+
+    apply_body (edit, 0);
+    tile = launcher (IMAP_UID);
+    assert_key (tile, "Desktop Entry", "Icon", "evolution-mail");
+    g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+    g_assert_nonnull (strstr (log, "is a file path (icons are never read from files); it shows the default icon"));
+    g_assert_nonnull (strstr (log, "is a URL (icons are never fetched); it shows the default icon"));
+  }
+
+  delete_account (TEST_GUID, IMAP_UID);
+  teardown ();
+}
+
+/* email2ctl list says which rollout file provisioned an account. */
+static void
+test_list_spool_origin (void)
+{
+  g_autofree char *create = email2_test_create_account (TEST_ACCOUNT, "2", "IMAP4");
+  g_autofree char *body = g_strconcat ("<Atomic><CmdID>1</CmdID>", create, "</Atomic>", NULL);
+  g_autofree char *message = email2_test_message (body);
+  g_autofree char *inbox = g_build_filename (g_get_user_config_dir (), "email2", "inbox", NULL);
+  g_autofree char *hidden = g_build_filename (inbox, ".30-list.tmp", NULL);
+  g_autofree char *path = g_build_filename (inbox, "30-list.xml", NULL);
+  g_autofree char *done = g_build_filename (inbox, "30-list.done", NULL);
+  g_autofree char *response = g_build_filename (inbox, "30-list.response.xml", NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  g_auto(Email2TestRun) run;
+
+  g_file_set_contents (hidden, message, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_rename (hidden, path), ==, 0);
+  while (!g_file_test (done, G_FILE_TEST_EXISTS))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50000);
+    }
+
+  email2_test_ctl (&run, "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, " UTC, from the rollout file 30-list.xml\n"));
+  g_unlink (done);
+  g_unlink (response);
+  delete_account (TEST_GUID, IMAP_UID);
+  teardown ();
+}
+
 static void
 test_second_account_fails (void)
 {
@@ -669,6 +796,56 @@ test_delete_example (void)
   teardown ();
 }
 
+
+/* What real MDM servers send (tests/data/realworld/): a creation shaped
+ * like Microsoft's samples, without ACCOUNTTYPE and SYNCINGCONTENTTYPES,
+ * and one shaped like ManageEngine's (one Replace of the account node and
+ * every leaf, int formats, TAGPROPS without Meta, SMTPALTENABLED 0 alone)
+ * become Evolution accounts; ManageEngine's re-push changes nothing. */
+#define MS_UID "email2-4f3a2b1c-5d6e-4f70-8192-a3b4c5d6e7f8"
+#define MS_ACCOUNT "./Vendor/MSFT/EMAIL2/%7B4F3A2B1C-5D6E-4F70-8192-A3B4C5D6E7F8%7D"
+#define ME_UID "email2-9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
+#define ME_ACCOUNT "./Vendor/MSFT/EMAIL2/%7B9E8D7C6B-5A49-4382-A1B0-C9D8E7F6A5B4%7D"
+
+static void
+test_real_mdm_shapes (void)
+{
+  g_autofree char *microsoft = example ("create-microsoft-style.xml");
+  g_autofree char *manageengine = example ("create-manageengine-style.xml");
+  g_autofree char *type = NULL, *content = NULL, *alt = NULL, *ms_password = NULL, *me_password = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  g_autoptr(GKeyFile) ms = NULL, me = NULL;
+
+  apply_file (microsoft, 0);
+  ms = key_file (MS_UID);
+  assert_key (ms, "Mail Account", "BackendName", "pop");
+  assert_key (ms, "Authentication", "Host", "pop.fabrikam.example");
+  type = get (MS_ACCOUNT "/ACCOUNTTYPE", 0);
+  g_assert_cmpstr (type, ==, "Email");
+  content = get (MS_ACCOUNT "/SYNCINGCONTENTTYPES", 0);
+  g_assert_cmpstr (content, ==, "0x2");
+  ms_password = password_of (MS_UID);
+  g_assert_cmpstr (ms_password, ==, "s3cret-dana");
+
+  apply_file (manageengine, 0);
+  me = key_file (ME_UID);
+  assert_key (me, "Mail Account", "BackendName", "imapx");
+  assert_key (me, "Authentication", "Host", "imap.northwind.example");
+  assert_key (me, "Security", "Method", "ssl-on-alternate-port");
+  alt = get (ME_ACCOUNT "/SMTPALTENABLED", 0);
+  g_assert_cmpstr (alt, ==, "0");
+  me_password = password_of (ME_UID);
+  g_assert_cmpstr (me_password, ==, "s3cret-erin");
+
+  before = source_text (ME_UID);
+  apply_file (manageengine, 0);
+  after = source_text (ME_UID);
+  g_assert_cmpstr (before, ==, after);
+
+  delete_account ("{4F3A2B1C-5D6E-4F70-8192-A3B4C5D6E7F8}", MS_UID);
+  delete_account ("{9E8D7C6B-5A49-4382-A1B0-C9D8E7F6A5B4}", ME_UID);
+  teardown ();
+}
 
 /* ---- kill -9 in the middle of a transaction ---- */
 
@@ -806,7 +983,7 @@ account_state (const char *uid,
   g_assert_true (has_tile);
   tile = launcher (uid);
   comment = g_key_file_get_string (tile, "Desktop Entry", "Comment", NULL);
-  expected_comment = g_strconcat ("Mail for ", address, NULL);
+  expected_comment = g_strdup_printf ("Mail for %s <%s>", name, address);
   g_assert_cmpstr (comment, ==, expected_comment);
 
   return g_strdup_printf ("%s/%s/%s", name ? name : "", password, address);
@@ -857,6 +1034,12 @@ static const char crash_edit_body[] =
   "<Data>alice@fabrikam.com</Data></Item></Replace></Atomic>";
 
 #define OLD_STATE "Old/s3cret&pw/alice@contoso.com"
+
+static const char crash_delete_body[] =
+  "<Atomic><CmdID>1</CmdID>"
+  "<Delete><CmdID>2</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "</LocURI></Target></Item></Delete>"
+  "<Delete><CmdID>3</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "</LocURI></Target></Item></Delete>"
+  "</Atomic>";
 #define NEW_STATE "New/crash-new-secret/alice@fabrikam.com"
 
 static void
@@ -869,21 +1052,23 @@ remove_both (void)
   email2_test_ctl (&second, "delete", TEST_GUID2);
 }
 
-/* kill -9 after every durable step of a two-account creation and of a
- * two-account edit that replaces both passwords; after a restart each
- * account is either fully there or fully absent, and both agree. */
+/* kill -9 after every durable step of a two-account creation, of a
+ * two-account edit that replaces both passwords and addresses, and of a
+ * two-account delete; after a restart each account is either fully there
+ * with its launcher or fully absent without one, and both agree. */
 static void
 test_crash (void)
 {
   g_autofree char *create = crash_create_body ();
-  gboolean create_done = FALSE, edit_done = FALSE;
+  gboolean create_done = FALSE, edit_done = FALSE, delete_done = FALSE;
 
   stop_registry ();
 
-  for (guint step = 1; !create_done || !edit_done; step++)
+  for (guint step = 1; !create_done || !edit_done || !delete_done; step++)
     {
       g_autofree char *after_create = NULL;
       g_autofree char *after_edit = NULL;
+      g_autofree char *after_delete = NULL;
 
       g_assert_cmpuint (step, <, 100);
 
@@ -923,6 +1108,26 @@ test_crash (void)
           remove_both ();
           stop_registry ();
         }
+
+      /* Both deleted in one Atomic, killed after step N. */
+      if (!delete_done)
+        {
+          start_registry (0);
+          apply_body (create, 0);
+          stop_registry ();
+          start_registry (step);
+          apply_body (crash_delete_body, -1);
+          delete_done = !reap_crashed_registry ();
+          if (!delete_done)
+            start_registry (0);
+          after_delete = two_accounts_state ();
+          g_test_message ("delete, killed after step %u: %s", step, after_delete);
+          g_assert_true (g_str_equal (after_delete, OLD_STATE) ||
+                         g_str_equal (after_delete, "absent"));
+          g_assert_true (!delete_done || g_str_equal (after_delete, "absent"));
+          remove_both ();
+          stop_registry ();
+        }
     }
 
   start_registry (0);
@@ -954,7 +1159,10 @@ main (int    argc,
   g_test_add_func ("/evolution/cp-equals-syncml", test_cp_equals_syncml);
   g_test_add_func ("/evolution/failures-change-nothing", test_failures_change_nothing);
   g_test_add_func ("/evolution/second-account-fails", test_second_account_fails);
+  g_test_add_func ("/evolution/list-spool-origin", test_list_spool_origin);
+  g_test_add_func ("/evolution/launcher-hostile", test_launcher_hostile);
   g_test_add_func ("/evolution/delete", test_delete_example);
+  g_test_add_func ("/evolution/real-mdm-shapes", test_real_mdm_shapes);
   /* Last: it restarts the registry many times. */
   g_test_add_func ("/evolution/crash", test_crash);
 

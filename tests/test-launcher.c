@@ -456,7 +456,9 @@ test_host_lifecycle (Fixture       *fixture,
                                                      "chr", "alice@fabrikam.com");
   g_autofree char *edit_icon = email2_test_item_cmd ("Replace", "3", TEST_ACCOUNT "/ACCOUNTICON", "chr",
                                                      "res://AccountSettingsSharedRes{ScreenResolution}!%s.genericmail.png");
-  g_autofree char *edit_body = g_strdup_printf (ATOMIC ("1", "%s%s"), edit_name, edit_icon);
+  g_autofree char *edit_user = email2_test_item_cmd ("Replace", "4", TEST_ACCOUNT "/NAME", "chr",
+                                                     "Alice Example");
+  g_autofree char *edit_body = g_strdup_printf (ATOMIC ("1", "%s%s%s"), edit_name, edit_icon, edit_user);
   g_autofree char *delete_body = email2_test_item_cmd ("Delete", "1", TEST_ACCOUNT, NULL, NULL);
   g_autofree char *summary = NULL;
   g_autofree char *value = NULL;
@@ -481,12 +483,12 @@ test_host_lifecycle (Fixture       *fixture,
   path = g_build_filename (fixture->dir, name, NULL);
   assert_valid (path);
 
-  /* REPLYADDR and the icon change: the launcher follows. */
+  /* REPLYADDR, NAME and the icon change: the launcher follows. */
   g_clear_pointer (&summary, g_free);
   summary = run (fixture, edit_body);
   g_assert_true (g_str_has_prefix (summary, "Atomic:1:200"));
   value = launcher_of (fixture, TEST_GUID, "Comment");
-  g_assert_cmpstr (value, ==, "Mail for alice@fabrikam.com");
+  g_assert_cmpstr (value, ==, "Mail for Alice Example <alice@fabrikam.com>");
   g_clear_pointer (&value, g_free);
   value = launcher_of (fixture, TEST_GUID, "Icon");
   g_assert_cmpstr (value, ==, "evolution-mail");

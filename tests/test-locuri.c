@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "email2-test.h"
 
 #define G "C556E16F-56C4-4EDB-9C64-D9469EE1FBE0"
@@ -153,6 +155,48 @@ test_random (void)
   g_rand_free (rand);
 }
 
+/* A 404 for a malformed account segment or node says what is wrong. */
+static void
+test_reasons (void)
+{
+  static const struct { const char *uri; const char *reason; } reasons[] = {
+    { "./Vendor/MSFT/EMAIL2/0x7BC556E16F-56C4-4edb-9C64-D9469EE1FBE0x7D",
+      "the GUID's last group has 11 hex digits, not 12" },
+    { "./Vendor/MSFT/EMAIL2/%7BC556E16F-56C4-4edb-9C64-D9469EE1FBE%7D",
+      "the GUID's last group has 11 hex digits, not 12" },
+    { "./Vendor/MSFT/EMAIL2/%7BC556E16-56C4-4edb-9C64-D9469EE1FBE0%7D",
+      "the GUID's first group has 7 hex digits, not 8" },
+    { "./Vendor/MSFT/EMAIL2/%7BC556E16F-56C4-4edb-9C6-D9469EE1FBE0%7D",
+      "the GUID's fourth group has 3 hex digits, not 4" },
+    { "./Vendor/MSFT/EMAIL2/%7BC556E16F-56C4-4edb-9C64D9469EE1FBE0%7D",
+      "the GUID has 4 groups of hex digits, not 5" },
+    { "./Vendor/MSFT/EMAIL2/%7BC556E16F-56C4-4edb-9C64-D9469EE1FBEZ%7D",
+      "the GUID's last group holds “Z”, which is not a hex digit" },
+    { "./Vendor/MSFT/EMAIL2/%7BC556E16F-56C4-4édb-9C64-D9469EE1FBE0%7D",
+      "the GUID's third group holds “é”, which is not a hex digit" },
+    { "./Vendor/MSFT/EMAIL2/%7B(email account GUID)%7D", "a template's placeholder left in?" },
+    { "./Vendor/MSFT/EMAIL2/" G, "the GUID must be in braces" },
+    { "./Vendor/MSFT/EMAIL2/%7B" G, "the GUID's closing brace is missing" },
+    { "./Vendor/MSFT/EMAIL2/" G "%7D", "the GUID's opening brace is missing" },
+    { "./Vendor/MSFT/EMAIL2/Contoso", "an account is named by a GUID in braces" },
+    { "./Vendor/MSFT/EMAIL2/%7B" G "%7D/servicename", "node names are upper case: SERVICENAME" },
+    { "./Vendor/MSFT/EMAIL2/%7B" G "%7D/TAGPROPS/8128000b", "node names are upper case: 8128000B" },
+    { "./Vendor/MSFT/EMAIL2/%7B" G "%7D/TAGPROPS/0x8125001F", "TAGPROPS holds only 8128000B and 812C000B" },
+    { "./Vendor/MSFT/EMAIL2/%7B" G "%7D/NAME/X", "NAME has no children" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      Email2Path path;
+
+      g_assert_false (email2_locuri_parse (reasons[i].uri, &path, &error));
+      g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_NOT_FOUND);
+      if (strstr (error->message, reasons[i].reason) == NULL)
+        g_error ("%s: “%s” does not say “%s”", reasons[i].uri, error->message, reasons[i].reason);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -167,6 +211,7 @@ main (int    argc,
   g_test_add_func ("/locuri/too-long", test_too_long);
   g_test_add_func ("/locuri/guid-canonical", test_guid_canonical);
   g_test_add_func ("/locuri/random", test_random);
+  g_test_add_func ("/locuri/reasons", test_reasons);
 
   return g_test_run ();
 }

@@ -302,6 +302,27 @@ test_account_events (void)
   g_assert_cmpstr (n->body, ==, "Your organisation removed the account Contoso Mail.");
 }
 
+/* An account provisioned without its password: the user is told that
+ * Evolution will ask for it. */
+static void
+test_password_asked (void)
+{
+  g_autofree char *create = email2_test_create_account (TEST_ACCOUNT, "2", "IMAP4");
+  g_autofree char *forget = email2_test_item_cmd ("Delete", "30", TEST_ACCOUNT "/AUTHSECRET", NULL, NULL);
+  g_autofree char *body = g_strconcat ("<Atomic><CmdID>1</CmdID>", create, forget, "</Atomic>", NULL);
+  g_autoptr(GPtrArray) added = NULL;
+  g_autoptr(GPtrArray) removed = NULL;
+  g_auto(Email2TestRun) run;
+
+  apply_body (body, 0);
+  added = take_notifications (1);
+  g_assert_cmpstr (only (added)->body, ==, "Your organisation added the account Contoso Mail. "
+                                           "Evolution will ask for its password when it first connects.");
+  email2_test_ctl (&run, "delete", TEST_GUID);
+  g_assert_cmpint (run.status, ==, 0);
+  removed = take_notifications (1);
+}
+
 /* A rollout that fails: one notification saying what failed and what to
  * do, whatever the number of commands; no secret in it. */
 static void
@@ -401,6 +422,7 @@ main (int    argc,
   start_daemon ();
 
   g_test_add_func ("/notify/account-events", test_account_events);
+  g_test_add_func ("/notify/password-asked", test_password_asked);
   g_test_add_func ("/notify/failed-rollout", test_failed_rollout);
   g_test_add_func ("/notify/failed-spool", test_failed_spool);
   g_test_add_func ("/notify/one-per-transaction", test_one_per_transaction);

@@ -291,7 +291,8 @@ static const OpCase op_cases[] = {
   { "./Vendor/MSFT/EMAIL2", "Add", "node", 405 },
   { "./Vendor/MSFT/EMAIL2", "Replace", "node", 405 },
   { "./Vendor/MSFT/EMAIL2", "Delete", NULL, 405 },
-  { TEST_ACCOUNT, "Replace", "node", 405 },
+  { TEST_ACCOUNT, "Replace", "node", 400 },                 /* Data "1" on an interior node */
+  { TEST_ACCOUNT "/TAGPROPS", "Replace", "node", 400 },
   { TEST_ACCOUNT "/INSERVER", "Delete", NULL, 405 },
   { TEST_ACCOUNT "/TAGPROPS/812C000B", "Add", "chr", 405 },
   { TEST_ACCOUNT "/TAGPROPS/812C000B", "Delete", NULL, 405 },
@@ -300,6 +301,10 @@ static const OpCase op_cases[] = {
   { TEST_ACCOUNT "/NAME", "Replace", "node", 415 },
   { TEST_ACCOUNT "/NAME", "Replace", "int", 415 },
   { TEST_ACCOUNT "/NAME", "Replace", "b64", 415 },
+  { TEST_ACCOUNT "/NAME", "Replace", "bool", 415 },
+  { TEST_ACCOUNT "/LINGER", "Replace", "bool", 415 },
+  { TEST_ACCOUNT "/AUTHREQUIRED", "Replace", "b64", 415 },
+  { TEST_ACCOUNT "/TAGPROPS", "Replace", NULL, 415 },        /* Data "1", no Format: chr */
   { TEST_ACCOUNT "/LINGER", "Replace", "bin", 415 },
   { TEST_ACCOUNT "/TAGPROPS", "Replace", "chr", 415 },
   { TEST_ACCOUNT2, "Add", "chr", 415 },
@@ -353,8 +358,9 @@ test_table_complete (void)
 
   g_assert_cmpuint (G_N_ELEMENTS (seed), ==, EMAIL2_N_NODES - EMAIL2_FIRST_SLOT);
   g_assert_cmpuint (email2_schema_get (EMAIL2_NODE_ROOT)->ops, ==, EMAIL2_OP_GET);
+  /* Replace of the account node: Windows 10's DDF, and ManageEngine's way of creating it. */
   g_assert_cmpuint (email2_schema_get (EMAIL2_NODE_ACCOUNT)->ops, ==,
-                    EMAIL2_OP_GET | EMAIL2_OP_ADD | EMAIL2_OP_DELETE);
+                    EMAIL2_OP_GET | EMAIL2_OP_ADD | EMAIL2_OP_REPLACE | EMAIL2_OP_DELETE);
 
   for (guint i = 0; i < G_N_ELEMENTS (seed); i++)
     {
@@ -363,7 +369,10 @@ test_table_complete (void)
 
       g_assert_cmpstr (node->path, ==, seed[i].path);
       g_assert_cmpuint (node->ops, ==, seed[i].ops);
-      g_assert_cmpint (!!(node->flags & EMAIL2_NODE_FLAG_REQUIRED), ==, seed[i].required);
+      /* What the seed calls Required is required, or has a default (DESIGN §2). */
+      g_assert_cmpint (!!(node->flags & EMAIL2_NODE_FLAG_REQUIRED) || node->default_value != NULL,
+                       ==, seed[i].required);
+      g_assert_false ((node->flags & EMAIL2_NODE_FLAG_REQUIRED) && node->default_value != NULL);
       g_assert_nonnull (node->summary);
 
       for (guint c = 0; c < G_N_ELEMENTS (value_cases); c++)

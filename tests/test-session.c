@@ -278,7 +278,9 @@ test_required_checked_at_end (Fixture       *fixture,
   summary = email2_test_summarize (statuses);
   g_assert_cmpstr (summary, ==, "Atomic:1:507 Add:2:216 Replace:3:500");
   g_assert_nonnull (strstr (blamed->reason, "INSERVER"));
-  g_assert_nonnull (strstr (blamed->reason, "SYNCINGCONTENTTYPES"));
+  g_assert_nonnull (strstr (blamed->reason, "REPLYADDR"));
+  g_assert_null (strstr (blamed->reason, "SYNCINGCONTENTTYPES"));
+  g_assert_null (strstr (blamed->reason, "ACCOUNTTYPE"));
   g_free (get (fixture, TEST_ACCOUNT, 404));
 }
 
@@ -592,6 +594,129 @@ test_bad_commands (Fixture       *fixture,
                                 "Frobnicate:6:400 Atomic:7:507 Replace:8:415");
 }
 
+#define ITEM(uri, data) \
+  "<Item><Target><LocURI>" uri "</LocURI></Target><Data>" data "</Data></Item>"
+
+/* One Status per Item, whatever happens to the command. */
+static void
+test_status_per_item (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *failed = NULL, *outside = NULL, *no_cmd_id = NULL, *skipped = NULL;
+
+  create_account (fixture, TEST_ACCOUNT);
+
+  /* The second item fails: the first is rolled back, the third never ran. */
+  failed = run_summary (fixture,
+    ATOMIC ("1", "<Replace><CmdID>2</CmdID>"
+                 ITEM (TEST_ACCOUNT "/NAME", "A") ITEM (TEST_ACCOUNT "/LINGER", "7")
+                 ITEM (TEST_ACCOUNT "/DOMAIN", "B") "</Replace>"));
+  g_assert_cmpstr (failed, ==, "Atomic:1:507 Replace:2:216 Replace:2:400 Replace:2:215");
+
+  outside = run_summary (fixture, "<Replace><CmdID>3</CmdID>"
+                                  ITEM (TEST_ACCOUNT "/NAME", "A") ITEM (TEST_ACCOUNT "/DOMAIN", "B")
+                                  "</Replace>");
+  g_assert_cmpstr (outside, ==, "Replace:3:405 Replace:3:405");
+
+  no_cmd_id = run_summary (fixture, ATOMIC ("4", "<Replace>"
+                                    ITEM (TEST_ACCOUNT "/NAME", "A") ITEM (TEST_ACCOUNT "/DOMAIN", "B")
+                                    "</Replace>"));
+  g_assert_cmpstr (no_cmd_id, ==, "Atomic:4:507 Replace::400 Replace::400");
+
+  /* A command after the failure: each of its items is not executed. */
+  skipped = run_summary (fixture,
+    ATOMIC ("5", "<Replace><CmdID>6</CmdID>" ITEM (TEST_ACCOUNT "/LINGER", "7") "</Replace>"
+                 "<Replace><CmdID>7</CmdID>"
+                 ITEM (TEST_ACCOUNT "/NAME", "A") ITEM (TEST_ACCOUNT "/DOMAIN", "B") "</Replace>"));
+  g_assert_cmpstr (skipped, ==, "Atomic:5:507 Replace:6:400 Replace:7:215 Replace:7:215");
+}
+
+/* SMTPALTENABLED FALSE alone means "no alternative account"; TRUE needs
+ * the three credentials, which go together. */
+static void
+test_smtpalt_enabled_alone (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *off = NULL, *on = NULL, *value = NULL;
+  g_autoptr(GPtrArray) statuses = NULL;
+  Email2Status *last;
+
+  create_account (fixture, TEST_ACCOUNT);
+  off = run_summary (fixture, ATOMIC ("1", "<Replace><CmdID>2</CmdID>"
+                                           "<Item><Target><LocURI>" TEST_ACCOUNT "/SMTPALTENABLED</LocURI></Target>"
+                                           "<Meta><Format xmlns=\"syncml:metinf\">int</Format></Meta>"
+                                           "<Data>0</Data></Item></Replace>"));
+  g_assert_cmpstr (off, ==, "Atomic:1:200 Replace:2:200");
+  value = get (fixture, TEST_ACCOUNT "/SMTPALTENABLED", 200);
+  g_assert_cmpstr (value, ==, "0");
+
+  statuses = email2_test_run (fixture->host,
+                              ATOMIC ("3", "<Replace><CmdID>4</CmdID>"
+                                           ITEM (TEST_ACCOUNT "/SMTPALTENABLED", "true") "</Replace>"),
+                              NULL);
+  on = email2_test_summarize (statuses);
+  g_assert_cmpstr (on, ==, "Atomic:3:507 Replace:4:500");
+  last = statuses->pdata[1];
+  g_assert_nonnull (strstr (last->reason, "SMTPALTENABLED TRUE but no alternative SMTP credentials"));
+}
+
+/* ACCOUNTTYPE and SYNCINGCONTENTTYPES take their defaults when a
+ * transaction leaves them unset, and Get answers them. */
+static void
+test_defaults (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *summary = NULL, *type = NULL, *content = NULL, *children = NULL;
+
+  create_account (fixture, TEST_ACCOUNT);
+  summary = run_summary (fixture, "<Delete><CmdID>1</CmdID><Item><Target><LocURI>" TEST_ACCOUNT
+                                  "/ACCOUNTTYPE</LocURI></Target></Item></Delete>");
+  g_assert_cmpstr (summary, ==, "Delete:1:200");
+  type = get (fixture, TEST_ACCOUNT "/ACCOUNTTYPE", 200);
+  g_assert_cmpstr (type, ==, "Email");
+  content = get (fixture, TEST_ACCOUNT "/SYNCINGCONTENTTYPES", 200);
+  g_assert_cmpstr (content, ==, "2");
+  children = get (fixture, TEST_ACCOUNT, 200);
+  g_assert_nonnull (strstr (children, "ACCOUNTTYPE"));
+}
+
+/* Replace of the account node (ManageEngine) and of TAGPROPS with Format
+ * node or no Meta: added when missing, 200 when present; Add of an
+ * existing account stays 418. */
+static void
+test_replace_interior (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *create = email2_test_create_account (TEST_ACCOUNT2, "3", "POP3");
+  g_autofree char *body = g_strconcat ("<Atomic><CmdID>1</CmdID>"
+                                       "<Replace><CmdID>2</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2
+                                       "</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">node</Format>"
+                                       "</Meta><Data></Data></Item></Replace>",
+                                       strstr (create, "<Replace>"), "</Atomic>", NULL);
+  g_autofree char *created = NULL, *again = NULL, *tagprops = NULL, *add = NULL, *ssl = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  created = run_summary (fixture, body);
+  g_assert_true (g_str_has_prefix (created, "Atomic:1:200 Replace:2:200 Replace:4:200"));
+  parts = g_strsplit (created, " ", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    g_assert_true (g_str_has_suffix (parts[i], ":200"));
+  again = run_summary (fixture, ATOMIC ("5", "<Replace><CmdID>6</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2
+                                             "</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">node</Format>"
+                                             "</Meta></Item></Replace>"));
+  g_assert_cmpstr (again, ==, "Atomic:5:200 Replace:6:200");
+  tagprops = run_summary (fixture, ATOMIC ("7", "<Replace><CmdID>8</CmdID>"
+                                                ITEM (TEST_ACCOUNT2 "/TAGPROPS", "node")
+                                                ITEM (TEST_ACCOUNT2 "/TAGPROPS/8128000B", "1") "</Replace>"));
+  g_assert_cmpstr (tagprops, ==, "Atomic:7:200 Replace:8:200 Replace:8:200");
+  ssl = get (fixture, TEST_ACCOUNT2 "/TAGPROPS/8128000B", 200);
+  g_assert_cmpstr (ssl, ==, "1");
+  add = run_summary (fixture, ATOMIC ("9", "<Add><CmdID>10</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2
+                                           "</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">node</Format>"
+                                           "</Meta></Item></Add>"));
+  g_assert_cmpstr (add, ==, "Atomic:9:507 Add:10:418");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -622,6 +747,10 @@ main (int    argc,
   ADD ("no-resp-opaque-cmdid", test_no_resp_and_opaque_cmdid);
   ADD ("host-failure", test_host_failure);
   ADD ("bad-commands", test_bad_commands);
+  ADD ("status-per-item", test_status_per_item);
+  ADD ("rule/smtpalt-enabled-alone", test_smtpalt_enabled_alone);
+  ADD ("rule/defaults", test_defaults);
+  ADD ("create/replace-interior", test_replace_interior);
 
   return g_test_run ();
 }

@@ -217,7 +217,6 @@ test_two_users (void)
       assert_user (for_ann, "ann", "Ann \"Nan\" O'Brien & <Co>", "ann@example.com");
       assert_user (for_bob, "bob", "bob", "bob@example.com");
 
-#ifdef HAVE_WBXML
       {
         gsize length = 0;
         g_autofree char *wbxml = email2_wbxml_from_xml (payloads[i], strlen (payloads[i]),
@@ -228,7 +227,6 @@ test_two_users (void)
         wb_ann = apply_as (wbxml, length, ann, TRUE);
         assert_user (wb_ann, "ann", "Ann \"Nan\" O'Brien & <Co>", "ann@example.com");
       }
-#endif
     }
 }
 

@@ -340,6 +340,12 @@ static const BadCase bad_documents[] = {
   BAD ("processing-instruction", SYNCML12_HEADER "\x00\x6d\x43\x05\x01\x01", EMAIL2_ERROR_INVALID_INPUT, "token 0x43"),
   BAD ("attribute-ext", SYNCML12_HEADER "\x00\xed\x80\x00\x01\x01", EMAIL2_ERROR_INVALID_INPUT, "token 0x80"),
   BAD ("reserved-tag", SYNCML12_HEADER "\x00\x6d\x44\x05\x01", EMAIL2_ERROR_INVALID_INPUT, "truncated"),
+  /* string-table names become markup only when they are plain names */
+  BAD ("tag-name-injection", SYNCML12_HEADER "\x08x a=\"b\"\x00\x6d\x04\x00\x01", EMAIL2_ERROR_INVALID_INPUT, "element with characters"),
+  BAD ("attribute-name-injection", "\x03\x0b\x6a\x05" "a><b\x00\xc5\x04\x00\x01\x01", EMAIL2_ERROR_INVALID_INPUT, "attribute with characters"),
+  BAD ("unknown-tag-token", SYNCML12_HEADER "\x00\x6d\x3f\x01", EMAIL2_ERROR_INVALID_INPUT, "token 0x3F"),
+  BAD ("unknown-code-page", SYNCML12_HEADER "\x00\x00\x05\x2d", EMAIL2_ERROR_INVALID_INPUT, "token 0x00"),
+  BAD ("syncml-attribute-token", SYNCML12_HEADER "\x00\xad\x05\x01\x01", EMAIL2_ERROR_INVALID_INPUT, "token 0x05"),
 };
 
 static void
@@ -419,6 +425,85 @@ test_deep_and_many (void)
   g_string_free (deep, TRUE);
   g_string_free (many, TRUE);
   g_string_free (huge, TRUE);
+}
+
+/* Issue 10: many attributes on one element were quadratic (libwbxml2 and
+ * libxml2 compare each with every earlier one): a 131 KB document took
+ * 64 s. It is refused at the 33rd attribute now. */
+static void
+test_many_attributes (void)
+{
+  GString *bytes = g_string_new_len ("\x03\x0b\x6a\x00\xc5", 5);
+  gint64 start;
+
+  for (guint i = 0; i < 131072; i++)
+    g_string_append_c (bytes, 0x46);      /* version="1.0" */
+  g_string_append_len (bytes, "\x01\x01", 2);
+
+  start = g_get_monotonic_time ();
+  assert_refused (bytes->str, bytes->len, EMAIL2_ERROR_LIMIT, "more than 32 attributes");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 50000);
+  g_string_free (bytes, TRUE);
+}
+
+/* Issue 10: libwbxml2's tree walked every sibling to add one (80,000
+ * siblings took 22 s). The decoder is linear: 400,000 siblings, then the
+ * element bound is what refuses 1,000,001 of them; both quickly. */
+static void
+test_many_siblings (void)
+{
+  GString *bytes = g_string_new_len (SYNCML12_HEADER "\x00\x6d\x6c", 7);  /* <SyncML><SyncHdr> */
+  g_autofree char *xml = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize xml_length = 0;
+  gint64 start;
+
+  for (guint i = 0; i < 400000; i++)
+    g_string_append_c (bytes, 0x12);      /* <Final/> */
+  g_string_append_len (bytes, "\x01\x01", 2);
+
+  start = g_get_monotonic_time ();
+  xml = email2_wbxml_to_xml (bytes->str, bytes->len, NULL, NULL, &xml_length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (xml_length, ==, strlen ("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr>") +
+                    400000 * strlen ("<Final/>") + strlen ("</SyncHdr></SyncML>"));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  g_string_free (bytes, TRUE);
+}
+
+/* XML: one start tag with 100,000 attributes is refused before libxml2
+ * reads it (its duplicate check is quadratic); 32 are read. */
+static void
+test_xml_attributes (void)
+{
+  GString *xml = g_string_new ("<SyncML xmlns=\"SYNCML:SYNCML1.2\"");
+  GString *ok = g_string_new ("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><x");
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_printf (xml, " a%u='>'", i);
+  g_string_append (xml, "/>");
+  start = g_get_monotonic_time ();
+  assert_refused (xml->str, xml->len, EMAIL2_ERROR_LIMIT, "more than 32 attributes");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 50000);
+
+  /* 31 attributes and the namespace make 32, the bound; comments, CDATA
+   * and quoted '>' or '=' do not count */
+  for (guint i = 0; i < 31; i++)
+    g_string_append_printf (ok, " a%u=\"=>\"", i);
+  g_string_append (ok, "/><!-- a=b c=d --><![CDATA[ <y a=b> ]]></SyncHdr></SyncML>");
+  {
+    static const Email2XmlHandler handler = { canon_start, canon_end, canon_text };
+    Canon canon = { g_string_new (NULL), g_string_new (NULL) };
+
+    g_assert_true (email2_xml_parse (ok->str, ok->len, NULL, &handler, &canon, &error));
+    g_assert_no_error (error);
+    g_string_free (canon.out, TRUE);
+    g_string_free (canon.text, TRUE);
+  }
+  g_string_free (xml, TRUE);
+  g_string_free (ok, TRUE);
 }
 
 /* A DOCTYPE inside WBXML cannot be: the XML made of it has none, and the
@@ -652,6 +737,9 @@ main (int    argc,
   g_test_add_func ("/wbxml/string-bomb", test_string_bomb);
   g_test_add_func ("/wbxml/deep-and-many", test_deep_and_many);
   g_test_add_func ("/wbxml/no-entities", test_no_entities);
+  g_test_add_func ("/wbxml/many-attributes", test_many_attributes);
+  g_test_add_func ("/wbxml/many-siblings", test_many_siblings);
+  g_test_add_func ("/wbxml/xml-attributes", test_xml_attributes);
   g_test_add_func ("/wbxml/truncated", test_truncated);
   g_test_add_func ("/wbxml/random", test_random);
   g_test_add_func ("/wbxml/ctl", test_ctl);

@@ -708,3 +708,61 @@ email2_evolution_sources_remove (ESourceRegistryServer  *server,
     g_clear_object (&sources[role]);
   return ok;
 }
+
+/* The server and security of one source: "host:port" and the method. */
+static void
+describe_server (ESource         *source,
+                 const char      *server_key,
+                 const char      *security_key,
+                 GVariantBuilder *builder)
+{
+  ESourceAuthentication *auth;
+  ESourceSecurity *security;
+  g_autofree char *server = NULL;
+
+  if (source == NULL)
+    return;
+  auth = e_source_get_extension (source, E_SOURCE_EXTENSION_AUTHENTICATION);
+  security = e_source_get_extension (source, E_SOURCE_EXTENSION_SECURITY);
+  if (e_source_authentication_get_host (auth) != NULL)
+    {
+      const char *host = e_source_authentication_get_host (auth);
+
+      /* An IPv6 literal goes in brackets, as INSERVER writes it. */
+      server = g_strdup_printf (strchr (host, ':') != NULL ? "[%s]:%u" : "%s:%u",
+                                host, e_source_authentication_get_port (auth));
+      g_variant_builder_add (builder, "{sv}", server_key, g_variant_new_string (server));
+    }
+  if (e_source_security_get_method (security) != NULL)
+    g_variant_builder_add (builder, "{sv}", security_key,
+                           g_variant_new_string (e_source_security_get_method (security)));
+}
+
+/**
+ * email2_evolution_sources_describe:
+ * @server: the registry
+ * @guid: a canonical account GUID
+ * @builder: a `a{sv}` builder
+ *
+ * Adds what Evolution has of the account now, on the registry's main
+ * context: `in-server`, `out-server` ("host:port"), `in-security`,
+ * `out-security` (`[Security] Method`) and `probed` (whether the probe
+ * has chosen them).
+ */
+void
+email2_evolution_sources_describe (ESourceRegistryServer *server,
+                                   const char            *guid,
+                                   GVariantBuilder       *builder)
+{
+  g_autofree char *uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_ACCOUNT);
+  g_autofree char *transport_uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_TRANSPORT);
+  g_autoptr(ESource) source = e_source_registry_server_ref_source (server, uid);
+  g_autoptr(ESource) transport = e_source_registry_server_ref_source (server, transport_uid);
+
+  describe_server (source, "in-server", "in-security", builder);
+  describe_server (transport, "out-server", "out-security", builder);
+  if (source != NULL && e_source_has_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))
+    g_variant_builder_add (builder, "{sv}", "probed",
+                           g_variant_new_boolean (email2_source_extension_get_probed (
+                             e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))));
+}

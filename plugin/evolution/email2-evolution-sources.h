@@ -51,5 +51,8 @@ gboolean       email2_evolution_sources_publish   (ESourceRegistryServer  *serve
 gboolean       email2_evolution_sources_remove    (ESourceRegistryServer  *server,
                                                    const char             *guid,
                                                    GError                **error);
+void           email2_evolution_sources_describe  (ESourceRegistryServer  *server,
+                                                   const char             *guid,
+                                                   GVariantBuilder        *builder);
 
 G_END_DECLS

@@ -8,7 +8,10 @@
  * failed, saying what failed and what to do (docs/DESIGN.md §3.5). Texts
  * are translated; they hold account names and the engine's reasons, which
  * never hold a value, so never a secret. Nothing waits for the service:
- * calls are sent and their answers only logged.
+ * calls are sent and their answers only logged. The service is never
+ * started for us: a desktop session has one running (GNOME Shell owns the
+ * name), and starting one (dunst is D-Bus activatable) in a session
+ * without a display would fail on every event.
  */
 
 #include "config.h"
@@ -63,7 +66,7 @@ body_is_markup (Email2Notifier *self)
 
   reply = g_dbus_connection_call_sync (self->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
                                        NOTIFICATIONS_NAME, "GetCapabilities", NULL,
-                                       G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE,
+                                       G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
                                        2000, NULL, &error);
   if (reply == NULL)
     {
@@ -113,7 +116,7 @@ notify (Email2Notifier *self,
                           NOTIFICATIONS_NAME, "Notify",
                           g_variant_new ("(susssasa{sv}i)", _("Evolution"), 0, icon, summary, body,
                                          NULL, &hints, -1),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
                           notify_done, NULL);
 }
 
@@ -152,6 +155,12 @@ email2_notifier_accounts_changed (Email2Notifier *self,
       g_string_append_printf (body, _(change_texts[change->kind].sentence),
                               change->name != NULL ? change->name : change->guid);
 #pragma GCC diagnostic pop
+      /* Why the user is about to be asked for a password. */
+      if (change->kind == EMAIL2_ACCOUNT_ADDED && change->needs_password)
+        {
+          g_string_append_c (body, ' ');
+          g_string_append (body, _("Evolution will ask for its password when it first connects."));
+        }
     }
   if (changes->len > MAX_NAMED)
     {

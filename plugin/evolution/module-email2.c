@@ -23,6 +23,8 @@
 #include "email2-evolution-check.h"
 #include "email2-evolution-host.h"
 #include "email2-evolution-prober.h"
+#include "email2-evolution-sources.h"
+#include "email2-ledger.h"
 #include "email2-notifier.h"
 #include "email2-source-extension.h"
 #include "email2-spool.h"
@@ -44,6 +46,9 @@ struct _Email2Module {
   Email2EvolutionHost *host;
   Email2DesktopHost *desktop;   /* the host with launchers; the engine's */
   Email2Notifier *notifier;
+  Email2Ledger *ledger;
+  ESourceRegistryServer *server;
+  char *origin;                 /* what sent the payload being applied */
   Email2EvolutionProber *prober;
   Email2Session *session;
   GThreadPool *worker;
@@ -66,6 +71,7 @@ typedef enum {
   CALL_APPLY,
   CALL_GET,
   CALL_LIST,
+  CALL_LIST_ACCOUNTS,
   CALL_DELETE,
   CALL_SPOOL,
   CALL_CHECK,
@@ -150,8 +156,27 @@ notify_failure (Email2Module  *self,
       if (failed == NULL || (failed->code == 507 && status->code != 507))
         failed = status;
     }
-  if (failed != NULL)
-    email2_notifier_rollout_failed (self->notifier, origin, failed->reason);
+  if (failed == NULL)
+    return;
+  email2_notifier_rollout_failed (self->notifier, origin, failed->reason);
+
+  /* The accounts it was about keep what they had; their record says so. */
+  {
+    g_auto(GStrv) existing = email2_host_list_accounts (EMAIL2_HOST (self->host));
+    g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; i < payload->statuses->len; i++)
+      {
+        const Email2Status *status = payload->statuses->pdata[i];
+        Email2Path path;
+
+        if (status->target_ref == NULL || !email2_locuri_parse (status->target_ref, &path, NULL) ||
+            path.guid[0] == '\0' || !g_strv_contains ((const char * const *) existing, path.guid) ||
+            !g_hash_table_add (seen, g_strdup (path.guid)))
+          continue;
+        email2_ledger_record_failure (self->ledger, path.guid, self->origin, failed->reason);
+      }
+  }
 }
 
 /* Runs a parsed payload through the engine and answers it in its own
@@ -165,6 +190,8 @@ respond (Email2Module   *self,
 {
   g_autofree char *response = NULL;
 
+  g_free (self->origin);
+  self->origin = origin != NULL ? g_strconcat ("spool:", origin, NULL) : g_strdup ("dbus");
   email2_payload_process (payload, self->session);
   if (!payload->ok)
     notify_failure (self, payload, origin);
@@ -222,13 +249,78 @@ serve_apply (Email2Module *self,
                    payload->ok ? 0 : 1));
 }
 
+typedef struct {
+  ESourceRegistryServer *server;
+  const char *guid;
+  GVariantBuilder *builder;
+} DescribeCall;
+
+static gboolean
+describe_on_main (gpointer data)
+{
+  DescribeCall *call = data;
+
+  email2_evolution_sources_describe (call->server, call->guid, call->builder);
+  return G_SOURCE_REMOVE;
+}
+
+/* Every managed account: what it is (from the engine's host), its servers
+ * and the security the probe chose (from its sources, on the main
+ * context), and its record (the ledger). */
+static void
+serve_list_accounts (Email2Module *self,
+                     Call         *call)
+{
+  g_auto(GStrv) guids = email2_host_list_accounts (EMAIL2_HOST (self->host));
+  GVariantBuilder accounts;
+  static const struct {
+    const char *name;
+    Email2NodeId node;
+  } nodes[] = {
+    { "name", EMAIL2_NODE_SERVICENAME },
+    { "service-type", EMAIL2_NODE_SERVICETYPE },
+    { "address", EMAIL2_NODE_REPLYADDR },
+    { "user-name", EMAIL2_NODE_NAME },
+  };
+
+  g_variant_builder_init (&accounts, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; guids[i] != NULL; i++)
+    {
+      g_autoptr(Email2Account) account = email2_host_lookup_account (EMAIL2_HOST (self->host), guids[i]);
+      GVariantBuilder builder;
+      DescribeCall describe = { self->server, guids[i], &builder };
+
+      if (account == NULL)
+        continue;
+      g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&builder, "{sv}", "guid", g_variant_new_string (guids[i]));
+      for (guint j = 0; j < G_N_ELEMENTS (nodes); j++)
+        if (email2_account_get (account, nodes[j].node) != NULL)
+          g_variant_builder_add (&builder, "{sv}", nodes[j].name,
+                                 g_variant_new_string (email2_account_get (account, nodes[j].node)));
+      if (!email2_main_caller_run (self->main_caller, describe_on_main, &describe))
+        {
+          g_variant_builder_clear (&builder);
+          g_variant_builder_clear (&accounts);
+          g_dbus_method_invocation_return_error_literal (call->invocation, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                                                         _("The registry is stopping"));
+          return;
+        }
+      email2_ledger_describe (self->ledger, guids[i], &builder);
+      g_variant_builder_add_value (&accounts, g_variant_builder_end (&builder));
+    }
+
+  g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(aa{sv})", &accounts));
+}
+
 static void
 serve (gpointer data,
        gpointer user_data)
 {
   Call *call = data;
   Email2Module *self = user_data;
-  static const char * const names[] = { "Recover", "Apply", "Get", "List", "Delete", "Spool", "Check" };
+  static const char * const names[] = { "Recover", "Apply", "Get", "List", "ListAccounts",
+                                         "Delete", "Spool", "Check" };
   static guint serial;
   guint number = ++serial;
 
@@ -265,6 +357,10 @@ serve (gpointer data,
       }
       break;
 
+    case CALL_LIST_ACCOUNTS:
+      serve_list_accounts (self, call);
+      break;
+
     case CALL_DELETE:
       {
         char guid[EMAIL2_GUID_SIZE];
@@ -281,6 +377,8 @@ serve (gpointer data,
           }
         segment = email2_guid_to_uri_segment (guid);
         uri = g_strconcat ("./Vendor/MSFT/EMAIL2/", segment, NULL);
+        g_free (self->origin);
+        self->origin = g_strdup ("dbus");
         status = run_single (self, EMAIL2_COMMAND_DELETE, "Delete", uri);
         g_dbus_method_invocation_return_value (call->invocation,
                                                g_variant_new ("(u)", status->code));
@@ -357,6 +455,14 @@ handle_list (Email2DbusProvisioning1 *skeleton,
 }
 
 static gboolean
+handle_list_accounts (Email2DbusProvisioning1 *skeleton,
+                      GDBusMethodInvocation   *invocation,
+                      Email2Module            *self)
+{
+  return queue_call (self, CALL_LIST_ACCOUNTS, invocation, NULL, NULL);
+}
+
+static gboolean
 handle_delete (Email2DbusProvisioning1 *skeleton,
                GDBusMethodInvocation   *invocation,
                const char              *guid,
@@ -393,7 +499,10 @@ static void
 accounts_committed (GPtrArray *changes,
                     gpointer   user_data)
 {
-  email2_notifier_accounts_changed (user_data, changes);
+  Email2Module *self = user_data;
+
+  email2_notifier_accounts_changed (self->notifier, changes);
+  email2_ledger_record_changes (self->ledger, changes, self->origin != NULL ? self->origin : "dbus");
 }
 
 /* Evolution opens an IMAP account's Inbox by its store UID (the account
@@ -481,6 +590,7 @@ on_files_loaded (ESourceRegistryServer *server,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *applications = NULL;
+  g_autofree char *ledger = NULL;
   Call *recovery;
 
   if (self->skeleton != NULL || self->connection == NULL)
@@ -498,7 +608,10 @@ on_files_loaded (ESourceRegistryServer *server,
   self->session = email2_session_new (EMAIL2_HOST (self->desktop));
   self->prober = email2_evolution_prober_new (server);
   self->notifier = email2_notifier_new (self->connection);
-  email2_desktop_host_set_committed_func (self->desktop, accounts_committed, self->notifier);
+  email2_desktop_host_set_committed_func (self->desktop, accounts_committed, self);
+  ledger = g_build_filename (g_get_user_state_dir (), "email2", "accounts.ini", NULL);
+  self->ledger = email2_ledger_new (ledger);
+  self->server = g_object_ref (server);
   self->worker = g_thread_pool_new (serve, self, 1, FALSE, NULL);
 
   /* First in the queue, so that no call sees a half-done transaction. */
@@ -517,6 +630,7 @@ on_files_loaded (ESourceRegistryServer *server,
   g_signal_connect (self->skeleton, "handle-apply", G_CALLBACK (handle_apply), self);
   g_signal_connect (self->skeleton, "handle-get", G_CALLBACK (handle_get), self);
   g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
+  g_signal_connect (self->skeleton, "handle-list-accounts", G_CALLBACK (handle_list_accounts), self);
   g_signal_connect (self->skeleton, "handle-delete", G_CALLBACK (handle_delete), self);
   g_signal_connect (self->skeleton, "handle-check", G_CALLBACK (handle_check), self);
 
@@ -570,6 +684,9 @@ email2_module_dispose (GObject *object)
   g_clear_object (&self->prober);
   g_clear_object (&self->desktop);
   g_clear_object (&self->notifier);
+  g_clear_object (&self->ledger);
+  g_clear_object (&self->server);
+  g_clear_pointer (&self->origin, g_free);
   g_clear_object (&self->host);
   g_clear_object (&self->main_caller);
 

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * Fuzz target: the SyncML DM reader, then the engine and the answer on an
+ * empty in-memory host.
+ */
+
+#include "config.h"
+
+#include "email2-memory-host.h"
+#include "email2-payload.h"
+#include "fuzz-common.h"
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  fuzz_init ();
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  double start = fuzz_cpu_ms ();
+  g_autoptr(Email2Payload) payload = NULL;
+  g_autoptr(GError) error = NULL;
+
+  payload = email2_payload_parse ((const char *) data, size, EMAIL2_FORMAT_SYNCML, &error);
+  if (payload != NULL)
+    {
+      g_autoptr(Email2MemoryHost) host = email2_memory_host_new ();
+      g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (host));
+      g_autofree char *answer = NULL;
+      gsize length = 0;
+
+      email2_payload_process (payload, session);
+      answer = email2_payload_write_response (payload, &length, &error);
+    }
+  fuzz_check_time (start, size);
+
+  return 0;
+}
