@@ -222,6 +222,16 @@ static const SecretSchema any_schema = {
   }
 };
 
+/* email2's own items only (a backup has the same attributes and more). */
+static const SecretSchema provisioned_lookup_schema = {
+  "io.github.email2.Secret", SECRET_SCHEMA_NONE,
+  {
+    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
 /* Every item of the login keyring with @attribute = @value, locked or not. */
 static GList *
 items_with (const char *attribute,
@@ -566,7 +576,8 @@ account_state (guint     i,
 
       eds_secret = secret_of ("e-source-uid", uid, NULL);
       transport_secret = secret_of ("e-source-uid", transport_uid, NULL);
-      provisioned = secret_of ("email2-guid", braced, "AUTHSECRET");
+      provisioned = secret_password_lookup_sync (&provisioned_lookup_schema, NULL, NULL,
+                                                 "email2-guid", braced, "email2-node", "AUTHSECRET", NULL);
       if (g_strcmp0 (eds_secret, want) == 0 && g_strcmp0 (transport_secret, want) == 0 &&
           g_strcmp0 (provisioned, want) == 0 && n_items == 3)
         return is_new ? STATE_NEW : STATE_OLD;
@@ -737,7 +748,15 @@ apply (const char *payload)
           g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
           guint shown = 0;
 
-          /* The registry's statuses and warnings, not the probe's chatter. */
+          /* What failed first, then the registry's last words (not the
+           * probe's chatter). */
+          for (guint i = 0, shown_first = 0; lines[i] != NULL && shown_first < 6; i++)
+            if (strstr (lines[i], ": 500 ") != NULL || strstr (lines[i], "WARNING") != NULL ||
+                strstr (lines[i], "CRITICAL") != NULL || strstr (lines[i], "could not") != NULL)
+              {
+                g_test_message ("  first: %s", lines[i]);
+                shown_first++;
+              }
           for (guint i = g_strv_length (lines); i > 0 && shown < 12; i--)
             if (strstr (lines[i - 1], "probe") == NULL && lines[i - 1][0] != '\0')
               {

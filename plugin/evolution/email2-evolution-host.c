@@ -672,14 +672,19 @@ email2_evolution_host_commit (Email2Host  *host,
     return FALSE;
   g_clear_pointer (&self->journal, g_key_file_unref);
 
-  /* Committed: what is left is cleaning up, which recovery also finishes. */
-  if (email2_evolution_keyring_clear_backups (transaction, &cleanup_error))
-    durable_step_done (self);
-  else
-    g_debug ("backups of transaction %s stay until the next start: %s",
+  /* Committed: what is left is cleaning up, which recovery also finishes.
+   * The backups stay tied to the journal: while they cannot be dropped
+   * (the keyring went away), the journal stays, committed, for the next
+   * start or payload to finish. */
+  if (!email2_evolution_keyring_clear_backups (transaction, &cleanup_error))
+    g_debug ("transaction %s is committed; its backups and journal stay until the next start: %s",
              transaction, cleanup_error->message);
-  if (g_unlink (self->journal_path) == 0)
-    durable_step_done (self);
+  else
+    {
+      durable_step_done (self);
+      if (g_unlink (self->journal_path) == 0)
+        durable_step_done (self);
+    }
   unlock_transactions (self);
 
   return TRUE;
