@@ -361,7 +361,7 @@ lock_keyring (void)
 /* As after a new login: a daemon of its own with the login keyring
  * unlocked (the password through a pipe, as tools/with-session does). */
 static void
-restore_keyring (void)
+restore_keyring_once (gboolean force)
 {
   g_autoptr(GError) error = NULL;
   const char *argv[] = {
@@ -372,7 +372,7 @@ restore_keyring (void)
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   int status = 0;
 
-  if (keyring_pid () != 0 && !login_locked ())
+  if (!force && keyring_pid () != 0 && !login_locked ())
     return;
   g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
   g_assert_no_error (error);
@@ -386,6 +386,38 @@ restore_keyring (void)
   secret_service_disconnect ();
   secrets = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL, &error);
   g_assert_no_error (error);
+}
+
+/* The keyring back, and staying: a daemon that D-Bus started for a
+ * caller while the killed one was gone can still be settling and take the
+ * name back; the one that owns the name must keep it for two seconds. */
+static void
+restore_keyring_forced (gboolean force)
+{
+  for (guint attempt = 0; attempt < 5; attempt++)
+    {
+      guint32 pid;
+
+      gboolean stable = TRUE;
+
+      restore_keyring_once (force || attempt > 0);
+      pid = keyring_pid ();
+      for (guint i = 0; i < 20 && stable; i++)
+        {
+          g_usleep (G_USEC_PER_SEC / 10);
+          stable = keyring_pid () == pid && !login_locked ();
+        }
+      if (stable)
+        return;
+      g_test_message ("the keyring daemon changed after it was restored: again");
+    }
+  g_error ("the keyring cannot be brought back");
+}
+
+static void
+restore_keyring (void)
+{
+  restore_keyring_forced (FALSE);
 }
 
 /* ---- the registry ---- */
@@ -768,6 +800,22 @@ apply (const char *payload)
   return run.status;
 }
 
+/* An apply without a fault, which must succeed (the state a trial starts
+ * from, the calibration). A keyring daemon that the previous trial's
+ * restoration left to settle may still go away under it: the keyring is
+ * brought back, the registry restarted and the apply tried once more. */
+static void
+apply_unfaulted (const char *payload)
+{
+  if (apply (payload) == 0)
+    return;
+  g_test_message ("an unfaulted apply failed: the keyring and registry again, and once more");
+  stop_registry ();
+  restore_keyring_forced (TRUE);
+  start_registry ();
+  g_assert_cmpint (apply (payload), ==, 0);
+}
+
 /* The state a phase starts from. */
 static void
 prepare (Phase phase)
@@ -776,7 +824,7 @@ prepare (Phase phase)
   if (phase != PHASE_CREATE)
     {
       g_autofree char *create = payload_for (PHASE_CREATE);
-      g_assert_cmpint (apply (create), ==, 0);
+      apply_unfaulted (create);
     }
 }
 
@@ -1072,7 +1120,7 @@ one_trial (const Case *c,
       break;
     case FAULT_KEYRING_KILL:
       wait_keyring_gone (killed);
-      restore_keyring ();
+      restore_keyring_forced (TRUE);
       break;
     case FAULT_KEYRING_LOCK:
       restore_keyring ();
@@ -1111,7 +1159,7 @@ test_fault (gconstpointer data)
    * random moment of it. */
   prepare (c->phase);
   start = g_get_monotonic_time ();
-  g_assert_cmpint (apply (payload), ==, 0);
+  apply_unfaulted (payload);
   duration = g_get_monotonic_time () - start;
 
   for (guint t = 0; t < n_trials; t++)
