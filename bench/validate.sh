@@ -107,7 +107,7 @@ for accounts in $accounts_list; do
   "$email2ctl" validate --json "$payload" >"$tmp/check.json" || status=$?
   if [ "$status" -ne 0 ]; then
     echo "validate.sh: email2ctl validate exits $status on the $accounts-account payload ($size bytes)" >&2
-    grep '"status": [3-9]' "$tmp/check.json" | head -n 5 >&2 || true
+    grep '"status" : [3-9]' "$tmp/check.json" | head -n 5 >&2 || true
     exit 1
   fi
 

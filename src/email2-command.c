@@ -9,6 +9,9 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
+#include "email2-command-private.h"
 #include "email2-account.h"
 #include "email2-command.h"
 
@@ -184,4 +187,106 @@ gboolean
 email2_status_code_is_success (guint code)
 {
   return code >= 200 && code < 300 && code != 215 && code != 216;
+}
+
+/* The names of OMA DM 1.2 / SyncML RepPro 1.2 status codes (§10 of each),
+ * the ones the engine and the module answer with and a few a server may. */
+static const struct {
+  guint code;
+  const char *text;
+} status_texts[] = {
+  { 200, N_("ok") },
+  { 202, N_("accepted for processing") },
+  { 213, N_("chunked item accepted") },
+  { 215, N_("not executed") },
+  { 216, N_("rolled back") },
+  { 400, N_("bad request") },
+  { 401, N_("invalid credentials") },
+  { 403, N_("forbidden") },
+  { 404, N_("not found") },
+  { 405, N_("command not allowed") },
+  { 406, N_("optional feature not supported") },
+  { 407, N_("missing credentials") },
+  { 412, N_("incomplete command") },
+  { 413, N_("request entity too large") },
+  { 415, N_("unsupported media type or format") },
+  { 418, N_("already exists") },
+  { 425, N_("permission denied") },
+  { 500, N_("command failed") },
+  { 505, N_("DTD version not supported") },
+  { 506, N_("processing error") },
+  { 507, N_("Atomic failed") },
+  { 513, N_("protocol version not supported") },
+  { 516, N_("Atomic roll back failed") },
+};
+
+/**
+ * email2_status_code_to_text:
+ * @code: an OMA DM status code
+ *
+ * Names a status code for people, translated: "not found" for 404. A code
+ * without a name of its own is named by its class.
+ *
+ * Returns: (transfer none): the name
+ */
+const char *
+email2_status_code_to_text (guint code)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (status_texts); i++)
+    if (status_texts[i].code == code)
+      return _(status_texts[i].text);
+
+  if (code >= 200 && code < 300)
+    return _("succeeded");
+  if (code >= 400 && code < 500)
+    return _("refused by the device");
+  return _("failed on the device");
+}
+
+/**
+ * email2_status_get_code:
+ * @status: a status
+ *
+ * Returns: the OMA DM status code
+ */
+guint
+email2_status_get_code (const Email2Status *status)
+{
+  return status->code;
+}
+
+/**
+ * email2_status_get_cmd:
+ * @status: a status
+ *
+ * Returns: the name of the command answered
+ */
+const char *
+email2_status_get_cmd (const Email2Status *status)
+{
+  return status->cmd;
+}
+
+/**
+ * email2_status_get_target_ref:
+ * @status: a status
+ *
+ * Returns: (nullable): the item's Target LocURI, as given
+ */
+const char *
+email2_status_get_target_ref (const Email2Status *status)
+{
+  return status->target_ref;
+}
+
+/**
+ * email2_status_get_reason:
+ * @status: a status
+ *
+ * Returns: (nullable): why it failed, for people; never a value
+ */
+const char *
+email2_status_get_reason (const Email2Status *status)
+{
+  return status->reason;
 }

@@ -74,6 +74,22 @@ email2_guid_to_uri_segment (const char *guid)
   return g_strdup_printf ("%%7B%.*s%%7D", (int) length - 2, guid + 1);
 }
 
+/**
+ * email2_locuri_for_account:
+ * @guid: a canonical GUID
+ *
+ * Returns: (transfer full): the LocURI of the account's node,
+ *   `./Vendor/MSFT/EMAIL2/%7B…%7D`
+ */
+char *
+email2_locuri_for_account (const char *guid)
+{
+  g_autofree char *segment = email2_guid_to_uri_segment (guid);
+
+  g_return_val_if_fail (segment != NULL, NULL);
+  return g_strconcat ("./Vendor/MSFT/EMAIL2/", segment, NULL);
+}
+
 /* Percent-decodes one segment into @out (at least @length + 1 bytes);
  * FALSE when an escape is broken or decodes to NUL or '/'. */
 static gboolean

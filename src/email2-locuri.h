@@ -41,6 +41,7 @@ gboolean  email2_locuri_parse     (const char  *locuri,
 gboolean  email2_guid_canonicalize (const char  *text,
                                     char         guid[EMAIL2_GUID_SIZE]);
 char     *email2_guid_to_uri_segment (const char *guid);
+char     *email2_locuri_for_account  (const char *guid);
 char     *email2_guid_describe_problem (const char *text);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-payload.h"
 #include "email2-wbxml.h"
@@ -272,4 +273,65 @@ email2_payload_write_response (Email2Payload  *payload,
   explicit_bzero (xml, strlen (xml));
 
   return wbxml;
+}
+
+static void
+add_string (GVariantBuilder *builder,
+            const char      *key,
+            const char      *value)
+{
+  if (value != NULL)
+    g_variant_builder_add (builder, "{sv}", key, g_variant_new_string (value));
+}
+
+/**
+ * email2_payload_get_summary:
+ * @payload: a payload that email2_payload_process() ran
+ *
+ * Sums up what the engine answered, the same for both formats: `ok` (b),
+ * `format` and `encoding` (s), for SyncML `session_id`, `msg_id` (s) and
+ * `header_status` (u) with `header_reason` (s), and `statuses` (aa{sv}),
+ * each with `cmd`, `status` (u) and, when known, `cmd_ref`, `target`,
+ * `reason`, `format` and `data`. A key whose value is unknown is left
+ * out. No secret is in it: the engine's Get answers `********` for one.
+ *
+ * Returns: (transfer floating): an `a{sv}`
+ */
+GVariant *
+email2_payload_get_summary (const Email2Payload *payload)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_auto(GVariantBuilder) statuses = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aa{sv}"));
+
+  g_return_val_if_fail (payload != NULL && payload->statuses != NULL, NULL);
+
+  g_variant_builder_add (&builder, "{sv}", "ok", g_variant_new_boolean (payload->ok));
+  add_string (&builder, "format", email2_format_to_string (payload->format));
+  add_string (&builder, "encoding", payload->encoding == EMAIL2_ENCODING_WBXML ? "wbxml" : "xml");
+  if (payload->syncml != NULL)
+    {
+      add_string (&builder, "session_id", payload->syncml->session_id);
+      add_string (&builder, "msg_id", payload->syncml->msg_id);
+      g_variant_builder_add (&builder, "{sv}", "header_status",
+                             g_variant_new_uint32 (payload->syncml->header_status));
+      add_string (&builder, "header_reason", payload->syncml->header_reason);
+    }
+
+  for (guint i = 0; i < payload->statuses->len; i++)
+    {
+      const Email2Status *status = payload->statuses->pdata[i];
+      g_auto(GVariantBuilder) entry = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+      add_string (&entry, "cmd", status->cmd);
+      add_string (&entry, "cmd_ref", status->cmd_ref);
+      add_string (&entry, "target", status->target_ref);
+      g_variant_builder_add (&entry, "{sv}", "status", g_variant_new_uint32 (status->code));
+      add_string (&entry, "reason", status->reason);
+      add_string (&entry, "format", status->result_format);
+      add_string (&entry, "data", status->result_data);
+      g_variant_builder_add_value (&statuses, g_variant_builder_end (&entry));
+    }
+  g_variant_builder_add (&builder, "{sv}", "statuses", g_variant_builder_end (&statuses));
+
+  return g_variant_builder_end (&builder);
 }

@@ -78,6 +78,7 @@ gboolean       email2_payload_process        (Email2Payload  *payload,
 char          *email2_payload_write_response (Email2Payload  *payload,
                                               gsize          *length,
                                               GError        **error);
+GVariant      *email2_payload_get_summary    (const Email2Payload *payload);
 const char    *email2_format_to_string       (Email2Format    format);
 gboolean       email2_format_from_string     (const char     *name,
                                               Email2Format   *format);

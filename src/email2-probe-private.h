@@ -20,4 +20,9 @@ void  email2_probe_set_legs                 (Email2Probe *self,
  * at once; returns the previous value. */
 guint email2_probe_set_max_connections_per_host (guint max);
 
+/* How long a plain answer waits for a TLS leg that may still answer
+ * (default EMAIL2_PROBE_PLAIN_WAIT_MS). */
+void  email2_probe_set_plain_wait           (Email2Probe *self,
+                                             guint        ms);
+
 G_END_DECLS

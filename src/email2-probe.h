@@ -122,6 +122,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Email2ProbeResult, email2_probe_result_unref)
 #define EMAIL2_PROBE_DEFAULT_TLS_TIMEOUT_MS 10000
 #define EMAIL2_PROBE_DEFAULT_REPLY_TIMEOUT_MS 10000
 #define EMAIL2_PROBE_DEFAULT_LEG_TIMEOUT_MS 30000
+/* Plain is chosen only when the TLS leg failed, reached one of its own
+ * deadlines, or this long after the start passed (DESIGN §4.1). */
+#define EMAIL2_PROBE_PLAIN_WAIT_MS 5000
 #define EMAIL2_PROBE_GRACE_MIN_MS 100
 #define EMAIL2_PROBE_GRACE_MAX_MS 1000
 #define EMAIL2_PROBE_MAX_CONNECTIONS_PER_HOST 4

@@ -29,6 +29,11 @@ static const char * const account_types[] = { "Email", "VVM", NULL };
 static const char * const account_types_unsupported[] = { "VVM", NULL };
 static const char * const dwnday_values[] = { "-1", "7", "14", "30", "90", NULL };
 static const char * const linger_values[] = { "0", "15", "30", "60", "120", NULL };
+/* -1 (ActiveSync: as items arrive), 0 (manual), Windows'
+ * DeviceAccountSyncScheduleKind 1-6, and minutes (src/email2-dav-plan.c). */
+static const char * const sync_schedule_values[] = {
+  "-1", "0", "1", "2", "3", "4", "5", "6", "15", "30", "60", "120", "240", "1440", NULL
+};
 static const char * const keepmax_values[] = { "0", "25", "50", "125", "250", "-1", NULL };
 static const char * const service_types[] = { "IMAP4", "POP3", NULL };
 static const char * const retrieve_values[] = { "512", "1024", "2048", "5120", "20480", "51200", NULL };
@@ -91,19 +96,19 @@ static const Email2NodeInfo schema[EMAIL2_N_NODES] = {
         N_("When 1, the account uses only the cellular network.")),
   NODE (SYNCINGCONTENTTYPES, "SYNCINGCONTENTTYPES", "SYNCINGCONTENTTYPES", ACCOUNT, NUMERIC, GARD, UINT32, 1, 10,
         NULL, NULL, "0x2",
-        N_("Bitmask of content types synchronized (0x1 contacts, 0x2 mail, 0x4 appointments, 0x8 tasks, ...).")),
+        N_("Bitmask of content types synchronized: 0x1 contacts (CardDAV), 0x2 mail, 0x4 appointments, 0x8 tasks, 0x10 notes (CalDAV); other bits are ignored.")),
   LEAF (CONTACTSSERVER, "CONTACTSSERVER", 0, GARD, HOST_OR_URL, 1, 255, NULL,
-        N_("Server for contact sync if it differs from the e-mail server.")),
+        N_("CardDAV server of the address books (host[:port] or URL); absent: the domain of REPLYADDR.")),
   LEAF (CALENDARSERVER, "CALENDARSERVER", 0, GARD, HOST_OR_URL, 1, 255, NULL,
-        N_("Server for calendar sync if it differs from the e-mail server.")),
+        N_("CalDAV server of the calendars, task and memo lists (host[:port] or URL); absent: the domain of REPLYADDR.")),
   LEAF (CONTACTSSERVERREQUIRESSL, "CONTACTSSERVERREQUIRESSL", BOOLEAN, GARD, ENUM, 0, 0, boolean_values,
-        N_("Whether the connection to the contact server requires SSL.")),
+        N_("1: the contacts server over HTTPS only, its certificate validated; 0: HTTPS first, plain HTTP only when HTTPS cannot be reached.")),
   LEAF (CALENDARSERVERREQUIRESSL, "CALENDARSERVERREQUIRESSL", BOOLEAN, GARD, ENUM, 0, 0, boolean_values,
-        N_("Whether the connection to the calendar server requires SSL.")),
-  LEAF (CONTACTSSYNCSCHEDULE, "CONTACTSSYNCSCHEDULE", NUMERIC, GARD, ENUM, 0, 0, linger_values,
-        N_("Minutes between contact synchronizations (0: manual).")),
-  LEAF (CALENDARSYNCSCHEDULE, "CALENDARSYNCSCHEDULE", NUMERIC, GARD, ENUM, 0, 0, linger_values,
-        N_("Minutes between calendar synchronizations (0: manual).")),
+        N_("1: the calendar server over HTTPS only, its certificate validated; 0: HTTPS first, plain HTTP only when HTTPS cannot be reached.")),
+  LEAF (CONTACTSSYNCSCHEDULE, "CONTACTSSYNCSCHEDULE", NUMERIC, GARD, ENUM, 0, 0, sync_schedule_values,
+        N_("Contact synchronization: -1 as items arrive, 0 manual, 1-6 Windows' schedule kinds (15, 30, 60, 120 minutes, daily, as items arrive), or minutes.")),
+  LEAF (CALENDARSYNCSCHEDULE, "CALENDARSYNCSCHEDULE", NUMERIC, GARD, ENUM, 0, 0, sync_schedule_values,
+        N_("Calendar synchronization: -1 as items arrive, 0 manual, 1-6 Windows' schedule kinds (15, 30, 60, 120 minutes, daily, as items arrive), or minutes.")),
   LEAF (SMTPALTAUTHNAME, "SMTPALTAUTHNAME", SMTPALT, GARD, TEXT, 1, 255, NULL,
         N_("User name of the alternative SMTP account.")),
   LEAF (SMTPALTDOMAIN, "SMTPALTDOMAIN", SMTPALT, GARD, TEXT, 0, 255, NULL,

@@ -13,7 +13,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-error.h"
+#include "email2-secure-private.h"
 #include "email2-syncml.h"
 #include "email2-xml-private.h"
 
@@ -342,7 +344,11 @@ reader_text (gpointer    user_data,
   Role role = reader_top (reader)->role;
 
   if (role == ROLE_VALUE || role == ROLE_DATA)
-    g_string_append_len (reader->text, text, length);
+    {
+      /* Grown by copy and wipe: the text may be a password. */
+      email2_secure_string_reserve (reader->text, length);
+      g_string_append_len (reader->text, text, length);
+    }
 }
 
 static void

@@ -29,6 +29,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "email2-error.h"
+#include "email2-secure-private.h"
+#include "email2-wapprov.h"
 #include "email2-wbxml-private.h"
 #include "email2-xml-private.h"
 
@@ -250,9 +252,35 @@ decode_check_size (Decoder *decoder,
     return TRUE;
 
   g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
-               _("The WBXML document would be larger than %" G_GSIZE_FORMAT
-                 " bytes as XML"), decoder->limits->max_size);
+               _("The WBXML document would be larger than %zu bytes as XML"),
+               decoder->limits->max_size);
   return FALSE;
+}
+
+/* Every append to the decoder's output: the output holds the payload,
+ * passwords included, so it grows by copy and wipe, never by realloc. */
+static void
+out_append_len (GString    *out,
+                const char *text,
+                gsize       length)
+{
+  email2_secure_string_reserve (out, length);
+  g_string_append_len (out, text, length);
+}
+
+static void
+out_append (GString    *out,
+            const char *text)
+{
+  out_append_len (out, text, strlen (text));
+}
+
+static void
+out_append_c (GString *out,
+              char     c)
+{
+  email2_secure_string_reserve (out, 1);
+  g_string_append_c (out, c);
 }
 
 /* Appends text escaped for content and attribute values. */
@@ -270,16 +298,16 @@ append_escaped (GString    *out,
       while (text < end && *text != '&' && *text != '<' && *text != '>' && *text != '"' &&
              *text != '\r')
         text++;
-      g_string_append_len (out, plain, text - plain);
+      out_append_len (out, plain, text - plain);
       if (text == end)
         break;
       switch (*text++)
         {
-        case '&': g_string_append (out, "&amp;"); break;
-        case '<': g_string_append (out, "&lt;"); break;
-        case '>': g_string_append (out, "&gt;"); break;
-        case '"': g_string_append (out, "&quot;"); break;
-        default: g_string_append (out, "&#13;"); break;
+        case '&': out_append (out, "&amp;"); break;
+        case '<': out_append (out, "&lt;"); break;
+        case '>': out_append (out, "&gt;"); break;
+        case '"': out_append (out, "&quot;"); break;
+        default: out_append (out, "&#13;"); break;
         }
     }
 }
@@ -303,7 +331,15 @@ decode_text_token (Decoder  *decoder,
     case TOKEN_ENTITY:
       if (!decode_mb (decoder, &value) || value > 0x10FFFF)
         return TRUE;
-      g_string_append_printf (decoder->out, "&#%u;", value);
+      {
+        /* Not g_string_append_printf(): its temporary copy would be
+         * freed unwiped, and the character may be part of a password. */
+        char reference[16];
+
+        out_append_len (decoder->out, reference,
+                        g_snprintf (reference, sizeof reference, "&#%u;", value));
+        explicit_bzero (reference, sizeof reference);
+      }
       break;
     case TOKEN_STR_I:
       text = (const char *) decoder->data + decoder->at;
@@ -428,10 +464,10 @@ decode_attributes (Decoder *decoder,
           return FALSE;
         }
       if (open)
-        g_string_append_c (decoder->out, '"');
-      g_string_append_c (decoder->out, ' ');
-      g_string_append_len (decoder->out, name, name_length);
-      g_string_append (decoder->out, "=\"");
+        out_append_c (decoder->out, '"');
+      out_append_c (decoder->out, ' ');
+      out_append_len (decoder->out, name, name_length);
+      out_append (decoder->out, "=\"");
       if (value != NULL)
         append_escaped (decoder->out, value, strlen (value));
       open = TRUE;
@@ -440,7 +476,7 @@ decode_attributes (Decoder *decoder,
     }
 
   if (open)
-    g_string_append_c (decoder->out, '"');
+    out_append_c (decoder->out, '"');
   return TRUE;
 }
 
@@ -483,17 +519,21 @@ decode_tag (Decoder *decoder,
       return FALSE;
     }
 
-  g_string_append_c (decoder->out, '<');
-  g_string_append_len (decoder->out, name, name_length);
+  out_append_c (decoder->out, '<');
+  out_append_len (decoder->out, name, name_length);
   if (ns != NULL && g_strcmp0 (ns, parent_ns) != 0)
-    g_string_append_printf (decoder->out, " xmlns=\"%s\"", ns);
+    {
+      out_append (decoder->out, " xmlns=\"");
+      out_append (decoder->out, ns);
+      out_append_c (decoder->out, '"');
+    }
 
   if ((token & TAG_HAS_ATTRIBUTES) && !decode_attributes (decoder, error))
     return FALSE;
 
   if (!(token & TAG_HAS_CONTENT))
     {
-      g_string_append (decoder->out, "/>");
+      out_append (decoder->out, "/>");
       return decode_check_size (decoder, 0, error);
     }
 
@@ -504,7 +544,7 @@ decode_tag (Decoder *decoder,
       return FALSE;
     }
   decoder->open[decoder->depth++] = (Open) { name, name_length, ns != NULL ? ns : parent_ns };
-  g_string_append_c (decoder->out, '>');
+  out_append_c (decoder->out, '>');
 
   return decode_check_size (decoder, 0, error);
 }
@@ -541,9 +581,9 @@ decode_body (Decoder *decoder,
           if (decoder->depth == 0)
             return decode_fail (error);
           open = &decoder->open[--decoder->depth];
-          g_string_append (decoder->out, "</");
-          g_string_append_len (decoder->out, open->name, open->name_length);
-          g_string_append_c (decoder->out, '>');
+          out_append (decoder->out, "</");
+          out_append_len (decoder->out, open->name, open->name_length);
+          out_append_c (decoder->out, '>');
           root_done = decoder->depth == 0;
         }
       else if (decoder->depth > 0 && decode_text_token (decoder, token, &ok, error))
@@ -649,6 +689,10 @@ email2_wbxml_to_xml (const char  *data,
   decoder.strings_length = strings_length;
   decoder.at += strings_length;
 
+  /* A provisioning document is refused beyond its reader's element bound
+   * anyway (email2-wapprov.c): stop there, before decoding the rest. */
+  if (id == EMAIL2_WBXML_PUBLIC_ID_PROV10)
+    limits.max_elements = MIN (limits.max_elements, EMAIL2_WAPPROV_MAX_ELEMENTS);
   decoder.index = index_for (decoder.language);
   decoder.limits = &limits;
   open = g_new (Open, limits.max_depth + 1);

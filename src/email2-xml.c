@@ -26,6 +26,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "email2-error.h"
+#include "email2-secure-private.h"
 #include "email2-xml-private.h"
 
 typedef enum {
@@ -270,6 +271,13 @@ guard_text (void          *ctx,
     guard->handler->text (guard->user_data, (const char *) text, length);
 }
 
+static void
+silent_error (void       *context,
+              const char *format,
+              ...)
+{
+}
+
 /**
  * email2_xml_parse:
  * @data: the document
@@ -300,6 +308,10 @@ email2_xml_parse (const char             *data,
   xmlSAXHandler sax = { 0, };
   gboolean well_formed;
   g_autofree char *message = NULL;
+  xmlGenericErrorFunc old_handler;
+  void *old_context;
+
+  email2_secure_init ();
 
   if (limits == NULL)
     {
@@ -310,7 +322,7 @@ email2_xml_parse (const char             *data,
   if (length > limits->max_size || length > G_MAXINT)
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
-                   _("The document is larger than %" G_GSIZE_FORMAT " bytes"),
+                   _("The document is larger than %zu bytes"),
                    limits->max_size);
       return FALSE;
     }
@@ -361,14 +373,25 @@ email2_xml_parse (const char             *data,
   ctxt->_private = &guard;
   xmlCtxtUseOptions (ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 
+  /* libxml2 2.9 reports encoding conversion errors through its generic
+   * error function, to stderr, whatever the parser options: a payload
+   * would write into the registry's log. Silenced on this thread while
+   * the document is read; the verdict below says what was wrong. */
+  old_handler = xmlGenericError;
+  old_context = xmlGenericErrorContext;
+  xmlSetGenericErrorFunc (NULL, silent_error);
   xmlParseDocument (ctxt);
+  xmlSetGenericErrorFunc (old_context, old_handler);
+  email2_secure_wipe_stack ();
 
   well_formed = ctxt->wellFormed && guard.verdict == VERDICT_OK;
   if (!well_formed)
     {
-      /* Only libxml2's first line: the next may quote payload bytes. */
+      /* Only what libxml2 says before a colon or a line break: after them
+       * it may quote payload bytes (an entity's name, the next line), and
+       * a payload byte may be a password. */
       const char *detail = ctxt->lastError.message != NULL ? ctxt->lastError.message : "?";
-      g_autofree char *line = g_strndup (detail, strcspn (detail, "\n"));
+      g_autofree char *line = g_strndup (detail, strcspn (detail, ":\n"));
 
       message = g_strdup_printf ("%s (line %d)", g_strstrip (line), ctxt->lastError.line);
     }
@@ -428,6 +451,7 @@ email2_xml_writer_new (gboolean     indent,
 {
   xmlTextWriterPtr writer;
 
+  email2_secure_init ();
   *buffer = xmlBufferCreate ();
   writer = xmlNewTextWriterMemory (*buffer, 0);
   if (writer == NULL)
@@ -462,8 +486,8 @@ email2_xml_writer_finish (xmlTextWriterPtr writer,
   xmlFreeTextWriter (writer);
 
   /* The buffer's memory becomes the document, without a second copy of a
-   * large answer: libxml2 allocates with malloc (xmlMemSetup is never
-   * called), which g_free releases. */
+   * large answer: libxml2 allocates with malloc (email2_secure_init() puts
+   * only a wiping free and realloc around it), which g_free releases. */
   document = (char *) xmlBufferDetach (buffer);
   xmlBufferFree (buffer);
 

@@ -4,7 +4,7 @@
 
 #pragma once
 
-/* email2ctl check [--repair] [--json]; returns the exit status: 0 nothing
- * is wrong (or all of it was repaired), 1 something is left, 2 usage or
- * the registry cannot be reached. */
-int email2ctl_check (int argc, char **argv);
+#include <glib.h>
+
+int email2ctl_check_print (GVariant *findings,
+                           gboolean  json);

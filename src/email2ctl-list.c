@@ -122,62 +122,89 @@ print_account (GVariant *account)
              reason != NULL ? reason : "", outcome_at, outcome_by);
 }
 
-/* One JSON object per account, its keys as the module gives them. */
-static void
-account_json (GString  *out,
-              GVariant *account)
-{
-  GVariantIter iter;
+/* Every key ListAccounts may give, with its type, in the order the JSON
+ * has them (docs/json.md): a key the module leaves out is null there, so
+ * that every account has the same keys. JSON spells them with "_". */
+static const struct {
   const char *key;
-  GVariant *value;
-  gboolean first = TRUE;
+  const GVariantType *type;
+} account_keys[] = {
+  { "guid", G_VARIANT_TYPE_STRING },
+  { "name", G_VARIANT_TYPE_STRING },
+  { "service-type", G_VARIANT_TYPE_STRING },
+  { "address", G_VARIANT_TYPE_STRING },
+  { "user-name", G_VARIANT_TYPE_STRING },
+  { "in-server", G_VARIANT_TYPE_STRING },
+  { "in-security", G_VARIANT_TYPE_STRING },
+  { "out-server", G_VARIANT_TYPE_STRING },
+  { "out-security", G_VARIANT_TYPE_STRING },
+  { "probed", G_VARIANT_TYPE_BOOLEAN },
+  { "provisioned", G_VARIANT_TYPE_INT64 },
+  { "provisioned-by", G_VARIANT_TYPE_STRING },
+  { "changed", G_VARIANT_TYPE_INT64 },
+  { "changed-by", G_VARIANT_TYPE_STRING },
+  { "outcome", G_VARIANT_TYPE_STRING },
+  { "outcome-at", G_VARIANT_TYPE_INT64 },
+  { "outcome-by", G_VARIANT_TYPE_STRING },
+  { "outcome-reason", G_VARIANT_TYPE_STRING },
+};
 
-  g_string_append_c (out, '{');
-  g_variant_iter_init (&iter, account);
-  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+static void
+account_json (JsonBuilder *builder,
+              GVariant    *account)
+{
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (account_keys); i++)
     {
-      if (!first)
-        g_string_append (out, ", ");
-      first = FALSE;
-      email2ctl_json_string (out, key);
-      g_string_append (out, ": ");
-      if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-        email2ctl_json_string (out, g_variant_get_string (value, NULL));
+      g_autoptr(GVariant) value = g_variant_lookup_value (account, account_keys[i].key,
+                                                          account_keys[i].type);
+      g_autofree char *name = g_strdelimit (g_strdup (account_keys[i].key), "-", '_');
+
+      json_builder_set_member_name (builder, name);
+      if (value == NULL)
+        json_builder_add_null_value (builder);
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+        json_builder_add_string_value (builder, g_variant_get_string (value, NULL));
       else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-        g_string_append (out, g_variant_get_boolean (value) ? "true" : "false");
-      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, g_variant_get_int64 (value));
+        json_builder_add_boolean_value (builder, g_variant_get_boolean (value));
       else
-        g_string_append (out, "null");
+        json_builder_add_int_value (builder, g_variant_get_int64 (value));
     }
-  g_string_append_c (out, '}');
+  json_builder_end_object (builder);
 }
 
 /**
  * email2ctl_list_print:
  * @accounts: `aa{sv}`, as ListAccounts answers
- * @json: a JSON array instead of text for people
+ * @json: the answer of docs/json.md instead of text for people
  */
 void
 email2ctl_list_print (GVariant *accounts,
                       gboolean  json)
 {
-  g_autoptr(GString) out = g_string_new ("[");
   gsize n = g_variant_n_children (accounts);
+  JsonBuilder *builder = NULL;
+
+  if (json)
+    {
+      builder = email2ctl_json_new ("list");
+      json_builder_set_member_name (builder, "accounts");
+      json_builder_begin_array (builder);
+    }
 
   for (gsize i = 0; i < n; i++)
     {
       g_autoptr(GVariant) account = g_variant_get_child_value (accounts, i);
 
       if (json)
-        {
-          if (i > 0)
-            g_string_append (out, ",\n ");
-          account_json (out, account);
-        }
+        account_json (builder, account);
       else
         print_account (account);
     }
+
   if (json)
-    g_print ("%s]\n", out->str);
+    {
+      json_builder_end_array (builder);
+      email2ctl_json_print (builder);
+    }
 }

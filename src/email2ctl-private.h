@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "email2-dbus-generated.h"
 
@@ -19,12 +20,32 @@ enum {
   EXIT_UNUSABLE = 2,
 };
 
-int  email2ctl_usage_error (GOptionContext *context,
-                            const char     *message);
-void email2ctl_json_string (GString        *out,
-                            const char     *text);
-void email2ctl_list_print  (GVariant       *accounts,
-                            gboolean        json);
+/* The "version" of every --json answer (docs/json.md). */
+#define EMAIL2CTL_JSON_VERSION 1
+
+extern const char *email2ctl_json_command;
+
+int          email2ctl_usage_error      (GOptionContext     *context,
+                                         const char         *message);
+int          email2ctl_fail             (const char         *kind,
+                                         int                 exit_status,
+                                         const char         *message);
+
+JsonBuilder *email2ctl_json_new         (const char         *command);
+void         email2ctl_json_add_string  (JsonBuilder        *builder,
+                                         const char         *key,
+                                         const char         *value);
+void         email2ctl_json_add_strv    (JsonBuilder        *builder,
+                                         const char         *key,
+                                         const char * const *strv);
+void         email2ctl_json_add_summary (JsonBuilder        *builder,
+                                         GVariant           *summary);
+void         email2ctl_json_print       (JsonBuilder        *builder);
+void         email2ctl_json_error       (const char         *kind,
+                                         const char         *message);
+
+void         email2ctl_list_print       (GVariant           *accounts,
+                                         gboolean            json);
 
 Email2DbusProvisioning1 *email2ctl_connect_registry (GError  **error);
 int                      email2ctl_registry_error   (GError   *error);

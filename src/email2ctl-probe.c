@@ -71,20 +71,6 @@ on_probe_done (GObject      *source,
   g_main_loop_quit (wait->loop);
 }
 
-static void
-json_strv (GString     *out,
-           char *const *strv)
-{
-  g_string_append_c (out, '[');
-  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
-    {
-      if (i > 0)
-        g_string_append (out, ", ");
-      email2ctl_json_string (out, strv[i]);
-    }
-  g_string_append_c (out, ']');
-}
-
 static const char * const leg_names[] = { "tls", "cleartext" };
 
 static char *
@@ -95,29 +81,35 @@ certificate_name (GTlsCertificate *certificate,
                 : g_tls_certificate_get_subject_name (certificate);
 }
 
-static char *
+static void
+add_int_or_null (JsonBuilder *builder,
+                  const char  *key,
+                  guint        value)
+{
+  json_builder_set_member_name (builder, key);
+  if (value != 0)
+    json_builder_add_int_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
 probe_json (Email2ProbeProtocol       protocol,
             const char               *host,
             const Email2ProbeResult  *result)
 {
-  GString *out = g_string_new ("{\n  \"protocol\": ");
+  JsonBuilder *builder = email2ctl_json_new ("probe");
 
-  email2ctl_json_string (out, email2_probe_protocol_to_string (protocol));
-  g_string_append (out, ",\n  \"host\": ");
-  email2ctl_json_string (out, host);
-  g_string_append (out, ",\n  \"security\": ");
-  email2ctl_json_string (out, email2_probe_security_to_string (result->security));
-  if (result->port != 0)
-    g_string_append_printf (out, ",\n  \"port\": %u", result->port);
-  else
-    g_string_append (out, ",\n  \"port\": null");
-  g_string_append (out, ",\n  \"capabilities\": ");
-  json_strv (out, result->capabilities);
-  g_string_append (out, ",\n  \"auth_mechanisms\": ");
-  json_strv (out, result->auth_mechanisms);
-  g_string_append (out, ",\n  \"certificate\": ");
+  email2ctl_json_add_string (builder, "protocol", email2_probe_protocol_to_string (protocol));
+  email2ctl_json_add_string (builder, "host", host);
+  email2ctl_json_add_string (builder, "security", email2_probe_security_to_string (result->security));
+  add_int_or_null (builder, "port", result->port);
+  email2ctl_json_add_strv (builder, "capabilities", (const char * const *) result->capabilities);
+  email2ctl_json_add_strv (builder, "auth_mechanisms", (const char * const *) result->auth_mechanisms);
+
+  json_builder_set_member_name (builder, "certificate");
   if (result->certificate == NULL)
-    g_string_append (out, "null");
+    json_builder_add_null_value (builder);
   else
     {
       g_autofree char *subject = certificate_name (result->certificate, FALSE);
@@ -127,40 +119,46 @@ probe_json (Email2ProbeProtocol       protocol,
       g_autofree char *expires = not_after != NULL ? g_date_time_format_iso8601 (not_after) : NULL;
       g_auto(GStrv) error_list = g_strsplit (errors, ",", -1);
 
-      g_string_append_printf (out, "{ \"valid\": %s, \"errors\": ",
-                              result->certificate_errors == 0 ? "true" : "false");
-      json_strv (out, errors[0] != '\0' ? error_list : NULL);
-      g_string_append (out, ", \"subject\": ");
-      email2ctl_json_string (out, subject);
-      g_string_append (out, ", \"issuer\": ");
-      email2ctl_json_string (out, issuer);
-      g_string_append (out, ", \"not_after\": ");
-      email2ctl_json_string (out, expires);
-      g_string_append (out, " }");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "valid");
+      json_builder_add_boolean_value (builder, result->certificate_errors == 0);
+      email2ctl_json_add_strv (builder, "errors",
+                               errors[0] != '\0' ? (const char * const *) error_list : NULL);
+      email2ctl_json_add_string (builder, "subject", subject);
+      email2ctl_json_add_string (builder, "issuer", issuer);
+      email2ctl_json_add_string (builder, "not_after", expires);
+      json_builder_end_object (builder);
     }
-  g_string_append_printf (out, ",\n  \"elapsed_ms\": %" G_GINT64_FORMAT, result->elapsed_us / 1000);
-  g_string_append (out, ",\n  \"errors\": {");
+
+  json_builder_set_member_name (builder, "elapsed_ms");
+  json_builder_add_int_value (builder, result->elapsed_us / 1000);
+
+  json_builder_set_member_name (builder, "errors");
+  json_builder_begin_object (builder);
   for (guint i = 0; i < EMAIL2_PROBE_N_LEGS; i++)
-    {
-      g_string_append_printf (out, "%s\n    \"%s\": ", i > 0 ? "," : "", leg_names[i]);
-      email2ctl_json_string (out, result->legs[i].error != NULL ? result->legs[i].error->message : NULL);
-    }
-  g_string_append (out, "\n  },\n  \"legs\": [");
+    email2ctl_json_add_string (builder, leg_names[i],
+                               result->legs[i].error != NULL ? result->legs[i].error->message : NULL);
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "legs");
+  json_builder_begin_array (builder);
   for (guint i = 0; i < EMAIL2_PROBE_N_LEGS; i++)
     {
       const Email2ProbeLeg *leg = &result->legs[i];
 
-      g_string_append_printf (out, "%s\n    { \"leg\": \"%s\", \"port\": %u, \"reached\": ",
-                              i > 0 ? "," : "", leg_names[i], leg->port);
-      email2ctl_json_string (out, email2_probe_security_to_string (leg->security));
-      g_string_append_printf (out, ", \"elapsed_ms\": %" G_GINT64_FORMAT ", \"error\": ",
-                              leg->elapsed_us / 1000);
-      email2ctl_json_string (out, leg->error != NULL ? leg->error->message : NULL);
-      g_string_append (out, " }");
+      json_builder_begin_object (builder);
+      email2ctl_json_add_string (builder, "leg", leg_names[i]);
+      json_builder_set_member_name (builder, "port");
+      json_builder_add_int_value (builder, leg->port);
+      email2ctl_json_add_string (builder, "reached", email2_probe_security_to_string (leg->security));
+      json_builder_set_member_name (builder, "elapsed_ms");
+      json_builder_add_int_value (builder, leg->elapsed_us / 1000);
+      email2ctl_json_add_string (builder, "error", leg->error != NULL ? leg->error->message : NULL);
+      json_builder_end_object (builder);
     }
-  g_string_append (out, "\n  ]\n}\n");
+  json_builder_end_array (builder);
 
-  return g_string_free (out, FALSE);
+  email2ctl_json_print (builder);
 }
 
 static void
@@ -200,7 +198,7 @@ probe_print (Email2ProbeProtocol      protocol,
         }
     }
 
-  g_print (_("  decided in %" G_GINT64_FORMAT " ms\n"), result->elapsed_us / 1000);
+  g_print (_("  decided in %lld ms\n"), (long long) (result->elapsed_us / 1000));
   for (guint i = 0; i < EMAIL2_PROBE_N_LEGS; i++)
     {
       const Email2ProbeLeg *leg = &result->legs[i];
@@ -282,17 +280,13 @@ email2ctl_probe (int    argc,
 
   if (wait.result == NULL)
     {
-      g_printerr ("email2ctl: %s\n", wait.error->message);
+      email2ctl_fail ("probe", EXIT_COMMAND_FAILED, wait.error->message);
       g_error_free (wait.error);
       return EXIT_COMMAND_FAILED;
     }
 
   if (json)
-    {
-      g_autofree char *text = probe_json (protocol, host, wait.result);
-
-      fputs (text, stdout);
-    }
+    probe_json (protocol, host, wait.result);
   else
     probe_print (protocol, host, wait.result);
 

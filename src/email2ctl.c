@@ -83,82 +83,30 @@ time_string (gint64 seconds)
   return time != NULL ? g_date_time_format_iso8601 (time) : g_strdup ("?");
 }
 
+/* "signer": the signer of a signed payload, or null. */
 static void
-signer_json (GString            *out,
+signer_json (JsonBuilder        *builder,
              const Email2Signer *signer)
 {
-  g_autofree char *not_before = time_string (signer->not_before);
-  g_autofree char *not_after = time_string (signer->not_after);
-
-  g_string_append (out, "  \"signer\": { \"subject\": ");
-  email2ctl_json_string (out, signer->subject);
-  g_string_append (out, ", \"issuer\": ");
-  email2ctl_json_string (out, signer->issuer);
-  g_string_append (out, ", \"serial\": ");
-  email2ctl_json_string (out, signer->serial);
-  g_string_append (out, ", \"not_before\": ");
-  email2ctl_json_string (out, not_before);
-  g_string_append (out, ", \"not_after\": ");
-  email2ctl_json_string (out, not_after);
-  g_string_append (out, " },\n");
-}
-
-static char *
-summary_json (const Email2Payload *payload,
-              const Email2Signer  *signer)
-{
-  const Email2SyncmlMessage *request = payload->syncml;
-  GPtrArray *statuses = payload->statuses;
-  GString *out = g_string_new ("{\n");
-
-  g_string_append_printf (out, "  \"ok\": %s,\n", payload->ok ? "true" : "false");
-  if (signer != NULL)
-    signer_json (out, signer);
-  g_string_append_printf (out, "  \"format\": \"%s\",\n", email2_format_to_string (payload->format));
-  g_string_append_printf (out, "  \"encoding\": \"%s\",\n",
-                          payload->encoding == EMAIL2_ENCODING_WBXML ? "wbxml" : "xml");
-  if (request != NULL)
+  json_builder_set_member_name (builder, "signer");
+  if (signer == NULL)
     {
-      g_string_append (out, "  \"session_id\": ");
-      email2ctl_json_string (out, request->session_id);
-      g_string_append (out, ",\n  \"msg_id\": ");
-      email2ctl_json_string (out, request->msg_id);
-      g_string_append_printf (out, ",\n  \"header\": { \"status\": %u, \"reason\": ",
-                              request->header_status);
-      email2ctl_json_string (out, request->header_reason);
-      g_string_append (out, " },\n");
-    }
-  g_string_append (out, "  \"statuses\": [");
-
-  for (guint i = 0; i < statuses->len; i++)
-    {
-      const Email2Status *status = statuses->pdata[i];
-
-      g_string_append (out, i == 0 ? "\n    { \"cmd\": " : ",\n    { \"cmd\": ");
-      email2ctl_json_string (out, status->cmd);
-      g_string_append (out, ", \"cmd_ref\": ");
-      email2ctl_json_string (out, status->cmd_ref);
-      g_string_append (out, ", \"target\": ");
-      email2ctl_json_string (out, status->target_ref);
-      g_string_append_printf (out, ", \"status\": %u", status->code);
-      if (status->reason != NULL)
-        {
-          g_string_append (out, ", \"reason\": ");
-          email2ctl_json_string (out, status->reason);
-        }
-      if (status->result_format != NULL)
-        {
-          g_string_append (out, ", \"format\": ");
-          email2ctl_json_string (out, status->result_format);
-          g_string_append (out, ", \"data\": ");
-          email2ctl_json_string (out, status->result_data);
-        }
-      g_string_append (out, " }");
+      json_builder_add_null_value (builder);
+      return;
     }
 
-  g_string_append (out, statuses->len > 0 ? "\n  ]\n}\n" : "]\n}\n");
+  {
+    g_autofree char *not_before = time_string (signer->not_before);
+    g_autofree char *not_after = time_string (signer->not_after);
 
-  return g_string_free (out, FALSE);
+    json_builder_begin_object (builder);
+    email2ctl_json_add_string (builder, "subject", signer->subject);
+    email2ctl_json_add_string (builder, "issuer", signer->issuer);
+    email2ctl_json_add_string (builder, "serial", signer->serial);
+    email2ctl_json_add_string (builder, "not_before", not_before);
+    email2ctl_json_add_string (builder, "not_after", not_after);
+    json_builder_end_object (builder);
+  }
 }
 
 /* An administrator's file or directory: root's; one named on the command
@@ -321,12 +269,17 @@ command_validate (int    argc,
 
   if (json)
     {
-      output = summary_json (payload, signer);
-      length = strlen (output);
+      JsonBuilder *builder = email2ctl_json_new ("validate");
+      g_autoptr(GVariant) summary = g_variant_ref_sink (email2_payload_get_summary (payload));
+
+      email2ctl_json_add_summary (builder, summary);
+      signer_json (builder, signer);
+      email2ctl_json_print (builder);
     }
   else if ((output = email2_payload_write_response (payload, &length, &error)) == NULL)
     return email2ctl_usage_error (NULL, error->message);
-  fwrite (output, 1, length, stdout);
+  else
+    fwrite (output, 1, length, stdout);
 
   /* What the user would get, values substituted, on stderr beside the
    * signer (the response echoes the payload as it came). */
@@ -342,21 +295,115 @@ command_validate (int    argc,
 
 /* ---- the commands that talk to the registry module ---- */
 
+#define CALL_TIMEOUT_MS (5 * 60 * 1000)
+/* The rollout spool's system inbox (plugin/evolution/email2-spool.h). */
+#define EMAIL2_SYSTEM_INBOX "/etc/xdg/email2/inbox"
+
+static int
+registry_error (GError *error)
+{
+  g_autofree char *message = NULL;
+
+  g_dbus_error_strip_remote_error (error);
+  if (error->domain == EMAIL2_ERROR)
+    return email2ctl_fail ("input", EXIT_UNUSABLE, error->message);
+
+  message = g_strdup_printf ("%s (%s)",
+                             _("Evolution's registry with email2's module cannot be reached"),
+                             error->message);
+  return email2ctl_fail ("registry", EXIT_UNUSABLE, message);
+}
+
+/* Without a session bus, says what to do instead: the registry is a
+ * process of the user's desktop session; a payload can also go through
+ * the rollout spool, which needs none. */
+static int
+no_session_bus (const char *detail,
+                gboolean    payload)
+{
+  g_autofree char *user_inbox = g_build_filename (g_get_user_config_dir (), "email2", "inbox", NULL);
+  g_autofree char *bus = g_strdup_printf ("unix:path=/run/user/%u/bus", (guint) getuid ());
+  g_autofree char *message = NULL;
+
+  if (payload)
+    message = g_strdup_printf (_("there is no session bus here (%s), so Evolution's registry cannot "
+                                 "be reached. Run the command inside the user's desktop session "
+                                 "(over SSH, as that user with DBUS_SESSION_BUS_ADDRESS=%s), or drop "
+                                 "the payload into the rollout spool instead: %s/ for this user, or "
+                                 "%s/ for every user; it is applied when the user's registry next "
+                                 "starts."),
+                               detail, bus, user_inbox, EMAIL2_SYSTEM_INBOX);
+  else
+    message = g_strdup_printf (_("there is no session bus here (%s), so Evolution's registry cannot "
+                                 "be reached. Run the command inside the user's desktop session "
+                                 "(over SSH, as that user with DBUS_SESSION_BUS_ADDRESS=%s)."),
+                               detail, bus);
+
+  return email2ctl_fail ("no-session-bus", EXIT_UNUSABLE, message);
+}
+
+static Email2DbusProvisioning1 *
+connect_registry (gboolean  payload,
+                  int      *exit_status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  Email2DbusProvisioning1 *proxy;
+
+  if (address == NULL)
+    {
+      *exit_status = no_session_bus (error->message, payload);
+      return NULL;
+    }
+
+  /* The module's errors come back in EMAIL2_ERROR once it is registered. */
+  (void) email2_error_quark ();
+  proxy = email2_dbus_provisioning1_proxy_new_for_bus_sync (G_BUS_TYPE_SESSION,
+                                                            G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+                                                            G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                                            EMAIL2_DBUS_BUS_NAME,
+                                                            EMAIL2_DBUS_OBJECT_PATH, NULL, &error);
+  if (proxy == NULL)
+    {
+      *exit_status = registry_error (error);
+      return NULL;
+    }
+
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (proxy), CALL_TIMEOUT_MS);
+  return proxy;
+}
+
 static int
 parse_single_argument (int          *argc,
                        char       ***argv,
                        const char   *parameter,
-                       const char   *summary)
+                       const char   *summary,
+                       gboolean     *json)
 {
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, json, N_("Print the answer as JSON (docs/json.md)"), NULL },
+    { NULL }
+  };
   g_autoptr(GOptionContext) context = g_option_context_new (parameter);
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_summary (context, summary);
+  if (json != NULL)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error))
     return email2ctl_usage_error (context, error->message);
   if (*argc != (parameter[0] != '\0' && parameter[0] != '-' ? 2 : 1))
     return email2ctl_usage_error (context, _("wrong number of arguments"));
   return -1;
+}
+
+/* A status that is not 200, in words: "not found: URI (404)". */
+static int
+status_failure (const char *what,
+                guint       status)
+{
+  g_printerr ("email2ctl: %s: %s (%u)\n", email2_status_code_to_text (status), what, status);
+  return EXIT_COMMAND_FAILED;
 }
 
 static int
@@ -370,23 +417,23 @@ command_apply (int    argc,
   guint outcome = 0;
   gsize length = 0;
   char *data;
-  int usage = parse_single_argument (&argc, &argv, _("FILE|-"),
-                                     _("Applies an EMAIL2 payload to Evolution's accounts and prints\n"
-                                       "the response. Exit status as for validate."));
+  int status = parse_single_argument (&argc, &argv, _("FILE|-"),
+                                      _("Applies an EMAIL2 payload to Evolution's accounts and prints\n"
+                                        "the response. Exit status as for validate."), NULL);
 
-  if (usage >= 0)
-    return usage;
+  if (status >= 0)
+    return status;
 
   data = read_input (argv[1], EMAIL2_XML_DEFAULT_MAX_SIZE, &length, &error);
   if (data == NULL)
     return email2ctl_usage_error (NULL, error->message);
 
-  proxy = email2ctl_connect_registry (&error);
+  proxy = connect_registry (TRUE, &status);
   if (proxy == NULL)
     {
       explicit_bzero (data, length);
       g_free (data);
-      return email2ctl_registry_error (error);
+      return status;
     }
 
   /* The payload may hold passwords: it goes over the bus once, in a call. */
@@ -397,7 +444,7 @@ command_apply (int    argc,
   explicit_bzero ((gpointer) g_variant_get_data (payload), g_variant_get_size (payload));
   g_variant_unref (payload);
   if (error != NULL)
-    return email2ctl_registry_error (error);
+    return registry_error (error);
 
   {
     gsize n = 0;
@@ -417,24 +464,35 @@ command_get (int    argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *format = NULL;
   g_autofree char *value = NULL;
-  guint status = 0;
-  int usage = parse_single_argument (&argc, &argv, _("URI"),
-                                     _("Prints the value of a node of Evolution's EMAIL2 accounts\n"
-                                       "(a secret as ********)."));
+  gboolean json = FALSE;
+  guint code = 0;
+  int status = parse_single_argument (&argc, &argv, _("URI"),
+                                      _("Prints the value of a node of Evolution's EMAIL2 accounts\n"
+                                        "(a secret as ********)."), &json);
 
-  if (usage >= 0)
-    return usage;
+  if (status >= 0)
+    return status;
 
-  proxy = email2ctl_connect_registry (&error);
-  if (proxy == NULL ||
-      !email2_dbus_provisioning1_call_get_sync (proxy, argv[1], &status, &format, &value, NULL, &error))
-    return email2ctl_registry_error (error);
+  if ((proxy = connect_registry (FALSE, &status)) == NULL)
+    return status;
+  if (!email2_dbus_provisioning1_call_get_sync (proxy, argv[1], &code, &format, &value, NULL, &error))
+    return registry_error (error);
 
-  if (status != 200)
+  if (json)
     {
-      g_printerr ("email2ctl: %s: %u\n", argv[1], status);
-      return EXIT_COMMAND_FAILED;
+      JsonBuilder *builder = email2ctl_json_new ("get");
+
+      email2ctl_json_add_string (builder, "uri", argv[1]);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_int_value (builder, code);
+      email2ctl_json_add_string (builder, "format", code == 200 ? format : NULL);
+      email2ctl_json_add_string (builder, "data", code == 200 ? value : NULL);
+      email2ctl_json_print (builder);
+      return code == 200 ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
     }
+
+  if (code != 200)
+    return status_failure (argv[1], code);
   g_print ("%s\n", value);
   return EXIT_ALL_OK;
 }
@@ -448,8 +506,9 @@ command_list (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) accounts = NULL;
   gboolean json = FALSE;
+  int status;
   const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON array, one object per account"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the answer as JSON (docs/json.md)"), NULL },
     { NULL }
   };
 
@@ -463,9 +522,10 @@ command_list (int    argc,
   if (argc != 1)
     return email2ctl_usage_error (context, _("wrong number of arguments"));
 
-  proxy = email2ctl_connect_registry (&error);
-  if (proxy == NULL || !email2_dbus_provisioning1_call_list_accounts_sync (proxy, &accounts, NULL, &error))
-    return email2ctl_registry_error (error);
+  if ((proxy = connect_registry (FALSE, &status)) == NULL)
+    return status;
+  if (!email2_dbus_provisioning1_call_list_accounts_sync (proxy, &accounts, NULL, &error))
+    return registry_error (error);
 
   email2ctl_list_print (accounts, json);
   return EXIT_ALL_OK;
@@ -477,23 +537,59 @@ command_delete (int    argc,
 {
   g_autoptr(Email2DbusProvisioning1) proxy = NULL;
   g_autoptr(GError) error = NULL;
-  guint status = 0;
-  int usage = parse_single_argument (&argc, &argv, _("GUID"),
-                                     _("Removes a provisioned account, its sources and its secrets."));
+  gboolean json = FALSE;
+  guint code = 0;
+  int status = parse_single_argument (&argc, &argv, _("GUID"),
+                                      _("Removes a provisioned account, its sources and its secrets."),
+                                      &json);
 
-  if (usage >= 0)
-    return usage;
+  if (status >= 0)
+    return status;
 
-  proxy = email2ctl_connect_registry (&error);
-  if (proxy == NULL ||
-      !email2_dbus_provisioning1_call_delete_sync (proxy, argv[1], &status, NULL, &error))
-    return email2ctl_registry_error (error);
+  if ((proxy = connect_registry (FALSE, &status)) == NULL)
+    return status;
+  if (!email2_dbus_provisioning1_call_delete_sync (proxy, argv[1], &code, NULL, &error))
+    return registry_error (error);
 
-  if (status != 200)
+  if (json)
     {
-      g_printerr ("email2ctl: %s: %u\n", argv[1], status);
-      return EXIT_COMMAND_FAILED;
+      JsonBuilder *builder = email2ctl_json_new ("delete");
+
+      email2ctl_json_add_string (builder, "guid", argv[1]);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_int_value (builder, code);
+      email2ctl_json_print (builder);
     }
+  else if (code != 200)
+    return status_failure (argv[1], code);
+
+  return code == 200 ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
+}
+
+static int
+schema_json (void)
+{
+  JsonBuilder *builder = email2ctl_json_new ("schema");
+
+  json_builder_set_member_name (builder, "nodes");
+  json_builder_begin_array (builder);
+  for (Email2NodeId id = EMAIL2_NODE_ROOT; id < EMAIL2_N_NODES; id++)
+    {
+      const Email2NodeInfo *node = email2_schema_get (id);
+      g_autofree char *ops = email2_ops_to_string (node->ops);
+      g_autofree char *rule = email2_node_describe_rule (node);
+
+      json_builder_begin_object (builder);
+      email2ctl_json_add_string (builder, "path", id == EMAIL2_NODE_ROOT ? "EMAIL2" : node->path);
+      json_builder_set_member_name (builder, "required");
+      json_builder_add_boolean_value (builder, (node->flags & EMAIL2_NODE_FLAG_REQUIRED) != 0);
+      email2ctl_json_add_string (builder, "ops", ops);
+      email2ctl_json_add_string (builder, "rule", rule);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  email2ctl_json_print (builder);
+
   return EXIT_ALL_OK;
 }
 
@@ -502,8 +598,10 @@ command_schema (int    argc,
                 char **argv)
 {
   gboolean markdown = FALSE;
+  gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "markdown", 0, 0, G_OPTION_ARG_NONE, &markdown, N_("Print a Markdown table"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the table as JSON (docs/json.md)"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (_("— print the EMAIL2 node table"));
@@ -514,6 +612,11 @@ command_schema (int    argc,
     return email2ctl_usage_error (context, error->message);
   if (argc != 1)
     return email2ctl_usage_error (context, _("schema takes no arguments"));
+  if (markdown && json)
+    return email2ctl_usage_error (context, _("--markdown and --json exclude each other"));
+
+  if (json)
+    return schema_json ();
 
   if (markdown)
     {
@@ -541,6 +644,43 @@ command_schema (int    argc,
   return EXIT_ALL_OK;
 }
 
+/* email2ctl check [--repair] [--json] (email2ctl-check.c prints). */
+static int
+command_check (int    argc,
+               char **argv)
+{
+  gboolean repair = FALSE;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "repair", 0, 0, G_OPTION_ARG_NONE, &repair,
+      N_("Fix what can be fixed safely and say what was done"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the findings as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(Email2DbusProvisioning1) proxy = NULL;
+  g_autoptr(GVariant) findings = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_option_context_set_summary (context,
+                                _("Reports journals of transactions not ended, keyring items without\n"
+                                  "their account, accounts missing a secret their payload gave, and\n"
+                                  "source files that cannot be read. Exit status: 0 nothing left to\n"
+                                  "fix, 1 something is left, 2 usage or the registry is unreachable."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return email2ctl_usage_error (context, error->message);
+  if (argc != 1)
+    return email2ctl_usage_error (context, _("check takes no arguments"));
+
+  if ((proxy = connect_registry (FALSE, &status)) == NULL)
+    return status;
+  if (!email2_dbus_provisioning1_call_check_sync (proxy, repair, &findings, NULL, &error))
+    return registry_error (error);
+  return email2ctl_check_print (findings, json);
+}
+
 static const struct {
   const char *name;
   int (*run) (int argc, char **argv);
@@ -553,7 +693,7 @@ static const struct {
   { "delete", command_delete, N_("Remove a provisioned account") },
   { "schema", command_schema, N_("Print the EMAIL2 node table") },
   { "probe", email2ctl_probe, N_("Find a mail server's best TLS mode and its capabilities") },
-  { "check", email2ctl_check, N_("Find what interrupted transactions left behind; --repair fixes it") },
+  { "check", command_check, N_("Find what interrupted transactions left behind; --repair fixes it") },
 };
 
 static void
@@ -563,7 +703,39 @@ print_help (FILE *stream)
            _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (stream, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
-  fprintf (stream, "\n%s\n", _("Run “email2ctl COMMAND --help” for a command's options."));
+  fprintf (stream, "\n%s\n", _("Run “email2ctl help COMMAND” for a command's options."));
+}
+
+static int
+find_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (name, commands[i].name) == 0)
+      return i;
+  return -1;
+}
+
+/* With --json anywhere before "--", errors are JSON objects too, usage
+ * errors included. */
+static gboolean
+wants_json (int    argc,
+            char **argv)
+{
+  for (int i = 2; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "--json") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static int
+run_command (int    index,
+             int    argc,
+             char **argv)
+{
+  g_autofree char *prgname = g_strdup_printf ("email2ctl %s", commands[index].name);
+
+  g_set_prgname (prgname);
+  return commands[index].run (argc, argv);
 }
 
 int
@@ -571,6 +743,7 @@ main (int    argc,
       char **argv)
 {
   struct rlimit no_core = { 0, 0 };
+  const char *localedir;
 
   /* Payloads carry passwords: never leave them in a core dump. `probe`
    * handles no secret, and stays traceable (LeakSanitizer needs that for
@@ -580,7 +753,9 @@ main (int    argc,
     prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* EMAIL2_LOCALEDIR: the build tree's catalogs, for the tests. */
+  localedir = g_getenv ("EMAIL2_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -588,6 +763,17 @@ main (int    argc,
     {
       print_help (stderr);
       return EXIT_UNUSABLE;
+    }
+
+  if (strcmp (argv[1], "help") == 0 && argc > 2)
+    {
+      char *help_argv[] = { argv[2], (char *) "--help", NULL };
+      int index = find_command (argv[2]);
+
+      if (index < 0)
+        return email2ctl_fail ("usage", EXIT_UNUSABLE, _("unknown command; see “email2ctl --help”"));
+      /* The command prints its help and exits 0. */
+      return run_command (index, 2, help_argv);
     }
 
   if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
@@ -603,15 +789,13 @@ main (int    argc,
       return EXIT_ALL_OK;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (strcmp (argv[1], commands[i].name) == 0)
-      {
-        g_autofree char *prgname = g_strdup_printf ("email2ctl %s", argv[1]);
+  {
+    int index = find_command (argv[1]);
 
-        g_set_prgname (prgname);
-        return commands[i].run (argc - 1, argv + 1);
-      }
-
-  g_printerr ("email2ctl: %s\n", _("unknown command; see “email2ctl --help”"));
-  return EXIT_UNUSABLE;
+    if (index < 0)
+      return email2ctl_fail ("usage", EXIT_UNUSABLE, _("unknown command; see “email2ctl --help”"));
+    if (wants_json (argc, argv))
+      email2ctl_json_command = commands[index].name;
+    return run_command (index, argc - 1, argv + 1);
+  }
 }

@@ -446,3 +446,97 @@ email2_test_assert_no_secret_on_disk (const char         *dir,
           g_error ("the secret “%s” is in %s", secrets[i], path);
     }
 }
+
+/**
+ * email2_test_async_result:
+ * @object: the source object
+ * @result: the result
+ * @user_data: a `GAsyncResult **`, %NULL until the call ends
+ *
+ * A #GAsyncReadyCallback that keeps the result, for tests that iterate
+ * the main context until it is there.
+ */
+void
+email2_test_async_result (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/**
+ * email2_test_ctlv:
+ * @run: (out caller-allocates): what happened
+ * @args: email2ctl's arguments, %NULL-ended
+ *
+ * Runs `$EMAIL2CTL ARGS…`.
+ */
+void
+email2_test_ctlv (Email2TestRun      *run,
+                  const char * const *args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (char *) g_getenv ("EMAIL2CTL"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &run->status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (run->status) ? WEXITSTATUS (run->status) : -1;
+}
+
+/**
+ * email2_test_parse_json:
+ * @text: what `email2ctl … --json` printed
+ * @command: the command that printed it
+ *
+ * Parses @text and checks what every answer of docs/json.md carries: one
+ * object, "version" 1 and "command".
+ *
+ * Returns: (transfer full): the object
+ */
+JsonObject *
+email2_test_parse_json (const char *text,
+                        const char *command)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+  JsonObject *object;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  root = json_parser_get_root (parser);
+  g_assert_nonnull (root);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  object = json_node_get_object (root);
+  g_assert_cmpint (json_object_get_int_member (object, "version"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "command"), ==, command);
+
+  return json_object_ref (object);
+}
+
+/**
+ * email2_test_assert_json_keys:
+ * @object: a JSON object
+ * @keys: the members it must have, exactly and in this order, %NULL-ended
+ */
+void
+email2_test_assert_json_keys (JsonObject         *object,
+                              const char * const *keys)
+{
+  g_autoptr(GList) members = json_object_get_members (object);
+  GList *l = members;
+
+  for (guint i = 0; keys[i] != NULL; i++, l = l->next)
+    {
+      g_assert_nonnull (l);
+      g_assert_cmpstr (l->data, ==, keys[i]);
+    }
+  g_assert_null (l);
+}

@@ -6,7 +6,10 @@
 
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "email2.h"
+#include "email2-command-private.h"
 
 G_BEGIN_DECLS
 
@@ -61,10 +64,20 @@ typedef struct {
   char *err;
 } Email2TestRun;
 
+void       email2_test_async_result (GObject      *object,
+                                     GAsyncResult *result,
+                                     gpointer      user_data);
+
 void       email2_test_run_clear (Email2TestRun *run);
 void       email2_test_ctl       (Email2TestRun *run,
                                   const char    *command,
                                   const char    *argument);
+void       email2_test_ctlv      (Email2TestRun      *run,
+                                  const char * const *args);
+JsonObject *email2_test_parse_json (const char *text,
+                                    const char *command);
+void       email2_test_assert_json_keys (JsonObject         *object,
+                                         const char * const *keys);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Email2TestRun, email2_test_run_clear)
 

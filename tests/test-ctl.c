@@ -164,6 +164,10 @@ assert_no_secret (const char *text)
 
 /* Usage ------------------------------------------------------------------ */
 
+static const char * const command_names[] = {
+  "validate", "apply", "get", "list", "delete", "schema", "probe",
+};
+
 static void
 test_help (void)
 {
@@ -247,6 +251,31 @@ test_missing_file (void)
   g_assert_cmpstr (run.out, ==, "");
   email2_test_assert_one_line (run.err);
   g_assert_nonnull (strstr (run.err, "no-such-payload.xml"));
+}
+
+static const char * const summary_keys[] = {
+  "version", "command", "ok", "format", "encoding", "session_id", "msg_id", "header", "statuses",
+  "signer", NULL
+};
+static const char * const status_keys[] = {
+  "cmd", "cmd_ref", "target", "status", "reason", "format", "data", NULL
+};
+
+/* Parses a validate --json answer, checks that it has every key, each
+ * status too, and returns it. */
+static JsonObject *
+parse_summary (const char *text)
+{
+  g_autoptr(JsonObject) object = email2_test_parse_json (text, "validate");
+  JsonArray *statuses;
+
+  email2_test_assert_json_keys (object, summary_keys);
+  statuses = json_object_get_array_member (object, "statuses");
+  g_assert_cmpuint (json_array_get_length (statuses), >, 0);
+  for (guint i = 0; i < json_array_get_length (statuses); i++)
+    email2_test_assert_json_keys (json_array_get_object_element (statuses, i), status_keys);
+
+  return g_steal_pointer (&object);
 }
 
 /* validate --------------------------------------------------------------- */
@@ -402,7 +431,11 @@ test_examples (void)
       run_ctl (&json, NULL, "validate", "--json", "--state", state, path, NULL);
       g_assert_cmpstr (json.err, ==, "");
       g_assert_cmpint (json.exit_status, ==, fails ? 1 : 0);
-      g_assert_nonnull (strstr (json.out, fails ? "\"ok\": false" : "\"ok\": true"));
+      {
+        g_autoptr(JsonObject) summary = parse_summary (json.out);
+
+        g_assert_cmpint (json_object_get_boolean_member (summary, "ok"), ==, !fails);
+      }
 
       /* A secret never comes back, nor is it saved. */
       for (guint i = 0; secrets[i] != NULL; i++)
@@ -450,20 +483,148 @@ static void
 test_json (void)
 {
   g_autofree char *message = creation_message ();
+  g_autoptr(JsonObject) summary = NULL;
+  JsonObject *first;
   g_auto(Run) run = { 0, };
 
   run_ctl (&run, message, "validate", "--json", "-", NULL);
   g_assert_cmpstr (run.err, ==, "");
   g_assert_cmpint (run.exit_status, ==, 0);
-  g_assert_true (g_str_has_prefix (run.out, "{"));
-  g_assert_true (g_str_has_suffix (run.out, "}\n"));
-  g_assert_nonnull (strstr (run.out, "\"ok\": true"));
-  g_assert_null (strstr (run.out, "\"ok\": false"));
-  g_assert_nonnull (strstr (run.out, "\"session_id\": \"7\""));
-  g_assert_nonnull (strstr (run.out, "\"statuses\": ["));
-  g_assert_nonnull (strstr (run.out, "\"cmd\": \"Atomic\""));
+  summary = parse_summary (run.out);
+  g_assert_true (json_object_get_boolean_member (summary, "ok"));
+  g_assert_cmpstr (json_object_get_string_member (summary, "format"), ==, "syncml");
+  g_assert_cmpstr (json_object_get_string_member (summary, "session_id"), ==, "7");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (summary, "header"),
+                                               "status"), ==, 200);
+  first = json_array_get_object_element (json_object_get_array_member (summary, "statuses"), 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "cmd"), ==, "Atomic");
+  g_assert_cmpint (json_object_get_int_member (first, "status"), ==, 200);
+  g_assert_true (json_object_get_null_member (first, "reason"));
   g_assert_null (strstr (run.out, "<SyncML"));
   assert_no_secret (run.out);
+}
+
+/* With --json, unusable input and usage errors are JSON objects on
+ * standard output too, beside the line on standard error. */
+static void
+test_json_errors (void)
+{
+  g_autofree char *missing = tmp_path ("no-such-payload.xml");
+  static const struct {
+    const char *input;
+    const char *args[5];
+    const char *kind;
+  } cases[] = {
+    { "<html/>", { "validate", "--json", "-", NULL }, "input" },
+    { "<SyncML>", { "validate", "--json", "-", NULL }, "input" },
+    { NULL, { "validate", "--json", NULL }, "usage" },
+    { NULL, { "validate", "--json", "--format", "wbxml", "-" }, "usage" },
+    { NULL, { "schema", "--json", "--markdown", NULL }, "usage" },
+    { NULL, { "get", "--json", NULL }, "usage" },
+    { NULL, { "probe", "--json", "localhost", NULL }, "usage" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0, };
+      g_autoptr(JsonObject) answer = NULL;
+      JsonObject *error;
+
+      run_ctlv (&run, cases[i].input, cases[i].args);
+      g_assert_cmpint (run.exit_status, ==, 2);
+      g_assert_true (g_str_has_prefix (run.err, "email2ctl: "));
+      answer = email2_test_parse_json (run.out, cases[i].args[0]);
+      error = json_object_get_object_member (answer, "error");
+      g_assert_nonnull (error);
+      g_assert_cmpstr (json_object_get_string_member (error, "kind"), ==, cases[i].kind);
+      g_assert_true (g_str_has_prefix (run.err + strlen ("email2ctl: "),
+                                       json_object_get_string_member (error, "message")));
+    }
+
+  {
+    g_auto(Run) run = { 0, };
+    g_autoptr(JsonObject) answer = NULL;
+
+    run_ctl (&run, NULL, "validate", "--json", missing, NULL);
+    g_assert_cmpint (run.exit_status, ==, 2);
+    answer = email2_test_parse_json (run.out, "validate");
+    g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (answer, "error"),
+                                                             "message"), "no-such-payload.xml"));
+  }
+}
+
+/* Without a session bus, the commands that need the registry say what to
+ * do instead; apply names the rollout spool's inboxes. */
+static void
+test_no_session_bus (void)
+{
+  g_autofree char *payload = write_tmp ("no-bus.xml", "<SyncML/>");
+  g_autofree char *user_inbox = g_build_filename (tmp_dir, "home", "email2", "inbox/", NULL);
+  const char * const commands[][4] = {
+    { "apply", payload, NULL },
+    { "list", NULL },
+    { "get", TEST_ACCOUNT, NULL },
+    { "delete", TEST_GUID, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto(Run) run = { 0, };
+
+      run_ctlv (&run, NULL, commands[i]);
+      g_assert_cmpint (run.exit_status, ==, 2);
+      g_assert_cmpstr (run.out, ==, "");
+      email2_test_assert_one_line (run.err);
+      g_assert_nonnull (strstr (run.err, "no session bus"));
+      g_assert_nonnull (strstr (run.err, "desktop session"));
+      g_assert_nonnull (strstr (run.err, "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/"));
+      if (i == 0)
+        {
+          g_assert_nonnull (strstr (run.err, user_inbox));
+          g_assert_nonnull (strstr (run.err, "/etc/xdg/email2/inbox/"));
+        }
+    }
+
+  {
+    g_auto(Run) run = { 0, };
+    g_autoptr(JsonObject) answer = NULL;
+
+    run_ctl (&run, NULL, "list", "--json", NULL);
+    g_assert_cmpint (run.exit_status, ==, 2);
+    answer = email2_test_parse_json (run.out, "list");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (answer, "error"),
+                                                    "kind"), ==, "no-session-bus");
+  }
+}
+
+/* email2ctl help COMMAND is the command's own help. */
+static void
+test_help_command (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (command_names); i++)
+    {
+      g_auto(Run) help = { 0, };
+      g_auto(Run) option = { 0, };
+
+      run_ctl (&help, NULL, "help", command_names[i], NULL);
+      g_assert_cmpint (help.exit_status, ==, 0);
+      g_assert_cmpstr (help.err, ==, "");
+      run_ctl (&option, NULL, command_names[i], "--help", NULL);
+      g_assert_cmpstr (help.out, ==, option.out);
+      g_assert_nonnull (strstr (help.out, command_names[i]));
+      /* Every command answers --json (apply: once the module sends its summary). */
+      if (strcmp (command_names[i], "apply") != 0)
+        g_assert_nonnull (strstr (help.out, "--json"));
+    }
+
+  {
+    g_auto(Run) run = { 0, };
+
+    run_ctl (&run, NULL, "help", "frobnicate", NULL);
+    g_assert_cmpint (run.exit_status, ==, 2);
+    g_assert_cmpstr (run.out, ==, "");
+    email2_test_assert_one_line (run.err);
+  }
 }
 
 /* The format is told from the content, or forced with --format. */
@@ -506,11 +667,23 @@ test_formats (void)
   g_assert_cmpint (cp_forced.exit_status, ==, 0);
   g_assert_cmpstr (cp_forced.out, ==, cp.out);
 
+  /* The same keys as for SyncML (parse_summary), the SyncML ones null. */
   run_ctl (&json, CP_CREATION, "validate", "--json", "-", NULL);
   g_assert_cmpint (json.exit_status, ==, 0);
-  g_assert_nonnull (strstr (json.out, "\"format\": \"cp\""));
-  g_assert_nonnull (strstr (json.out, "\"encoding\": \"xml\""));
-  g_assert_nonnull (strstr (json.out, "\"cmd\": \"parm\""));
+  {
+    g_autoptr(JsonObject) summary = parse_summary (json.out);
+    JsonArray *statuses = json_object_get_array_member (summary, "statuses");
+    gboolean has_parm = FALSE;
+
+    g_assert_cmpstr (json_object_get_string_member (summary, "format"), ==, "cp");
+    g_assert_cmpstr (json_object_get_string_member (summary, "encoding"), ==, "xml");
+    g_assert_true (json_object_get_null_member (summary, "session_id"));
+    g_assert_true (json_object_get_null_member (summary, "header"));
+    for (guint i = 0; i < json_array_get_length (statuses); i++)
+      has_parm |= g_strcmp0 (json_object_get_string_member (json_array_get_object_element (statuses, i),
+                                                            "cmd"), "parm") == 0;
+    g_assert_true (has_parm);
+  }
   assert_no_secret (json.out);
 
   /* A document that fails: exit status 1, the answer names why. */
@@ -562,8 +735,16 @@ test_failing_command (void)
 
   run_ctl (&json, message, "validate", "--json", "-", NULL);
   g_assert_cmpint (json.exit_status, ==, 1);
-  g_assert_nonnull (strstr (json.out, "\"ok\": false"));
-  g_assert_nonnull (strstr (json.out, "\"status\": 404"));
+  {
+    g_autoptr(JsonObject) summary = parse_summary (json.out);
+    JsonArray *statuses = json_object_get_array_member (summary, "statuses");
+    JsonObject *get_status = json_array_get_object_element (statuses, 0);
+
+    g_assert_false (json_object_get_boolean_member (summary, "ok"));
+    g_assert_cmpint (json_object_get_int_member (get_status, "status"), ==, 404);
+    g_assert_cmpstr (json_object_get_string_member (get_status, "target"), ==, TEST_ACCOUNT);
+    g_assert_false (json_object_get_null_member (get_status, "reason"));
+  }
 
   g_unlink (state);
 }
@@ -670,7 +851,14 @@ test_state_sequence (void)
 
     run_ctl (&json, message_json, "validate", "--json", "--state", state, "-", NULL);
     g_assert_cmpint (json.exit_status, ==, 0);
-    g_assert_nonnull (strstr (json.out, "\"data\": \"Alice & Bob\""));
+    {
+      g_autoptr(JsonObject) summary = parse_summary (json.out);
+      JsonObject *get_status = json_array_get_object_element (json_object_get_array_member (summary, "statuses"), 0);
+
+      g_assert_cmpstr (json_object_get_string_member (get_status, "cmd"), ==, "Get");
+      g_assert_cmpstr (json_object_get_string_member (get_status, "format"), ==, "chr");
+      g_assert_cmpstr (json_object_get_string_member (get_status, "data"), ==, "Alice & Bob");
+    }
     assert_state (state, TRUE);
   }
 
@@ -751,6 +939,86 @@ test_schema (void)
   g_assert_true (g_str_has_prefix (markdown.out, "|"));
   g_assert_nonnull (strstr (markdown.out, "| --- |"));
   assert_lists_every_node (markdown.out);
+
+  {
+    g_auto(Run) json = { 0, };
+    g_autoptr(JsonObject) answer = NULL;
+    JsonArray *nodes;
+    g_autoptr(GString) paths = g_string_new (NULL);
+
+    run_ctl (&json, NULL, "schema", "--json", NULL);
+    g_assert_cmpint (json.exit_status, ==, 0);
+    answer = email2_test_parse_json (json.out, "schema");
+    nodes = json_object_get_array_member (answer, "nodes");
+    for (guint i = 0; i < json_array_get_length (nodes); i++)
+      {
+        static const char * const keys[] = { "path", "required", "ops", "rule", NULL };
+        JsonObject *node = json_array_get_object_element (nodes, i);
+
+        email2_test_assert_json_keys (node, keys);
+        g_string_append_printf (paths, "%s\n", json_object_get_string_member (node, "path"));
+      }
+    assert_lists_every_node (paths->str);
+  }
+}
+
+/* Under LANGUAGE=de and fr, email2ctl and the engine speak the language:
+ * the catalogs of po/, from the build tree (EMAIL2_LOCALEDIR). */
+static void
+test_translations (void)
+{
+  static const struct {
+    const char *language;
+    const char *commands;
+    const char *summary;
+    const char *unknown;
+    const char *neither;
+    const char *no_bus;
+  } languages[] = {
+    { "de", "Befehle:", "Die von email2 bereitgestellten Konten auflisten",
+      "email2ctl: unbekannter Befehl; siehe „email2ctl --help“\n",
+      "Das Dokument ist weder eine SyncML-DM-Nachricht",
+      "hier gibt es keinen Sitzungsbus" },
+    { "fr", "Commandes :", "Lister les comptes provisionnés par email2",
+      "email2ctl: commande inconnue ; voir « email2ctl --help »\n",
+      "Le document n’est ni un message SyncML DM",
+      "il n’y a pas de bus de session ici" },
+  };
+  char **saved = child_environ;
+
+  g_assert_nonnull (g_getenv ("EMAIL2_LOCALEDIR"));
+  for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
+    {
+      g_auto(Run) help = { 0, };
+      g_auto(Run) unknown = { 0, };
+      g_auto(Run) neither = { 0, };
+      g_auto(Run) no_bus = { 0, };
+
+      child_environ = g_environ_setenv (g_strdupv (saved), "LANGUAGE", languages[i].language, TRUE);
+
+      run_ctl (&help, NULL, "--help", NULL);
+      g_assert_cmpint (help.exit_status, ==, 0);
+      g_assert_nonnull (strstr (help.out, languages[i].commands));
+      g_assert_nonnull (strstr (help.out, languages[i].summary));
+      g_assert_null (strstr (help.out, "Commands:"));
+
+      run_ctl (&unknown, NULL, "frobnicate", NULL);
+      g_assert_cmpint (unknown.exit_status, ==, 2);
+      g_assert_cmpstr (unknown.err, ==, languages[i].unknown);
+
+      /* The engine's messages too, in the JSON error object as well. */
+      run_ctl (&neither, "<html/>", "validate", "--json", "-", NULL);
+      g_assert_cmpint (neither.exit_status, ==, 2);
+      g_assert_nonnull (strstr (neither.err, languages[i].neither));
+      g_assert_nonnull (strstr (neither.out, languages[i].neither));
+
+      run_ctl (&no_bus, NULL, "list", NULL);
+      g_assert_cmpint (no_bus.exit_status, ==, 2);
+      g_assert_nonnull (strstr (no_bus.err, languages[i].no_bus));
+
+      g_strfreev (child_environ);
+    }
+  child_environ = saved;
 }
 
 int
@@ -780,6 +1048,7 @@ main (int argc, char **argv)
   child_environ = g_environ_setenv (child_environ, "LC_ALL", "C.UTF-8", TRUE);
   child_environ = g_environ_unsetenv (child_environ, "LANGUAGE");
   child_environ = g_environ_unsetenv (child_environ, "DBUS_SESSION_BUS_ADDRESS");
+  child_environ = g_environ_unsetenv (child_environ, "DISPLAY");
 
   g_test_add_func ("/ctl/help", test_help);
   g_test_add_func ("/ctl/version", test_version);
@@ -793,6 +1062,10 @@ main (int argc, char **argv)
   g_test_add_func ("/ctl/bad-state", test_bad_state);
   g_test_add_func ("/ctl/state-sequence", test_state_sequence);
   g_test_add_func ("/ctl/schema", test_schema);
+  g_test_add_func ("/ctl/json-errors", test_json_errors);
+  g_test_add_func ("/ctl/no-session-bus", test_no_session_bus);
+  g_test_add_func ("/ctl/help-command", test_help_command);
+  g_test_add_func ("/ctl/translations", test_translations);
 
   status = g_test_run ();
 

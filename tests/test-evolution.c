@@ -339,14 +339,28 @@ test_create_imap (void)
               TEST_ACCOUNT "/LINGER</LocURI></Target><Data>7</Data></Item></Replace></Atomic>", 1);
   email2_test_ctl (&run, "list", "--json");
   g_assert_cmpint (run.status, ==, 0);
-  g_assert_true (g_str_has_prefix (run.out, "[{\"guid\": \"" TEST_GUID "\", \"name\": \"Contoso Mail\""));
-  g_assert_nonnull (strstr (run.out, "\"in-server\": \"imap.contoso.com:993\""));
-  g_assert_nonnull (strstr (run.out, "\"in-security\": \"ssl-on-alternate-port\""));
-  g_assert_nonnull (strstr (run.out, "\"probed\": false"));
-  g_assert_nonnull (strstr (run.out, "\"provisioned-by\": \"dbus\""));
-  g_assert_nonnull (strstr (run.out, "\"outcome\": \"failed\""));
-  g_assert_nonnull (strstr (run.out, "\"outcome-reason\": \""));
-  g_assert_nonnull (strstr (run.out, "LINGER"));
+  {
+    static const char * const keys[] = {
+      "guid", "name", "service_type", "address", "user_name", "in_server", "in_security",
+      "out_server", "out_security", "probed", "provisioned", "provisioned_by", "changed",
+      "changed_by", "outcome", "outcome_at", "outcome_by", "outcome_reason", NULL
+    };
+    g_autoptr(JsonObject) answer = email2_test_parse_json (run.out, "list");
+    JsonArray *accounts = json_object_get_array_member (answer, "accounts");
+    JsonObject *entry;
+
+    g_assert_cmpuint (json_array_get_length (accounts), ==, 1);
+    entry = json_array_get_object_element (accounts, 0);
+    email2_test_assert_json_keys (entry, keys);
+    g_assert_cmpstr (json_object_get_string_member (entry, "guid"), ==, TEST_GUID);
+    g_assert_cmpstr (json_object_get_string_member (entry, "name"), ==, "Contoso Mail");
+    g_assert_cmpstr (json_object_get_string_member (entry, "in_server"), ==, "imap.contoso.com:993");
+    g_assert_cmpstr (json_object_get_string_member (entry, "in_security"), ==, "ssl-on-alternate-port");
+    g_assert_false (json_object_get_boolean_member (entry, "probed"));
+    g_assert_cmpstr (json_object_get_string_member (entry, "provisioned_by"), ==, "dbus");
+    g_assert_cmpstr (json_object_get_string_member (entry, "outcome"), ==, "failed");
+    g_assert_nonnull (strstr (json_object_get_string_member (entry, "outcome_reason"), "LINGER"));
+  }
   g_assert_null (strstr (run.out, "example-password"));
 
   delete_account (TEST_GUID, IMAP_UID);
@@ -941,7 +955,9 @@ account_state (const char *uid,
 {
   g_autofree char *identity_uid = g_strconcat (uid, "-identity", NULL);
   g_autofree char *transport_uid = g_strconcat (uid, "-transport", NULL);
-  const char *uids[] = { uid, identity_uid, transport_uid };
+  g_autofree char *collection_uid = g_strconcat (uid, "-dav", NULL);
+  const char *uids[] = { uid, identity_uid, transport_uid, collection_uid };
+  g_autofree char *dav_password = eds_password (collection_uid);
   guint files = 0;
   g_autofree char *password = eds_password (uid);
   g_autofree char *smtp_password = eds_password (transport_uid);
@@ -967,13 +983,16 @@ account_state (const char *uid,
       g_assert_null (password);
       g_assert_null (smtp_password);
       g_assert_null (provisioned);
+      g_assert_null (dav_password);
       g_assert_false (has_tile);
       return g_strdup ("absent");
     }
 
-  g_assert_cmpuint (files, ==, 3);
+  /* The mail sources and the calendar collection, with one password. */
+  g_assert_cmpuint (files, ==, 4);
   g_assert_nonnull (password);
   g_assert_cmpstr (password, ==, smtp_password);
+  g_assert_cmpstr (password, ==, dav_password);
   g_assert_cmpstr (password, ==, provisioned);
   identity = key_file (identity_uid);
   name = g_key_file_get_string (identity, "Mail Identity", "Name", NULL);
@@ -1015,7 +1034,17 @@ crash_create_body (void)
                       "<Replace><CmdID>42</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/NAME"
                       "</LocURI></Target><Data>Old</Data></Item></Replace>"
                       "<Replace><CmdID>43</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/NAME"
-                      "</LocURI></Target><Data>Old</Data></Item></Replace></Atomic>", NULL);
+                      "</LocURI></Target><Data>Old</Data></Item></Replace>"
+                      /* Calendars too: a collection in the same transaction
+                       * (its server is not there; discovery just fails). */
+                      "<Replace><CmdID>44</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/SYNCINGCONTENTTYPES"
+                      "</LocURI></Target><Data>0x6</Data></Item></Replace>"
+                      "<Replace><CmdID>45</CmdID><Item><Target><LocURI>" TEST_ACCOUNT "/CALENDARSERVER"
+                      "</LocURI></Target><Data>127.0.0.1:9</Data></Item></Replace>"
+                      "<Replace><CmdID>46</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/SYNCINGCONTENTTYPES"
+                      "</LocURI></Target><Data>0x6</Data></Item></Replace>"
+                      "<Replace><CmdID>47</CmdID><Item><Target><LocURI>" TEST_ACCOUNT2 "/CALENDARSERVER"
+                      "</LocURI></Target><Data>127.0.0.1:9</Data></Item></Replace></Atomic>", NULL);
 }
 
 static const char crash_edit_body[] =
@@ -1134,6 +1163,89 @@ test_crash (void)
   teardown ();
 }
 
+/* get, list and delete answer in words and in JSON (docs/json.md). */
+static void
+test_ctl_answers (void)
+{
+  g_autofree char *path = example ("create-imap-account.xml");
+  g_autofree char *missing_error = g_strdup_printf ("email2ctl: not found: %s (404)\n", TEST_ACCOUNT2);
+
+  apply_file (path, 0);
+
+  {
+    const char * const args[] = { "get", "--json", TEST_ACCOUNT "/SERVICENAME", NULL };
+    static const char * const keys[] = { "version", "command", "uri", "status", "format", "data", NULL };
+    g_auto(Email2TestRun) run;
+    g_autoptr(JsonObject) answer = NULL;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    answer = email2_test_parse_json (run.out, "get");
+    email2_test_assert_json_keys (answer, keys);
+    g_assert_cmpint (json_object_get_int_member (answer, "status"), ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (answer, "format"), ==, "chr");
+    g_assert_cmpstr (json_object_get_string_member (answer, "data"), ==, "Contoso Mail");
+  }
+  {
+    const char * const args[] = { "get", "--json", TEST_ACCOUNT "/AUTHSECRET", NULL };
+    g_auto(Email2TestRun) run;
+    g_autoptr(JsonObject) answer = NULL;
+
+    email2_test_ctlv (&run, args);
+    answer = email2_test_parse_json (run.out, "get");
+    g_assert_cmpstr (json_object_get_string_member (answer, "data"), ==, "********");
+  }
+  {
+    const char * const args[] = { "get", "--json", TEST_ACCOUNT2, NULL };
+    g_auto(Email2TestRun) run, text;
+    g_autoptr(JsonObject) answer = NULL;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 1);
+    answer = email2_test_parse_json (run.out, "get");
+    g_assert_cmpint (json_object_get_int_member (answer, "status"), ==, 404);
+    g_assert_true (json_object_get_null_member (answer, "data"));
+
+    /* In words, with the code. */
+    email2_test_ctl (&text, "get", TEST_ACCOUNT2);
+    g_assert_cmpint (text.status, ==, 1);
+    g_assert_cmpstr (text.out, ==, "");
+    g_assert_cmpstr (text.err, ==, missing_error);
+  }
+  {
+    const char * const args[] = { "list", "--json", NULL };
+    g_auto(Email2TestRun) run;
+    g_autoptr(JsonObject) answer = NULL;
+    JsonArray *accounts;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    answer = email2_test_parse_json (run.out, "list");
+    accounts = json_object_get_array_member (answer, "accounts");
+    g_assert_cmpuint (json_array_get_length (accounts), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (accounts, 0), "guid"),
+                     ==, TEST_GUID);
+  }
+  {
+    const char * const args[] = { "delete", "--json", TEST_GUID, NULL };
+    g_auto(Email2TestRun) run, again;
+    g_autoptr(JsonObject) answer = NULL;
+
+    email2_test_ctlv (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    answer = email2_test_parse_json (run.out, "delete");
+    g_assert_cmpstr (json_object_get_string_member (answer, "guid"), ==, TEST_GUID);
+    g_assert_cmpint (json_object_get_int_member (answer, "status"), ==, 200);
+
+    email2_test_ctl (&again, "delete", TEST_GUID);
+    g_assert_cmpint (again.status, ==, 1);
+    g_assert_cmpstr (again.err, ==, "email2ctl: not found: " TEST_GUID " (404)\n");
+  }
+
+  wait_for_source (IMAP_UID, FALSE);
+  teardown ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1162,6 +1274,7 @@ main (int    argc,
   g_test_add_func ("/evolution/list-spool-origin", test_list_spool_origin);
   g_test_add_func ("/evolution/launcher-hostile", test_launcher_hostile);
   g_test_add_func ("/evolution/delete", test_delete_example);
+  g_test_add_func ("/evolution/ctl-answers", test_ctl_answers);
   g_test_add_func ("/evolution/real-mdm-shapes", test_real_mdm_shapes);
   /* Last: it restarts the registry many times. */
   g_test_add_func ("/evolution/crash", test_crash);

@@ -491,6 +491,7 @@ typedef struct {
   gint max_active;
   gint accepted;
   guint settle_ms;               /* wait before counting a new connection */
+  guint delay_ms;                /* wait before answering anything */
 } Hostile;
 
 typedef struct {
@@ -729,6 +730,11 @@ hostile_conn_thread (gpointer data)
          !g_atomic_int_compare_and_exchange (&server->max_active, max, now))
     ;
   g_socket_set_timeout (socket, 5 * time_scale);
+
+  /* A slow server: the client's bytes (a ClientHello) wait unread. */
+  for (guint waited = 0; waited < server->delay_ms && !g_cancellable_is_cancelled (server->cancellable);
+       waited += 10)
+    g_usleep (10000);
 
   switch (server->behaviour)
     {
@@ -1080,9 +1086,11 @@ static const DeadlineCase deadline_cases[] = {
   { "tls-drip", BEHAVE_DRIP, BEHAVE_SCRIPT, 2, TRUE, EMAIL2_PROBE_SECURITY_STARTTLS,
     EMAIL2_PROBE_GRACE_MAX_MS + 500 },
   { "tls-filtered", BEHAVE_FILTERED, BEHAVE_SCRIPT, 2, TRUE, EMAIL2_PROBE_SECURITY_STARTTLS, 750 },
-  { "tls-filtered-plain", BEHAVE_FILTERED, BEHAVE_SCRIPT, 3, FALSE, EMAIL2_PROBE_SECURITY_PLAIN, 750 },
+  /* Plain only once the TLS leg reached its deadline (1 s a phase here). */
+  { "tls-filtered-plain", BEHAVE_FILTERED, BEHAVE_SCRIPT, 3, FALSE, EMAIL2_PROBE_SECURITY_PLAIN,
+    TEST_TIMEOUT_MS + 500 },
   { "tls-silent-plain", BEHAVE_SILENT, BEHAVE_SCRIPT, 3, FALSE, EMAIL2_PROBE_SECURITY_PLAIN,
-    EMAIL2_PROBE_GRACE_MAX_MS + 500 },
+    TEST_TIMEOUT_MS + 500 },
   /* The cleartext port fails; TLS wins at once. */
   { "clear-silent", BEHAVE_SCRIPT, BEHAVE_SILENT, 2, FALSE, EMAIL2_PROBE_SECURITY_TLS, 500 },
   { "clear-closed-plain-refused", BEHAVE_CLOSED, BEHAVE_CLOSED, 3, FALSE, EMAIL2_PROBE_SECURITY_NONE, 500 },
@@ -1139,6 +1147,157 @@ test_deadline (gconstpointer data)
           d->clear != BEHAVE_CLOSED)
         g_assert_error (result->legs[EMAIL2_PROBE_LEG_CLEARTEXT].error, EMAIL2_ERROR,
                         EMAIL2_ERROR_TIMED_OUT);
+    }
+}
+
+/* ---- plain never while TLS may answer (issue 10) ------------------------ */
+
+/* A probe with the default deadlines (10 s a phase), as email2ctl and the
+ * registry use them. */
+static Email2Probe *
+new_probe_default_deadlines (Email2ProbeProtocol protocol,
+                             gboolean            require_tls)
+{
+  g_autoptr(Email2Probe) probe = new_probe (protocols[protocol], "127.0.0.2", 0, require_tls);
+
+  email2_probe_set_timeouts (probe, EMAIL2_PROBE_DEFAULT_CONNECT_TIMEOUT_MS * time_scale,
+                             EMAIL2_PROBE_DEFAULT_TLS_TIMEOUT_MS * time_scale,
+                             EMAIL2_PROBE_DEFAULT_REPLY_TIMEOUT_MS * time_scale);
+  email2_probe_set_plain_wait (probe, EMAIL2_PROBE_PLAIN_WAIT_MS * time_scale);
+  return g_steal_pointer (&probe);
+}
+
+/* The implicit-TLS port answers after 150, 600, 1200, 3000 ms beside a
+ * plain port that answers at once: TLS, every time. (Before, 600 ms and
+ * more gave plain.) */
+static void
+test_slow_tls (void)
+{
+  static const guint delays[] = { 150, 600, 1200, 3000 };
+
+  assert_dovecot ();        /* the certificates come from its test CA */
+  for (guint p = 0; p < G_N_ELEMENTS (protocols); p++)
+    for (guint i = 0; i < G_N_ELEMENTS (delays); i++)
+      {
+        g_autoptr(Hostile) tls_port = hostile_new (p, BEHAVE_SCRIPT, HOSTILE_IMPLICIT, "server");
+        g_autoptr(Hostile) clear_port = hostile_new (p, BEHAVE_SCRIPT, HOSTILE_HIDE_STARTTLS, NULL);
+        g_autoptr(Email2Probe) probe = new_probe_default_deadlines (p, FALSE);
+        g_autoptr(Email2ProbeResult) result = NULL;
+
+        tls_port->delay_ms = delays[i];
+        email2_probe_set_default_ports (probe, tls_port->port, clear_port->port);
+        result = run_probe (probe);
+        g_test_message ("%s, TLS after %u ms: %s in %" G_GINT64_FORMAT " ms", protocols[p], delays[i],
+                        email2_probe_security_to_string (result->security), result->elapsed_us / 1000);
+        g_assert_cmpint (result->security, ==, EMAIL2_PROBE_SECURITY_TLS);
+        g_assert_cmpint (result->elapsed_us / 1000, >=, delays[i]);
+      }
+}
+
+/* A TLS port that accepts and never answers beside plain: plain, but only
+ * after EMAIL2_PROBE_PLAIN_WAIT_MS; never with TLS required. */
+static void
+test_silent_tls_plain (void)
+{
+  for (guint p = 0; p < G_N_ELEMENTS (protocols); p++)
+    for (guint required = 0; required < 2; required++)
+      {
+        g_autoptr(Hostile) tls_port = hostile_new (p, BEHAVE_SILENT, 0, NULL);
+        g_autoptr(Hostile) clear_port = hostile_new (p, BEHAVE_SCRIPT, HOSTILE_HIDE_STARTTLS, NULL);
+        g_autoptr(Email2Probe) probe = new_probe_default_deadlines (p, required);
+        g_autoptr(Email2ProbeResult) result = NULL;
+        gint64 ms;
+
+        email2_probe_set_default_ports (probe, tls_port->port, clear_port->port);
+        result = run_probe (probe);
+        ms = result->elapsed_us / 1000;
+        g_test_message ("%s%s, silent TLS port: %s in %" G_GINT64_FORMAT " ms", protocols[p],
+                        required ? " require-tls" : "",
+                        email2_probe_security_to_string (result->security), ms);
+        if (required)
+          {
+            g_assert_cmpint (result->security, ==, EMAIL2_PROBE_SECURITY_NONE);
+            g_assert_error (result->legs[EMAIL2_PROBE_LEG_CLEARTEXT].error, EMAIL2_ERROR,
+                            EMAIL2_ERROR_INSECURE);
+            continue;
+          }
+        g_assert_cmpint (result->security, ==, EMAIL2_PROBE_SECURITY_PLAIN);
+        g_assert_cmpint (ms, >=, EMAIL2_PROBE_PLAIN_WAIT_MS * time_scale);
+        g_assert_cmpint (ms, <, (EMAIL2_PROBE_PLAIN_WAIT_MS + 1000) * time_scale);
+        g_assert_error (result->legs[EMAIL2_PROBE_LEG_TLS].error, EMAIL2_ERROR, EMAIL2_ERROR_TIMED_OUT);
+      }
+}
+
+/* An implicit-TLS server that speaks only TLS 1.0 or 1.1 (openssl
+ * s_server on loopback with the test CA's certificate): refused, with or
+ * without TLS required, and plain is not taken after it. */
+static void
+test_old_tls (void)
+{
+  static const char * const versions[] = { "-tls1", "-tls1_1" };
+
+  assert_dovecot ();
+  for (guint v = 0; v < G_N_ELEMENTS (versions); v++)
+    {
+      g_autofree char *cert = cert_file ("server", "pem");
+      g_autofree char *key = cert_file ("server", "key");
+      g_autoptr(GSocket) probe_socket = NULL;
+      g_autoptr(GSocketAddress) any = NULL;
+      g_autoptr(GSocketAddress) bound = NULL;
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_from_string ("127.0.0.2");
+      g_autoptr(GSubprocess) server = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GDataInputStream) out = NULL;
+      g_autoptr(Email2Probe) probe = NULL;
+      g_autoptr(Email2ProbeResult) result = NULL;
+      g_autofree char *accept = NULL;
+      g_autofree char *line = NULL;
+      const GError *tls_error;
+      guint16 port;
+
+      /* A free port: bound, read, closed (the ephemeral range is not
+       * reused at once). */
+      probe_socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                   G_SOCKET_PROTOCOL_TCP, &error);
+      g_assert_no_error (error);
+      any = g_inet_socket_address_new (loopback, 0);
+      g_socket_bind (probe_socket, any, FALSE, &error);
+      g_assert_no_error (error);
+      bound = g_socket_get_local_address (probe_socket, &error);
+      g_assert_no_error (error);
+      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+      g_socket_close (probe_socket, NULL);
+
+      accept = g_strdup_printf ("127.0.0.2:%u", port);
+      server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                 G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                 "openssl", "s_server", "-accept", accept, "-cert", cert, "-key", key,
+                                 versions[v], "-cipher", "DEFAULT:@SECLEVEL=0", NULL);
+      g_assert_no_error (error);
+      out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+      /* s_server says ACCEPT once it listens. */
+      while ((line = g_data_input_stream_read_line (out, NULL, NULL, NULL)) != NULL &&
+             strstr (line, "ACCEPT") == NULL)
+        g_clear_pointer (&line, g_free);
+      g_assert_nonnull (line);
+
+      for (guint required = 0; required < 2; required++)
+        {
+          g_clear_object (&probe);
+          g_clear_pointer (&result, email2_probe_result_unref);
+          probe = new_probe ("imap", "127.0.0.2", 0, required);
+          email2_probe_set_default_ports (probe, port, 1);
+          result = run_probe (probe);
+          tls_error = result->legs[EMAIL2_PROBE_LEG_TLS].error;
+          g_test_message ("%s%s: %s (%s)", versions[v], required ? " require-tls" : "",
+                          email2_probe_security_to_string (result->security),
+                          tls_error != NULL ? tls_error->message : "no error");
+          g_assert_cmpint (result->security, ==, EMAIL2_PROBE_SECURITY_NONE);
+          g_assert_error (tls_error, EMAIL2_ERROR, EMAIL2_ERROR_TLS);
+        }
+
+      g_subprocess_force_exit (server);
+      g_subprocess_wait (server, NULL, NULL);
     }
 }
 
@@ -1271,14 +1430,28 @@ test_ctl (void)
     const char *args[] = { tls, "--protocol", "imap", "--ca-file", ca, "--json", NULL };
     g_autofree char *out = run_ctl (args, &status);
 
+    g_autoptr(JsonObject) answer = NULL;
+    static const char * const keys[] = {
+      "version", "command", "protocol", "host", "security", "port", "capabilities",
+      "auth_mechanisms", "certificate", "elapsed_ms", "errors", "legs", NULL
+    };
+    JsonArray *capabilities, *mechanisms;
+
     g_assert_cmpint (status, ==, 0);
-    g_assert_nonnull (strstr (out, "\"security\": \"tls\""));
-    g_assert_nonnull (strstr (out, "\"port\": "));
-    g_assert_nonnull (strstr (out, "\"capabilities\": [\"IMAP4rev1\""));
-    g_assert_nonnull (strstr (out, "\"auth_mechanisms\": [\"PLAIN\", \"LOGIN\"]"));
-    g_assert_nonnull (strstr (out, "\"certificate\": { \"valid\": true"));
-    g_assert_nonnull (strstr (out, "\"elapsed_ms\": "));
-    g_assert_nonnull (strstr (out, "\"errors\": {"));
+    answer = email2_test_parse_json (out, "probe");
+    email2_test_assert_json_keys (answer, keys);
+    g_assert_cmpstr (json_object_get_string_member (answer, "security"), ==, "tls");
+    g_assert_cmpint (json_object_get_int_member (answer, "port"), ==, dovecot_base + 993);
+    capabilities = json_object_get_array_member (answer, "capabilities");
+    g_assert_cmpstr (json_array_get_string_element (capabilities, 0), ==, "IMAP4rev1");
+    mechanisms = json_object_get_array_member (answer, "auth_mechanisms");
+    g_assert_cmpuint (json_array_get_length (mechanisms), ==, 2);
+    g_assert_cmpstr (json_array_get_string_element (mechanisms, 0), ==, "PLAIN");
+    g_assert_cmpstr (json_array_get_string_element (mechanisms, 1), ==, "LOGIN");
+    g_assert_true (json_object_get_boolean_member (json_object_get_object_member (answer, "certificate"),
+                                                   "valid"));
+    g_assert_cmpint (json_object_get_int_member (answer, "elapsed_ms"), >=, 0);
+    g_assert_nonnull (json_object_get_object_member (answer, "errors"));
   }
   {
     const char *args[] = { pop_clear, "--protocol", "POP3", "--ca-file", ca, "--require-tls", NULL };
@@ -1291,9 +1464,12 @@ test_ctl (void)
     const char *args[] = { clear, "--protocol", "imap", "--require-tls", "--json", "--timeout", "2", NULL };
     g_autofree char *out = run_ctl (args, &status);
 
+    g_autoptr(JsonObject) answer = NULL;
+
     g_assert_cmpint (status, ==, 1);
-    g_assert_nonnull (strstr (out, "\"security\": null"));
-    g_assert_nonnull (strstr (out, "\"port\": null"));
+    answer = email2_test_parse_json (out, "probe");
+    g_assert_true (json_object_get_null_member (answer, "security"));
+    g_assert_true (json_object_get_null_member (answer, "port"));
     g_assert_nonnull (strstr (out, "does not offer STARTTLS"));
   }
   {
@@ -1404,6 +1580,9 @@ main (int    argc,
 
       g_test_add_data_func (path, &deadline_cases[i], test_deadline);
     }
+  g_test_add_func ("/probe/slow-tls", test_slow_tls);
+  g_test_add_func ("/probe/silent-tls-plain", test_silent_tls_plain);
+  g_test_add_func ("/probe/old-tls", test_old_tls);
   g_test_add_func ("/probe/cancel", test_cancel);
   g_test_add_func ("/probe/connection-cap", test_connection_cap);
   g_test_add_func ("/probe/polite-close", test_polite_close);

@@ -386,6 +386,30 @@ test_reader_text (void)
   g_assert_nonnull (strstr (response, "<Data>Alice &lt;&amp; Co&gt;</Data>"));
 }
 
+/* A document in another encoding with bytes that do not convert: refused,
+ * and libxml2 writes nothing to stderr (found by fuzz/fuzz-cp: it wrote
+ * "encoding error : input conversion failed" into the caller's log). */
+static void
+test_no_stderr (void)
+{
+  static const char document[] =
+    "<?xml version=\"1.0\" encoding=\"EUC-JP\"?><SyncML xmlns=\"SYNCML:SYNCML1.2\">"
+    "\xff\xff\xff\xff</SyncML>";
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(Email2SyncmlMessage) message = email2_syncml_parse (document, sizeof document - 1, &error);
+
+      g_assert_null (message);
+      g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -404,6 +428,7 @@ main (int    argc,
   g_test_add_func ("/syncml/header", test_header);
   g_test_add_func ("/syncml/unusable", test_unusable);
   g_test_add_func ("/syncml/reader-text", test_reader_text);
+  g_test_add_func ("/syncml/no-stderr", test_no_stderr);
 
   return g_test_run ();
 }

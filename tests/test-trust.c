@@ -436,7 +436,15 @@ test_ctl_validate (void)
                            "--policy", policy, signed_path, NULL };
 
     g_assert_cmpint (run_ctl (args, NULL, &out, &err), ==, 0);
-    g_assert_nonnull (strstr (out, "\"signer\": { \"subject\": \"O=email2 tests,CN=IT rollout\""));
+    {
+      g_autoptr(JsonObject) answer = email2_test_parse_json (out, "validate");
+      JsonObject *signer = json_object_get_object_member (answer, "signer");
+
+      g_assert_nonnull (signer);
+      g_assert_cmpstr (json_object_get_string_member (signer, "subject"), ==,
+                       "O=email2 tests,CN=IT rollout");
+      g_assert_cmpstr (json_object_get_string_member (signer, "serial"), ==, "1000");
+    }
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
   }

@@ -539,26 +539,24 @@ email2_evolution_check (Email2EvolutionHost   *host,
 }
 
 /**
- * email2_check_findings_to_variant:
+ * email2_check_findings_add:
  * @findings: (element-type Email2CheckFinding): what email2_evolution_check() found
+ * @builder: an a(ssssb) builder
  *
- * Returns: (transfer floating): the findings as D-Bus's a(ssssb)
+ * Adds the findings as D-Bus's (kind, subject, detail, action, repaired).
  */
-GVariant *
-email2_check_findings_to_variant (GPtrArray *findings)
+void
+email2_check_findings_add (GPtrArray       *findings,
+                           GVariantBuilder *builder)
 {
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssssb)"));
   for (guint i = 0; i < findings->len; i++)
     {
       const Email2CheckFinding *finding = findings->pdata[i];
 
-      g_variant_builder_add (&builder, "(ssssb)", finding->kind,
+      g_variant_builder_add (builder, "(ssssb)", finding->kind,
                              finding->subject != NULL ? finding->subject : "",
                              finding->detail != NULL ? finding->detail : "",
                              finding->action != NULL ? finding->action : "",
                              finding->repaired);
     }
-  return g_variant_builder_end (&builder);
 }

@@ -35,7 +35,8 @@ GPtrArray *email2_evolution_check   (Email2EvolutionHost   *host,
                                      ESourceRegistryServer *server,
                                      Email2MainCaller      *main_caller,
                                      gboolean               repair);
-GVariant  *email2_check_findings_to_variant (GPtrArray     *findings);
+void       email2_check_findings_add (GPtrArray             *findings,
+                                      GVariantBuilder       *builder);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Email2CheckFinding, email2_check_finding_free)
 

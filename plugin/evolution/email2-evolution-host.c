@@ -46,6 +46,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-evolution-collection.h"
 #include "email2-evolution-host.h"
 #include "email2-evolution-keyring.h"
 #include "email2-evolution-sources.h"
@@ -58,6 +59,7 @@ struct _Email2EvolutionHost {
 
   ESourceRegistryServer *server;
   Email2MainCaller *main_caller;
+  Email2EvolutionCollection *collections; /* contacts and calendars */
 
   char *journal_path;
   int lock_fd;             /* the lock file beside it, -1 until opened */
@@ -99,6 +101,7 @@ set_stopping (GError **error)
 
 typedef struct {
   ESourceRegistryServer *server;
+  Email2EvolutionCollection *collections;
   const char *guid;
   const Email2Account *account;  /* write: the account; NULL: remove */
   gboolean pending;              /* write: a new account, not seen until published */
@@ -106,6 +109,7 @@ typedef struct {
   Email2Account *found;          /* out: lookup */
   char *account_label;           /* out: write */
   char *transport_label;
+  gboolean collection_changed;   /* out: write; its servers are to be discovered again */
   GError *error;                 /* out: write, remove */
 } SourcesCall;
 
@@ -124,6 +128,8 @@ lookup_on_main (gpointer data)
   SourcesCall *call = data;
 
   call->found = email2_evolution_sources_lookup (call->server, call->guid);
+  if (call->found != NULL)
+    email2_evolution_collection_read_live (call->server, call->found);
   return G_SOURCE_REMOVE;
 }
 
@@ -137,6 +143,18 @@ write_on_main (gpointer data)
                                     &call->account_label, &call->transport_label, &call->error);
   else
     email2_evolution_sources_remove (call->server, call->guid, &call->error);
+  if (call->error == NULL)
+    email2_evolution_collection_write (call->collections, call->guid, call->account,
+                                       &call->collection_changed, &call->error);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+authenticate_on_main (gpointer data)
+{
+  SourcesCall *call = data;
+
+  email2_evolution_collection_authenticate (call->collections, call->guid);
   return G_SOURCE_REMOVE;
 }
 
@@ -169,6 +187,7 @@ write_sources (Email2EvolutionHost  *self,
                GError              **error)
 {
   call->server = self->server;
+  call->collections = self->collections;
   call->guid = guid;
   call->account = account;
   call->pending = pending;
@@ -218,7 +237,7 @@ email2_evolution_host_lookup_account (Email2Host *host,
                                       const char *guid)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
-  SourcesCall call = { self->server, guid, };
+  SourcesCall call = { .server = self->server, .guid = guid };
 
   if (!email2_main_caller_run (self->main_caller, lookup_on_main, &call))
     return NULL;
@@ -361,7 +380,15 @@ write_account (Email2EvolutionHost  *self,
     {
       self->keyring_touched = TRUE;
       ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
+           email2_evolution_keyring_write_collection (guid, NULL, &self->keyring_touched, error) &&
            (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
+    }
+  else if (email2_evolution_collection_wanted (after))
+    {
+      self->keyring_touched = TRUE;
+      ok = email2_evolution_keyring_write_collection (guid, after, &self->keyring_touched, error);
+      if (ok)
+        durable_step_done (self);
     }
 
   /* A new account stays hidden until its transaction commits. */
@@ -375,10 +402,15 @@ write_account (Email2EvolutionHost  *self,
       self->keyring_touched = TRUE;
       ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
            email2_evolution_keyring_write_eds (guid, after, call.account_label, call.transport_label,
-                                               &self->keyring_touched, error);
+                                               &self->keyring_touched, error) &&
+           (email2_evolution_collection_wanted (after) ||
+            email2_evolution_keyring_write_collection (guid, NULL, &self->keyring_touched, error));
     }
   if (ok && after != NULL)
     durable_step_done (self);
+  /* A collection whose servers changed is discovered again. */
+  if (ok && call.collection_changed)
+    email2_main_caller_run (self->main_caller, authenticate_on_main, &call);
 
   sources_call_clear (&call);
   return ok;
@@ -630,7 +662,7 @@ publish_new_accounts (Email2EvolutionHost  *self,
   for (guint i = 0; guids != NULL && guids[i] != NULL; i++)
     {
       g_autofree char *group = before_group (guids[i]);
-      SourcesCall call = { self->server, guids[i], };
+      SourcesCall call = { .server = self->server, .guid = guids[i], };
 
       if (g_key_file_has_group (self->journal, group))
         continue;
@@ -759,6 +791,7 @@ email2_evolution_host_finalize (GObject *object)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (object);
 
+  g_clear_object (&self->collections);
   g_clear_object (&self->server);
   g_clear_object (&self->main_caller);
   g_clear_pointer (&self->journal, g_key_file_unref);
@@ -797,6 +830,9 @@ email2_evolution_host_new (ESourceRegistryServer *server,
 
   self->server = g_object_ref (server);
   self->main_caller = g_object_ref (main_caller);
+  /* On the registry's main context, as the module makes the host. */
+  self->collections = email2_evolution_collection_new (server);
+  email2_evolution_collection_configure_all (self->collections);
   self->journal_path = g_build_filename (g_get_user_state_dir (), "email2",
                                          "transaction.journal", NULL);
   self->crash_after = crash_after != NULL ? (guint) g_ascii_strtoull (crash_after, NULL, 10) : 0;

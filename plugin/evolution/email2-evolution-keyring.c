@@ -39,6 +39,7 @@
 #include <glib/gi18n-lib.h>
 #include <libsecret/secret.h>
 
+#include "email2-evolution-collection.h"
 #include "email2-evolution-keyring.h"
 #include "email2-evolution-sources.h"
 
@@ -479,6 +480,37 @@ write_eds (const char          *uid,
   ok = email2_evolution_keyring_store_eds (uid, label, secret, error);
   email2_secret_free (secret);
   return ok;
+}
+
+/**
+ * email2_evolution_keyring_write_collection:
+ * @guid: the account's GUID
+ * @account: (nullable): the account as it is to be; %NULL when removed
+ * @touched: (out): set once the keyring changed
+ * @error: return location for a #GError
+ *
+ * Makes the item of the account's contacts and calendars collection (EDS
+ * schema, the collection's UID) hold AUTHSECRET when @account has a
+ * collection, and removes it otherwise. Store it before the collection is
+ * added: EDS's discovery starts at once and must find it, or a client
+ * would be asked.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+email2_evolution_keyring_write_collection (const char          *guid,
+                                           const Email2Account *account,
+                                           gboolean            *touched,
+                                           GError             **error)
+{
+  g_autofree char *uid = email2_evolution_collection_uid (guid);
+  g_autofree char *label = g_strdup_printf ("EMAIL2 contacts and calendars of account %s", guid);
+  gboolean wanted = account != NULL && email2_evolution_collection_wanted (account);
+
+  if (!write_eds (uid, label, guid, account, wanted ? EMAIL2_NODE_AUTHSECRET : EMAIL2_N_NODES, error))
+    return FALSE;
+  *touched = TRUE;
+  return TRUE;
 }
 
 /**

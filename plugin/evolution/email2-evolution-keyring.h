@@ -49,6 +49,10 @@ char     *email2_evolution_keyring_lookup_backup (const char           *transact
 gboolean  email2_evolution_keyring_clear_backups (const char           *transaction,
                                                   GError              **error);
 
+gboolean  email2_evolution_keyring_write_collection (const char           *guid,
+                                                      const Email2Account  *account,
+                                                      gboolean             *touched,
+                                                      GError              **error);
 gboolean  email2_evolution_keyring_write_eds     (const char           *guid,
                                                   const Email2Account  *account,
                                                   const char           *account_label,

@@ -6,8 +6,9 @@
  * (docs/DESIGN.md §3.6). One group per GUID in
  * $XDG_STATE_HOME/email2/accounts.ini; origins are "dbus" or
  * "spool:NAME"; reasons are the engine's, which never hold a value. It is
- * a record for people, not part of any transaction: written after a
- * commit, and a write that fails is only logged. Used from the module's
+ * a record for people, not part of any transaction: updated in memory
+ * after a commit, written once the call is answered, and a write that
+ * fails is only logged. Used from the module's
  * worker thread only.
  */
 
@@ -24,17 +25,33 @@ struct _Email2Ledger {
 
   char *path;
   GKeyFile *file;
+  gboolean dirty;         /* changed since it was last written */
 };
 
 G_DEFINE_FINAL_TYPE (Email2Ledger, email2_ledger, G_TYPE_OBJECT)
 
-static void
-save (Email2Ledger *self)
+/**
+ * email2_ledger_save:
+ * @self: the ledger
+ *
+ * Writes the records when they changed. The module calls it once a call
+ * has been answered, so that the write (which syncs the file it replaces)
+ * is never part of the time a client waits for.
+ */
+void
+email2_ledger_save (Email2Ledger *self)
 {
-  g_autofree char *data = g_key_file_to_data (self->file, NULL, NULL);
-  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autofree char *data = NULL;
+  g_autofree char *dir = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_return_if_fail (EMAIL2_IS_LEDGER (self));
+
+  if (!self->dirty)
+    return;
+  self->dirty = FALSE;
+  data = g_key_file_to_data (self->file, NULL, NULL);
+  dir = g_path_get_dirname (self->path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     g_warning ("The account records cannot be written: %s: %s", dir, g_strerror (errno));
   else if (!g_file_set_contents_full (self->path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT,
@@ -81,7 +98,7 @@ email2_ledger_record_changes (Email2Ledger *self,
       g_key_file_set_string (self->file, change->guid, "Outcome", "ok");
       g_key_file_remove_key (self->file, change->guid, "OutcomeReason", NULL);
     }
-  save (self);
+  self->dirty = TRUE;
 }
 
 /**
@@ -103,7 +120,7 @@ email2_ledger_record_failure (Email2Ledger *self,
   g_key_file_set_string (self->file, guid, "OutcomeBy", origin);
   g_key_file_set_string (self->file, guid, "Outcome", "failed");
   g_key_file_set_string (self->file, guid, "OutcomeReason", reason);
-  save (self);
+  self->dirty = TRUE;
 }
 
 /**

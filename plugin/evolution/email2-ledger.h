@@ -21,6 +21,7 @@ void          email2_ledger_record_failure  (Email2Ledger    *self,
                                              const char      *guid,
                                              const char      *origin,
                                              const char      *reason);
+void          email2_ledger_save            (Email2Ledger    *self);
 void          email2_ledger_describe        (Email2Ledger    *self,
                                              const char      *guid,
                                              GVariantBuilder *builder);

@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * Email2EvolutionCollection: an account's contacts, calendars, task and
+ * memo lists as one of EDS's WebDAV collections (docs/DESIGN.md §3.7).
+ *
+ * The collection email2-<guid>-dav ([Collection] BackendName=webdav) names
+ * the CardDAV and CalDAV URLs of the account's plan (src/email2-dav-plan.c);
+ * EDS's WebDAV collection backend, inside the registry, discovers the
+ * address books, calendars, task and memo lists there and adds them as
+ * children (kept in EDS's cache directory). It does so on its own, with no
+ * client: when the backend asks for credentials, the registry's own
+ * credentials provider finds the collection's password in the keyring (EDS
+ * schema, the collection's UID) and authenticates. The children find that
+ * password through the collection too, since the collection names no host
+ * (e_util_can_use_collection_as_credential_source()), so contacts and
+ * calendars may live on different hosts.
+ *
+ * Each child is then enabled when SYNCINGCONTENTTYPES asks for its kind,
+ * and gets the refresh interval of its *SYNCSCHEDULE, whenever it appears
+ * (after every discovery too) and whenever the account changes.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "email2-evolution-collection.h"
+#include "email2-source-extension.h"
+
+#define UID_PREFIX "email2-"
+#define UID_SUFFIX "-dav"
+
+struct _Email2EvolutionCollection {
+  GObject parent_instance;
+
+  ESourceRegistryServer *server;
+  GMainContext *main_context;
+  gulong added_id;
+};
+
+G_DEFINE_FINAL_TYPE (Email2EvolutionCollection, email2_evolution_collection, G_TYPE_OBJECT)
+
+/* The kinds of children discovery makes, with the bit that enables them
+ * and the server whose schedule they follow. */
+static const struct {
+  const char *extension;
+  Email2ContentType type;
+  Email2DavService service;
+} kinds[] = {
+  { E_SOURCE_EXTENSION_ADDRESS_BOOK, EMAIL2_CONTENT_CONTACTS, EMAIL2_DAV_CARDDAV },
+  { E_SOURCE_EXTENSION_CALENDAR, EMAIL2_CONTENT_APPOINTMENTS, EMAIL2_DAV_CALDAV },
+  { E_SOURCE_EXTENSION_TASK_LIST, EMAIL2_CONTENT_TASKS, EMAIL2_DAV_CALDAV },
+  { E_SOURCE_EXTENSION_MEMO_LIST, EMAIL2_CONTENT_NOTES, EMAIL2_DAV_CALDAV },
+};
+
+/**
+ * email2_evolution_collection_uid:
+ * @guid: an account's canonical GUID
+ *
+ * Returns: (transfer full): the UID of the account's collection
+ */
+char *
+email2_evolution_collection_uid (const char *guid)
+{
+  g_autofree char *lower = g_ascii_strdown (guid + 1, EMAIL2_GUID_SIZE - 3);
+
+  return g_strconcat (UID_PREFIX, lower, UID_SUFFIX, NULL);
+}
+
+/**
+ * email2_evolution_collection_wanted:
+ * @account: a complete account
+ *
+ * Returns: whether @account has contacts or calendars, so a collection
+ */
+gboolean
+email2_evolution_collection_wanted (const Email2Account *account)
+{
+  g_autoptr(Email2DavPlan) plan = email2_dav_plan_new (account, NULL);
+
+  return plan != NULL && !email2_dav_plan_is_empty (plan);
+}
+
+/* The plan of the account whose collection is @collection_uid. */
+static Email2DavPlan *
+plan_of_collection (Email2EvolutionCollection *self,
+                    const char                *collection_uid)
+{
+  g_autofree char *account_uid = NULL;
+  g_autoptr(ESource) source = NULL;
+  g_autoptr(Email2Account) account = NULL;
+
+  if (collection_uid == NULL || !g_str_has_prefix (collection_uid, UID_PREFIX) ||
+      !g_str_has_suffix (collection_uid, UID_SUFFIX))
+    return NULL;
+  account_uid = g_strndup (collection_uid, strlen (collection_uid) - strlen (UID_SUFFIX));
+  source = e_source_registry_server_ref_source (self->server, account_uid);
+  if (source == NULL || !e_source_has_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))
+    return NULL;
+  account = email2_source_extension_to_account (e_source_get_extension (source,
+                                                                        EMAIL2_SOURCE_EXTENSION_NAME));
+  return account != NULL ? email2_dav_plan_new (account, NULL) : NULL;
+}
+
+/* Enables @child when its kind is wanted and sets its refresh schedule;
+ * writes it only when that changed something. */
+static void
+configure_child (ESource             *child,
+                 const Email2DavPlan *plan)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      ESourceRefresh *refresh;
+      gboolean enabled = email2_dav_plan_wants (plan, kinds[i].type);
+      gboolean refreshes;
+      guint minutes = 0;
+
+      if (!e_source_has_extension (child, kinds[i].extension))
+        continue;
+
+      refreshes = email2_dav_plan_get_refresh (plan, kinds[i].service, &minutes);
+      refresh = e_source_get_extension (child, E_SOURCE_EXTENSION_REFRESH);
+      if (e_source_get_enabled (child) == enabled &&
+          e_source_refresh_get_enabled (refresh) == refreshes &&
+          e_source_refresh_get_interval_minutes (refresh) == minutes)
+        return;
+
+      e_source_set_enabled (child, enabled);
+      e_source_refresh_set_enabled (refresh, refreshes);
+      e_source_refresh_set_interval_minutes (refresh, minutes);
+      {
+        g_autoptr(GError) error = NULL;
+
+        if (!e_source_write_sync (child, NULL, &error))
+          g_warning ("email2: the settings of %s could not be written: %s",
+                     e_source_get_uid (child), error->message);
+      }
+      return;
+    }
+}
+
+static void
+configure_children (Email2EvolutionCollection *self,
+                    const char                *collection_uid,
+                    const Email2DavPlan       *plan)
+{
+  GList *sources = e_source_registry_server_list_sources (self->server, NULL);
+
+  for (GList *l = sources; l != NULL; l = l->next)
+    if (g_strcmp0 (e_source_get_parent (l->data), collection_uid) == 0)
+      configure_child (l->data, plan);
+  g_list_free_full (sources, g_object_unref);
+}
+
+typedef struct {
+  Email2EvolutionCollection *self;
+  ESource *child;
+} AddedCall;
+
+static gboolean
+configure_added (gpointer data)
+{
+  AddedCall *call = data;
+  g_autoptr(Email2DavPlan) plan = plan_of_collection (call->self, e_source_get_parent (call->child));
+
+  if (plan != NULL)
+    configure_child (call->child, plan);
+
+  g_object_unref (call->self);
+  g_object_unref (call->child);
+  g_free (call);
+  return G_SOURCE_REMOVE;
+}
+
+/* Discovery adds children from its own thread: they are configured on the
+ * registry's main context. */
+static void
+source_added_cb (ESourceRegistryServer     *server,
+                 ESource                   *source,
+                 Email2EvolutionCollection *self)
+{
+  const char *parent = e_source_get_parent (source);
+  AddedCall *call;
+
+  if (parent == NULL || !g_str_has_prefix (parent, UID_PREFIX) || !g_str_has_suffix (parent, UID_SUFFIX))
+    return;
+
+  call = g_new0 (AddedCall, 1);
+  call->self = g_object_ref (self);
+  call->child = g_object_ref (source);
+  g_main_context_invoke (self->main_context, configure_added, call);
+}
+
+/**
+ * email2_evolution_collection_configure_all:
+ * @self: the collections
+ *
+ * Configures the children of every provisioned collection, as at start,
+ * when children come from EDS's cache. Call it on the main context.
+ */
+void
+email2_evolution_collection_configure_all (Email2EvolutionCollection *self)
+{
+  GList *sources = e_source_registry_server_list_sources (self->server, E_SOURCE_EXTENSION_COLLECTION);
+
+  for (GList *l = sources; l != NULL; l = l->next)
+    {
+      const char *uid = e_source_get_uid (l->data);
+      g_autoptr(Email2DavPlan) plan = plan_of_collection (self, uid);
+
+      if (plan != NULL)
+        configure_children (self, uid, plan);
+    }
+  g_list_free_full (sources, g_object_unref);
+}
+
+/**
+ * email2_evolution_collection_read_live:
+ * @server: the registry
+ * @account: an account read from its sources
+ *
+ * SYNCINGCONTENTTYPES as Evolution uses it now, which the user may have
+ * changed: the mail bit from the mail account's Enabled, the contacts bit
+ * from the collection's contacts part, the appointments, tasks and notes
+ * bits from its calendar part (all DAV bits go when the collection is
+ * disabled or removed). The provisioned spelling stays when nothing
+ * changed; otherwise the value is given in hexadecimal. Call it on the
+ * main context.
+ */
+void
+email2_evolution_collection_read_live (ESourceRegistryServer *server,
+                                       Email2Account         *account)
+{
+  const char *guid = email2_account_get_guid (account);
+  g_autofree char *uid = email2_evolution_collection_uid (guid);
+  g_autofree char *mail_uid = g_strndup (uid, strlen (uid) - strlen (UID_SUFFIX));
+  g_autoptr(ESource) collection = e_source_registry_server_ref_source (server, uid);
+  g_autoptr(ESource) mail = e_source_registry_server_ref_source (server, mail_uid);
+  guint32 provisioned = 0;
+  guint32 live;
+
+  if (!email2_parse_content_types (email2_account_get (account, EMAIL2_NODE_SYNCINGCONTENTTYPES),
+                                   &provisioned))
+    return;
+  live = provisioned;
+
+  if (mail != NULL)
+    live = e_source_get_enabled (mail) ? live | EMAIL2_CONTENT_MAIL : live & ~EMAIL2_CONTENT_MAIL;
+
+  if (collection == NULL || !e_source_get_enabled (collection))
+    live &= ~(EMAIL2_CONTENT_CONTACTS | EMAIL2_CONTENT_CALENDARS);
+  else
+    {
+      ESourceCollection *extension = e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION);
+
+      if (!e_source_collection_get_contacts_enabled (extension))
+        live &= ~EMAIL2_CONTENT_CONTACTS;
+      if (!e_source_collection_get_calendar_enabled (extension))
+        live &= ~EMAIL2_CONTENT_CALENDARS;
+    }
+
+  if (live != provisioned)
+    {
+      g_autofree char *value = g_strdup_printf ("0x%x", live);
+
+      email2_account_set (account, EMAIL2_NODE_SYNCINGCONTENTTYPES, value);
+    }
+}
+
+static void
+configure_collection (ESource             *source,
+                      const Email2Account *account,
+                      const Email2DavPlan *plan)
+{
+  ESourceCollection *collection = e_source_get_extension (source, E_SOURCE_EXTENSION_COLLECTION);
+  ESourceAuthentication *auth = e_source_get_extension (source, E_SOURCE_EXTENSION_AUTHENTICATION);
+  const char *contacts = email2_dav_plan_get_url (plan, EMAIL2_DAV_CARDDAV);
+  const char *calendar = email2_dav_plan_get_url (plan, EMAIL2_DAV_CALDAV);
+
+  e_source_set_display_name (source, email2_account_get (account, EMAIL2_NODE_SERVICENAME));
+  e_source_set_enabled (source, TRUE);
+  e_source_set_parent (source, NULL);
+  e_source_backend_set_backend_name (E_SOURCE_BACKEND (collection), "webdav");
+  e_source_collection_set_identity (collection, email2_dav_plan_get_user (plan));
+  e_source_collection_set_mail_enabled (collection, FALSE);
+  e_source_collection_set_contacts_enabled (collection, contacts != NULL);
+  e_source_collection_set_contacts_url (collection, contacts);
+  e_source_collection_set_calendar_enabled (collection, calendar != NULL);
+  e_source_collection_set_calendar_url (collection, calendar);
+
+  /* No host: the children, wherever they are, use this password. */
+  e_source_authentication_set_host (auth, NULL);
+  e_source_authentication_set_port (auth, 0);
+  e_source_authentication_set_user (auth, email2_dav_plan_get_user (plan));
+  e_source_authentication_set_method (auth, "plain/password");
+  e_source_authentication_set_remember_password (auth, TRUE);
+}
+
+/* ---- HTTPS first ----
+ *
+ * When *REQUIRESSL is not 1 and the server was named by a host or an
+ * http URL, discovery starts on HTTPS; plain HTTP is used only when HTTPS
+ * cannot be reached and the plain port answers as an HTTP server. A
+ * certificate that does not validate is no reason to go plain (the server
+ * speaks TLS), and the check sends no credentials. */
+
+#define PROBE_TIMEOUT_S 10
+
+typedef struct {
+  Email2EvolutionCollection *self;
+  char *uid;
+  Email2DavService service;
+  char *https_url;
+  char *plain_url;
+  GSocketClient *client;
+  GSocketConnection *connection;
+  char reply[8];
+} Probe;
+
+static void
+probe_free (Probe *probe)
+{
+  g_object_unref (probe->self);
+  g_free (probe->uid);
+  g_free (probe->https_url);
+  g_free (probe->plain_url);
+  g_clear_object (&probe->client);
+  g_clear_object (&probe->connection);
+  g_free (probe);
+}
+
+/* Switches the collection's URL of @probe's service to plain HTTP, if it is
+ * still the one probed, and has EDS discover again. */
+static void
+use_plain (Probe *probe)
+{
+  g_autoptr(ESource) source = e_source_registry_server_ref_source (probe->self->server, probe->uid);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ECollectionBackend) backend = NULL;
+  ESourceCollection *collection;
+  const char *current;
+
+  if (source == NULL)
+    return;
+  collection = e_source_get_extension (source, E_SOURCE_EXTENSION_COLLECTION);
+  current = probe->service == EMAIL2_DAV_CARDDAV ? e_source_collection_get_contacts_url (collection)
+                                                 : e_source_collection_get_calendar_url (collection);
+  if (g_strcmp0 (current, probe->https_url) != 0)
+    return;              /* changed in the meantime */
+
+  g_message ("email2: %s cannot be reached over HTTPS; using %s (TLS is not required)",
+             probe->https_url, probe->plain_url);
+  if (probe->service == EMAIL2_DAV_CARDDAV)
+    e_source_collection_set_contacts_url (collection, probe->plain_url);
+  else
+    e_source_collection_set_calendar_url (collection, probe->plain_url);
+  if (!e_source_write_sync (source, NULL, &error))
+    {
+      g_warning ("email2: %s could not be written: %s", probe->uid, error->message);
+      return;
+    }
+  backend = e_source_registry_server_ref_backend (probe->self->server, source);
+  if (backend != NULL)
+    e_backend_schedule_credentials_required (E_BACKEND (backend), E_SOURCE_CREDENTIALS_REASON_REQUIRED,
+                                             NULL, 0, NULL, NULL, G_STRFUNC);
+}
+
+static void
+plain_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Probe *probe = user_data;
+  gsize read = 0;
+
+  if (g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &read, NULL) &&
+      read >= 7 && memcmp (probe->reply, "HTTP/1.", 7) == 0)
+    use_plain (probe);
+  else
+    g_debug ("%s: no HTTP server answers; staying on HTTPS", probe->plain_url);
+  g_io_stream_close_async (G_IO_STREAM (probe->connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  probe_free (probe);
+}
+
+static void
+plain_written_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Probe *probe = user_data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL))
+    {
+      probe_free (probe);
+      return;
+    }
+  g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (probe->connection)),
+                                 probe->reply, sizeof probe->reply, G_PRIORITY_DEFAULT, NULL,
+                                 plain_read_cb, probe);
+}
+
+static void
+plain_connected_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Probe *probe = user_data;
+  static const char request[] = "OPTIONS * HTTP/1.0\r\n\r\n";
+
+  probe->connection = g_socket_client_connect_to_uri_finish (G_SOCKET_CLIENT (object), result, NULL);
+  if (probe->connection == NULL)
+    {
+      g_debug ("%s cannot be reached either", probe->plain_url);
+      probe_free (probe);
+      return;
+    }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (probe->connection)),
+                                   request, sizeof request - 1, G_PRIORITY_DEFAULT, NULL,
+                                   plain_written_cb, probe);
+}
+
+static void
+https_connected_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Probe *probe = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) connection =
+    g_socket_client_connect_to_uri_finish (G_SOCKET_CLIENT (object), result, &error);
+
+  if (connection != NULL || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
+    {
+      /* HTTPS works, or the server speaks TLS with a certificate EDS will
+       * report: never plain. */
+      if (connection != NULL)
+        g_io_stream_close_async (G_IO_STREAM (connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      probe_free (probe);
+      return;
+    }
+
+  g_debug ("%s: %s; trying %s", probe->https_url, error->message, probe->plain_url);
+  g_clear_object (&probe->client);
+  probe->client = g_socket_client_new ();
+  g_socket_client_set_timeout (probe->client, PROBE_TIMEOUT_S);
+  g_socket_client_connect_to_uri_async (probe->client, probe->plain_url, 80, NULL,
+                                        plain_connected_cb, probe);
+}
+
+static void
+probe_https (Email2EvolutionCollection *self,
+             const char                *uid,
+             Email2DavService           service,
+             const char                *https_url,
+             const char                *plain_url)
+{
+  Probe *probe = g_new0 (Probe, 1);
+
+  probe->self = g_object_ref (self);
+  probe->uid = g_strdup (uid);
+  probe->service = service;
+  probe->https_url = g_strdup (https_url);
+  probe->plain_url = g_strdup (plain_url);
+  probe->client = g_socket_client_new ();
+  g_socket_client_set_tls (probe->client, TRUE);
+  g_socket_client_set_timeout (probe->client, PROBE_TIMEOUT_S);
+  g_socket_client_connect_to_uri_async (probe->client, https_url, 443, NULL, https_connected_cb, probe);
+}
+
+/**
+ * email2_evolution_collection_write:
+ * @self: the collections
+ * @guid: the account's canonical GUID
+ * @account: (nullable): the account as it is to be, or %NULL when removed
+ * @changed: (out): whether an existing collection was changed, so that
+ *   its servers should be discovered again
+ * @error: return location for an error
+ *
+ * Makes the account's collection match @account: created, changed or
+ * removed (with its children and their cached files) when @account has
+ * neither contacts nor calendars. Call it on the main context, with the
+ * collection's password already in the keyring, so that the discovery
+ * a new collection starts at once finds it.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+email2_evolution_collection_write (Email2EvolutionCollection *self,
+                                   const char                *guid,
+                                   const Email2Account       *account,
+                                   gboolean                  *changed,
+                                   GError                   **error)
+{
+  g_autofree char *uid = email2_evolution_collection_uid (guid);
+  g_autoptr(ESource) source = e_source_registry_server_ref_source (self->server, uid);
+  g_autoptr(Email2DavPlan) plan = NULL;
+  g_autofree char *old_data = NULL;
+  g_autofree char *new_data = NULL;
+  gboolean is_new = source == NULL;
+
+  *changed = FALSE;
+  if (account != NULL)
+    {
+      plan = email2_dav_plan_new (account, error);
+      if (plan == NULL)
+        return FALSE;
+      if (email2_dav_plan_get_ignored_types (plan) != 0)
+        g_debug ("account %s: SYNCINGCONTENTTYPES bits 0x%x have no desktop counterpart",
+                 guid, email2_dav_plan_get_ignored_types (plan));
+    }
+
+  if (plan == NULL || email2_dav_plan_is_empty (plan))
+    {
+      GList *children;
+
+      if (source == NULL)
+        return TRUE;
+      /* The children go with the collection; EDS keeps them as orphans,
+       * which a collection of the same UID would adopt, stale. */
+      children = e_source_registry_server_list_sources (self->server, NULL);
+      if (!e_source_remove_sync (source, NULL, error))
+        {
+          g_list_free_full (children, g_object_unref);
+          return FALSE;
+        }
+      for (GList *l = children; l != NULL; l = l->next)
+        if (g_strcmp0 (e_source_get_parent (l->data), uid) == 0)
+          e_source_registry_server_remove_source (self->server, l->data);
+      g_list_free_full (children, g_object_unref);
+      return TRUE;
+    }
+
+  if (is_new)
+    {
+      g_autoptr(GFile) file = e_server_side_source_new_user_file (uid);
+
+      source = e_server_side_source_new (self->server, file, error);
+      if (source == NULL)
+        return FALSE;
+      /* Like an account the user made: Evolution may change and remove it. */
+      e_server_side_source_set_writable (E_SERVER_SIDE_SOURCE (source), TRUE);
+      e_server_side_source_set_removable (E_SERVER_SIDE_SOURCE (source), TRUE);
+    }
+  else
+    old_data = e_source_to_string (source, NULL);
+
+  configure_collection (source, account, plan);
+
+  if (!is_new)
+    {
+      new_data = e_source_to_string (source, NULL);
+      *changed = g_strcmp0 (old_data, new_data) != 0;
+      configure_children (self, uid, plan);
+    }
+  else
+    e_source_registry_server_add_source (self->server, source);
+
+  if ((is_new || *changed) && !e_source_write_sync (source, NULL, error))
+    return FALSE;
+  /* HTTPS first, at every write: plain only after a probe. */
+  for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
+    if (email2_dav_plan_get_plain_url (plan, s) != NULL)
+      probe_https (self, uid, s, email2_dav_plan_get_url (plan, s), email2_dav_plan_get_plain_url (plan, s));
+  return TRUE;
+}
+
+/**
+ * email2_evolution_collection_authenticate:
+ * @self: the collections
+ * @guid: the account's canonical GUID
+ *
+ * Has EDS discover the collection's servers again, with the password in
+ * the keyring (the registry looks it up itself; no window). Call it on the
+ * main context.
+ */
+void
+email2_evolution_collection_authenticate (Email2EvolutionCollection *self,
+                                          const char                *guid)
+{
+  g_autofree char *uid = email2_evolution_collection_uid (guid);
+  g_autoptr(ESource) source = e_source_registry_server_ref_source (self->server, uid);
+  g_autoptr(ECollectionBackend) backend = NULL;
+
+  if (source == NULL)
+    return;
+  backend = e_source_registry_server_ref_backend (self->server, source);
+  if (backend == NULL)
+    {
+      g_debug ("collection %s has no backend: EDS's WebDAV module is not loaded", uid);
+      return;
+    }
+  e_backend_schedule_credentials_required (E_BACKEND (backend), E_SOURCE_CREDENTIALS_REASON_REQUIRED,
+                                           NULL, 0, NULL, NULL, G_STRFUNC);
+}
+
+static void
+email2_evolution_collection_dispose (GObject *object)
+{
+  Email2EvolutionCollection *self = EMAIL2_EVOLUTION_COLLECTION (object);
+
+  if (self->added_id != 0)
+    g_clear_signal_handler (&self->added_id, self->server);
+  g_clear_object (&self->server);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
+
+  G_OBJECT_CLASS (email2_evolution_collection_parent_class)->dispose (object);
+}
+
+static void
+email2_evolution_collection_class_init (Email2EvolutionCollectionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = email2_evolution_collection_dispose;
+}
+
+static void
+email2_evolution_collection_init (Email2EvolutionCollection *self)
+{
+}
+
+/**
+ * email2_evolution_collection_new:
+ * @server: the registry
+ *
+ * Must be called on the registry's main context. Children that discovery
+ * adds from then on are configured as they appear.
+ *
+ * Returns: (transfer full): the provisioned collections
+ */
+Email2EvolutionCollection *
+email2_evolution_collection_new (ESourceRegistryServer *server)
+{
+  Email2EvolutionCollection *self = g_object_new (EMAIL2_TYPE_EVOLUTION_COLLECTION, NULL);
+
+  self->server = g_object_ref (server);
+  self->main_context = g_main_context_ref_thread_default ();
+  self->added_id = g_signal_connect (server, "source-added", G_CALLBACK (source_added_cb), self);
+
+  return self;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ */
+
+#pragma once
+
+#include <libebackend/libebackend.h>
+
+#include "email2.h"
+
+G_BEGIN_DECLS
+
+#define EMAIL2_TYPE_EVOLUTION_COLLECTION (email2_evolution_collection_get_type ())
+
+G_DECLARE_FINAL_TYPE (Email2EvolutionCollection, email2_evolution_collection,
+                      EMAIL2, EVOLUTION_COLLECTION, GObject)
+
+Email2EvolutionCollection *email2_evolution_collection_new       (ESourceRegistryServer     *server);
+
+char     *email2_evolution_collection_uid          (const char                *guid);
+gboolean  email2_evolution_collection_wanted       (const Email2Account       *account);
+
+gboolean  email2_evolution_collection_write        (Email2EvolutionCollection *self,
+                                                    const char                *guid,
+                                                    const Email2Account       *account,
+                                                    gboolean                  *changed,
+                                                    GError                   **error);
+void      email2_evolution_collection_authenticate (Email2EvolutionCollection *self,
+                                                    const char                *guid);
+void      email2_evolution_collection_configure_all (Email2EvolutionCollection *self);
+
+void      email2_evolution_collection_read_live    (ESourceRegistryServer     *server,
+                                                    Email2Account             *account);
+
+G_END_DECLS
