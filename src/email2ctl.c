@@ -4,6 +4,7 @@
  * email2ctl: the command line of email2.
  */
 
+#define _GNU_SOURCE /* memfd_create, F_ADD_SEALS */
 #include "config.h"
 
 #include <errno.h>
@@ -12,15 +13,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gio/gunixfdlist.h>
 #include <glib/gi18n.h>
 
 #include "email2.h"
 #include "email2ctl-private.h"
 #include "email2-dbus-generated.h"
+#include "email2-secure-private.h"
 #include "email2-xml-private.h"
 #include "email2ctl-probe.h"
 
@@ -405,17 +409,86 @@ status_failure (const char *what,
   return EXIT_COMMAND_FAILED;
 }
 
+/* The payload as a sealed memfd: the registry reads it from there, so
+ * that no message on the bus holds its secrets. The memfd is rewound and
+ * sealed (no write, no resize) before it is handed over. */
+static int
+payload_memfd (const Email2SecureBuffer  *payload,
+               GError                   **error)
+{
+  int fd = memfd_create ("email2-payload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  gsize written = 0;
+
+  if (fd < 0)
+    goto failed;
+  while (written < payload->length)
+    {
+      gssize n = write (fd, payload->data + written, payload->length - written);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        goto failed;
+      written += n;
+    }
+  if (lseek (fd, 0, SEEK_SET) != 0 ||
+      fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    goto failed;
+
+  return fd;
+
+failed:
+  {
+    int saved = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                 _("The payload cannot be handed over: %s"), g_strerror (saved));
+    if (fd >= 0)
+      close (fd);
+    return -1;
+  }
+}
+
+/* Reads FILE or standard input, at most one byte more than a payload may
+ * have (the registry refuses it then), into memory no core holds. */
+static Email2SecureBuffer *
+read_payload (const char  *path,
+              GError     **error)
+{
+  gboolean from_stdin = strcmp (path, "-") == 0;
+  int fd = from_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
+  g_autoptr(GError) local_error = NULL;
+  Email2SecureBuffer *payload;
+
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "%s: %s", path, g_strerror (saved));
+      return NULL;
+    }
+
+  payload = email2_secure_buffer_read_fd (fd, EMAIL2_XML_DEFAULT_MAX_SIZE, &local_error);
+  if (!from_stdin)
+    close (fd);
+  if (payload == NULL)
+    g_set_error (error, G_FILE_ERROR, local_error->code, "%s: %s", path, local_error->message);
+
+  return payload;
+}
+
 static int
 command_apply (int    argc,
                char **argv)
 {
   g_autoptr(Email2DbusProvisioning1) proxy = NULL;
+  g_autoptr(Email2SecureBuffer) payload = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) response = NULL;
-  GVariant *payload;
   guint outcome = 0;
-  gsize length = 0;
-  char *data;
+  int fd;
   int status = parse_single_argument (&argc, &argv, _("FILE|-"),
                                       _("Applies an EMAIL2 payload to Evolution's accounts and prints\n"
                                         "the response. Exit status as for validate."), NULL);
@@ -423,26 +496,22 @@ command_apply (int    argc,
   if (status >= 0)
     return status;
 
-  data = read_input (argv[1], EMAIL2_XML_DEFAULT_MAX_SIZE, &length, &error);
-  if (data == NULL)
+  payload = read_payload (argv[1], &error);
+  if (payload == NULL)
     return email2ctl_usage_error (NULL, error->message);
 
   proxy = connect_registry (TRUE, &status);
   if (proxy == NULL)
-    {
-      explicit_bzero (data, length);
-      g_free (data);
-      return status;
-    }
+    return status;
 
-  /* The payload may hold passwords: it goes over the bus once, in a call. */
-  payload = g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1));
-  explicit_bzero (data, length);
-  g_free (data);
-  email2_dbus_provisioning1_call_apply_sync (proxy, payload, &response, &outcome, NULL, &error);
-  explicit_bzero ((gpointer) g_variant_get_data (payload), g_variant_get_size (payload));
-  g_variant_unref (payload);
-  if (error != NULL)
+  fd = payload_memfd (payload, &error);
+  g_clear_pointer (&payload, email2_secure_buffer_free);
+  if (fd < 0)
+    return email2ctl_usage_error (NULL, error->message);
+  fds = g_unix_fd_list_new_from_array (&fd, 1);
+
+  if (!email2_dbus_provisioning1_call_apply_sync (proxy, g_variant_new_handle (0), fds, &response,
+                                                  &outcome, NULL, NULL, &error))
     return registry_error (error);
 
   {
