@@ -28,54 +28,49 @@
 #include "email2-xml-private.h"
 #include "email2ctl-probe.h"
 
-/* Reads at most @max + 1 bytes, so that a larger input is seen as such
- * without being held in memory. */
-static char *
-read_input (const char  *path,
-            gsize        max,
-            gsize       *length,
-            GError     **error)
+/* Reads FILE or standard input, at most one byte more than a payload may
+ * have (the registry refuses it then), into memory no core holds. */
+static Email2SecureBuffer *
+read_payload (const char  *path,
+              GError     **error)
 {
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
-  int fd = strcmp (path, "-") == 0 ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
-  guint8 buffer[65536];
+  gboolean from_stdin = strcmp (path, "-") == 0;
+  int fd = from_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
+  g_autoptr(GError) local_error = NULL;
+  Email2SecureBuffer *payload;
 
   if (fd < 0)
     {
       int saved = errno;
+
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    "%s: %s", path, g_strerror (saved));
       return NULL;
     }
 
-  while (bytes->len <= max)
-    {
-      gssize n = read (fd, buffer, MIN (sizeof buffer, max + 1 - bytes->len));
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "%s: %s", path, g_strerror (saved));
-          if (fd != STDIN_FILENO)
-            close (fd);
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      g_byte_array_append (bytes, buffer, n);
-    }
-
-  if (fd != STDIN_FILENO)
+  payload = email2_secure_buffer_read_fd (fd, EMAIL2_XML_DEFAULT_MAX_SIZE, &local_error);
+  if (!from_stdin)
     close (fd);
-  explicit_bzero (buffer, sizeof buffer);
+  if (payload == NULL)
+    g_set_error (error, G_FILE_ERROR, local_error->code, "%s: %s", path, local_error->message);
 
-  *length = bytes->len;
-  g_byte_array_append (bytes, (const guint8 *) "", 1);
+  return payload;
+}
 
-  return (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
+/* Reads FILE or standard input like read_payload(), into an ordinary
+ * block of its exact size (validate hands it on as such; it is
+ * overwritten before it is freed). */
+static char *
+read_input (const char  *path,
+            gsize       *length,
+            GError     **error)
+{
+  g_autoptr(Email2SecureBuffer) payload = read_payload (path, error);
+
+  if (payload == NULL)
+    return NULL;
+  *length = payload->length;
+  return g_memdup2 (payload->data, payload->length + 1);
 }
 
 static char *
@@ -244,7 +239,7 @@ command_validate (int    argc,
         return email2ctl_usage_error (NULL, error->message);
     }
 
-  data = read_input (argv[1], EMAIL2_XML_DEFAULT_MAX_SIZE, &length, &error);
+  data = read_input (argv[1], &length, &error);
   if (data == NULL)
     return email2ctl_usage_error (NULL, error->message);
 
@@ -447,35 +442,6 @@ failed:
       close (fd);
     return -1;
   }
-}
-
-/* Reads FILE or standard input, at most one byte more than a payload may
- * have (the registry refuses it then), into memory no core holds. */
-static Email2SecureBuffer *
-read_payload (const char  *path,
-              GError     **error)
-{
-  gboolean from_stdin = strcmp (path, "-") == 0;
-  int fd = from_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
-  g_autoptr(GError) local_error = NULL;
-  Email2SecureBuffer *payload;
-
-  if (fd < 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: %s", path, g_strerror (saved));
-      return NULL;
-    }
-
-  payload = email2_secure_buffer_read_fd (fd, EMAIL2_XML_DEFAULT_MAX_SIZE, &local_error);
-  if (!from_stdin)
-    close (fd);
-  if (payload == NULL)
-    g_set_error (error, G_FILE_ERROR, local_error->code, "%s: %s", path, local_error->message);
-
-  return payload;
 }
 
 static int
