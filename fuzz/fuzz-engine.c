@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "email2-command.h"
+#include "email2-command-private.h"
 #include "email2-memory-host.h"
 #include "email2-session.h"
 #include "fuzz-common.h"

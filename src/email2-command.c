@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-account.h"
 #include "email2-command.h"
 
@@ -240,4 +241,52 @@ email2_status_code_to_text (guint code)
   if (code >= 400 && code < 500)
     return _("refused by the device");
   return _("failed on the device");
+}
+
+/**
+ * email2_status_get_code:
+ * @status: a status
+ *
+ * Returns: the OMA DM status code
+ */
+guint
+email2_status_get_code (const Email2Status *status)
+{
+  return status->code;
+}
+
+/**
+ * email2_status_get_cmd:
+ * @status: a status
+ *
+ * Returns: the name of the command answered
+ */
+const char *
+email2_status_get_cmd (const Email2Status *status)
+{
+  return status->cmd;
+}
+
+/**
+ * email2_status_get_target_ref:
+ * @status: a status
+ *
+ * Returns: (nullable): the item's Target LocURI, as given
+ */
+const char *
+email2_status_get_target_ref (const Email2Status *status)
+{
+  return status->target_ref;
+}
+
+/**
+ * email2_status_get_reason:
+ * @status: a status
+ *
+ * Returns: (nullable): why it failed, for people; never a value
+ */
+const char *
+email2_status_get_reason (const Email2Status *status)
+{
+  return status->reason;
 }

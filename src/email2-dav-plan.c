@@ -23,6 +23,7 @@ struct _Email2DavPlan {
   guint32 types;          /* the known bits that were set */
   guint32 ignored;        /* the other bits that were set */
   char *url[EMAIL2_DAV_N_SERVICES];
+  char *plain_url[EMAIL2_DAV_N_SERVICES];  /* when HTTPS cannot be reached */
   gboolean tls_required[EMAIL2_DAV_N_SERVICES];
   gboolean refresh[EMAIL2_DAV_N_SERVICES];
   guint minutes[EMAIL2_DAV_N_SERVICES];
@@ -135,35 +136,72 @@ email2_parse_content_types (const char *value,
   return TRUE;
 }
 
+/* Parses CONTACTSSERVER / CALENDARSERVER: the host and port of a
+ * `host[:port]` value, or the parsed URL of an `http(s)://` one. */
+static gboolean
+parse_server (const char  *server,
+              char       **host,
+              guint16     *port,
+              GUri       **uri,
+              GError     **error)
+{
+  const char *scheme;
+
+  *host = NULL;
+  *port = 0;
+  *uri = NULL;
+  if (email2_parse_host_port (server, host, port))
+    return TRUE;
+
+  *uri = g_uri_parse (server, G_URI_FLAGS_NONE, NULL);
+  scheme = *uri != NULL ? g_uri_get_scheme (*uri) : NULL;
+  if (*uri == NULL || g_uri_get_host (*uri) == NULL || g_uri_get_host (*uri)[0] == '\0' ||
+      g_uri_get_userinfo (*uri) != NULL ||
+      (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0))
+    {
+      g_clear_pointer (uri, g_uri_unref);
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
+                   _("The contacts or calendar server is neither a host nor an http(s) URL"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+build_url (const char *scheme,
+           const char *host,
+           int         port,
+           const char *path)
+{
+  g_autoptr(GUri) built = g_uri_build (G_URI_FLAGS_NONE, scheme, NULL, host, port,
+                                       path != NULL && path[0] != '\0' ? path : "/", NULL, NULL);
+
+  return g_uri_to_string (built);
+}
+
 /**
  * email2_dav_server_url:
  * @server: (nullable): CONTACTSSERVER or CALENDARSERVER: `host[:port]` or
  *   an `http(s)://` URL; %NULL when not set
  * @fallback_domain: (nullable): the domain to use when @server is %NULL
- * @tls_required: whether *REQUIRESSL is 1
  * @error: return location for an error
  *
- * The URL EDS's discovery starts from. A host, a host and port, or no
- * server at all (the e-mail domain, RFC 6764) always gives `https`: plain
- * HTTP is never guessed. An `http://` URL stays plain only when TLS is not
- * required; with *REQUIRESSL 1 it becomes `https://` with the same host,
- * port and path, so no request (and no password) goes out in the clear.
- * Query and fragment are dropped.
+ * The URL EDS's discovery starts from: always `https`. A host or a host
+ * and port gives `https://host[:port]/`; no server at all the e-mail
+ * domain (RFC 6764); an `http://` URL becomes `https://` with the same
+ * host, port and path (HTTPS first: email2_dav_plain_url() says whether
+ * plain HTTP may follow). Query and fragment are dropped.
  *
  * Returns: (transfer full): the URL, or %NULL with @error set
  */
 char *
 email2_dav_server_url (const char *server,
                        const char *fallback_domain,
-                       gboolean    tls_required,
                        GError    **error)
 {
   g_autofree char *host = NULL;
-  guint16 port = 0;
   g_autoptr(GUri) uri = NULL;
-  g_autoptr(GUri) built = NULL;
-  const char *scheme;
-  const char *path;
+  guint16 port = 0;
 
   if (server == NULL || server[0] == '\0')
     {
@@ -177,35 +215,39 @@ email2_dav_server_url (const char *server,
       server = fallback_domain;
     }
 
-  if (email2_parse_host_port (server, &host, &port))
-    {
-      built = g_uri_build (G_URI_FLAGS_NONE, "https", NULL, host, port != 0 ? port : -1, "/", NULL, NULL);
-      return g_uri_to_string (built);
-    }
+  if (!parse_server (server, &host, &port, &uri, error))
+    return NULL;
+  if (uri == NULL)
+    return build_url ("https", host, port != 0 ? port : -1, "/");
+  return build_url ("https", g_uri_get_host (uri), g_uri_get_port (uri), g_uri_get_path (uri));
+}
 
-  uri = g_uri_parse (server, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0' ||
-      g_uri_get_userinfo (uri) != NULL)
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
-                   _("The contacts or calendar server is neither a host nor an http(s) URL"));
-      return NULL;
-    }
-  scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "https") == 0 || tls_required)
-    scheme = "https";
-  else if (g_ascii_strcasecmp (scheme, "http") == 0)
-    scheme = "http";
-  else
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
-                   _("The contacts or calendar server is neither a host nor an http(s) URL"));
-      return NULL;
-    }
-  path = g_uri_get_path (uri);
-  built = g_uri_build (G_URI_FLAGS_NONE, scheme, NULL, g_uri_get_host (uri), g_uri_get_port (uri),
-                       path[0] != '\0' ? path : "/", NULL, NULL);
-  return g_uri_to_string (built);
+/**
+ * email2_dav_plain_url:
+ * @server: (nullable): CONTACTSSERVER or CALENDARSERVER
+ *
+ * The plain-HTTP URL to use when HTTPS cannot be reached and TLS is not
+ * required: `http://host[:port]/` for a host, the URL itself for an
+ * `http://` URL. None for an `https://` URL (the administrator asked for
+ * TLS) nor for no server (plain HTTP is never guessed).
+ *
+ * Returns: (transfer full) (nullable): the URL, or %NULL when plain HTTP
+ *   is never to be used
+ */
+char *
+email2_dav_plain_url (const char *server)
+{
+  g_autofree char *host = NULL;
+  g_autoptr(GUri) uri = NULL;
+  guint16 port = 0;
+
+  if (server == NULL || server[0] == '\0' || !parse_server (server, &host, &port, &uri, NULL))
+    return NULL;
+  if (uri == NULL)
+    return build_url ("http", host, port != 0 ? port : -1, "/");
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0)
+    return NULL;
+  return build_url ("http", g_uri_get_host (uri), g_uri_get_port (uri), g_uri_get_path (uri));
 }
 
 static const char *
@@ -262,9 +304,11 @@ email2_dav_plan_new (const Email2Account *account,
       if ((plan->types & services[s].types) == 0)
         continue;
       plan->url[s] = email2_dav_server_url (email2_account_get (account, services[s].server),
-                                            address_domain (account), plan->tls_required[s], error);
+                                            address_domain (account), error);
       if (plan->url[s] == NULL)
         return NULL;
+      if (!plan->tls_required[s])
+        plan->plain_url[s] = email2_dav_plain_url (email2_account_get (account, services[s].server));
     }
 
   name = email2_account_get (account, EMAIL2_NODE_AUTHNAME);
@@ -288,7 +332,10 @@ email2_dav_plan_copy (const Email2DavPlan *plan)
   Email2DavPlan *copy = g_memdup2 (plan, sizeof *plan);
 
   for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
-    copy->url[s] = g_strdup (plan->url[s]);
+    {
+      copy->url[s] = g_strdup (plan->url[s]);
+      copy->plain_url[s] = g_strdup (plan->plain_url[s]);
+    }
   copy->user = g_strdup (plan->user);
   return copy;
 }
@@ -303,7 +350,10 @@ email2_dav_plan_free (Email2DavPlan *plan)
   if (plan == NULL)
     return;
   for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
-    g_free (plan->url[s]);
+    {
+      g_free (plan->url[s]);
+      g_free (plan->plain_url[s]);
+    }
   g_free (plan->user);
   g_free (plan);
 }
@@ -372,6 +422,22 @@ email2_dav_plan_get_url (const Email2DavPlan *plan,
                          Email2DavService     service)
 {
   return plan->url[service];
+}
+
+/**
+ * email2_dav_plan_get_plain_url:
+ * @plan: a plan
+ * @service: a service
+ *
+ * Returns: (nullable): the plain-HTTP URL to fall back to when the
+ *   service's HTTPS URL cannot be reached, or %NULL when plain HTTP is
+ *   not allowed (*REQUIRESSL 1, an https URL, no server set)
+ */
+const char *
+email2_dav_plan_get_plain_url (const Email2DavPlan *plan,
+                               Email2DavService     service)
+{
+  return plan->plain_url[service];
 }
 
 /**

@@ -68,6 +68,8 @@ gboolean       email2_dav_plan_wants          (const Email2DavPlan *plan,
 gboolean       email2_dav_plan_is_empty       (const Email2DavPlan *plan);
 const char    *email2_dav_plan_get_url        (const Email2DavPlan *plan,
                                                Email2DavService     service);
+const char    *email2_dav_plan_get_plain_url  (const Email2DavPlan *plan,
+                                               Email2DavService     service);
 gboolean       email2_dav_plan_get_tls_required (const Email2DavPlan *plan,
                                                  Email2DavService     service);
 gboolean       email2_dav_plan_get_refresh    (const Email2DavPlan *plan,
@@ -82,8 +84,8 @@ gboolean       email2_parse_sync_schedule     (const char          *value,
                                                guint               *minutes);
 char          *email2_dav_server_url          (const char          *server,
                                                const char          *fallback_domain,
-                                               gboolean             tls_required,
                                                GError             **error);
+char          *email2_dav_plain_url           (const char          *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Email2DavPlan, email2_dav_plan_free)
 

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "email2-command-private.h"
 #include "email2-command.h"
 #include "email2-locuri.h"
 #include "email2-log.h"

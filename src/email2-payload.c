@@ -14,6 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-payload.h"
 #include "email2-secure-private.h"

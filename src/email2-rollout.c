@@ -22,6 +22,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-rollout.h"
 #include "email2-session.h"
@@ -135,6 +136,8 @@ edit (const Email2Account *current,
  * @before: (nullable): what the payload file made last time; %NULL when
  *   it is new
  * @after: (nullable): what it makes now; %NULL when it was removed
+ * @adopt: (nullable): GUIDs this file may have made in a run that was
+ *   interrupted: their accounts are brought to @after as they are
  * @n_changed: (out) (optional): how many accounts were changed
  * @error: return location for a #GError
  *
@@ -151,6 +154,7 @@ gboolean
 email2_rollout_apply (Email2Host        *host,
                       Email2MemoryHost  *before,
                       Email2MemoryHost  *after,
+                      const char * const *adopt,
                       guint             *n_changed,
                       GError           **error)
 {
@@ -167,7 +171,8 @@ email2_rollout_apply (Email2Host        *host,
     {
       g_autoptr(Email2Account) current = NULL;
 
-      if (contains (had, want[i]))
+      if (contains (had, want[i]) ||
+          (adopt != NULL && g_strv_contains (adopt, want[i])))
         continue;
       current = email2_host_lookup_account (host, want[i]);
       if (current != NULL)
@@ -195,9 +200,13 @@ email2_rollout_apply (Email2Host        *host,
         ? email2_host_lookup_account (EMAIL2_HOST (before), want[i]) : NULL;
       g_autoptr(Email2Account) current = NULL;
 
-      if (previous != NULL && email2_account_equal (previous, wanted))
-        continue;              /* the file did not change this account */
       current = email2_host_lookup_account (host, want[i]);
+      if (previous == NULL && current != NULL)
+        previous = email2_account_copy (current);   /* adopted: brought to @after */
+      /* Unchanged by the file (an account the user removed stays removed),
+       * or adopted and already as wanted. */
+      if (previous != NULL && email2_account_equal (previous, wanted))
+        continue;
       if (current == NULL)
         add_change (changes, NULL, g_steal_pointer (&wanted));
       else if (node_differs (previous, wanted, EMAIL2_NODE_SERVICENAME) ||

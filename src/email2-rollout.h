@@ -21,6 +21,7 @@ Email2MemoryHost *email2_rollout_desired (Email2Payload     *payload,
 gboolean          email2_rollout_apply   (Email2Host        *host,
                                           Email2MemoryHost  *before,
                                           Email2MemoryHost  *after,
+                                          const char * const *adopt,
                                           guint             *n_changed,
                                           GError           **error);
 

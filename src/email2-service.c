@@ -23,6 +23,7 @@
 #include <gio/gunixfdlist.h>
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-dbus-generated.h"
 #include "email2-dbus.h"
 #include "email2-error.h"
@@ -182,6 +183,37 @@ email2_service_respond (Email2Service  *self,
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_applied,
                               g_object_ref (self), g_object_unref);
   return response;
+}
+
+/**
+ * email2_service_get_session:
+ * @self: a service
+ *
+ * Returns: (transfer none): the engine the service runs payloads on
+ */
+Email2Session *
+email2_service_get_session (Email2Service *self)
+{
+  g_return_val_if_fail (EMAIL2_IS_SERVICE (self), NULL);
+
+  return self->session;
+}
+
+/**
+ * email2_service_notify_applied:
+ * @self: a service
+ *
+ * Emits #Email2Service::applied on the service's main context, as after
+ * a payload: for changes made to the host another way (the system
+ * inbox's rollouts). Call it in the worker.
+ */
+void
+email2_service_notify_applied (Email2Service *self)
+{
+  g_return_if_fail (EMAIL2_IS_SERVICE (self));
+
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_applied,
+                              g_object_ref (self), g_object_unref);
 }
 
 /* SyncML or CP, XML or WBXML: the answer comes back in the same form. */

@@ -43,6 +43,8 @@ char          *email2_service_respond (Email2Service    *self,
                                        gsize            *length,
                                        GError          **error);
 const char    *email2_service_get_origin (Email2Service *self);
+Email2Session *email2_service_get_session     (Email2Service *self);
+void           email2_service_notify_applied (Email2Service *self);
 gboolean       email2_service_drain   (Email2Service    *self,
                                        guint             timeout_ms);
 void           email2_service_stop    (Email2Service    *self);

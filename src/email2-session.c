@@ -21,6 +21,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-locuri.h"
 #include "email2-schema.h"

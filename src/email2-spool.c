@@ -31,6 +31,12 @@
  *
  * Host-neutral: the registry module runs it on Evolution's host,
  * tests/test-spool-memory.c on the memory host.
+ *
+ * Longer than most files on purpose: it is one state machine over one
+ * directory descriptor (names, safe opening, claims, markers, the two
+ * inboxes' rules), and every piece of it is about not applying a file
+ * twice or a file that is not what it seems; split, the invariants would
+ * be spread over files that each hold half of them.
  */
 
 #define _GNU_SOURCE
@@ -47,8 +53,13 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-digest.h"
 #include "email2-error.h"
 #include "email2-payload.h"
+#include "email2-policy.h"
+#include "email2-rollout.h"
+#include "email2-trust.h"
+#include "email2-variables.h"
 #include "email2-spool.h"
 #include "email2-xml-private.h"
 
@@ -56,6 +67,8 @@
 #define DONE_SUFFIX ".done"
 #define REFUSED_SUFFIX ".refused"
 #define CLAIM_SUFFIX ".applying"
+#define STATE_SUFFIX ".state"
+#define PENDING_SUFFIX ".pending"
 #define TEMP_SUFFIX ".email2-tmp"
 #define MARKER_GROUP "Payload"
 /* Room for the longest derived name (".NAME.xml.applying") within NAME_MAX. */
@@ -669,6 +682,28 @@ apply_payload (Email2Spool    *self,
   return TRUE;
 }
 
+/* Looks at @name without opening it: FALSE when its name is too long
+ * (logged) or it is gone; else its identity. */
+static gboolean
+look_at (int          dirfd,
+         const char  *name,
+         const char  *shown,
+         InboxKind    kind,
+         char       **identity)
+{
+  struct stat st;
+
+  if (strlen (name) > MAX_NAME_LENGTH)
+    {
+      g_warning ("Spool: %s is ignored: its name is longer than %d bytes", shown, MAX_NAME_LENGTH);
+      return FALSE;
+    }
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return FALSE;
+  *identity = identity_of (&st, kind);
+  return TRUE;
+}
+
 static void
 log_applied (const char *shown,
              gboolean    ok,
@@ -684,6 +719,30 @@ log_applied (const char *shown,
                response_name);
 }
 
+/* Whether user payloads must be signed: when the administrator says so
+ * (UserPayloadsMustBeSigned) and anchors are installed. Signed ones are
+ * verified against the same anchors as the system's. */
+static gboolean
+user_signature_rules (Email2Spool   *self,
+                      Email2Trust  **trust,
+                      gboolean      *required,
+                      GError       **error)
+{
+  g_autofree char *base = g_path_get_dirname (self->inbox[INBOX_SYSTEM]);
+  g_autofree char *trust_dir = g_build_filename (base, "trust", NULL);
+  g_autofree char *policy_file = g_build_filename (base, "email2.conf", NULL);
+  g_autoptr(Email2Policy) policy = NULL;
+
+  *trust = email2_trust_new_from_directory (trust_dir, inbox_owner (INBOX_SYSTEM), error);
+  if (*trust == NULL)
+    return FALSE;
+  policy = email2_policy_new_from_file (policy_file, inbox_owner (INBOX_SYSTEM), error);
+  if (policy == NULL)
+    return FALSE;
+  *required = email2_policy_get_user_signature_required (policy);
+  return TRUE;
+}
+
 static void
 process_user_file (Email2Spool *self,
                    int          dirfd,
@@ -694,7 +753,7 @@ process_user_file (Email2Spool *self,
   g_autofree char *claim = claim_name (name);
   g_autofree char *done_name = derived_name (name, DONE_SUFFIX);
   g_autofree char *refused_name = derived_name (name, REFUSED_SUFFIX);
-  g_autofree char *identity = NULL, *reason = NULL;
+  g_autofree char *identity = NULL, *reason = NULL, *digest = NULL;
   g_autoptr(GKeyFile) refused = NULL;
   g_autoptr(GKeyFile) done = NULL;
   g_autoptr(GError) error = NULL;
@@ -704,14 +763,8 @@ process_user_file (Email2Spool *self,
   struct stat st;
   char *data;
 
-  if (strlen (name) > MAX_NAME_LENGTH)
-    {
-      g_warning ("Spool: %s is ignored: its name is longer than %d bytes", shown, MAX_NAME_LENGTH);
-      return;
-    }
-  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+  if (!look_at (dirfd, name, shown, INBOX_USER, &identity))
     return;                    /* gone, or handled already */
-  identity = identity_of (&st, INBOX_USER);
   refused = read_marker (dirfd, refused_name);
   if (marker_has (refused, "File", identity))
     return;                    /* refused before, unchanged since */
@@ -730,12 +783,46 @@ process_user_file (Email2Spool *self,
 
   g_clear_pointer (&identity, g_free);
   data = read_payload (INBOX_USER, dirfd, claim, &length, &size, &st, &identity, &reason);
+  done = read_marker (dirfd, done_name);
+  if (data != NULL && marker_has (done, "Outcome", "ok"))
+    {
+      g_autofree char *previous = g_key_file_get_string (done, MARKER_GROUP, "Digest", NULL);
+
+      if (email2_digest_matches (previous, data, length))
+        {
+          g_autofree char *when = g_key_file_get_string (done, MARKER_GROUP, "Time", NULL);
+
+          /* Delivered again: it was applied, and its answer is there. */
+          buffer_free (data, size);
+          scrub_at (dirfd, claim, shown);
+          g_message ("Spool: %s is the payload applied at %s: not applied again", shown, when);
+          return;
+        }
+    }
+  g_clear_pointer (&done, g_key_file_unref);
   if (data != NULL)
     {
-      payload = email2_payload_parse (data, length, EMAIL2_FORMAT_AUTO, &error);
+      g_autoptr(Email2Trust) trust = NULL;
+      gboolean required = FALSE;
+      g_autofree char *content = NULL;
+      gsize content_length = 0;
+
+      digest = email2_digest_new (data, length);
+      if (!user_signature_rules (self, &trust, &required, &error) ||
+          !email2_trust_unwrap (trust, data, length, required, &content, &content_length, NULL,
+                                &error))
+        reason = g_strdup (error->message);
+      else
+        {
+          payload = email2_payload_parse (content != NULL ? content : data,
+                                          content != NULL ? content_length : length,
+                                          EMAIL2_FORMAT_AUTO, &error);
+          if (payload == NULL)
+            reason = g_strdup_printf (_("it is not a usable payload: %s"), error->message);
+        }
+      if (content != NULL)
+        explicit_bzero (content, content_length);
       buffer_free (data, size);
-      if (payload == NULL)
-        reason = g_strdup_printf (_("it is not a usable payload: %s"), error->message);
     }
 
   if (reason != NULL)
@@ -752,6 +839,8 @@ process_user_file (Email2Spool *self,
   done = new_marker ();
   g_key_file_set_string (done, MARKER_GROUP, "Outcome", ok ? "ok" : "failed");
   g_key_file_set_string (done, MARKER_GROUP, "File", identity);
+  if (digest != NULL)
+    g_key_file_set_string (done, MARKER_GROUP, "Digest", digest);
   write_marker (dirfd, done_name, done, shown);
   if (refused != NULL)
     unlinkat (dirfd, refused_name, 0);
@@ -800,44 +889,219 @@ recover_user_claim (Email2Spool *self,
   scrub_at (dirfd, claim, shown);
 }
 
+/* ---- the system inbox: payload files as the desired state ---- */
+
+/* What the system payloads are applied with for this user: the anchors,
+ * the administrator's settings, the user's values; and a fingerprint of
+ * them, so that a file is applied again when they change. */
+typedef struct {
+  Email2Trust *trust;
+  Email2Variables *variables;
+  char *fingerprint;
+  char *reason;                /* not NULL: no system payload can be applied */
+} SystemContext;
+
 static void
-process_system_file (Email2Spool *self,
-                     int          dirfd,
-                     int          recordfd,
-                     const char  *name)
+system_context_clear (SystemContext *context)
+{
+  g_clear_object (&context->trust);
+  g_clear_object (&context->variables);
+  g_clear_pointer (&context->fingerprint, g_free);
+  g_clear_pointer (&context->reason, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SystemContext, system_context_clear)
+
+/* The anchors and settings live beside the inbox: /etc/xdg/email2/trust/
+ * and /etc/xdg/email2/email2.conf, root's as the inbox is. */
+static void
+system_context_init (Email2Spool   *self,
+                     SystemContext *context)
+{
+  g_autofree char *base = g_path_get_dirname (self->inbox[INBOX_SYSTEM]);
+  g_autofree char *trust_dir = g_build_filename (base, "trust", NULL);
+  g_autofree char *policy_file = g_build_filename (base, "email2.conf", NULL);
+  g_autoptr(Email2Policy) policy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  const char *email;
+
+  memset (context, 0, sizeof *context);
+  context->trust = email2_trust_new_from_directory (trust_dir, inbox_owner (INBOX_SYSTEM), &error);
+  if (context->trust != NULL)
+    policy = email2_policy_new_from_file (policy_file, inbox_owner (INBOX_SYSTEM), &error);
+  if (policy != NULL)
+    context->variables = email2_variables_new_for_user (g_get_user_name (),
+                                                        email2_policy_get_email_pattern (policy),
+                                                        &error);
+  if (context->variables == NULL)
+    {
+      context->reason = g_strdup (error->message);
+      return;
+    }
+
+  email = email2_variables_get (context->variables, "EMAIL");
+  text = g_strdup_printf ("%s\n%s\n%s\n%u", email2_variables_get (context->variables, "USER"),
+                          email2_variables_get (context->variables, "REALNAME"),
+                          email != NULL ? email : "",
+                          email2_trust_get_n_anchors (context->trust));
+  context->fingerprint = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+}
+
+/* A record of the spool's own: read whole, or %NULL. */
+static char *
+read_record (int          recordfd,
+             const char  *name,
+             gsize       *length)
+{
+  g_autoptr(GError) error = NULL;
+  struct stat st;
+  gsize size = 0;
+  char *data = NULL;
+  int fd = open_regular_at (recordfd, name, O_RDONLY, &st);
+
+  if (fd < 0)
+    return NULL;
+  data = read_all (fd, st.st_size, EMAIL2_XML_DEFAULT_MAX_SIZE, length, &size, &error);
+  close (fd);
+  return data;
+}
+
+/* The accounts a file made, as it said them (NAME.state), or %NULL. */
+static Email2MemoryHost *
+read_state (int          recordfd,
+            const char  *name,
+            const char  *shown)
+{
+  g_autoptr(Email2MemoryHost) state = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  g_autofree char *data = read_record (recordfd, name, &length);
+
+  if (data == NULL)
+    return NULL;
+  state = email2_memory_host_new ();
+  if (!email2_memory_host_load_data (state, data, length, &error))
+    {
+      g_warning ("Spool: the record %s cannot be read: %s", shown, error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&state);
+}
+
+static gboolean
+write_state (int                recordfd,
+             const char        *name,
+             Email2MemoryHost  *state,
+             GError           **error)
+{
+  g_autofree char *data = email2_memory_host_to_data (state);
+
+  return write_at (recordfd, name, data, strlen (data), error);
+}
+
+static char *
+guid_list (Email2MemoryHost *state)
+{
+  g_auto(GStrv) guids = state != NULL ? email2_host_list_accounts (EMAIL2_HOST (state)) : NULL;
+
+  return guids != NULL ? g_strjoinv (";", guids) : g_strdup ("");
+}
+
+/* The GUIDs of an interrupted run's desired state (NAME.pending): the
+ * accounts it may have made. */
+static GStrv
+pending_guids (int          recordfd,
+               const char  *pending_name,
+               const char  *shown)
+{
+  g_autoptr(Email2MemoryHost) pending = read_state (recordfd, pending_name, shown);
+
+  return pending != NULL ? email2_host_list_accounts (EMAIL2_HOST (pending)) : NULL;
+}
+
+/* Brings the accounts of file @name from @before to @after (NULL: the
+ * file is gone) and keeps the records. The desired state is written to
+ * NAME.pending first: a run the registry stops in the middle is finished
+ * by the next one, which adopts what it may have made. */
+static gboolean
+roll_out (Email2Spool       *self,
+          int                recordfd,
+          const char        *name,
+          const char        *shown,
+          Email2MemoryHost  *before,
+          Email2MemoryHost  *after,
+          guint             *n_changed,
+          GError           **error)
+{
+  Email2Host *host = email2_session_get_host (email2_service_get_session (self->service));
+  g_autofree char *state_name = derived_name (name, STATE_SUFFIX);
+  g_autofree char *pending_name = derived_name (name, PENDING_SUFFIX);
+  g_auto(GStrv) adopt = pending_guids (recordfd, pending_name, shown);
+
+  if (after != NULL && !write_state (recordfd, pending_name, after, error))
+    return FALSE;
+  if (!email2_rollout_apply (host, before, after, (const char * const *) adopt, n_changed, error))
+    {
+      if (adopt == NULL)
+        unlinkat (recordfd, pending_name, 0);
+      return FALSE;
+    }
+  email2_service_notify_applied (self->service);
+
+  if (after != NULL && !write_state (recordfd, state_name, after, error))
+    return FALSE;
+  if (after == NULL)
+    unlinkat (recordfd, state_name, 0);
+  unlinkat (recordfd, pending_name, 0);
+  return TRUE;
+}
+
+static void
+process_system_file (Email2Spool   *self,
+                     int            dirfd,
+                     int            recordfd,
+                     SystemContext *context,
+                     const char    *name)
 {
   const char *inbox = self->inbox[INBOX_SYSTEM];
   g_autofree char *shown = shown_path (inbox, name);
   g_autofree char *done_name = derived_name (name, DONE_SUFFIX);
   g_autofree char *refused_name = derived_name (name, REFUSED_SUFFIX);
-  g_autofree char *identity = NULL, *reason = NULL, *digest = NULL;
+  g_autofree char *state_name = derived_name (name, STATE_SUFFIX);
+  g_autofree char *response_name = response_name_of (name);
+  g_autofree char *identity = NULL, *reason = NULL, *digest = NULL, *guids = NULL;
+  g_autofree char *content = NULL, *response = NULL;
   g_autoptr(GKeyFile) done = NULL, refused = NULL;
+  g_autoptr(Email2Signer) signer = NULL;
+  g_autoptr(Email2Payload) payload = NULL;
+  g_autoptr(Email2MemoryHost) before = NULL, after = NULL;
   g_autoptr(GError) error = NULL;
-  Email2Payload *payload = NULL;
-  gsize length = 0, size = 0;
-  gboolean ok = FALSE;
+  gsize length = 0, size = 0, content_length = 0, response_length = 0;
+  guint n_changed = 0;
   struct stat st;
   char *data;
 
-  if (strlen (name) > MAX_NAME_LENGTH)
-    {
-      g_warning ("Spool: %s is ignored: its name is longer than %d bytes", shown, MAX_NAME_LENGTH);
-      return;
-    }
-  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+  if (!look_at (dirfd, name, shown, INBOX_SYSTEM, &identity))
     return;
-  identity = identity_of (&st, INBOX_SYSTEM);
   done = read_marker (recordfd, done_name);
   refused = read_marker (recordfd, refused_name);
-  if (marker_has (done, "File", identity) || marker_has (refused, "File", identity))
+  if (context->reason == NULL &&
+      ((marker_has (done, "File", identity) && marker_has (done, "Context", context->fingerprint) &&
+        marker_has (done, "Outcome", "ok")) ||
+       (marker_has (refused, "File", identity) &&
+        marker_has (refused, "Context", context->fingerprint))))
     return;                    /* seen before, unchanged since */
 
   g_clear_pointer (&identity, g_free);
   data = read_payload (INBOX_SYSTEM, dirfd, name, &length, &size, &st, &identity, &reason);
-  if (data != NULL)
+  if (data != NULL && context->reason != NULL)
+    reason = g_strdup (context->reason);
+  else if (data != NULL)
     {
       digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
-      if (marker_has (done, "Sha256", digest))
+      if (marker_has (done, "Sha256", digest) && marker_has (done, "Context", context->fingerprint) &&
+          marker_has (done, "Outcome", "ok"))
         {
           /* The same content as applied before, in a touched file. */
           g_key_file_set_string (done, MARKER_GROUP, "File", identity);
@@ -845,38 +1109,152 @@ process_system_file (Email2Spool *self,
           buffer_free (data, size);
           return;
         }
-      payload = email2_payload_parse (data, length, EMAIL2_FORMAT_AUTO, &error);
-      buffer_free (data, size);
-      if (payload == NULL)
+      /* Signed or not: a system payload must be once anchors are there. */
+      if (!email2_trust_unwrap (context->trust, data, length, TRUE, &content, &content_length,
+                                &signer, &error))
+        reason = g_strdup (error->message);
+      else
+        payload = email2_payload_parse (content != NULL ? content : data,
+                                        content != NULL ? content_length : length,
+                                        EMAIL2_FORMAT_AUTO, &error);
+      if (reason == NULL && payload == NULL)
         reason = g_strdup_printf (_("it is not a usable payload: %s"), error->message);
+      buffer_free (data, size);
+      if (content != NULL)
+        explicit_bzero (content, content_length);
     }
 
   if (reason != NULL)
     {
       refuse (recordfd, name, identity, shown, reason);
+      if (context->fingerprint != NULL)
+        {
+          g_autoptr(GKeyFile) marker = read_marker (recordfd, refused_name);
+
+          if (marker != NULL)
+            {
+              g_key_file_set_string (marker, MARKER_GROUP, "Context", context->fingerprint);
+              write_marker (recordfd, refused_name, marker, shown);
+            }
+        }
       return;
     }
+  g_clear_error (&error);
 
-  /* Recorded before it is applied: at most once, even if the registry
-   * stops in the middle. */
+  /* What the file wants for this user, checked on its own first; its
+   * answer is the payload's own. */
+  after = email2_rollout_desired (payload, context->variables, &error);
+  response = email2_payload_write_response (payload, &response_length, NULL);
+  if (response != NULL)
+    {
+      g_autoptr(GError) write_error = NULL;
+
+      if (!write_at (recordfd, response_name, response, response_length, &write_error))
+        g_warning ("Spool: the response to %s could not be written: %s", shown,
+                   write_error->message);
+    }
+
   g_clear_pointer (&done, g_key_file_unref);
   done = new_marker ();
-  g_key_file_set_string (done, MARKER_GROUP, "Outcome", "applying");
   g_key_file_set_string (done, MARKER_GROUP, "File", identity);
   g_key_file_set_string (done, MARKER_GROUP, "Sha256", digest);
-  write_marker (recordfd, done_name, done, shown);
+  g_key_file_set_string (done, MARKER_GROUP, "Context", context->fingerprint);
+  if (signer != NULL)
+    g_key_file_set_string (done, MARKER_GROUP, "Signer", signer->subject);
 
-  apply_payload (self, recordfd, name, shown, payload, &ok);
-
-  g_key_file_set_string (done, MARKER_GROUP, "Outcome", ok ? "ok" : "failed");
+  if (after != NULL)
+    {
+      g_key_file_set_string (done, MARKER_GROUP, "Outcome", "applying");
+      write_marker (recordfd, done_name, done, shown);
+      before = read_state (recordfd, state_name, shown);
+      if (roll_out (self, recordfd, name, shown, before, after, &n_changed, &error))
+        {
+          guids = guid_list (after);
+          g_key_file_set_string (done, MARKER_GROUP, "Outcome", "ok");
+          g_key_file_set_string (done, MARKER_GROUP, "Accounts", guids);
+          g_message ("Spool: %s applied as the desired state: %u account(s) changed", shown,
+                     n_changed);
+        }
+    }
+  if (error != NULL)
+    {
+      g_key_file_set_string (done, MARKER_GROUP, "Outcome", "failed");
+      g_key_file_set_string (done, MARKER_GROUP, "Reason", error->message);
+      g_message ("Spool: %s not applied: %s; nothing changed", shown, error->message);
+    }
   write_marker (recordfd, done_name, done, shown);
   if (refused != NULL)
     unlinkat (recordfd, refused_name, 0);
-  log_applied (shown, ok, self->records, name);
 }
 
-/* Records of system payloads whose application a stopped registry
- * interrupted: they stay applied-once. */
+/* NAME.done → the payload NAME.xml when neither NAME.xml nor NAME.wbxml
+ * is in the inbox, else %NULL. */
+static char *
+gone_payload_of_record (int         dirfd,
+                        const char *record)
+{
+  g_autofree char *stem = g_strndup (record, strlen (record) - strlen (DONE_SUFFIX));
+
+  for (guint i = 0; i < G_N_ELEMENTS (payload_suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (stem, payload_suffixes[i], NULL);
+      struct stat st;
+
+      if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+        return NULL;
+    }
+  return g_strconcat (stem, payload_suffixes[0], NULL);
+}
+
+/* A file of the system inbox is gone: the accounts it made go with it,
+ * and so do its records. A failure keeps them, to try at the next scan. */
+static void
+remove_system_file (Email2Spool *self,
+                    int          recordfd,
+                    const char  *name)
+{
+  g_autofree char *shown = shown_path (self->inbox[INBOX_SYSTEM], name);
+  g_autofree char *state_name = derived_name (name, STATE_SUFFIX);
+  g_autofree char *pending_name = derived_name (name, PENDING_SUFFIX);
+  g_autoptr(Email2MemoryHost) before = read_state (recordfd, state_name, shown);
+  g_autoptr(Email2MemoryHost) pending = read_state (recordfd, pending_name, shown);
+  g_autoptr(GError) error = NULL;
+  guint n_changed = 0;
+  static const char * const suffixes[] = { DONE_SUFFIX, REFUSED_SUFFIX, STATE_SUFFIX };
+
+  if (before == NULL && pending == NULL)
+    {
+      g_autofree char *done_name = derived_name (name, DONE_SUFFIX);
+      g_autofree char *refused_name = derived_name (name, REFUSED_SUFFIX);
+
+      unlinkat (recordfd, done_name, 0);
+      unlinkat (recordfd, refused_name, 0);
+      return;
+    }
+  if (!roll_out (self, recordfd, name, shown, before, NULL, &n_changed, &error))
+    {
+      g_warning ("Spool: %s was removed, but its accounts could not be deleted: %s; tried "
+                 "again at the next start", shown, error->message);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *record = derived_name (name, suffixes[i]);
+
+      unlinkat (recordfd, record, 0);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (payload_suffixes); i++)
+    {
+      g_autofree char *response_name = derived_name (name, "");
+      g_autofree char *full = g_strconcat (response_name, RESPONSE_INFIX, payload_suffixes[i], NULL);
+
+      unlinkat (recordfd, full, 0);
+    }
+  g_message ("Spool: %s was removed: its %u account(s) deleted", shown, n_changed);
+}
+
+/* A record whose run a stopped registry interrupted: the next run of
+ * its file finishes it (desired state is safe to apply again). */
 static void
 recover_system_record (Email2Spool *self,
                        int          recordfd,
@@ -891,7 +1269,7 @@ recover_system_record (Email2Spool *self,
   g_key_file_set_string (done, MARKER_GROUP, "Outcome", "interrupted");
   write_marker (recordfd, done_name, done, shown);
   g_warning ("Spool: the system payload recorded in %s was being applied when the registry "
-             "stopped; it is not applied again", shown);
+             "stopped; it is applied again", shown);
 }
 
 static int
@@ -952,6 +1330,7 @@ scan_system (Email2Spool *self,
 {
   g_autoptr(GPtrArray) records = list_names (recordfd);
   g_autoptr(GPtrArray) names = list_names (dirfd);
+  g_auto(SystemContext) context = { NULL };
 
   for (guint i = 0; i < records->len; i++)
     {
@@ -962,9 +1341,23 @@ scan_system (Email2Spool *self,
       else if (name[0] != '.' && g_str_has_suffix (name, DONE_SUFFIX))
         recover_system_record (self, recordfd, name);
     }
+  system_context_init (self, &context);
   for (guint i = 0; i < names->len && !g_atomic_int_get (&self->stopped); i++)
     if (is_payload_name (names->pdata[i]))
-      process_system_file (self, dirfd, recordfd, names->pdata[i]);
+      process_system_file (self, dirfd, recordfd, &context, names->pdata[i]);
+
+  /* Records of files that are gone. */
+  for (guint i = 0; i < records->len && !g_atomic_int_get (&self->stopped); i++)
+    {
+      const char *record = records->pdata[i];
+      g_autofree char *name = NULL;
+
+      if (record[0] == '.' || !g_str_has_suffix (record, DONE_SUFFIX))
+        continue;
+          name = gone_payload_of_record (dirfd, record);
+      if (name != NULL)
+        remove_system_file (self, recordfd, name);
+    }
 }
 
 /* Scans an inbox, or looks at one file that changed; in the service's
@@ -1003,8 +1396,15 @@ spool_job_run (gpointer data)
     scan_system (self, dirfd, recordfd);
   else if (job->kind == INBOX_USER)
     process_user_file (self, dirfd, job->name);
+  else if (fstatat (dirfd, job->name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+    remove_system_file (self, recordfd, job->name);
   else
-    process_system_file (self, dirfd, recordfd, job->name);
+    {
+      g_auto(SystemContext) context = { NULL };
+
+      system_context_init (self, &context);
+      process_system_file (self, dirfd, recordfd, &context, job->name);
+    }
 
   if (recordfd >= 0)
     close (recordfd);
@@ -1069,7 +1469,8 @@ on_inbox_changed (GFileMonitor      *monitor,
   if (event == G_FILE_MONITOR_EVENT_CREATED)
     queue_job (self, kind, name, TRUE);
   else if (event == G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT ||
-           (kind == INBOX_SYSTEM && event == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED))
+           (kind == INBOX_SYSTEM && (event == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED ||
+                                     event == G_FILE_MONITOR_EVENT_DELETED)))
     queue_job (self, kind, name, FALSE);
 }
 

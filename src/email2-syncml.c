@@ -13,6 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-secure-private.h"
 #include "email2-syncml.h"

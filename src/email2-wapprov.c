@@ -28,6 +28,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-host.h"
 #include "email2-locuri.h"

@@ -11,6 +11,7 @@
 #include "email2-dav-plan.h"
 #include "email2-dbus.h"
 #include "email2-desktop-host.h"
+#include "email2-digest.h"
 #include "email2-error.h"
 #include "email2-host.h"
 #include "email2-launcher.h"

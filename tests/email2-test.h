@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "email2.h"
+#include "email2-command-private.h"
 
 G_BEGIN_DECLS
 

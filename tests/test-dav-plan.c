@@ -13,33 +13,36 @@
 typedef struct {
   const char *server;
   const char *domain;
-  gboolean tls_required;
   const char *url;            /* NULL: must fail */
+  const char *plain;          /* the plain-HTTP fallback, NULL: none */
 } UrlCase;
 
 static const UrlCase url_cases[] = {
-  { "dav.contoso.com", NULL, FALSE, "https://dav.contoso.com/" },
-  { "dav.contoso.com", NULL, TRUE, "https://dav.contoso.com/" },
-  { "dav.contoso.com:8443", NULL, FALSE, "https://dav.contoso.com:8443/" },
-  { "[2001:db8::1]:8443", NULL, FALSE, "https://[2001:db8::1]:8443/" },
-  { "127.0.0.2", NULL, TRUE, "https://127.0.0.2/" },
-  { "https://dav.contoso.com/cal/alice/", NULL, FALSE, "https://dav.contoso.com/cal/alice/" },
-  { "https://dav.contoso.com", NULL, TRUE, "https://dav.contoso.com/" },
-  /* An explicit http URL stays plain only when TLS is not required. */
-  { "http://dav.contoso.com:8080/dav/", NULL, FALSE, "http://dav.contoso.com:8080/dav/" },
-  { "http://dav.contoso.com:8080/dav/", NULL, TRUE, "https://dav.contoso.com:8080/dav/" },
-  { "HTTP://dav.contoso.com/", NULL, TRUE, "https://dav.contoso.com/" },
+  { "dav.contoso.com", NULL, "https://dav.contoso.com/", "http://dav.contoso.com/" },
+  { "dav.contoso.com:8443", NULL, "https://dav.contoso.com:8443/", "http://dav.contoso.com:8443/" },
+  { "[2001:db8::1]:8443", NULL, "https://[2001:db8::1]:8443/", "http://[2001:db8::1]:8443/" },
+  { "127.0.0.2", NULL, "https://127.0.0.2/", "http://127.0.0.2/" },
+  /* An https URL: TLS was asked for, never plain. */
+  { "https://dav.contoso.com/cal/alice/", NULL, "https://dav.contoso.com/cal/alice/", NULL },
+  { "https://dav.contoso.com", NULL, "https://dav.contoso.com/", NULL },
+  /* An http URL: HTTPS first on the same host, port and path. */
+  { "http://dav.contoso.com:8080/dav/", NULL, "https://dav.contoso.com:8080/dav/",
+    "http://dav.contoso.com:8080/dav/" },
+  { "HTTP://dav.contoso.com/", NULL, "https://dav.contoso.com/", "http://dav.contoso.com/" },
   /* Query and fragment are dropped. */
-  { "https://dav.contoso.com/x?a=1#f", NULL, FALSE, "https://dav.contoso.com/x" },
-  /* No server: the e-mail domain (RFC 6764; EDS tries /.well-known). */
-  { NULL, "contoso.com", FALSE, "https://contoso.com/" },
-  { "", "contoso.com", FALSE, "https://contoso.com/" },
-  { NULL, NULL, FALSE, NULL },
-  { NULL, "contoso.com:80", FALSE, NULL },
-  { "ftp://dav.contoso.com/", NULL, FALSE, NULL },
-  { "https://alice:pw@dav.contoso.com/", NULL, FALSE, NULL },
-  { "https://", NULL, FALSE, NULL },
-  { "not a host", NULL, FALSE, NULL },
+  { "https://dav.contoso.com/x?a=1#f", NULL, "https://dav.contoso.com/x", NULL },
+  { "http://dav.contoso.com/x?a=1#f", NULL, "https://dav.contoso.com/x", "http://dav.contoso.com/x" },
+  /* No server: the e-mail domain (RFC 6764; EDS tries /.well-known),
+   * and plain HTTP is never guessed. */
+  { NULL, "contoso.com", "https://contoso.com/", NULL },
+  { "", "contoso.com", "https://contoso.com/", NULL },
+  { NULL, NULL, NULL, NULL },
+  { NULL, "contoso.com:80", NULL, NULL },
+  { "ftp://dav.contoso.com/", NULL, NULL, NULL },
+  { "https://alice:pw@dav.contoso.com/", NULL, NULL, NULL },
+  { "http://alice@dav.contoso.com/", NULL, NULL, NULL },
+  { "https://", NULL, NULL, NULL },
+  { "not a host", NULL, NULL, NULL },
 };
 
 static void
@@ -49,10 +52,12 @@ test_url (void)
     {
       const UrlCase *c = &url_cases[i];
       g_autoptr(GError) error = NULL;
-      g_autofree char *url = email2_dav_server_url (c->server, c->domain, c->tls_required, &error);
+      g_autofree char *url = email2_dav_server_url (c->server, c->domain, &error);
+      g_autofree char *plain = email2_dav_plain_url (c->server);
 
-      g_test_message ("%s %s %d", c->server, c->domain, c->tls_required);
+      g_test_message ("%s %s", c->server, c->domain);
       g_assert_cmpstr (url, ==, c->url);
+      g_assert_cmpstr (plain, ==, c->plain);
       if (c->url == NULL)
         g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE);
       else
@@ -197,7 +202,10 @@ test_account (void)
   g_assert_no_error (error);
   copy = email2_dav_plan_copy (plan);
   g_assert_cmpstr (email2_dav_plan_get_url (copy, EMAIL2_DAV_CARDDAV), ==, "https://contacts.contoso.com:8080/");
-  g_assert_cmpstr (email2_dav_plan_get_url (copy, EMAIL2_DAV_CALDAV), ==, "http://cal.contoso.com/dav/");
+  g_assert_cmpstr (email2_dav_plan_get_url (copy, EMAIL2_DAV_CALDAV), ==, "https://cal.contoso.com/dav/");
+  /* TLS required: no plain fallback; not required: the http URL. */
+  g_assert_null (email2_dav_plan_get_plain_url (copy, EMAIL2_DAV_CARDDAV));
+  g_assert_cmpstr (email2_dav_plan_get_plain_url (copy, EMAIL2_DAV_CALDAV), ==, "http://cal.contoso.com/dav/");
   g_assert_true (email2_dav_plan_get_tls_required (copy, EMAIL2_DAV_CARDDAV));
   g_assert_false (email2_dav_plan_get_tls_required (copy, EMAIL2_DAV_CALDAV));
   g_assert_false (email2_dav_plan_get_refresh (copy, EMAIL2_DAV_CARDDAV, NULL));

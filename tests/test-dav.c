@@ -295,7 +295,7 @@ test_contacts_calendars (void)
   static const char * const values[][2] = {
     { "SYNCINGCONTENTTYPES", "0x1f" },
     { "CALENDARSERVER", NULL }, { "CALENDARSERVERREQUIRESSL", "1" },
-    { "CONTACTSSERVER", NULL }, { "CONTACTSSERVERREQUIRESSL", "1" },
+    { "CONTACTSSERVER", NULL }, { "CONTACTSSERVERREQUIRESSL", "0" },
     { "CONTACTSSYNCSCHEDULE", "2" }, { "CALENDARSYNCSCHEDULE", "240" },
   };
   const char *filled[G_N_ELEMENTS (values)][2];
@@ -400,6 +400,14 @@ test_contacts_calendars (void)
   /* Nothing ever asked a client for a password. */
   iterate ();
   g_assert_cmpuint (credentials_requests, ==, 0);
+
+  /* TLS not required for contacts, but HTTPS works there: it stays. */
+  {
+    g_autoptr(ESource) collection = e_source_registry_ref_source (registry, COLLECTION_UID);
+    ESourceCollection *extension = e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION);
+
+    g_assert_true (g_str_has_prefix (e_source_collection_get_contacts_url (extension), "https://"));
+  }
 }
 
 /* The length of an instance's log now, and whether alice logged in after. */
@@ -489,7 +497,9 @@ test_requiressl (void)
   g_assert_null (child);
   g_assert_false (log_has_login_since ("plain", mark));
 
-  /* The same server with TLS not required: found, so the test can tell. */
+  /* The same server with TLS not required: HTTPS first, which fails (the
+   * server does not speak TLS), then plain HTTP: found, so the test can
+   * tell. */
   {
     const char *replace[][2] = { { "CALENDARSERVERREQUIRESSL", "0" } };
 
@@ -499,6 +509,10 @@ test_requiressl (void)
                           g_get_monotonic_time () + DEADLINE_S * G_TIME_SPAN_SECOND);
   g_assert_nonnull (child);
   g_assert_true (log_has_login_since ("plain", mark));
+  g_clear_object (&collection);
+  collection = e_source_registry_ref_source (registry, PLAIN_UID);
+  extension = e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION);
+  g_assert_cmpstr (e_source_collection_get_calendar_url (extension), ==, plain);
 
   /* 0x4 alone: the server's calendar also holds tasks and memos; their
    * lists are discovered but stay disabled. */

@@ -130,7 +130,7 @@ test_lifecycle (void)
   guint n = 99;
 
   /* New file: both accounts created, with the user's values. */
-  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), NULL, s1, &n, &error));
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), NULL, s1, NULL, &n, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 2);
   value = node (host, GUID_A, EMAIL2_NODE_REPLYADDR);
@@ -150,13 +150,13 @@ test_lifecycle (void)
 
   /* Unchanged: nothing happens. */
   before_data = email2_memory_host_to_data (host);
-  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s1, s1_again, &n, &error));
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s1, s1_again, NULL, &n, &error));
   g_assert_cmpuint (n, ==, 0);
   after_data = email2_memory_host_to_data (host);
   g_assert_cmpstr (before_data, ==, after_data);
 
   /* Changed NAME: an edit of that leaf; the user's LINGER stays. */
-  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s1, s2, &n, &error));
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s1, s2, NULL, &n, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 1);
   value = node (host, GUID_A, EMAIL2_NODE_NAME);
@@ -167,14 +167,14 @@ test_lifecycle (void)
   g_clear_pointer (&value, g_free);
 
   /* An account dropped from the file: deleted. */
-  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s2, s3, &n, &error));
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s2, s3, NULL, &n, &error));
   g_assert_cmpuint (n, ==, 1);
   g_assert_null (email2_host_lookup_account (EMAIL2_HOST (host), GUID_B));
   g_assert_nonnull ((value = node (host, GUID_A, EMAIL2_NODE_NAME)));
   g_clear_pointer (&value, g_free);
 
   /* The file removed: its accounts deleted. */
-  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s3, NULL, &n, &error));
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s3, NULL, NULL, &n, &error));
   g_assert_cmpuint (n, ==, 1);
   g_assert_null (email2_host_lookup_account (EMAIL2_HOST (host), GUID_A));
 
@@ -198,7 +198,7 @@ test_recreate (void)
   g_autofree char *value = NULL;
   guint n = 0;
 
-  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), NULL, s1, &n, &error));
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), NULL, s1, NULL, &n, &error));
   {
     g_autoptr(Email2Account) account = email2_host_lookup_account (EMAIL2_HOST (host), GUID_A);
     g_autoptr(Email2Account) changed = email2_account_copy (account);
@@ -210,7 +210,7 @@ test_recreate (void)
     g_assert_true (email2_host_commit (EMAIL2_HOST (host), NULL));
   }
 
-  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s1, s2, &n, &error));
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s1, s2, NULL, &n, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 1);
   value = node (host, GUID_A, EMAIL2_NODE_SERVICETYPE);
@@ -219,7 +219,7 @@ test_recreate (void)
   g_assert_null (node (host, GUID_A, EMAIL2_NODE_AUTHSECRET));
   g_assert_null (node (host, GUID_A, EMAIL2_NODE_KEEPMAX));
 
-  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s2, s3, &n, &error));
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), s2, s3, NULL, &n, &error));
   g_assert_cmpuint (n, ==, 1);
   value = node (host, GUID_A, EMAIL2_NODE_SERVICENAME);
   g_assert_cmpstr (value, ==, "Corp new");
@@ -237,7 +237,7 @@ test_conflict (void)
   g_autofree char *after = NULL;
   guint n = 99;
 
-  g_assert_false (email2_rollout_apply (EMAIL2_HOST (host), NULL, state, &n, &error));
+  g_assert_false (email2_rollout_apply (EMAIL2_HOST (host), NULL, state, NULL, &n, &error));
   g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_EXISTS);
   g_assert_nonnull (strstr (error->message, GUID_USER));
   g_assert_cmpuint (n, ==, 0);
@@ -257,13 +257,37 @@ test_host_failure (void)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
-  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), NULL, s1, NULL, &error));
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), NULL, s1, NULL, NULL, &error));
   before = email2_memory_host_to_data (host);
   email2_memory_host_fail_apply (host, GUID_B);
-  g_assert_false (email2_rollout_apply (EMAIL2_HOST (host), s1, s2, NULL, &error));
+  g_assert_false (email2_rollout_apply (EMAIL2_HOST (host), s1, s2, NULL, NULL, &error));
   g_assert_nonnull (error);
   after = email2_memory_host_to_data (host);
   g_assert_cmpstr (before, ==, after);
+}
+
+/* A run stopped after the host committed but before its state was kept:
+ * the accounts it may have made are adopted, not taken for the user's. */
+static void
+test_adopt (void)
+{
+  static const char * const only_a[] = { GUID_A, "Corp", "IMAP4", "Ann A", NULL };
+  const char * const adopt[] = { GUID_A, GUID_B, NULL };
+  g_autoptr(Email2MemoryHost) host = email2_memory_host_new ();
+  g_autoptr(Email2MemoryHost) partial = desired (only_a);
+  g_autoptr(Email2MemoryHost) s1 = desired (v1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  guint n = 0;
+
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), NULL, partial, NULL, &n, &error));
+  g_assert_false (email2_rollout_apply (EMAIL2_HOST (host), NULL, s1, NULL, &n, &error));
+  g_clear_error (&error);
+  g_assert_true (email2_rollout_apply (EMAIL2_HOST (host), NULL, s1, adopt, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);                 /* only B was missing */
+  value = node (host, GUID_B, EMAIL2_NODE_SERVICENAME);
+  g_assert_cmpstr (value, ==, "Corp 2");
 }
 
 /* A system payload with a secret, or a bad substituted value, makes no
@@ -305,6 +329,34 @@ test_state_round_trip (void)
   g_assert_nonnull (error);
 }
 
+/* The record of a user payload: the same payload matches, any other
+ * does not, and the record holds nothing of the payload's text. */
+static void
+test_digest (void)
+{
+  const char *payload = "<SyncML>AUTHSECRET hunter2</SyncML>";
+  g_autofree char *digest = email2_digest_new (payload, strlen (payload));
+  g_autofree char *again = email2_digest_new (payload, strlen (payload));
+  g_autofree char *broken = NULL;
+
+  g_assert_nonnull (digest);
+  g_assert_true (g_str_has_prefix (digest, "pbkdf2-sha256$600000$"));
+  g_assert_null (strstr (digest, "hunter2"));
+  g_assert_cmpstr (digest, !=, again);          /* salted */
+  g_assert_true (email2_digest_matches (digest, payload, strlen (payload)));
+  g_assert_true (email2_digest_matches (again, payload, strlen (payload)));
+  g_assert_false (email2_digest_matches (digest, payload, strlen (payload) - 1));
+  g_assert_false (email2_digest_matches (digest, "<SyncML>AUTHSECRET hunter3</SyncML>",
+                                         strlen (payload)));
+  g_assert_false (email2_digest_matches (NULL, payload, strlen (payload)));
+  g_assert_false (email2_digest_matches ("", payload, strlen (payload)));
+  g_assert_false (email2_digest_matches ("sha256$1$AAAA$AAAA", payload, strlen (payload)));
+  g_assert_false (email2_digest_matches ("pbkdf2-sha256$99999999999$AAAA$AAAA", payload,
+                                         strlen (payload)));
+  broken = g_strndup (digest, strlen (digest) - 4);
+  g_assert_false (email2_digest_matches (broken, payload, strlen (payload)));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -315,8 +367,10 @@ main (int    argc,
   g_test_add_func ("/rollout/recreate", test_recreate);
   g_test_add_func ("/rollout/conflict", test_conflict);
   g_test_add_func ("/rollout/host-failure", test_host_failure);
+  g_test_add_func ("/rollout/adopt", test_adopt);
   g_test_add_func ("/rollout/desired-refused", test_desired_refused);
   g_test_add_func ("/rollout/state-round-trip", test_state_round_trip);
+  g_test_add_func ("/rollout/digest", test_digest);
 
   return g_test_run ();
 }

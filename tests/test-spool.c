@@ -55,6 +55,12 @@
 #define N_BUSY 150
 #define GUID_AGAIN "5F000009-0000-4000-8000-000000000009"
 #define GUID_CP "D671C70B-8EE3-4881-8045-2AEE6F731B55"   /* data/examples/cp-create-imap-account.xml */
+#define GUID_FLEET1 "5F00000A-0000-4000-8000-00000000000A"
+#define GUID_FLEET2 "5F00000B-0000-4000-8000-00000000000B"
+#define GUID_MINE "5F00000C-0000-4000-8000-00000000000C"
+#define GUID_SIGNED "5F00000D-0000-4000-8000-00000000000D"
+#define GUID_REDELIVER "5F00000E-0000-4000-8000-00000000000E"
+#define GUID_USERSIGNED "5F00000F-0000-4000-8000-00000000000F"
 #define BIG_ACCOUNTS 24
 
 /* Every secret a test uses; none may be on disk afterwards, except in the
@@ -63,7 +69,7 @@ static const char * const secrets[] = {
   "spool-busy-s3cret",
   "spool-start-s3cret", "spool-running-s3cret", "spool-slow-s3cret", "spool-crash-s3cret",
   "spool-refused-s3cret", "spool-big-s3cret", "spool-small-s3cret", "spool-locked-s3cret",
-  "spool-absent-s3cret", "example-cp-password", NULL
+  "spool-absent-s3cret", "example-cp-password", "spool-again-s3cret", "spool-again2-s3cret", NULL
 };
 static const char * const refused_files[] = { "20-garbage.xml", NULL };
 
@@ -183,6 +189,24 @@ write_file (const char *path,
   g_assert_no_error (error);
 }
 
+/* A new content for @path, whole: written under a hidden name and renamed
+ * (g_file_set_contents_full() without flags does not truncate a longer
+ * file it writes over). */
+static void
+replace_file (const char *path,
+              const char *contents,
+              int         mode)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *temp_name = g_strconcat (".", base, ".new", NULL);
+  g_autofree char *temp = g_build_filename (dir, temp_name, NULL);
+
+  write_file (temp, contents, mode);
+  g_assert_cmpint (chmod (temp, mode), ==, 0);
+  g_assert_cmpint (g_rename (temp, path), ==, 0);
+}
+
 /* As an administrator's tooling should: a hidden name, then a rename. */
 static void
 drop (const char *path,
@@ -248,6 +272,39 @@ assert_record (const char *path,
   g_autofree char *value = record_value (path, key);
 
   g_assert_cmpstr (value, ==, expected);
+}
+
+/* Waits until @key of a record says @expected: a system file's event and
+ * the sync payload's come from two directories, in no set order. */
+static void
+wait_for_record (const char *path,
+                 const char *key,
+                 const char *expected)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_SECONDS * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(GKeyFile) record = g_key_file_new ();
+      g_autofree char *value = NULL;
+
+      if (g_key_file_load_from_file (record, path, G_KEY_FILE_NONE, NULL))
+        value = g_key_file_get_string (record, "Payload", key, NULL);
+      if (g_strcmp0 (value, expected) == 0)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *log = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "registry.log", NULL);
+          g_autofree char *text = NULL;
+          g_file_get_contents (log, &text, NULL, NULL);
+          g_printerr ("%s", text);
+          g_clear_pointer (&text, g_free);
+          g_file_get_contents (path, &text, NULL, NULL);
+          g_printerr ("RECORD:\n%s", text);
+          g_error ("%s: %s is “%s”, not “%s”", path, key, value, expected);
+        }
+      g_usleep (20000);
+    }
 }
 
 static void
@@ -786,13 +843,29 @@ test_never_twice (void)
   spool_sync ();
   g_assert_false (provisioned (GUID_SYSTEM));
 
-  /* A new content under the same name: applied. */
+  /* A content that says the same: nothing (the account the user removed
+   * stays removed). */
   text = read_text (system_payload);
   changed = g_strconcat (text, "\n", NULL);
-  write_file (system_payload, changed, 0644);
+  replace_file (system_payload, changed, 0644);
   sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, changed, -1);
   spool_sync ();
-  assert_record (system_done, "Sha256", sha);
+  wait_for_record (system_done, "Sha256", sha);
+  g_assert_false (provisioned (GUID_SYSTEM));
+  g_clear_pointer (&changed, g_free);
+  g_clear_pointer (&sha, g_free);
+
+  /* A content that changes the account: applied, the account back. */
+  {
+    g_autoptr(GString) edited = g_string_new (text);
+
+    g_string_replace (edited, "carol@example.org", "dave@example.org", 0);
+    changed = g_string_free (g_steal_pointer (&edited), FALSE);
+  }
+  replace_file (system_payload, changed, 0644);
+  sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, changed, -1);
+  spool_sync ();
+  wait_for_record (system_done, "Sha256", sha);
   assert_record (system_done, "Outcome", "ok");
   assert_account (GUID_SYSTEM, NULL);
 
@@ -1226,6 +1299,423 @@ test_keyring_absent (void)
   teardown ();
 }
 
+/* The user inbox: the same payload delivered again (a declarative copy
+ * task) answers as before and changes nothing; its record stays. */
+static void
+test_user_redelivery (void)
+{
+  g_autofree char *payload = create_one (GUID_REDELIVER, "spool-again-s3cret");
+  g_autofree char *path = user_inbox ("80-again.xml");
+  g_autofree char *done = user_inbox ("80-again.done");
+  g_autofree char *response_path = user_inbox ("80-again.response.xml");
+  g_autofree char *response_before = NULL, *response_after = NULL;
+  g_autofree char *time_before = NULL, *time_after = NULL, *digest = NULL;
+  g_autofree char *record = NULL;
+
+  drop (path, payload);
+  spool_sync ();
+  assert_record (done, "Outcome", "ok");
+  assert_account (GUID_REDELIVER, "spool-again-s3cret");
+  response_before = read_text (response_path);
+  time_before = record_value (done, "Time");
+  digest = record_value (done, "Digest");
+  g_assert_true (g_str_has_prefix (digest, "pbkdf2-sha256$"));
+  record = read_text (done);
+  g_assert_null (strstr (record, "spool-again-s3cret"));
+
+  /* Again, the same bytes: consumed, not applied, nothing rewritten. */
+  drop (path, payload);
+  spool_sync ();
+  g_assert_false (exists (path));
+  g_assert_cmpuint (count_in_log ("80-again.xml is the payload applied at"), ==, 1);
+  time_after = record_value (done, "Time");
+  g_assert_cmpstr (time_before, ==, time_after);
+  assert_record (done, "Outcome", "ok");
+  response_after = read_text (response_path);
+  g_assert_cmpstr (response_before, ==, response_after);
+  assert_account (GUID_REDELIVER, "spool-again-s3cret");
+
+  /* A different payload of the same name is a new one. */
+  delete_account (GUID_REDELIVER);
+  {
+    g_autofree char *other = create_one (GUID_REDELIVER, "spool-again2-s3cret");
+
+    drop (path, other);
+  }
+  spool_sync ();
+  assert_account (GUID_REDELIVER, "spool-again2-s3cret");
+  g_clear_pointer (&time_after, g_free);
+  time_after = record_value (done, "Time");
+  g_assert_cmpstr (time_before, !=, time_after);
+  delete_account (GUID_REDELIVER);
+  teardown ();
+}
+
+/* ---- the system inbox as desired state ---- */
+
+/* A system payload: accounts with the user's ${USER}, ${REALNAME} and
+ * ${EMAIL}, NAME as given, no secret. */
+static char *
+fleet_payload (const char * const *guids,
+               const char         *name)
+{
+  g_autoptr(GString) body = g_string_new ("<Atomic><CmdID>1</CmdID>\n");
+  guint cmd_id = 2;
+
+  for (guint i = 0; guids[i] != NULL; i++)
+    {
+      const char * const leaves[][2] = {
+        { "SERVICENAME", "Fleet" }, { "SERVICETYPE", "IMAP4" }, { "ACCOUNTTYPE", "Email" },
+        { "INSERVER", "imap.example.org" }, { "OUTSERVER", "smtp.example.org:587" },
+        { "AUTHNAME", "${USER}" }, { "REPLYADDR", "${EMAIL}" }, { "NAME", name },
+        { "AUTHREQUIRED", "1" }, { "SYNCINGCONTENTTYPES", "2" },
+      };
+      g_autofree char *account = g_strdup_printf (ROOT "%%7B%s%%7D", guids[i]);
+
+      for (guint j = 0; j < G_N_ELEMENTS (leaves); j++)
+        {
+          g_autofree char *uri = g_strdup_printf ("%s/%s", account, leaves[j][0]);
+          g_autofree char *id = g_strdup_printf ("%u", cmd_id++);
+          g_autofree char *replace = email2_test_item_cmd ("Replace", id, uri, "chr", leaves[j][1]);
+
+          g_string_append (body, replace);
+        }
+    }
+  g_string_append (body, "</Atomic>");
+  return email2_test_message (body->str);
+}
+
+static char *
+get_node (const char *guid,
+          const char *node)
+{
+  g_auto(Email2TestRun) run;
+  g_autofree char *uri = g_strdup_printf (ROOT "%%7B%s%%7D/%s", guid, node);
+
+  email2_test_ctl (&run, "get", uri);
+  if (run.status != 0)
+    return NULL;
+  g_strchomp (run.out);
+  return g_steal_pointer (&run.out);
+}
+
+static void
+assert_node (const char *guid,
+             const char *node,
+             const char *expected)
+{
+  g_autofree char *value = get_node (guid, node);
+
+  g_assert_cmpstr (value, ==, expected);
+}
+
+/* /etc/xdg/email2 of the session: the inbox's parent. */
+static char *
+system_config (const char *name)
+{
+  g_autofree char *base = g_path_get_dirname (g_getenv ("EMAIL2_SYSTEM_INBOX"));
+
+  return g_build_filename (base, name, NULL);
+}
+
+static void
+wait_until_gone (const char *path)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_SECONDS * G_USEC_PER_SEC;
+
+  while (exists (path))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%s did not go", path);
+      g_usleep (20000);
+    }
+}
+
+/* New, re-delivered, changed, conflicting, removed: the inbox is the
+ * desired state, and the user's own account is never touched. */
+static void
+test_system_desired_state (void)
+{
+  const char * const both[] = { GUID_FLEET1, GUID_FLEET2, NULL };
+  const char * const first[] = { GUID_FLEET1, NULL };
+  const char * const mine[] = { GUID_MINE, NULL };
+  g_autofree char *policy = system_config ("email2.conf");
+  g_autofree char *path = system_inbox ("60-fleet.xml");
+  g_autofree char *done = system_record ("60-fleet.done");
+  g_autofree char *state = system_record ("60-fleet.state");
+  g_autofree char *conflict_path = system_inbox ("61-conflict.xml");
+  g_autofree char *conflict_done = system_record ("61-conflict.done");
+  g_autofree char *v1 = fleet_payload (both, "${REALNAME}");
+  g_autofree char *v2 = fleet_payload (first, "Team ${USER}");
+  g_autofree char *conflict = fleet_payload (mine, "x");
+  g_autofree char *own = create_one (GUID_MINE, NULL);
+  g_autofree char *own_path = user_inbox ("60-own.xml");
+  g_autofree char *address = g_strdup_printf ("%s@example.org", g_get_user_name ());
+  g_autofree char *team = g_strdup_printf ("Team %s", g_get_user_name ());
+  g_autofree char *time_before = NULL, *time_after = NULL, *sha = NULL;
+  g_autofree char *mine_before = NULL, *mine_after = NULL;
+  g_autofree char *mine_source = source_path (GUID_MINE, "");
+
+  write_file (policy, "[Rollout]\nEmailPattern=${USER}@example.org\n", 0644);
+  g_assert_cmpint (chmod (policy, 0644), ==, 0);
+
+  /* The user's own account, from the user's inbox. */
+  drop (own_path, own);
+  spool_sync ();
+  assert_account (GUID_MINE, NULL);
+  mine_before = read_text (mine_source);
+
+  /* New: both accounts, with this user's values. */
+  replace_file (path, v1, 0644);
+  sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, v1, -1);
+  spool_sync ();
+  wait_for_record (done, "Sha256", sha);
+  assert_record (done, "Outcome", "ok");
+  assert_account (GUID_FLEET1, NULL);
+  assert_account (GUID_FLEET2, NULL);
+  assert_node (GUID_FLEET1, "AUTHNAME", g_get_user_name ());
+  assert_node (GUID_FLEET1, "REPLYADDR", address);
+  assert_node (GUID_FLEET2, "NAME", g_get_real_name ());
+  g_assert_true (exists (state));
+
+  /* Delivered again, the same content: nothing, not even the record. */
+  time_before = record_value (done, "Time");
+  replace_file (path, v1, 0644);
+  spool_sync ();
+  spool_sync ();
+  time_after = record_value (done, "Time");
+  g_assert_cmpstr (time_before, ==, time_after);
+  g_assert_cmpuint (count_in_log ("60-fleet.xml applied"), ==, 1);
+
+  /* Changed: one account dropped (deleted), the other edited. */
+  replace_file (path, v2, 0644);
+  g_free (sha);
+  sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, v2, -1);
+  spool_sync ();
+  wait_for_record (done, "Sha256", sha);
+  assert_record (done, "Outcome", "ok");
+  assert_record (done, "Accounts", "{" GUID_FLEET1 "}");
+  assert_node (GUID_FLEET1, "NAME", team);
+  g_assert_false (provisioned (GUID_FLEET2));
+
+  /* A file naming the user's own account: not applied, nothing changed. */
+  replace_file (conflict_path, conflict, 0644);
+  spool_sync ();
+  wait_for_record (conflict_done, "Outcome", "failed");
+  g_assert_nonnull (strstr (record_value (conflict_done, "Reason"), "was not made by this payload file"));
+  g_unlink (conflict_path);
+  spool_sync ();
+  wait_until_gone (conflict_done);
+
+  /* Removed: its account deleted, its records gone. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  spool_sync ();
+  wait_until_gone (done);
+  g_assert_false (provisioned (GUID_FLEET1));
+  g_assert_false (exists (state));
+
+  /* The user's own account never changed. */
+  assert_account (GUID_MINE, NULL);
+  mine_after = read_text (mine_source);
+  g_assert_cmpstr (mine_before, ==, mine_after);
+  delete_account (GUID_MINE);
+  g_unlink (policy);
+  teardown ();
+}
+
+/* Runs a command of the test CA's; fails the test when it fails. */
+static void
+run_tool (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* @content signed by @signer of the test CA in @ca, into @out. */
+static void
+sign_file (const char *ca,
+           const char *signer,
+           const char *content,
+           const char *out)
+{
+  g_autofree char *in = g_strconcat (out, ".in", NULL);
+  g_autofree char *cert = g_strdup_printf ("%s/%s.pem", ca, signer);
+  g_autofree char *key = g_strdup_printf ("%s/%s.key", ca, signer);
+  const char *argv[] = { "openssl", "cms", "-sign", "-nodetach", "-binary", "-in", in,
+                         "-signer", cert, "-inkey", key, "-outform", "DER", "-out", out, NULL };
+
+  write_file (in, content, 0600);
+  run_tool (argv);
+  g_unlink (in);
+}
+
+/* With anchors installed, a system payload must be signed by a signer
+ * they vouch for; anything else is refused and changes nothing. */
+static void
+test_system_signed (void)
+{
+  const char * const signed_guids[] = { GUID_SIGNED, NULL };
+  g_autofree char *ca = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "payload-ca", NULL);
+  g_autofree char *script = g_build_filename (g_getenv ("EMAIL2_SOURCE_ROOT"), "tools",
+                                              "test-signing-ca", NULL);
+  g_autofree char *trust = system_config ("trust");
+  g_autofree char *policy = system_config ("email2.conf");
+  g_autofree char *anchor = g_build_filename (trust, "it.pem", NULL);
+  g_autofree char *ca_pem = g_build_filename (ca, "ca.pem", NULL);
+  g_autofree char *payload = fleet_payload (signed_guids, "Signed");
+  g_autofree char *staging = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "signed.p7", NULL);
+  g_autofree char *der = NULL;
+  const char *ca_argv[] = { script, ca, NULL };
+  static const struct {
+    const char *name;
+    const char *signer;      /* NULL: unsigned; "tampered": signer, one byte changed */
+    const char *reason;
+  } refused[] = {
+    { "70-unsigned.xml", NULL, "not signed" },
+    { "71-tampered.xml", "tampered", "changed after it was signed" },
+    { "72-expired.xml", "expired", "has expired" },
+    { "73-wrong-usage.xml", "server", "extended key usage" },
+  };
+  g_autofree char *good = system_inbox ("74-signed.xml");
+  g_autofree char *good_done = system_record ("74-signed.done");
+  gsize length = 0;
+
+  run_tool (ca_argv);
+  write_file (policy, "[Rollout]\nEmailPattern=${USER}@example.org\n", 0644);
+  g_assert_cmpint (chmod (policy, 0644), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (trust, 0755), ==, 0);
+  g_assert_cmpint (chmod (trust, 0755), ==, 0);
+  der = read_text (ca_pem);
+  write_file (anchor, der, 0644);
+  g_assert_cmpint (chmod (anchor, 0644), ==, 0);
+  g_clear_pointer (&der, g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *path = system_inbox (refused[i].name);
+      g_autofree char *record_name = g_strdup (refused[i].name);
+      g_autofree char *record = NULL;
+      g_autofree char *contents = NULL;
+
+      strcpy (strrchr (record_name, '.'), ".refused");
+      record = system_record (record_name);
+      if (refused[i].signer == NULL)
+        contents = g_strdup (payload);
+      else
+        {
+          char *at;
+
+          sign_file (ca, g_str_equal (refused[i].signer, "tampered") ? "signer" : refused[i].signer,
+                     payload, staging);
+          contents = email2_test_read_file (staging, &length);
+          if (g_str_equal (refused[i].signer, "tampered"))
+            {
+              at = memmem (contents, length, "Signed", 6);
+              g_assert_nonnull (at);
+              at[0] = 'Z';
+            }
+          g_unlink (staging);
+        }
+      {
+        g_autofree char *temp = g_strconcat (path, ".part", NULL);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_path_get_dirname (path);
+        g_autofree char *base = g_path_get_basename (path);
+        g_autofree char *hidden = g_strdup_printf ("%s/.%s", dir, base);
+
+        g_file_set_contents_full (hidden, contents,
+                                  refused[i].signer == NULL ? (gssize) strlen (contents) : (gssize) length,
+                                  G_FILE_SET_CONTENTS_NONE, 0644, &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (chmod (hidden, 0644), ==, 0);
+        g_assert_cmpint (g_rename (hidden, path), ==, 0);
+      }
+      spool_sync ();
+      wait_for_path (record);
+      assert_refused (record, refused[i].reason);
+      g_assert_false (provisioned (GUID_SIGNED));
+      g_unlink (path);
+    }
+
+  /* User payloads too, once the administrator says so. */
+  replace_file (policy, "[Rollout]\nEmailPattern=${USER}@example.org\nUserPayloadsMustBeSigned=true\n",
+                0644);
+  {
+    const char * const user_guids[] = { GUID_USERSIGNED, NULL };
+    g_autofree char *user_payload = fleet_payload (user_guids, "Mine");
+    g_autofree char *plain_path = user_inbox ("75-user-plain.xml");
+    g_autofree char *plain_record = user_inbox ("75-user-plain.refused");
+    g_autofree char *signed_path = user_inbox ("76-user-signed.xml");
+    g_autofree char *signed_done = user_inbox ("76-user-signed.done");
+    g_autofree char *user_der = NULL;
+    gsize user_length = 0;
+
+    /* (No spool_sync () here: its own payload is unsigned.) */
+    drop (plain_path, user_payload);
+    wait_for_path (plain_record);
+    assert_refused (plain_record, "not signed");
+    g_assert_false (provisioned (GUID_USERSIGNED));
+    g_unlink (plain_path);
+    g_unlink (plain_record);
+
+    sign_file (ca, "signer", user_payload, staging);
+    user_der = email2_test_read_file (staging, &user_length);
+    g_unlink (staging);
+    {
+      g_autofree char *hidden = user_inbox (".76-user-signed.xml");
+      g_autoptr(GError) error = NULL;
+
+      g_file_set_contents_full (hidden, user_der, user_length, G_FILE_SET_CONTENTS_NONE, 0600,
+                                &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_rename (hidden, signed_path), ==, 0);
+    }
+    wait_for_path (signed_done);
+    /* A user payload gets no variables: ${EMAIL} is no address, so the
+     * payload ran and failed, which shows it was verified and read. */
+    assert_record (signed_done, "Outcome", "failed");
+  }
+  replace_file (policy, "[Rollout]\nEmailPattern=${USER}@example.org\n", 0644);
+  {
+    g_autofree char *user_done = user_inbox ("76-user-signed.done");
+    g_autofree char *user_response = user_inbox ("76-user-signed.response.xml");
+
+    g_unlink (user_done);
+    g_unlink (user_response);
+  }
+
+  /* Signed by the IT department's certificate: applied, the signer kept. */
+  sign_file (ca, "signer", payload, staging);
+  der = email2_test_read_file (staging, &length);
+  {
+    g_autofree char *hidden = system_inbox (".74-signed.xml");
+    g_autoptr(GError) error = NULL;
+
+    g_file_set_contents_full (hidden, der, length, G_FILE_SET_CONTENTS_NONE, 0644, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (chmod (hidden, 0644), ==, 0);
+    g_assert_cmpint (g_rename (hidden, good), ==, 0);
+  }
+  spool_sync ();
+  wait_for_record (good_done, "Outcome", "ok");
+  g_assert_nonnull (strstr (record_value (good_done, "Signer"), "CN=IT rollout"));
+  assert_node (GUID_SIGNED, "AUTHNAME", g_get_user_name ());
+
+  g_unlink (good);
+  spool_sync ();
+  wait_until_gone (good_done);
+  g_assert_false (provisioned (GUID_SIGNED));
+  g_unlink (anchor);
+  g_unlink (staging);
+  g_unlink (policy);
+  teardown ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1251,6 +1741,9 @@ main (int    argc,
   g_test_add_func ("/spool/system-inbox-refused", test_system_inbox_refused);
   g_test_add_func ("/spool/concurrent-clients", test_concurrent_clients);
   g_test_add_func ("/spool/delete-recreate", test_delete_recreate);
+  g_test_add_func ("/spool/user-redelivery", test_user_redelivery);
+  g_test_add_func ("/spool/system-desired-state", test_system_desired_state);
+  g_test_add_func ("/spool/system-signed", test_system_signed);
   g_test_add_func ("/spool/stop-while-busy", test_stop_while_busy);
   /* Last: they take the keyring away. */
   g_test_add_func ("/spool/keyring-locked", test_keyring_locked);

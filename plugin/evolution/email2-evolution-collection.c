@@ -299,6 +299,177 @@ configure_collection (ESource             *source,
   e_source_authentication_set_remember_password (auth, TRUE);
 }
 
+/* ---- HTTPS first ----
+ *
+ * When *REQUIRESSL is not 1 and the server was named by a host or an
+ * http URL, discovery starts on HTTPS; plain HTTP is used only when HTTPS
+ * cannot be reached and the plain port answers as an HTTP server. A
+ * certificate that does not validate is no reason to go plain (the server
+ * speaks TLS), and the check sends no credentials. */
+
+#define PROBE_TIMEOUT_S 10
+
+typedef struct {
+  Email2EvolutionCollection *self;
+  char *uid;
+  Email2DavService service;
+  char *https_url;
+  char *plain_url;
+  GSocketClient *client;
+  GSocketConnection *connection;
+  char reply[8];
+} Probe;
+
+static void
+probe_free (Probe *probe)
+{
+  g_object_unref (probe->self);
+  g_free (probe->uid);
+  g_free (probe->https_url);
+  g_free (probe->plain_url);
+  g_clear_object (&probe->client);
+  g_clear_object (&probe->connection);
+  g_free (probe);
+}
+
+/* Switches the collection's URL of @probe's service to plain HTTP, if it is
+ * still the one probed, and has EDS discover again. */
+static void
+use_plain (Probe *probe)
+{
+  g_autoptr(ESource) source = e_source_registry_server_ref_source (probe->self->server, probe->uid);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ECollectionBackend) backend = NULL;
+  ESourceCollection *collection;
+  const char *current;
+
+  if (source == NULL)
+    return;
+  collection = e_source_get_extension (source, E_SOURCE_EXTENSION_COLLECTION);
+  current = probe->service == EMAIL2_DAV_CARDDAV ? e_source_collection_get_contacts_url (collection)
+                                                 : e_source_collection_get_calendar_url (collection);
+  if (g_strcmp0 (current, probe->https_url) != 0)
+    return;              /* changed in the meantime */
+
+  g_message ("email2: %s cannot be reached over HTTPS; using %s (TLS is not required)",
+             probe->https_url, probe->plain_url);
+  if (probe->service == EMAIL2_DAV_CARDDAV)
+    e_source_collection_set_contacts_url (collection, probe->plain_url);
+  else
+    e_source_collection_set_calendar_url (collection, probe->plain_url);
+  if (!e_source_write_sync (source, NULL, &error))
+    {
+      g_warning ("email2: %s could not be written: %s", probe->uid, error->message);
+      return;
+    }
+  backend = e_source_registry_server_ref_backend (probe->self->server, source);
+  if (backend != NULL)
+    e_backend_schedule_credentials_required (E_BACKEND (backend), E_SOURCE_CREDENTIALS_REASON_REQUIRED,
+                                             NULL, 0, NULL, NULL, G_STRFUNC);
+}
+
+static void
+plain_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Probe *probe = user_data;
+  gsize read = 0;
+
+  if (g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &read, NULL) &&
+      read >= 7 && memcmp (probe->reply, "HTTP/1.", 7) == 0)
+    use_plain (probe);
+  else
+    g_debug ("%s: no HTTP server answers; staying on HTTPS", probe->plain_url);
+  g_io_stream_close_async (G_IO_STREAM (probe->connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  probe_free (probe);
+}
+
+static void
+plain_written_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Probe *probe = user_data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL))
+    {
+      probe_free (probe);
+      return;
+    }
+  g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (probe->connection)),
+                                 probe->reply, sizeof probe->reply, G_PRIORITY_DEFAULT, NULL,
+                                 plain_read_cb, probe);
+}
+
+static void
+plain_connected_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Probe *probe = user_data;
+  static const char request[] = "OPTIONS * HTTP/1.0\r\n\r\n";
+
+  probe->connection = g_socket_client_connect_to_uri_finish (G_SOCKET_CLIENT (object), result, NULL);
+  if (probe->connection == NULL)
+    {
+      g_debug ("%s cannot be reached either", probe->plain_url);
+      probe_free (probe);
+      return;
+    }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (probe->connection)),
+                                   request, sizeof request - 1, G_PRIORITY_DEFAULT, NULL,
+                                   plain_written_cb, probe);
+}
+
+static void
+https_connected_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Probe *probe = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) connection =
+    g_socket_client_connect_to_uri_finish (G_SOCKET_CLIENT (object), result, &error);
+
+  if (connection != NULL || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
+    {
+      /* HTTPS works, or the server speaks TLS with a certificate EDS will
+       * report: never plain. */
+      if (connection != NULL)
+        g_io_stream_close_async (G_IO_STREAM (connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      probe_free (probe);
+      return;
+    }
+
+  g_debug ("%s: %s; trying %s", probe->https_url, error->message, probe->plain_url);
+  g_clear_object (&probe->client);
+  probe->client = g_socket_client_new ();
+  g_socket_client_set_timeout (probe->client, PROBE_TIMEOUT_S);
+  g_socket_client_connect_to_uri_async (probe->client, probe->plain_url, 80, NULL,
+                                        plain_connected_cb, probe);
+}
+
+static void
+probe_https (Email2EvolutionCollection *self,
+             const char                *uid,
+             Email2DavService           service,
+             const char                *https_url,
+             const char                *plain_url)
+{
+  Probe *probe = g_new0 (Probe, 1);
+
+  probe->self = g_object_ref (self);
+  probe->uid = g_strdup (uid);
+  probe->service = service;
+  probe->https_url = g_strdup (https_url);
+  probe->plain_url = g_strdup (plain_url);
+  probe->client = g_socket_client_new ();
+  g_socket_client_set_tls (probe->client, TRUE);
+  g_socket_client_set_timeout (probe->client, PROBE_TIMEOUT_S);
+  g_socket_client_connect_to_uri_async (probe->client, https_url, 443, NULL, https_connected_cb, probe);
+}
+
 /**
  * email2_evolution_collection_write:
  * @self: the collections
@@ -383,13 +554,17 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
       new_data = e_source_to_string (source, NULL);
       *changed = g_strcmp0 (old_data, new_data) != 0;
       configure_children (self, uid, plan);
-      if (!*changed)
-        return TRUE;
     }
   else
     e_source_registry_server_add_source (self->server, source);
 
-  return e_source_write_sync (source, NULL, error);
+  if ((is_new || *changed) && !e_source_write_sync (source, NULL, error))
+    return FALSE;
+  /* HTTPS first, at every write: plain only after a probe. */
+  for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
+    if (email2_dav_plan_get_plain_url (plan, s) != NULL)
+      probe_https (self, uid, s, email2_dav_plan_get_url (plan, s), email2_dav_plan_get_plain_url (plan, s));
+  return TRUE;
 }
 
 /**

@@ -119,8 +119,10 @@ accounts_committed (GPtrArray *changes,
 static gboolean
 is_change (const Email2Status *status)
 {
-  return g_strcmp0 (status->cmd, "Get") != 0 && g_strcmp0 (status->cmd, "SyncHdr") != 0 &&
-         !g_str_has_suffix (status->cmd, "-query");
+  const char *cmd = email2_status_get_cmd (status);
+
+  return g_strcmp0 (cmd, "Get") != 0 && g_strcmp0 (cmd, "SyncHdr") != 0 &&
+         !g_str_has_suffix (cmd, "-query");
 }
 
 /* A payload that failed to change what it meant to: the user is told once,
@@ -143,14 +145,16 @@ on_payload_failed (Email2Service *service,
     {
       const Email2Status *status = payload->statuses->pdata[i];
 
-      if (status->code < 400 || !is_change (status) || status->reason == NULL)
+      guint code = email2_status_get_code (status);
+
+      if (code < 400 || !is_change (status) || email2_status_get_reason (status) == NULL)
         continue;
-      if (failed == NULL || (failed->code == 507 && status->code != 507))
+      if (failed == NULL || (email2_status_get_code (failed) == 507 && code != 507))
         failed = status;
     }
   if (failed == NULL)
     return;
-  email2_notifier_rollout_failed (self->notifier, origin, failed->reason);
+  email2_notifier_rollout_failed (self->notifier, origin, email2_status_get_reason (failed));
 
   existing = email2_host_list_accounts (EMAIL2_HOST (self->host));
   seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -160,11 +164,14 @@ on_payload_failed (Email2Service *service,
       const Email2Status *status = payload->statuses->pdata[i];
       Email2Path path;
 
-      if (status->target_ref == NULL || !email2_locuri_parse (status->target_ref, &path, NULL) ||
+      const char *target_ref = email2_status_get_target_ref (status);
+
+      if (target_ref == NULL || !email2_locuri_parse (target_ref, &path, NULL) ||
           path.guid[0] == '\0' || !g_strv_contains ((const char * const *) existing, path.guid) ||
           !g_hash_table_add (seen, g_strdup (path.guid)))
         continue;
-      email2_ledger_record_failure (self->ledger, path.guid, recorded_origin, failed->reason);
+      email2_ledger_record_failure (self->ledger, path.guid, recorded_origin,
+                                    email2_status_get_reason (failed));
     }
 }
 
