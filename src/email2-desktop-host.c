@@ -213,6 +213,7 @@ email2_desktop_host_reconcile (Email2DesktopHost  *self,
   g_return_val_if_fail (self->changes == NULL, FALSE);
 
   guids = email2_host_list_accounts (self->inner);
+  email2_launcher_remove_leftovers (self->applications_dir);
   launchers = email2_launcher_list (self->applications_dir);
 
   for (guint i = 0; guids[i] != NULL; i++)

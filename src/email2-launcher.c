@@ -14,7 +14,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -25,6 +27,8 @@
 
 #define FILE_PREFIX "email2-"
 #define FILE_SUFFIX ".desktop"
+/* A launcher being written: FILE_SUFFIX, then this (g_mkstemp's X's). */
+#define TEMP_SUFFIX ".XXXXXX"
 /* An icon-theme name is short; longer ones are not names. */
 #define ICON_NAME_MAX 64
 /* The class of Evolution's windows (GTK 3 on X11: the program's name,
@@ -306,6 +310,52 @@ email2_launcher_contents (const Email2Account  *account,
   return g_string_free (out, FALSE);
 }
 
+/* Writes @contents to a temporary file beside @path and renames it over
+ * @path: a reader sees the old file or the new one. Without fsync: a
+ * launcher is derived from its account, and a file a crash left empty or
+ * old is rewritten by the reconciliation at start (g_file_set_contents_full
+ * with CONSISTENT synced every new file, 13 ms each on the test machine).
+ * The temporary name does not end in .desktop, so menus ignore it. */
+static gboolean
+replace_file (const char  *path,
+              const char  *contents,
+              GError     **error)
+{
+  g_autofree char *tmp = g_strconcat (path, TEMP_SUFFIX, NULL);
+  gsize length = strlen (contents);
+  gsize done = 0;
+  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
+  int saved;
+
+  if (fd < 0)
+    goto failed;
+  while (done < length)
+    {
+      gssize n = write (fd, contents + done, length - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          saved = errno;
+          close (fd);
+          errno = saved;
+          goto failed;
+        }
+      done += n;
+    }
+  if (close (fd) != 0 || g_rename (tmp, path) != 0)
+    goto failed;
+  return TRUE;
+
+failed:
+  saved = errno;
+  g_unlink (tmp);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+               "%s: %s", path, g_strerror (saved));
+  return FALSE;
+}
+
 /**
  * email2_launcher_write:
  * @dir: the applications directory (`$XDG_DATA_HOME/applications`)
@@ -346,8 +396,7 @@ email2_launcher_write (const char           *dir,
                    "%s: %s", dir, g_strerror (saved));
       return FALSE;
     }
-  return g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-                                   0644, error);
+  return replace_file (path, contents, error);
 }
 
 /**
@@ -377,6 +426,32 @@ email2_launcher_remove (const char  *dir,
       return FALSE;
     }
   return TRUE;
+}
+
+/**
+ * email2_launcher_remove_leftovers:
+ * @dir: the applications directory
+ *
+ * Removes the temporary files of launchers whose writing a crash
+ * interrupted (`email2-….desktop.XXXXXX`).
+ */
+void
+email2_launcher_remove_leftovers (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      const char *suffix = strstr (name, FILE_SUFFIX ".");
+      g_autofree char *path = NULL;
+
+      if (!g_str_has_prefix (name, FILE_PREFIX) || suffix == NULL ||
+          strlen (suffix) != strlen (FILE_SUFFIX TEMP_SUFFIX))
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
 }
 
 static int

@@ -37,5 +37,6 @@ gboolean    email2_launcher_remove         (const char           *dir,
                                             const char           *guid,
                                             GError              **error);
 char      **email2_launcher_list           (const char           *dir);
+void        email2_launcher_remove_leftovers (const char         *dir);
 
 G_END_DECLS

@@ -37,6 +37,7 @@ typedef enum {
   CALL_LIST,
   CALL_LIST_ACCOUNTS,
   CALL_DELETE,
+  CALL_CHECK,
 } CallKind;
 
 /* One queued D-Bus call or job. */
@@ -45,7 +46,7 @@ typedef struct {
   const char *name;              /* for the log */
   GDBusMethodInvocation *invocation;
   GUnixFDList *payload_fd;       /* Apply: the payload's file descriptor, alone */
-  char *argument;                /* Get: the URI; Delete: the GUID */
+  char *argument;                /* Get: the URI; Delete: the GUID; Check: "repair" or NULL */
   Email2ServiceJob job;          /* a job */
   gpointer job_data;
   GDestroyNotify job_destroy;
@@ -75,6 +76,7 @@ enum {
   SIGNAL_PAYLOAD_FAILED,
   SIGNAL_DESCRIBE_ACCOUNT,
   SIGNAL_CALL_DONE,
+  SIGNAL_CHECK,
   N_SIGNALS
 };
 
@@ -340,6 +342,26 @@ serve_delete (Email2Service *self,
   g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(u)", status->code));
 }
 
+/* What interrupted transactions left: the host's business
+ * (#Email2Service::check); a host without it has nothing to find. */
+static void
+serve_check (Email2Service *self,
+             Call          *call)
+{
+  GVariantBuilder findings;
+  gboolean stopping = FALSE;
+
+  g_variant_builder_init (&findings, G_VARIANT_TYPE ("a(ssssb)"));
+  g_signal_emit (self, signals[SIGNAL_CHECK], 0, call->argument != NULL, &findings, &stopping);
+  if (stopping)
+    {
+      g_variant_builder_clear (&findings);
+      return_stopping (call->invocation);
+      return;
+    }
+  g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(a(ssssb))", &findings));
+}
+
 static void
 serve (gpointer data,
        gpointer user_data)
@@ -367,6 +389,7 @@ serve (gpointer data,
         case CALL_LIST: serve_list (self, call); break;
         case CALL_LIST_ACCOUNTS: serve_list_accounts (self, call); break;
         case CALL_DELETE: serve_delete (self, call); break;
+        case CALL_CHECK: serve_check (self, call); break;
         default: g_assert_not_reached ();
         }
       g_debug ("%s call %u ends", call->name, number);
@@ -477,6 +500,15 @@ handle_list_accounts (Email2DbusProvisioning1 *skeleton,
 }
 
 static gboolean
+handle_check (Email2DbusProvisioning1 *skeleton,
+              GDBusMethodInvocation   *invocation,
+              gboolean                 repair,
+              Email2Service           *self)
+{
+  return queue_invocation (self, CALL_CHECK, "Check", invocation, NULL, repair ? "repair" : NULL);
+}
+
+static gboolean
 handle_delete (Email2DbusProvisioning1 *skeleton,
                GDBusMethodInvocation   *invocation,
                const char              *guid,
@@ -543,6 +575,7 @@ email2_service_export (Email2Service    *self,
   g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
   g_signal_connect (self->skeleton, "handle-list-accounts", G_CALLBACK (handle_list_accounts), self);
   g_signal_connect (self->skeleton, "handle-delete", G_CALLBACK (handle_delete), self);
+  g_signal_connect (self->skeleton, "handle-check", G_CALLBACK (handle_check), self);
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
                                          connection, object_path, error))
@@ -767,6 +800,22 @@ email2_service_class_init (Email2ServiceClass *klass)
   signals[SIGNAL_CALL_DONE] = g_signal_new ("call-done", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                             G_TYPE_NONE, 0);
+
+  /**
+   * Email2Service::check:
+   * @self: the service
+   * @repair: fix what can be fixed safely
+   * @findings: (type GVariantBuilder): an a(ssssb) for what the host finds
+   *
+   * The Check call: the host adds what interrupted transactions left
+   * behind (docs/DESIGN.md §3.8); emitted in the worker.
+   *
+   * Returns: %TRUE when the host cannot answer (it is stopping)
+   */
+  signals[SIGNAL_CHECK] = g_signal_new ("check", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0,
+                                        g_signal_accumulator_true_handled, NULL, NULL,
+                                        G_TYPE_BOOLEAN, 2, G_TYPE_BOOLEAN, G_TYPE_POINTER);
 }
 
 static void

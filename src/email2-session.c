@@ -668,8 +668,14 @@ transaction_finish (Transaction  *tx,
         email2_status_set (status, 216, _("Rolled back: another command of the Atomic failed"));
     }
 
+  /* A host whose undo failed keeps what it needs to end it later (the
+   * Evolution host: its journal, ended at the next start or payload). */
   if (own_status != NULL)
-    email2_status_set (own_status, 507, _("The Atomic failed; nothing of it was kept"));
+    email2_status_set (own_status, 507,
+                       undo_error != NULL
+                       ? _("The Atomic failed and undoing it is not finished; it is ended later "
+                           "(email2ctl check shows what is left)")
+                       : _("The Atomic failed; nothing of it was kept"));
 }
 
 static void

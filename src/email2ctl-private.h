@@ -9,6 +9,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "email2-dbus-generated.h"
+
 G_BEGIN_DECLS
 
 /* Exit statuses of every command. */
@@ -44,5 +46,8 @@ void         email2ctl_json_error       (const char         *kind,
 
 void         email2ctl_list_print       (GVariant           *accounts,
                                          gboolean            json);
+
+Email2DbusProvisioning1 *email2ctl_connect_registry (GError  **error);
+int                      email2ctl_registry_error   (GError   *error);
 
 G_END_DECLS

@@ -26,6 +26,7 @@
 #include "email2-dbus-generated.h"
 #include "email2-secure-private.h"
 #include "email2-xml-private.h"
+#include "email2ctl-check.h"
 #include "email2ctl-probe.h"
 
 /* Reads FILE or standard input, at most one byte more than a payload may
@@ -678,6 +679,43 @@ command_schema (int    argc,
   return EXIT_ALL_OK;
 }
 
+/* email2ctl check [--repair] [--json] (email2ctl-check.c prints). */
+static int
+command_check (int    argc,
+               char **argv)
+{
+  gboolean repair = FALSE;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "repair", 0, 0, G_OPTION_ARG_NONE, &repair,
+      N_("Fix what can be fixed safely and say what was done"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the findings as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(Email2DbusProvisioning1) proxy = NULL;
+  g_autoptr(GVariant) findings = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_option_context_set_summary (context,
+                                _("Reports journals of transactions not ended, keyring items without\n"
+                                  "their account, accounts missing a secret their payload gave, and\n"
+                                  "source files that cannot be read. Exit status: 0 nothing left to\n"
+                                  "fix, 1 something is left, 2 usage or the registry is unreachable."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return email2ctl_usage_error (context, error->message);
+  if (argc != 1)
+    return email2ctl_usage_error (context, _("check takes no arguments"));
+
+  if ((proxy = connect_registry (FALSE, &status)) == NULL)
+    return status;
+  if (!email2_dbus_provisioning1_call_check_sync (proxy, repair, &findings, NULL, &error))
+    return registry_error (error);
+  return email2ctl_check_print (findings, json);
+}
+
 static const struct {
   const char *name;
   int (*run) (int argc, char **argv);
@@ -690,6 +728,7 @@ static const struct {
   { "delete", command_delete, N_("Remove a provisioned account") },
   { "schema", command_schema, N_("Print the EMAIL2 node table") },
   { "probe", email2ctl_probe, N_("Find a mail server's best TLS mode and its capabilities") },
+  { "check", command_check, N_("Find what interrupted transactions left behind; --repair fixes it") },
 };
 
 static void

@@ -26,7 +26,12 @@ trap 'rm -rf "$dir"' EXIT INT TERM
 chmod 755 "$dir"
 mkdir -p "$dir/etc/xdg" "$dir/files"
 chmod 755 "$dir/etc" "$dir/etc/xdg"
-config="$dir/etc/xdg/email2"
+# The session's own system directory; debian/tests/ansible, in a throwaway
+# root with the package installed, gives the real /etc/xdg/email2 and the
+# package file for the role to install.
+config=${EMAIL2_ANSIBLE_CONFIG_DIR:-$dir/etc/xdg/email2}
+deb=${EMAIL2_ANSIBLE_DEB:-}
+if [ -n "$deb" ]; then install=true; else install=false; fi
 
 "$top/tools/test-signing-ca" "$dir/ca"
 cp "$dir/ca/ca.pem" "$dir/files/it-ca.pem"
@@ -66,7 +71,8 @@ cat >"$dir/site.yml" <<YML
   roles:
     - role: email2
       vars:
-        email2_install: false
+        email2_install: $install
+        email2_deb: "$deb"
         email2_config_dir: "$config"
         email2_trust_anchors: ["$dir/files/it-ca.pem"]
         email2_email_pattern: "\${USER}@example.org"

@@ -202,7 +202,7 @@ test_prober_stop (void)
   where = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 
   account = new_account (where, where);
-  email2_evolution_sources_write (E_SOURCE_REGISTRY_SERVER (server), account, NULL, NULL, &error);
+  email2_evolution_sources_write (E_SOURCE_REGISTRY_SERVER (server), account, FALSE, NULL, NULL, &error);
   g_assert_no_error (error);
   account_before = read_source_file (uid);
   transport_before = read_source_file (transport_uid);

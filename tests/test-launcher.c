@@ -583,10 +583,17 @@ test_host_reconcile (Fixture       *fixture,
   g_autofree char *value = NULL;
   g_auto(GStrv) list = NULL;
 
+  g_autofree char *leftover = g_strconcat (path, ".Ab3XyZ", NULL);
+  GStatBuf st;
+
   g_assert_true (g_str_has_prefix (summary, "Atomic:1:200"));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0644);
   g_assert_true (email2_launcher_write (fixture->dir, orphan, "folder://x/INBOX", &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_unlink (path), ==, 0);
+  /* What a crash in the middle of a write leaves. */
+  g_assert_true (g_file_set_contents (leftover, "[Desktop", -1, NULL));
 
   g_assert_true (email2_desktop_host_reconcile (fixture->host, &error));
   g_assert_no_error (error);
@@ -595,6 +602,7 @@ test_host_reconcile (Fixture       *fixture,
   g_assert_cmpstr (list[0], ==, TEST_GUID);
   value = launcher_of (fixture, TEST_GUID, "Name");
   g_assert_cmpstr (value, ==, "Contoso Mail");
+  g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
 }
 
 int

@@ -53,6 +53,9 @@
 #define GUID_PROBED "5F000009-0000-4000-8000-000000000009"
 /* The accounts of the Atomic that SIGTERM interrupts. */
 #define N_BUSY 150
+/* Under valgrind (tools/test's registryvalgrind setup) everything the
+ * registry does is some 50 times slower: fewer accounts, a wider bound. */
+#define N_BUSY_VALGRIND 20
 #define GUID_AGAIN "5F000009-0000-4000-8000-000000000009"
 #define GUID_CP "D671C70B-8EE3-4881-8045-2AEE6F731B55"   /* data/examples/cp-create-imap-account.xml */
 #define GUID_FLEET1 "5F00000A-0000-4000-8000-00000000000A"
@@ -1134,6 +1137,9 @@ test_stop_while_busy (void)
   const char *argv[] = { g_getenv ("EMAIL2CTL"), "apply", busy_path, NULL };
   g_auto(Email2TestRun) run;
   GPid apply_pid = 0;
+  gboolean wrapped = g_getenv ("EMAIL2_REGISTRY_WRAPPER") != NULL;
+  guint n_busy = wrapped ? N_BUSY_VALGRIND : N_BUSY;
+  gint64 stop_bound = (wrapped ? 30 : 5) * G_USEC_PER_SEC;
   guint applies, present = 0;
   gint64 start, deadline;
 
@@ -1158,9 +1164,9 @@ test_stop_while_busy (void)
   email2_test_ctl (&run, "apply", probed_path);
   g_assert_cmpint (run.status, ==, 0);
 
-  for (guint i = 0; i < N_BUSY; i++)
+  for (guint i = 0; i < n_busy; i++)
     g_ptr_array_add (guids, g_strdup_printf ("5F0000AA-0000-4000-8000-%012X", i));
-  busy = create_payload ((const char * const *) guids->pdata, N_BUSY, "spool-busy-s3cret");
+  busy = create_payload ((const char * const *) guids->pdata, n_busy, "spool-busy-s3cret");
   write_file (busy_path, busy, 0600);
 
   /* The Apply is running, and so is the probe. */
@@ -1178,7 +1184,7 @@ test_stop_while_busy (void)
 
   start = g_get_monotonic_time ();
   registry_stop ();
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, stop_bound);
   waitpid (apply_pid, NULL, 0);
   g_spawn_close_pid (apply_pid);
 
@@ -1192,16 +1198,16 @@ test_stop_while_busy (void)
   email2_test_run_clear (&run);
   email2_test_ctl (&run, "list", NULL);
   g_assert_cmpint (run.status, ==, 0);
-  for (guint i = 0; i < N_BUSY; i++)
+  for (guint i = 0; i < n_busy; i++)
     {
       g_autofree char *braced = g_strdup_printf ("{%s}", (const char *) guids->pdata[i]);
 
       if (strstr (run.out, braced) != NULL)
         present++;
     }
-  g_test_message ("after SIGTERM: %u of %u accounts", present, N_BUSY);
-  g_assert_true (present == 0 || present == N_BUSY);
-  for (guint i = 0; i < N_BUSY; i++)
+  g_test_message ("after SIGTERM: %u of %u accounts", present, n_busy);
+  g_assert_true (present == 0 || present == n_busy);
+  for (guint i = 0; i < n_busy; i++)
     {
       if (present == 0)
         assert_no_trace (guids->pdata[i]);

@@ -80,6 +80,13 @@ root_name=$(getent passwd root | cut -d: -f5 | cut -d, -f1)
 got=$("$top/tools/with-session" "$dir/show" 2>"$dir/root.err" || cat "$dir/root.err" >&2)
 check 1 root "$(printf 'AUTHNAME=root\nREPLYADDR=root@example.org\nNAME=%s & co' "${root_name:-root}")" "$got"
 
-got=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
-        env TMPDIR=/tmp "$top/tools/with-session" "$dir/show" 2>/dev/null || true)
+as_nobody () { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+builddir=${EMAIL2_BUILDDIR:-$top/build}
+if ! as_nobody test -x "$ctl" -a -r "$builddir/plugin/evolution/test-hooks/module-email2.so" \
+       -a -x "$top/tools/with-session"; then
+  # A private build tree (the package build's, in a 0700 directory).
+  echo "ok 2 # SKIP user nobody cannot reach the build tree $builddir"
+  exit 0
+fi
+got=$(as_nobody env TMPDIR=/tmp "$top/tools/with-session" "$dir/show" 2>/dev/null || true)
 check 2 nobody "$(printf 'AUTHNAME=nobody\nREPLYADDR=nobody@example.org\nNAME=nobody & co')" "$got"

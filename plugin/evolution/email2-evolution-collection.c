@@ -176,7 +176,10 @@ configure_added (gpointer data)
 }
 
 /* Discovery adds children from its own thread: they are configured on the
- * registry's main context. */
+ * registry's main context, always from an idle callback, after every other
+ * "source-added" handler: EDS's collection backend binds a new child's
+ * Enabled to the collection's calendar or contacts part in its handler
+ * (G_BINDING_SYNC_CREATE), which would undo a setting made before it. */
 static void
 source_added_cb (ESourceRegistryServer     *server,
                  ESource                   *source,
@@ -191,7 +194,13 @@ source_added_cb (ESourceRegistryServer     *server,
   call = g_new0 (AddedCall, 1);
   call->self = g_object_ref (self);
   call->child = g_object_ref (source);
-  g_main_context_invoke (self->main_context, configure_added, call);
+  {
+    g_autoptr(GSource) idle = g_idle_source_new ();
+
+    g_source_set_callback (idle, configure_added, call, NULL);
+    g_source_set_static_name (idle, "[email2] configure a discovered child");
+    g_source_attach (idle, self->main_context);
+  }
 }
 
 /**

@@ -21,13 +21,26 @@
  * transaction or undoes an open one from the journal and the backups, so
  * that after kill -9 at any point every account of an Atomic is fully
  * there or fully absent.
+ *
+ * One transaction at a time, across restarts and processes: a lock file
+ * beside the journal (flock) is held from begin to the end of commit or
+ * rollback, and by recovery, so that a second registry (a re-login, D-Bus
+ * activation) waits for the first one's undo instead of working on the
+ * same files; and begin first ends a journal an earlier transaction left
+ * (its undo needed a keyring that was gone), or refuses, changing nothing.
+ * The keyring must be unlocked before anything changes; every keyring
+ * change is verified (email2-evolution-keyring.c), and every source file
+ * is replaced whole (email2-evolution-sources.c).
  */
 
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -49,6 +62,7 @@ struct _Email2EvolutionHost {
   Email2EvolutionCollection *collections; /* contacts and calendars */
 
   char *journal_path;
+  int lock_fd;             /* the lock file beside it, -1 until opened */
   GKeyFile *journal;       /* NULL outside a transaction */
   gboolean keyring_touched; /* the transaction changed the keyring */
 
@@ -65,6 +79,8 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (Email2EvolutionHost, email2_evolution_host, G_TYP
                                                       email2_evolution_host_iface_init))
 
 #define JOURNAL_GROUP "Transaction"
+/* How long a transaction waits for another registry's to end. */
+#define LOCK_WAIT_SECONDS 60
 
 /* One durable step of a transaction is done: a crash point of the tests. */
 static void
@@ -88,6 +104,7 @@ typedef struct {
   Email2EvolutionCollection *collections;
   const char *guid;
   const Email2Account *account;  /* write: the account; NULL: remove */
+  gboolean pending;              /* write: a new account, not seen until published */
   char **guids;                  /* out: list */
   Email2Account *found;          /* out: lookup */
   char *account_label;           /* out: write */
@@ -122,8 +139,8 @@ write_on_main (gpointer data)
   SourcesCall *call = data;
 
   if (call->account != NULL)
-    email2_evolution_sources_write (call->server, call->account, &call->account_label,
-                                    &call->transport_label, &call->error);
+    email2_evolution_sources_write (call->server, call->account, call->pending,
+                                    &call->account_label, &call->transport_label, &call->error);
   else
     email2_evolution_sources_remove (call->server, call->guid, &call->error);
   if (call->error == NULL)
@@ -141,6 +158,15 @@ authenticate_on_main (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+publish_on_main (gpointer data)
+{
+  SourcesCall *call = data;
+
+  email2_evolution_sources_publish (call->server, call->guid, &call->error);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 sources_call_clear (SourcesCall *call)
 {
@@ -149,12 +175,14 @@ sources_call_clear (SourcesCall *call)
   g_clear_error (&call->error);
 }
 
-/* Writes @account's sources (NULL: removes those of @guid); the labels
- * Evolution gives its passwords come back in @call. */
+/* Writes @account's sources (NULL: removes those of @guid; @pending: a
+ * new account, hidden until published); the labels Evolution gives its
+ * passwords come back in @call. */
 static gboolean
 write_sources (Email2EvolutionHost  *self,
                const char           *guid,
                const Email2Account  *account,
+               gboolean              pending,
                SourcesCall          *call,
                GError              **error)
 {
@@ -162,6 +190,7 @@ write_sources (Email2EvolutionHost  *self,
   call->collections = self->collections;
   call->guid = guid;
   call->account = account;
+  call->pending = pending;
 
   if (!email2_main_caller_run (self->main_caller, write_on_main, call))
     {
@@ -176,6 +205,20 @@ write_sources (Email2EvolutionHost  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* Every source file written so far is on disk. */
+static gboolean
+sources_sync (GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (email2_evolution_sources_sync (&local_error))
+    return TRUE;
+  g_debug ("the sources cannot be synced: %s", local_error->message);
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+               _("Evolution's account files could not be written; check the disk"));
+  return FALSE;
 }
 
 static char **
@@ -199,6 +242,52 @@ email2_evolution_host_lookup_account (Email2Host *host,
   if (!email2_main_caller_run (self->main_caller, lookup_on_main, &call))
     return NULL;
   return call.found;
+}
+
+/* ---- one transaction at a time, across processes ---- */
+
+static gboolean
+lock_transactions (Email2EvolutionHost  *self,
+                   GError              **error)
+{
+  gint64 deadline = g_get_monotonic_time () + LOCK_WAIT_SECONDS * G_USEC_PER_SEC;
+  g_autofree char *dir = g_path_get_dirname (self->journal_path);
+
+  if (self->lock_fd < 0)
+    {
+      g_autofree char *path = g_build_filename (dir, "transaction.lock", NULL);
+
+      if (g_mkdir_with_parents (dir, 0700) == 0)
+        self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (self->lock_fd < 0)
+        {
+          int saved = errno;
+          g_debug ("%s: %s", path, g_strerror (saved));
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("email2's state directory cannot be written; check the disk"));
+          return FALSE;
+        }
+    }
+
+  while (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("Another account registry is still ending a transaction; "
+                         "send the payload again in a minute"));
+          return FALSE;
+        }
+      g_usleep (G_USEC_PER_SEC / 20);
+    }
+  return TRUE;
+}
+
+static void
+unlock_transactions (Email2EvolutionHost *self)
+{
+  if (self->lock_fd >= 0)
+    flock (self->lock_fd, LOCK_UN);
 }
 
 /* ---- the transaction ---- */
@@ -254,18 +343,17 @@ write_provisioned (Email2EvolutionHost  *self,
       if ((wants && value == NULL) || (!wants && !had))
         continue;              /* kept as it is, or nothing to do */
 
+      self->keyring_touched = TRUE;
       if (had)
         {
           if (!email2_evolution_keyring_back_up (transaction, guid, node, error))
             return FALSE;
-          self->keyring_touched = TRUE;
           durable_step_done (self);
         }
 
       if (wants ? !email2_evolution_keyring_store (guid, node, value, error)
                 : !email2_evolution_keyring_clear (guid, node, error))
         return FALSE;
-      self->keyring_touched = TRUE;
       durable_step_done (self);
     }
 
@@ -285,28 +373,39 @@ write_account (Email2EvolutionHost  *self,
   SourcesCall call = { NULL, };
   gboolean ok = TRUE;
 
+  /* Touched from the first attempt on: a change that failed to be
+   * confirmed may still have happened, and only an undo with the keyring
+   * takes it back. */
   if (after == NULL)
-    ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
-         email2_evolution_keyring_write_collection (guid, NULL, &self->keyring_touched, error) &&
-         (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
+    {
+      self->keyring_touched = TRUE;
+      ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
+           email2_evolution_keyring_write_collection (guid, NULL, &self->keyring_touched, error) &&
+           (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
+    }
   else if (email2_evolution_collection_wanted (after))
     {
+      self->keyring_touched = TRUE;
       ok = email2_evolution_keyring_write_collection (guid, after, &self->keyring_touched, error);
       if (ok)
         durable_step_done (self);
     }
 
+  /* A new account stays hidden until its transaction commits. */
   if (ok)
-    ok = write_sources (self, guid, after, &call, error);
+    ok = write_sources (self, guid, after, transaction != NULL && before == NULL, &call, error);
   if (ok)
     durable_step_done (self);
 
   if (ok && after != NULL)
-    ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
-         email2_evolution_keyring_write_eds (guid, after, call.account_label, call.transport_label,
-                                             &self->keyring_touched, error) &&
-         (email2_evolution_collection_wanted (after) ||
-          email2_evolution_keyring_write_collection (guid, NULL, &self->keyring_touched, error));
+    {
+      self->keyring_touched = TRUE;
+      ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
+           email2_evolution_keyring_write_eds (guid, after, call.account_label, call.transport_label,
+                                               &self->keyring_touched, error) &&
+           (email2_evolution_collection_wanted (after) ||
+            email2_evolution_keyring_write_collection (guid, NULL, &self->keyring_touched, error));
+    }
   if (ok && after != NULL)
     durable_step_done (self);
   /* A collection whose servers changed is discovered again. */
@@ -343,7 +442,7 @@ undo_account (Email2EvolutionHost  *self,
   if (!with_keyring)
     {
       SourcesCall call = { NULL, };
-      gboolean ok = write_sources (self, guid, before, &call, error);
+      gboolean ok = write_sources (self, guid, before, FALSE, &call, error);
 
       sources_call_clear (&call);
       return ok;
@@ -410,14 +509,78 @@ undo_journal (Email2EvolutionHost  *self,
   return !with_keyring || email2_evolution_keyring_clear_backups (transaction, error);
 }
 
+/* Ends the transaction of the journal on disk, holding the lock. */
+static gboolean
+recover_locked (Email2EvolutionHost  *self,
+                GError              **error)
+{
+  g_autoptr(GKeyFile) journal = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *transaction = NULL;
+
+  if (!g_key_file_load_from_file (journal, self->journal_path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  state = g_key_file_get_string (journal, JOURNAL_GROUP, "State", NULL);
+  transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
+
+  if (g_strcmp0 (state, "committed") == 0 && transaction != NULL)
+    {
+      g_message ("email2: finishing transaction %s, committed before the registry stopped",
+                 transaction);
+      if (!email2_evolution_keyring_clear_backups (transaction, error))
+        return FALSE;
+    }
+  else
+    {
+      g_message ("email2: undoing transaction %s, left open when the registry stopped",
+                 transaction != NULL ? transaction : "?");
+      if (!undo_journal (self, journal, TRUE, error) || !sources_sync (error))
+        return FALSE;
+    }
+
+  g_unlink (self->journal_path);
+  return TRUE;
+}
+
 static gboolean
 email2_evolution_host_begin (Email2Host  *host,
                              GError     **error)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
   g_autofree char *transaction = g_uuid_string_random ();
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (self->journal == NULL, FALSE);
+
+  if (!lock_transactions (self, error))
+    return FALSE;
+
+  /* An earlier transaction that could not be ended (its undo needed a
+   * keyring that was gone) is ended first; while it cannot be, nothing
+   * new starts, and its backups stay with it. */
+  if (g_file_test (self->journal_path, G_FILE_TEST_EXISTS) && !recover_locked (self, &local_error))
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("An earlier transaction is not ended (%s); nothing was changed. "
+                     "Fix that, then send the payload again; email2ctl check says what is left"),
+                   local_error->message);
+      unlock_transactions (self);
+      return FALSE;
+    }
+
+  /* Before any change: a locked keyring would refuse the secrets halfway. */
+  if (!email2_evolution_keyring_ensure_usable (error))
+    {
+      unlock_transactions (self);
+      return FALSE;
+    }
 
   self->steps = 0;
   self->keyring_touched = FALSE;
@@ -433,6 +596,7 @@ email2_evolution_host_begin (Email2Host  *host,
     {
       g_clear_pointer (&self->journal, g_key_file_unref);
       g_prefix_error (error, _("The transaction journal cannot be written: "));
+      unlock_transactions (self);
       return FALSE;
     }
 
@@ -486,6 +650,40 @@ email2_evolution_host_apply (Email2Host           *host,
   return TRUE;
 }
 
+/* The accounts the transaction created (no "Before" group) become
+ * visible: before the journal says committed, so that a stop in between
+ * undoes them. */
+static gboolean
+publish_new_accounts (Email2EvolutionHost  *self,
+                      GError              **error)
+{
+  g_auto(GStrv) guids = g_key_file_get_string_list (self->journal, JOURNAL_GROUP, "Accounts", NULL, NULL);
+
+  for (guint i = 0; guids != NULL && guids[i] != NULL; i++)
+    {
+      g_autofree char *group = before_group (guids[i]);
+      SourcesCall call = { .server = self->server, .guid = guids[i], };
+
+      if (g_key_file_has_group (self->journal, group))
+        continue;
+      if (!email2_main_caller_run (self->main_caller, publish_on_main, &call))
+        {
+          set_stopping (error);
+          return FALSE;
+        }
+      if (call.error != NULL)
+        {
+          g_debug ("%s could not be published: %s", guids[i], call.error->message);
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                       _("Evolution's account files could not be written; check the disk"));
+          sources_call_clear (&call);
+          return FALSE;
+        }
+      durable_step_done (self);
+    }
+  return TRUE;
+}
+
 static gboolean
 email2_evolution_host_commit (Email2Host  *host,
                               GError     **error)
@@ -497,20 +695,29 @@ email2_evolution_host_commit (Email2Host  *host,
   g_return_val_if_fail (self->journal != NULL, FALSE);
 
   /* If this fails, the engine rolls back with the journal still open. */
+  /* The sources are on disk before the journal says committed. */
+  if (!publish_new_accounts (self, error) || !sources_sync (error))
+    return FALSE;
   transaction = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Id", NULL);
   g_key_file_set_string (self->journal, JOURNAL_GROUP, "State", "committed");
   if (!journal_save (self, error))
     return FALSE;
   g_clear_pointer (&self->journal, g_key_file_unref);
 
-  /* Committed: what is left is cleaning up, which recovery also finishes. */
-  if (email2_evolution_keyring_clear_backups (transaction, &cleanup_error))
-    durable_step_done (self);
-  else
-    g_debug ("backups of transaction %s stay until the next start: %s",
+  /* Committed: what is left is cleaning up, which recovery also finishes.
+   * The backups stay tied to the journal: while they cannot be dropped
+   * (the keyring went away), the journal stays, committed, for the next
+   * start or payload to finish. */
+  if (!email2_evolution_keyring_clear_backups (transaction, &cleanup_error))
+    g_debug ("transaction %s is committed; its backups and journal stay until the next start: %s",
              transaction, cleanup_error->message);
-  if (g_unlink (self->journal_path) == 0)
-    durable_step_done (self);
+  else
+    {
+      durable_step_done (self);
+      if (g_unlink (self->journal_path) == 0)
+        durable_step_done (self);
+    }
+  unlock_transactions (self);
 
   return TRUE;
 }
@@ -527,10 +734,15 @@ email2_evolution_host_rollback (Email2Host  *host,
   /* A failed undo leaves the journal for the next start to try again.
    * A transaction that never reached the keyring (locked, gone) is undone
    * without it. */
-  if (!undo_journal (self, journal, self->keyring_touched, error))
-    return FALSE;
+  /* The journal goes once what it undid is on disk. */
+  if (!undo_journal (self, journal, self->keyring_touched, error) || !sources_sync (error))
+    {
+      unlock_transactions (self);
+      return FALSE;
+    }
 
   g_unlink (self->journal_path);
+  unlock_transactions (self);
   return TRUE;
 }
 
@@ -550,42 +762,17 @@ gboolean
 email2_evolution_host_recover (Email2EvolutionHost  *self,
                                GError              **error)
 {
-  g_autoptr(GKeyFile) journal = g_key_file_new ();
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *state = NULL;
-  g_autofree char *transaction = NULL;
+  gboolean ok;
 
   g_return_val_if_fail (EMAIL2_IS_EVOLUTION_HOST (self), FALSE);
   g_return_val_if_fail (self->journal == NULL, FALSE);
 
-  if (!g_key_file_load_from_file (journal, self->journal_path, G_KEY_FILE_NONE, &local_error))
-    {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-
-  state = g_key_file_get_string (journal, JOURNAL_GROUP, "State", NULL);
-  transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
-
-  if (g_strcmp0 (state, "committed") == 0 && transaction != NULL)
-    {
-      g_message ("email2: finishing transaction %s, committed before the registry stopped",
-                 transaction);
-      if (!email2_evolution_keyring_clear_backups (transaction, error))
-        return FALSE;
-    }
-  else
-    {
-      g_message ("email2: undoing transaction %s, left open when the registry stopped",
-                 transaction != NULL ? transaction : "?");
-      if (!undo_journal (self, journal, TRUE, error))
-        return FALSE;
-    }
-
-  g_unlink (self->journal_path);
-  return TRUE;
+  /* Another registry may still be ending it (it lost the bus to us). */
+  if (!lock_transactions (self, error))
+    return FALSE;
+  ok = recover_locked (self, error);
+  unlock_transactions (self);
+  return ok;
 }
 
 static void
@@ -609,6 +796,8 @@ email2_evolution_host_finalize (GObject *object)
   g_clear_object (&self->main_caller);
   g_clear_pointer (&self->journal, g_key_file_unref);
   g_free (self->journal_path);
+  if (self->lock_fd >= 0)
+    close (self->lock_fd);
 
   G_OBJECT_CLASS (email2_evolution_host_parent_class)->finalize (object);
 }
@@ -622,6 +811,7 @@ email2_evolution_host_class_init (Email2EvolutionHostClass *klass)
 static void
 email2_evolution_host_init (Email2EvolutionHost *self)
 {
+  self->lock_fd = -1;
 }
 
 /**

@@ -4,9 +4,28 @@
 
 #pragma once
 
+#include <libsecret/secret.h>
+
 #include "email2.h"
 
 G_BEGIN_DECLS
+
+/* The schemas of the items email2 makes. */
+typedef enum {
+  EMAIL2_KEYRING_PROVISIONED,   /* io.github.email2.Secret */
+  EMAIL2_KEYRING_EDS,           /* org.gnome.Evolution.Data.Source */
+  EMAIL2_KEYRING_BACKUP,        /* io.github.email2.Backup */
+} Email2KeyringSchema;
+
+const SecretSchema *email2_evolution_keyring_schema (Email2KeyringSchema   schema);
+gboolean  email2_evolution_keyring_ensure_usable (GError              **error);
+guint     email2_evolution_keyring_count         (Email2KeyringSchema   schema,
+                                                  GHashTable           *attributes,
+                                                  GError              **error);
+gboolean  email2_evolution_keyring_store_eds     (const char           *uid,
+                                                  const char           *label,
+                                                  const char           *secret,
+                                                  GError              **error);
 
 char     *email2_evolution_keyring_lookup        (const char           *guid,
                                                   Email2NodeId          node,

@@ -13,9 +13,15 @@
  * registry's sources, on the registry's main context.
  */
 
+#define _GNU_SOURCE  /* syncfs() */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "email2-evolution-sources.h"
 #include "email2-source-extension.h"
@@ -352,27 +358,171 @@ email2_evolution_sources_lookup (ESourceRegistryServer *server,
   return account;
 }
 
-static ESource *
-ref_or_new_source (ESourceRegistryServer  *server,
-                   const char             *uid,
-                   gboolean               *is_new,
-                   GError                **error)
+/* ---- writing: never a truncated file ----
+ *
+ * EDS writes a source with g_file_replace_contents(), which writes a
+ * temporary file and renames it into place when the stream is closed, even
+ * after a write failed: on a full disk the source file is left short or
+ * empty, and the registry cannot read it again (issue 15). And an exported
+ * source writes itself whenever it changes (its "changed" signal, from an
+ * idle). So email2 never changes a live source first: it changes a scratch
+ * copy that nobody exports, writes that copy's text to a temporary file of
+ * its own and renames it over the old file, and only then makes
+ * the live source load what is on disk. A write that fails leaves the old
+ * file and the live source as they were; EDS then has nothing to write.
+ *
+ * A new account's files are first written under hidden names
+ * (.UID.source.pending), which EDS neither loads nor watches: until its
+ * transaction commits, no client of the registry sees any of it, and a
+ * registry that stops in between starts without it. Publishing renames
+ * them into place and adds the sources. */
+
+static char *
+source_file_path (const char *uid)
 {
-  ESource *source = e_source_registry_server_ref_source (server, uid);
-  g_autoptr(GFile) file = NULL;
+  g_autofree char *name = g_strconcat (uid, ".source", NULL);
 
-  *is_new = source == NULL;
-  if (source != NULL)
-    return source;
+  return g_build_filename (e_server_side_source_get_user_dir (), name, NULL);
+}
 
-  file = e_server_side_source_new_user_file (uid);
-  source = e_server_side_source_new (server, file, error);
-  /* Like an account the user made: Evolution may change and remove it. */
-  if (source != NULL)
+static char *
+pending_file_path (const char *uid)
+{
+  g_autofree char *name = g_strconcat (".", uid, ".source.pending", NULL);
+
+  return g_build_filename (e_server_side_source_get_user_dir (), name, NULL);
+}
+
+/* Whether @path holds @data, byte for byte. */
+static gboolean
+file_holds (const char *path,
+            const char *data)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  return g_file_get_contents (path, &contents, &length, NULL) &&
+         length == strlen (data) && memcmp (contents, data, length) == 0;
+}
+
+/**
+ * email2_evolution_sources_sync:
+ * @error: return location for a #GError
+ *
+ * Makes every source file written so far durable, renames included: one
+ * syncfs() of the file system of Evolution's sources, where a transaction
+ * commits or its undo ends, instead of an fsync of each file and of the
+ * directory after each rename (measured: 8 ms a file on ext4).
+ *
+ * Returns: %TRUE when they are on disk
+ */
+gboolean
+email2_evolution_sources_sync (GError **error)
+{
+  const char *dir = e_server_side_source_get_user_dir ();
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int saved = 0;
+
+  if (fd < 0 || syncfs (fd) != 0)
+    saved = errno;
+  if (fd >= 0)
+    close (fd);
+  if (saved != 0)
     {
-      e_server_side_source_set_writable (E_SERVER_SIDE_SOURCE (source), TRUE);
-      e_server_side_source_set_removable (E_SERVER_SIDE_SOURCE (source), TRUE);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "%s: %s", dir, g_strerror (saved));
+      return FALSE;
     }
+  return TRUE;
+}
+
+/**
+ * email2_evolution_source_file_write:
+ * @path: a source file
+ * @data: its new contents
+ * @error: return location for a #GError
+ *
+ * Makes @path hold @data without ever being seen short: a temporary file
+ * in the same directory (not a name EDS loads) renamed over @path once
+ * written whole (GLib syncs it first when it replaces a file). A file that
+ * holds @data already is left alone; one that differs, whatever is in
+ * memory, is rewritten. email2_evolution_sources_sync() makes it durable.
+ *
+ * Returns: %TRUE when @path holds @data
+ */
+gboolean
+email2_evolution_source_file_write (const char  *path,
+                                    const char  *data,
+                                    GError     **error)
+{
+  if (file_holds (path, data))
+    return TRUE;
+  return g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/* A copy of @uid's source that nobody exports: of its file (none: a new
+ * source); when the file cannot be read, of @live as the registry has it,
+ * through a private temporary file; else a new one. */
+static ESource *
+scratch_source (ESourceRegistryServer  *server,
+                const char             *uid,
+                ESource                *live,
+                GError                **error)
+{
+  g_autofree char *path = source_file_path (uid);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *copy_path = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr(GFile) copy = NULL;
+  ESource *scratch = e_server_side_source_new (server, file, &local_error);
+
+  if (scratch != NULL)
+    return scratch;
+  g_debug ("%s cannot be read (%s): rewritten whole", path, local_error->message);
+  if (live == NULL)
+    return e_server_side_source_new_memory_only (server, uid, error);
+
+  dir = g_dir_make_tmp ("email2-source-XXXXXX", error);
+  if (dir == NULL)
+    return NULL;
+  /* EDS takes a source's UID from its file's name. */
+  copy_path = g_build_filename (dir, g_file_peek_path (file) + strlen (g_file_peek_path (file)) -
+                                     strlen (uid) - strlen (".source"), NULL);
+  data = e_source_to_string (live, NULL);
+  copy = g_file_new_for_path (copy_path);
+  if (g_file_set_contents_full (copy_path, data, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
+    scratch = e_server_side_source_new (server, copy, error);
+  g_unlink (copy_path);
+  g_rmdir (dir);
+  return scratch;
+}
+
+/* @uid's file holds @scratch's settings: the registry takes them, from
+ * the disk. */
+static ESource *
+take_from_disk (ESourceRegistryServer  *server,
+                const char             *uid,
+                ESource                *live,
+                GError                **error)
+{
+  g_autofree char *path = source_file_path (uid);
+  g_autoptr(GFile) file = NULL;
+  ESource *source;
+
+  if (live != NULL)
+    return e_server_side_source_load (E_SERVER_SIDE_SOURCE (live), NULL, error)
+           ? g_object_ref (live) : NULL;
+
+  file = g_file_new_for_path (path);
+  source = e_server_side_source_new (server, file, error);
+  if (source == NULL)
+    return NULL;
+  /* Like an account the user made: Evolution may change and remove it. */
+  e_server_side_source_set_writable (E_SERVER_SIDE_SOURCE (source), TRUE);
+  e_server_side_source_set_removable (E_SERVER_SIDE_SOURCE (source), TRUE);
+  e_source_registry_server_add_source (server, source);
   return source;
 }
 
@@ -380,55 +530,113 @@ ref_or_new_source (ESourceRegistryServer  *server,
  * email2_evolution_sources_write:
  * @server: the registry
  * @account: the account as provisioned
+ * @pending: a new account: write its files under hidden names, for
+ *   email2_evolution_sources_publish()
  * @account_label: (out) (optional): the label EDS gives the account's password
  * @transport_label: (out) (optional): the label of the transport's password
  * @error: return location for a #GError
  *
- * Creates or updates the account's three sources and writes them.
+ * Creates or updates the account's three sources: each file is replaced
+ * whole or not at all, and the registry's source follows its file. A
+ * failure leaves the files written so far (the transaction's undo puts
+ * them back) and the others as they were.
  *
  * Returns: %TRUE when all three are written
  */
 gboolean
 email2_evolution_sources_write (ESourceRegistryServer  *server,
                                 const Email2Account    *account,
+                                gboolean                pending,
                                 char                  **account_label,
                                 char                  **transport_label,
                                 GError                **error)
 {
   const char *guid = email2_account_get_guid (account);
-  ESource *sources[EMAIL2_N_SOURCE_ROLES] = { NULL, };
-  gboolean is_new[EMAIL2_N_SOURCE_ROLES] = { FALSE, };
+  ESource *live[EMAIL2_N_SOURCE_ROLES] = { NULL, };
+  ESource *scratch[EMAIL2_N_SOURCE_ROLES] = { NULL, };
   gboolean ok = TRUE;
 
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES && ok; role++)
     {
       g_autofree char *uid = email2_evolution_source_uid (guid, role);
 
-      sources[role] = ref_or_new_source (server, uid, &is_new[role], error);
-      ok = sources[role] != NULL;
+      live[role] = pending ? NULL : e_source_registry_server_ref_source (server, uid);
+      scratch[role] = scratch_source (server, uid, live[role], error);
+      ok = scratch[role] != NULL;
     }
 
   if (ok)
+    email2_evolution_sources_configure (scratch[EMAIL2_SOURCE_ACCOUNT],
+                                        scratch[EMAIL2_SOURCE_IDENTITY],
+                                        scratch[EMAIL2_SOURCE_TRANSPORT], account);
+
+  /* The account first: its children name it as their parent. */
+  for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES && ok; role++)
     {
-      email2_evolution_sources_configure (sources[EMAIL2_SOURCE_ACCOUNT],
-                                          sources[EMAIL2_SOURCE_IDENTITY],
-                                          sources[EMAIL2_SOURCE_TRANSPORT], account);
-      for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES; role++)
-        if (is_new[role])
-          e_source_registry_server_add_source (server, sources[role]);
+      g_autofree char *uid = email2_evolution_source_uid (guid, role);
+      g_autofree char *path = pending ? pending_file_path (uid) : source_file_path (uid);
+      g_autofree char *data = e_source_to_string (scratch[role], NULL);
+      ESource *taken;
+
+      ok = email2_evolution_source_file_write (path, data, error);
+      if (!ok || pending)
+        continue;
+      taken = take_from_disk (server, uid, live[role], error);
+      ok = taken != NULL;
+      g_clear_object (&live[role]);
+      live[role] = taken;
     }
 
-  for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES && ok; role++)
-    ok = e_source_write_sync (sources[role], NULL, error);
-
+  /* The labels are the sources' own, which a scratch copy has too. */
   if (ok && account_label != NULL)
-    *account_label = e_source_dup_secret_label (sources[EMAIL2_SOURCE_ACCOUNT]);
+    *account_label = e_source_dup_secret_label (scratch[EMAIL2_SOURCE_ACCOUNT]);
   if (ok && transport_label != NULL)
-    *transport_label = e_source_dup_secret_label (sources[EMAIL2_SOURCE_TRANSPORT]);
+    *transport_label = e_source_dup_secret_label (scratch[EMAIL2_SOURCE_TRANSPORT]);
 
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES; role++)
-    g_clear_object (&sources[role]);
+    {
+      g_clear_object (&live[role]);
+      g_clear_object (&scratch[role]);
+    }
   return ok;
+}
+
+/**
+ * email2_evolution_sources_publish:
+ * @server: the registry
+ * @guid: a new account, written pending
+ * @error: return location for a #GError
+ *
+ * Renames the account's pending files into place and adds its sources to
+ * the registry: from now on Evolution sees it.
+ *
+ * Returns: %TRUE when all three are there
+ */
+gboolean
+email2_evolution_sources_publish (ESourceRegistryServer  *server,
+                                  const char             *guid,
+                                  GError                **error)
+{
+  for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES; role++)
+    {
+      g_autofree char *uid = email2_evolution_source_uid (guid, role);
+      g_autofree char *pending = pending_file_path (uid);
+      g_autofree char *path = source_file_path (uid);
+      g_autoptr(ESource) live = e_source_registry_server_ref_source (server, uid);
+      g_autoptr(ESource) taken = NULL;
+
+      if (g_rename (pending, path) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "%s: %s", pending, g_strerror (saved));
+          return FALSE;
+        }
+      taken = take_from_disk (server, uid, live, error);
+      if (taken == NULL)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /**
@@ -474,6 +682,27 @@ email2_evolution_sources_remove (ESourceRegistryServer  *server,
   for (guint role = EMAIL2_SOURCE_IDENTITY; role < EMAIL2_N_SOURCE_ROLES && ok; role++)
     if (sources[role] != NULL)
       e_source_registry_server_remove_source (server, sources[role]);
+
+  /* What is on disk counts, not what the registry loaded: a new account's
+   * pending file, a file another registry wrote, or one it could not read
+   * goes too. */
+  for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES && ok; role++)
+    {
+      g_autofree char *uid = email2_evolution_source_uid (guid, role);
+      g_autofree char *path = source_file_path (uid);
+      g_autofree char *pending = pending_file_path (uid);
+
+      const char *paths[] = { pending, path };
+
+      for (guint i = 0; i < G_N_ELEMENTS (paths) && ok; i++)
+        if (g_unlink (paths[i]) != 0 && errno != ENOENT)
+          {
+            int saved = errno;
+            g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                         "%s: %s", paths[i], g_strerror (saved));
+            ok = FALSE;
+          }
+    }
 
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES; role++)
     g_clear_object (&sources[role]);

@@ -37,8 +37,16 @@ Email2Account *email2_evolution_sources_lookup    (ESourceRegistryServer  *serve
                                                    const char             *guid);
 gboolean       email2_evolution_sources_write     (ESourceRegistryServer  *server,
                                                    const Email2Account    *account,
+                                                   gboolean                pending,
                                                    char                  **account_label,
                                                    char                  **transport_label,
+                                                   GError                **error);
+gboolean       email2_evolution_source_file_write (const char             *path,
+                                                   const char             *data,
+                                                   GError                **error);
+gboolean       email2_evolution_sources_sync      (GError                **error);
+gboolean       email2_evolution_sources_publish   (ESourceRegistryServer  *server,
+                                                   const char             *guid,
                                                    GError                **error);
 gboolean       email2_evolution_sources_remove    (ESourceRegistryServer  *server,
                                                    const char             *guid,

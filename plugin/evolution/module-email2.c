@@ -31,6 +31,7 @@
 #include <libebackend/libebackend.h>
 
 #include "email2.h"
+#include "email2-evolution-check.h"
 #include "email2-evolution-host.h"
 #include "email2-evolution-prober.h"
 #include "email2-evolution-sources.h"
@@ -209,6 +210,19 @@ on_describe_account (Email2Service   *service,
 
 /* Answered: what the accounts' records gained is written now, so that no
  * client waits for the ledger's sync. In the worker. */
+/* email2ctl check, in the worker (email2-evolution-check.c). */
+static gboolean
+on_check (Email2Service   *service,
+          gboolean         repair,
+          GVariantBuilder *findings,
+          Email2Module    *self)
+{
+  g_autoptr(GPtrArray) found = email2_evolution_check (self->host, self->server, self->main_caller, repair);
+
+  email2_check_findings_add (found, findings);
+  return FALSE;
+}
+
 static void
 on_call_done (Email2Service *service,
               Email2Module  *self)
@@ -318,6 +332,7 @@ on_files_loaded (ESourceRegistryServer *server,
   self->service = email2_service_new (self->session);
   g_signal_connect (self->service, "payload-failed", G_CALLBACK (on_payload_failed), self);
   g_signal_connect (self->service, "describe-account", G_CALLBACK (on_describe_account), self);
+  g_signal_connect (self->service, "check", G_CALLBACK (on_check), self);
   g_signal_connect (self->service, "call-done", G_CALLBACK (on_call_done), self);
   /* Accounts just written are probed on the main context. */
   g_signal_connect_swapped (self->service, "applied", G_CALLBACK (probe_pending), self);
