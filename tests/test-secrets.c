@@ -329,11 +329,14 @@ test_core (void)
 
       while ((hit = memmem (at, length - (at - data), secret, strlen (secret))) != NULL)
         {
-          g_autofree char *context = g_strndup (MAX (hit - 160, data), MIN (hit - data, 160) + 40);
+          gsize before = MIN ((gsize) (hit - data), 160);
+          gsize span = MIN (before + 40 + 1, length - (hit - data) + before);
+          g_autofree char *context = g_malloc0 (span + 1);
 
-          for (char *c = context; c < context + MIN (hit - data, 160) + 40; c++)
-            if (!g_ascii_isprint (*c))
-              *c = '.';
+          memcpy (context, hit - before, span);
+          for (gsize c = 0; c < span; c++)
+            if (!g_ascii_isprint (context[c]))
+              context[c] = '.';
           g_test_message ("%s at %#zx: %s", secret, (size_t) (hit - data), context);
           found++;
           at = hit + 1;
