@@ -16,6 +16,11 @@
  * the call in progress; email2_service_stop() then unexports and joins the
  * worker. A host whose worker may wait for the main context lets it go
  * between the two when the drain timed out.
+ *
+ * A little over 800 lines: about a third is the GObject and signal
+ * boilerplate and the doc comments of the host's hooks; the calls, the
+ * queue and the stop belong together, since each call's life crosses all
+ * three.
  */
 
 #include "config.h"
