@@ -10,12 +10,14 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gi18n-lib.h>
 
 #include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-payload.h"
+#include "email2-secure-private.h"
 #include "email2-wbxml.h"
 #include "email2-xml-private.h"
 
@@ -200,6 +202,51 @@ email2_payload_parse (const char    *data,
     return NULL;
 
   return g_steal_pointer (&payload);
+}
+
+/**
+ * email2_payload_parse_fd:
+ * @fd: a regular file (a memfd, best sealed) holding the payload; read
+ *   from its current offset to its end
+ * @format: as for email2_payload_parse()
+ * @error: return location for a #GError
+ *
+ * Reads a payload handed over as a file descriptor (the D-Bus service's
+ * Apply), so that no message on the bus holds it. Only a regular file is
+ * read: a pipe or a socket could stall the reader forever. The bytes go
+ * into memory that no core dump holds and that is wiped when it is freed;
+ * more than the document size limit (one byte more is read) is refused by
+ * the reader.
+ *
+ * Returns: (transfer full) (nullable): the payload, or %NULL when it
+ *   cannot be used at all (%EMAIL2_ERROR_INVALID_INPUT when @fd is no
+ *   regular file or cannot be read)
+ */
+Email2Payload *
+email2_payload_parse_fd (int            fd,
+                         Email2Format   format,
+                         GError       **error)
+{
+  g_autoptr(Email2SecureBuffer) buffer = NULL;
+  g_autoptr(GError) local_error = NULL;
+  struct stat st;
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                   _("The payload must be handed over as a regular file or a memfd"));
+      return NULL;
+    }
+
+  buffer = email2_secure_buffer_read_fd (fd, EMAIL2_XML_DEFAULT_MAX_SIZE, &local_error);
+  if (buffer == NULL)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                   _("The payload cannot be read: %s"), local_error->message);
+      return NULL;
+    }
+
+  return email2_payload_parse (buffer->data, buffer->length, format, error);
 }
 
 /**

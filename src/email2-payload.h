@@ -72,6 +72,9 @@ Email2Payload *email2_payload_parse          (const char     *data,
                                               gsize           length,
                                               Email2Format    format,
                                               GError        **error);
+Email2Payload *email2_payload_parse_fd       (int             fd,
+                                              Email2Format    format,
+                                              GError        **error);
 void           email2_payload_free           (Email2Payload  *payload);
 gboolean       email2_payload_process        (Email2Payload  *payload,
                                               Email2Session  *session);

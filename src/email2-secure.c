@@ -177,8 +177,7 @@ buffer_grow (Email2SecureBuffer *buffer,
 
 /**
  * email2_secure_buffer_read_fd:
- * @fd: a file descriptor, read from its start when it is a regular file
- *   (its offset is left alone), else from where it is
+ * @fd: a file descriptor, read from its current offset
  * @max: the most bytes wanted; one more is read, so that a larger input is
  *   seen as such (and refused by the reader) without being held
  * @error: return location for a #GError
@@ -196,7 +195,6 @@ email2_secure_buffer_read_fd (int      fd,
 {
   g_autoptr(Email2SecureBuffer) buffer = NULL;
   struct stat st;
-  gboolean regular;
 
   if (fstat (fd, &st) != 0)
     {
@@ -206,8 +204,15 @@ email2_secure_buffer_read_fd (int      fd,
       return NULL;
     }
 
-  regular = S_ISREG (st.st_mode);
-  buffer = email2_secure_buffer_new (regular ? MIN ((gsize) st.st_size, max + 1) : 65536);
+  if (S_ISREG (st.st_mode))
+    {
+      off_t at = lseek (fd, 0, SEEK_CUR);
+      gsize left = at >= 0 && at < st.st_size ? (gsize) (st.st_size - at) : 0;
+
+      buffer = email2_secure_buffer_new (MIN (left, max + 1));
+    }
+  else
+    buffer = email2_secure_buffer_new (65536);
 
   while (buffer->length <= max)
     {
@@ -220,8 +225,7 @@ email2_secure_buffer_read_fd (int      fd,
           continue;
         }
 
-      n = regular ? pread (fd, buffer->data + buffer->length, room, (off_t) buffer->length)
-                  : read (fd, buffer->data + buffer->length, room);
+      n = read (fd, buffer->data + buffer->length, room);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)

@@ -4,6 +4,7 @@
  * email2ctl: the command line of email2.
  */
 
+#define _GNU_SOURCE /* memfd_create, F_ADD_SEALS */
 #include "config.h"
 
 #include <errno.h>
@@ -12,67 +13,65 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gio/gunixfdlist.h>
 #include <glib/gi18n.h>
 
 #include "email2.h"
 #include "email2ctl-private.h"
 #include "email2-dbus-generated.h"
+#include "email2-secure-private.h"
 #include "email2-xml-private.h"
 #include "email2ctl-check.h"
 #include "email2ctl-probe.h"
 
-/* Reads at most @max + 1 bytes, so that a larger input is seen as such
- * without being held in memory. */
-static char *
-read_input (const char  *path,
-            gsize        max,
-            gsize       *length,
-            GError     **error)
+/* Reads FILE or standard input, at most one byte more than a payload may
+ * have (the registry refuses it then), into memory no core holds. */
+static Email2SecureBuffer *
+read_payload (const char  *path,
+              GError     **error)
 {
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
-  int fd = strcmp (path, "-") == 0 ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
-  guint8 buffer[65536];
+  gboolean from_stdin = strcmp (path, "-") == 0;
+  int fd = from_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
+  g_autoptr(GError) local_error = NULL;
+  Email2SecureBuffer *payload;
 
   if (fd < 0)
     {
       int saved = errno;
+
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    "%s: %s", path, g_strerror (saved));
       return NULL;
     }
 
-  while (bytes->len <= max)
-    {
-      gssize n = read (fd, buffer, MIN (sizeof buffer, max + 1 - bytes->len));
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "%s: %s", path, g_strerror (saved));
-          if (fd != STDIN_FILENO)
-            close (fd);
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      g_byte_array_append (bytes, buffer, n);
-    }
-
-  if (fd != STDIN_FILENO)
+  payload = email2_secure_buffer_read_fd (fd, EMAIL2_XML_DEFAULT_MAX_SIZE, &local_error);
+  if (!from_stdin)
     close (fd);
-  explicit_bzero (buffer, sizeof buffer);
+  if (payload == NULL)
+    g_set_error (error, G_FILE_ERROR, local_error->code, "%s: %s", path, local_error->message);
 
-  *length = bytes->len;
-  g_byte_array_append (bytes, (const guint8 *) "", 1);
+  return payload;
+}
 
-  return (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
+/* Reads FILE or standard input like read_payload(), into an ordinary
+ * block of its exact size (validate hands it on as such; it is
+ * overwritten before it is freed). */
+static char *
+read_input (const char  *path,
+            gsize       *length,
+            GError     **error)
+{
+  g_autoptr(Email2SecureBuffer) payload = read_payload (path, error);
+
+  if (payload == NULL)
+    return NULL;
+  *length = payload->length;
+  return g_memdup2 (payload->data, payload->length + 1);
 }
 
 static char *
@@ -241,7 +240,7 @@ command_validate (int    argc,
         return email2ctl_usage_error (NULL, error->message);
     }
 
-  data = read_input (argv[1], EMAIL2_XML_DEFAULT_MAX_SIZE, &length, &error);
+  data = read_input (argv[1], &length, &error);
   if (data == NULL)
     return email2ctl_usage_error (NULL, error->message);
 
@@ -406,17 +405,57 @@ status_failure (const char *what,
   return EXIT_COMMAND_FAILED;
 }
 
+/* The payload as a sealed memfd: the registry reads it from there, so
+ * that no message on the bus holds its secrets. The memfd is rewound and
+ * sealed (no write, no resize) before it is handed over. */
+static int
+payload_memfd (const Email2SecureBuffer  *payload,
+               GError                   **error)
+{
+  int fd = memfd_create ("email2-payload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  gsize written = 0;
+
+  if (fd < 0)
+    goto failed;
+  while (written < payload->length)
+    {
+      gssize n = write (fd, payload->data + written, payload->length - written);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        goto failed;
+      written += n;
+    }
+  if (lseek (fd, 0, SEEK_SET) != 0 ||
+      fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    goto failed;
+
+  return fd;
+
+failed:
+  {
+    int saved = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                 _("The payload cannot be handed over: %s"), g_strerror (saved));
+    if (fd >= 0)
+      close (fd);
+    return -1;
+  }
+}
+
 static int
 command_apply (int    argc,
                char **argv)
 {
   g_autoptr(Email2DbusProvisioning1) proxy = NULL;
+  g_autoptr(Email2SecureBuffer) payload = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) response = NULL;
-  GVariant *payload;
   guint outcome = 0;
-  gsize length = 0;
-  char *data;
+  int fd;
   int status = parse_single_argument (&argc, &argv, _("FILE|-"),
                                       _("Applies an EMAIL2 payload to Evolution's accounts and prints\n"
                                         "the response. Exit status as for validate."), NULL);
@@ -424,26 +463,22 @@ command_apply (int    argc,
   if (status >= 0)
     return status;
 
-  data = read_input (argv[1], EMAIL2_XML_DEFAULT_MAX_SIZE, &length, &error);
-  if (data == NULL)
+  payload = read_payload (argv[1], &error);
+  if (payload == NULL)
     return email2ctl_usage_error (NULL, error->message);
 
   proxy = connect_registry (TRUE, &status);
   if (proxy == NULL)
-    {
-      explicit_bzero (data, length);
-      g_free (data);
-      return status;
-    }
+    return status;
 
-  /* The payload may hold passwords: it goes over the bus once, in a call. */
-  payload = g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1));
-  explicit_bzero (data, length);
-  g_free (data);
-  email2_dbus_provisioning1_call_apply_sync (proxy, payload, &response, &outcome, NULL, &error);
-  explicit_bzero ((gpointer) g_variant_get_data (payload), g_variant_get_size (payload));
-  g_variant_unref (payload);
-  if (error != NULL)
+  fd = payload_memfd (payload, &error);
+  g_clear_pointer (&payload, email2_secure_buffer_free);
+  if (fd < 0)
+    return email2ctl_usage_error (NULL, error->message);
+  fds = g_unix_fd_list_new_from_array (&fd, 1);
+
+  if (!email2_dbus_provisioning1_call_apply_sync (proxy, g_variant_new_handle (0), fds, &response,
+                                                  &outcome, NULL, NULL, &error))
     return registry_error (error);
 
   {

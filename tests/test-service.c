@@ -6,12 +6,18 @@
  * the order of calls and jobs, and stopping.
  */
 
+#define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <gio/gunixfdlist.h>
 
 #include "email2-test.h"
 #include "email2-dbus-generated.h"
+#include "email2-xml-private.h"
 
 typedef struct {
   GTestDBus *bus;
@@ -106,6 +112,52 @@ call (Fixture     *fixture,
   return g_dbus_proxy_call_finish (G_DBUS_PROXY (fixture->proxy), result, error);
 }
 
+/* Apply with @fd (not taken) as the payload, or with no file descriptor
+ * at all when @fd is -1. */
+static GVariant *
+call_apply (Fixture     *fixture,
+            int          fd,
+            GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GUnixFDList) fds = fd >= 0 ? g_unix_fd_list_new () : NULL;
+
+  if (fds != NULL)
+    g_assert_cmpint (g_unix_fd_list_append (fds, fd, NULL), ==, 0);
+  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (fixture->proxy), "Apply",
+                                       g_variant_new ("(h)", 0), G_DBUS_CALL_FLAGS_NONE, -1, fds,
+                                       NULL, email2_test_async_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_dbus_proxy_call_with_unix_fd_list_finish (G_DBUS_PROXY (fixture->proxy), NULL, result,
+                                                     error);
+}
+
+/* @length bytes of @payload in a memfd, rewound. */
+static int
+memfd_with (const char *payload,
+            gsize       length)
+{
+  int fd = memfd_create ("test-payload", MFD_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, payload, length), ==, (gssize) length);
+  g_assert_cmpint (lseek (fd, 0, SEEK_SET), ==, 0);
+  return fd;
+}
+
+static GVariant *
+apply_text (Fixture     *fixture,
+            const char  *payload,
+            GError     **error)
+{
+  int fd = memfd_with (payload, strlen (payload));
+  GVariant *reply = call_apply (fixture, fd, error);
+
+  close (fd);
+  return reply;
+}
+
 static char *
 create_payload (void)
 {
@@ -113,13 +165,6 @@ create_payload (void)
   g_autofree char *atomic = g_strdup_printf ("<Atomic><CmdID>1</CmdID>%s</Atomic>", body);
 
   return email2_test_message (atomic);
-}
-
-static GVariant *
-apply_parameters (const char *payload)
-{
-  return g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, payload,
-                                                            strlen (payload), 1));
 }
 
 /* Apply, List, Get (a secret answers ********), Delete. */
@@ -138,7 +183,7 @@ test_calls (Fixture       *fixture,
   gsize length = 0;
   guint outcome = 99, status = 0;
 
-  reply = call (fixture, "Apply", apply_parameters (payload), &error);
+  reply = apply_text (fixture, payload, &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(@ayu)", &response, &outcome);
   g_assert_cmpuint (outcome, ==, 0);
@@ -185,7 +230,7 @@ test_errors (Fixture       *fixture,
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
 
-  reply = call (fixture, "Apply", apply_parameters ("not a payload"), &error);
+  reply = apply_text (fixture, "not a payload", &error);
   g_assert_null (reply);
   g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT);
   g_assert_true (g_dbus_error_is_remote_error (error));
@@ -194,6 +239,64 @@ test_errors (Fixture       *fixture,
   reply = call (fixture, "Delete", g_variant_new ("(s)", "C556E16F"), &error);
   g_assert_null (reply);
   g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_BAD_REQUEST);
+}
+
+/* The payload only as a regular file: no file descriptor, a handle out of
+ * range, a pipe nobody writes (it would stall the worker), the payload as
+ * bytes in the message (the old form) are refused; a payload larger than
+ * the limit is read up to one byte more and refused; a memfd's current
+ * offset is where reading starts. */
+static void
+test_fd (Fixture       *fixture,
+         gconstpointer  data)
+{
+  g_autofree char *payload = create_payload ();
+  g_autofree char *large = g_malloc (EMAIL2_XML_DEFAULT_MAX_SIZE + 4096);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  int pipe_fds[2];
+  int fd;
+
+  reply = call_apply (fixture, -1, &error);
+  g_assert_null (reply);
+  g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  g_assert_cmpint (pipe (pipe_fds), ==, 0);
+  reply = call_apply (fixture, pipe_fds[0], &error);
+  g_assert_null (reply);
+  g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  close (pipe_fds[0]);
+  close (pipe_fds[1]);
+
+  reply = call (fixture, "Apply",
+                g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, payload,
+                                                                  strlen (payload), 1)),
+                &error);
+  g_assert_null (reply);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
+
+  memset (large, ' ', EMAIL2_XML_DEFAULT_MAX_SIZE + 4096);
+  memcpy (large, payload, strlen (payload));
+  fd = memfd_with (large, EMAIL2_XML_DEFAULT_MAX_SIZE + 4096);
+  reply = call_apply (fixture, fd, &error);
+  close (fd);
+  g_assert_null (reply);
+  g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT);
+  g_clear_error (&error);
+  g_assert_cmpuint (fixture->applied, ==, 0);
+
+  /* Read from the current offset: what is before it is not the payload. */
+  fd = memfd_create ("offset", MFD_CLOEXEC);
+  g_assert_cmpint (write (fd, "garbage", 7), ==, 7);
+  g_assert_cmpint (write (fd, payload, strlen (payload)), ==, (gssize) strlen (payload));
+  g_assert_cmpint (lseek (fd, 7, SEEK_SET), ==, 7);
+  reply = call_apply (fixture, fd, &error);
+  close (fd);
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
 }
 
 typedef struct {
@@ -302,6 +405,7 @@ main (int    argc,
 
   g_test_add ("/service/calls", Fixture, NULL, fixture_set_up, test_calls, fixture_tear_down);
   g_test_add ("/service/errors", Fixture, NULL, fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/service/fd", Fixture, NULL, fixture_set_up, test_fd, fixture_tear_down);
   g_test_add ("/service/order", Fixture, NULL, fixture_set_up, test_order, fixture_tear_down);
   g_test_add ("/service/drain", Fixture, NULL, fixture_set_up, test_drain, fixture_tear_down);
 

@@ -28,6 +28,11 @@
  * activation) waits for the first one's undo instead of working on the
  * same files; and begin first ends a journal an earlier transaction left
  * (its undo needed a keyring that was gone), or refuses, changing nothing.
+ *
+ * Over 800 lines because the transaction is one piece: begin, apply,
+ * commit, rollback and recovery read and write the same journal, lock and
+ * backups, and their order is the crash-safety argument; sources and
+ * keyring are in their own files.
  * The keyring must be unlocked before anything changes; every keyring
  * change is verified (email2-evolution-keyring.c), and every source file
  * is replaced whole (email2-evolution-sources.c).
