@@ -30,6 +30,15 @@
  * a clear is followed by a search of the items, locked ones included. A
  * daemon that dies in between fails the lookup or the search: the host
  * then keeps its journal. Nothing here ever prompts.
+ *
+ * A collection can still be locked after the transaction began. libsecret
+ * 0.20.5 then tries an unlock prompt, and when the prompt fails it calls
+ * g_task_return_error() without an error and never finishes the store:
+ * the worker, and with it every later D-Bus call, would wait for ever.
+ * So each store and lookup is given KEYRING_DEADLINE_S seconds; one that
+ * does not answer fails, and every keyring call after it fails at once
+ * until the next transaction finds the keyring usable again. The host
+ * then keeps its journal, which the next start ends.
  */
 
 #include "config.h"
@@ -73,6 +82,163 @@ static const SecretSchema backup_schema = {
     { NULL, 0 },
   }
 };
+
+#define KEYRING_DEADLINE_S 20
+
+/* Set when a call was given up; cleared when a transaction begins with a
+ * usable keyring. */
+static gint keyring_unanswered;
+
+typedef void (*KeyringStart) (gpointer             data,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data);
+
+/* Shared by the caller and the call's callback (an atomic reference-counted
+ * box): a call given up may still finish, or never. */
+typedef struct {
+  GMainLoop *loop;
+  GAsyncResult *result;
+} Pending;
+
+static void
+pending_clear (gpointer data)
+{
+  Pending *pending = data;
+
+  g_clear_object (&pending->result);
+  g_main_loop_unref (pending->loop);
+}
+
+static void
+pending_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Pending *pending = user_data;
+
+  pending->result = g_object_ref (result);
+  g_main_loop_quit (pending->loop);
+  g_atomic_rc_box_release_full (pending, pending_clear);
+}
+
+static gboolean
+pending_expired (gpointer user_data)
+{
+  Pending *pending = user_data;
+
+  g_main_loop_quit (pending->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_unanswered (GError **error)
+{
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+               _("The keyring did not answer; unlock it or log in again, then send the payload again"));
+}
+
+/* Runs one asynchronous libsecret call on a context of its own, as its
+ * _sync() form would, but for KEYRING_DEADLINE_S seconds at most.
+ * Returns: (transfer full) (nullable): the call's result, %NULL with
+ * @error set when it did not answer */
+static GAsyncResult *
+keyring_call (KeyringStart   start,
+              gpointer       data,
+              GError       **error)
+{
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(GSource) deadline = NULL;
+  GAsyncResult *result = NULL;
+  Pending *pending;
+
+  if (g_atomic_int_get (&keyring_unanswered))
+    {
+      set_unanswered (error);
+      return NULL;
+    }
+
+  context = g_main_context_new ();
+  cancellable = g_cancellable_new ();
+  pending = g_atomic_rc_box_new0 (Pending);
+  pending->loop = g_main_loop_new (context, FALSE);
+
+  g_main_context_push_thread_default (context);
+  start (data, cancellable, pending_done, g_atomic_rc_box_acquire (pending));
+  deadline = g_timeout_source_new_seconds (KEYRING_DEADLINE_S);
+  g_source_set_callback (deadline, pending_expired, pending, NULL);
+  g_source_attach (deadline, context);
+  g_main_loop_run (pending->loop);
+  g_source_destroy (deadline);
+  g_main_context_pop_thread_default (context);
+
+  if (pending->result != NULL)
+    result = g_object_ref (pending->result);
+  else
+    {
+      g_debug ("a keyring call did not answer in %d s", KEYRING_DEADLINE_S);
+      g_cancellable_cancel (cancellable);
+      g_atomic_int_set (&keyring_unanswered, 1);
+      set_unanswered (error);
+    }
+  g_atomic_rc_box_release_full (pending, pending_clear);
+  return result;
+}
+
+typedef struct {
+  const SecretSchema *schema;
+  GHashTable *attributes;
+  const char *label;
+  const char *secret;
+} KeyringArgs;
+
+static void
+start_store (gpointer             data,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  KeyringArgs *args = data;
+
+  secret_password_storev (args->schema, args->attributes, SECRET_COLLECTION_DEFAULT, args->label,
+                          args->secret, cancellable, callback, user_data);
+}
+
+static void
+start_lookup (gpointer             data,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  KeyringArgs *args = data;
+
+  secret_password_lookupv (args->schema, args->attributes, cancellable, callback, user_data);
+}
+
+static gboolean
+store_with_deadline (const SecretSchema  *schema,
+                     GHashTable          *attributes,
+                     const char          *label,
+                     const char          *secret,
+                     GError             **error)
+{
+  KeyringArgs args = { schema, attributes, label, secret };
+  g_autoptr(GAsyncResult) result = keyring_call (start_store, &args, error);
+
+  return result != NULL && secret_password_store_finish (result, error);
+}
+
+static char *
+lookup_with_deadline (const SecretSchema  *schema,
+                      GHashTable          *attributes,
+                      GError             **error)
+{
+  KeyringArgs args = { schema, attributes, NULL, NULL };
+  g_autoptr(GAsyncResult) result = keyring_call (start_lookup, &args, error);
+
+  return result != NULL ? secret_password_lookup_finish (result, error) : NULL;
+}
 
 static void
 set_missing (GError **error)
@@ -129,6 +295,7 @@ email2_evolution_keyring_ensure_usable (GError **error)
                    _("The keyring is locked: unlock it, then send the payload again"));
       return FALSE;
     }
+  g_atomic_int_set (&keyring_unanswered, 0);
   return TRUE;
 }
 
@@ -222,8 +389,7 @@ store_verified (Email2KeyringSchema   schema,
   g_autoptr(GError) local_error = NULL;
   guint found;
 
-  if (!secret_password_storev_sync (secret_schema, attributes, SECRET_COLLECTION_DEFAULT, label,
-                                    secret, NULL, error))
+  if (!store_with_deadline (secret_schema, attributes, label, secret, error))
     return FALSE;
 
   found = email2_evolution_keyring_count (schema, attributes, &local_error);
@@ -285,8 +451,11 @@ email2_evolution_keyring_lookup (const char    *guid,
                                  Email2NodeId   node,
                                  GError       **error)
 {
-  return secret_password_lookup_sync (&email2_schema, NULL, error, "email2-guid", guid,
-                                      "email2-node", email2_schema_get (node)->name, NULL);
+  g_autoptr(GHashTable) attributes = attributes_new ("email2-guid", guid,
+                                                     "email2-node", email2_schema_get (node)->name,
+                                                     NULL);
+
+  return lookup_with_deadline (&email2_schema, attributes, error);
 }
 
 /**
@@ -388,9 +557,12 @@ email2_evolution_keyring_lookup_backup (const char    *transaction,
                                         Email2NodeId   node,
                                         GError       **error)
 {
-  return secret_password_lookup_sync (&backup_schema, NULL, error,
-                                      "email2-transaction", transaction, "email2-guid", guid,
-                                      "email2-node", email2_schema_get (node)->name, NULL);
+  g_autoptr(GHashTable) attributes = attributes_new ("email2-transaction", transaction,
+                                                     "email2-guid", guid,
+                                                     "email2-node", email2_schema_get (node)->name,
+                                                     NULL);
+
+  return lookup_with_deadline (&backup_schema, attributes, error);
 }
 
 /**
