@@ -7,9 +7,7 @@
 
 #include "config.h"
 
-#include "email2-memory-host.h"
-#include "email2-payload.h"
-#include "fuzz-common.h"
+#include "fuzz-payload.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
@@ -21,22 +19,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  double start = fuzz_cpu_ms ();
-  g_autoptr(Email2Payload) payload = NULL;
-  g_autoptr(GError) error = NULL;
-
-  payload = email2_payload_parse ((const char *) data, size, EMAIL2_FORMAT_SYNCML, &error);
-  if (payload != NULL)
-    {
-      g_autoptr(Email2MemoryHost) host = email2_memory_host_new ();
-      g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (host));
-      g_autofree char *answer = NULL;
-      gsize length = 0;
-
-      email2_payload_process (payload, session);
-      answer = email2_payload_write_response (payload, &length, &error);
-    }
-  fuzz_check_time (start, size);
-
+  fuzz_payload (data, size, EMAIL2_FORMAT_SYNCML);
   return 0;
 }
