@@ -327,8 +327,33 @@ before_group (const char *guid)
   return g_strconcat ("Before ", guid, NULL);
 }
 
-/* Backs up the provisioned secrets @after replaces or drops, then writes
- * the new ones. */
+/* The journal's list of the secrets of @guid that are backed up. */
+static char *
+backups_group (const char *guid)
+{
+  return g_strconcat ("Backups ", guid, NULL);
+}
+
+/* Whether @node of @before is replaced or dropped by @after (%NULL: the
+ * account goes), or set where it was not. */
+static gboolean
+secret_changes (const Email2Account *before,
+                const Email2Account *after,
+                Email2NodeId         node)
+{
+  gboolean had = before != NULL && email2_account_has (before, node);
+  gboolean wants = after != NULL && email2_account_has (after, node);
+
+  return wants ? email2_account_get (after, node) != NULL : had;
+}
+
+/* Backs up the provisioned secrets @after replaces or drops, says so in
+ * the journal, then writes the new ones. Only a backup that the journal
+ * names is ever restored: a keyring that dies while it creates an item can
+ * leave the item with an empty secret (gnome-keyring makes the item, saves
+ * it, then sets its secret), and the store fails; such a backup is of a
+ * secret that was never changed, and restoring it would put the empty one
+ * in its place. */
 static gboolean
 write_provisioned (Email2EvolutionHost  *self,
                    const char           *transaction,
@@ -337,27 +362,41 @@ write_provisioned (Email2EvolutionHost  *self,
                    GError              **error)
 {
   const char *guid = email2_account_get_guid (after != NULL ? after : before);
+  const char *backed_up[G_N_ELEMENTS (secret_nodes) + 1] = { NULL, };
+  guint n_backed_up = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
     {
       Email2NodeId node = secret_nodes[i];
-      gboolean had = before != NULL && email2_account_has (before, node);
-      gboolean wants = after != NULL && email2_account_has (after, node);
+
+      if (!secret_changes (before, after, node) || before == NULL || !email2_account_has (before, node))
+        continue;
+      self->keyring_touched = TRUE;
+      if (!email2_evolution_keyring_back_up (transaction, guid, node, error))
+        return FALSE;
+      durable_step_done (self);
+      backed_up[n_backed_up++] = email2_schema_get (node)->name;
+    }
+
+  if (n_backed_up > 0)
+    {
+      g_autofree char *group = backups_group (guid);
+
+      g_key_file_set_string_list (self->journal, group, "Nodes", backed_up, n_backed_up);
+      if (!journal_save (self, error))
+        return FALSE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
+    {
+      Email2NodeId node = secret_nodes[i];
       const char *value = after != NULL ? email2_account_get (after, node) : NULL;
 
-      if ((wants && value == NULL) || (!wants && !had))
-        continue;              /* kept as it is, or nothing to do */
-
+      if (!secret_changes (before, after, node))
+        continue;
       self->keyring_touched = TRUE;
-      if (had)
-        {
-          if (!email2_evolution_keyring_back_up (transaction, guid, node, error))
-            return FALSE;
-          durable_step_done (self);
-        }
-
-      if (wants ? !email2_evolution_keyring_store (guid, node, value, error)
-                : !email2_evolution_keyring_clear (guid, node, error))
+      if (value != NULL ? !email2_evolution_keyring_store (guid, node, value, error)
+                        : !email2_evolution_keyring_clear (guid, node, error))
         return FALSE;
       durable_step_done (self);
     }
@@ -433,6 +472,10 @@ undo_account (Email2EvolutionHost  *self,
               GError              **error)
 {
   g_autofree char *group = before_group (guid);
+  g_autofree char *backups = backups_group (guid);
+  g_auto(GStrv) backed_up = NULL;
+  /* A journal of before the backups were named in it. */
+  gboolean legacy = !g_key_file_has_key (journal, JOURNAL_GROUP, "Backups", NULL);
   g_autoptr(Email2Account) before = NULL;
   g_autoptr(Email2Account) current = email2_account_new (guid);
 
@@ -453,18 +496,35 @@ undo_account (Email2EvolutionHost  *self,
       return ok;
     }
 
+  backed_up = g_key_file_get_string_list (journal, backups, "Nodes", NULL, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
     {
       Email2NodeId node = secret_nodes[i];
-      g_autoptr(GError) local_error = NULL;
-      char *backup = email2_evolution_keyring_lookup_backup (transaction, guid, node, &local_error);
+      const char *name = email2_schema_get (node)->name;
+      char *backup;
       gboolean ok;
 
-      if (local_error != NULL)
+      if (legacy || (backed_up != NULL && g_strv_contains ((const char * const *) backed_up, name)))
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
+          g_autoptr(GError) local_error = NULL;
+
+          backup = email2_evolution_keyring_lookup_backup (transaction, guid, node, &local_error);
+          if (local_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          /* Named, but not found or not readable (a locked keyring). */
+          if (backup == NULL && !legacy)
+            {
+              g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                           _("A password is missing from the keyring"));
+              return FALSE;
+            }
         }
+      else
+        backup = NULL;         /* not replaced: any backup item is torn */
+
       if (backup != NULL)
         ok = email2_evolution_keyring_store (guid, node, backup, error);
       else if (before == NULL || !email2_account_has (before, node))
@@ -596,6 +656,8 @@ email2_evolution_host_begin (Email2Host  *host,
   g_key_file_set_string (self->journal, JOURNAL_GROUP, "Id", transaction);
   g_key_file_set_string (self->journal, JOURNAL_GROUP, "State", "open");
   g_key_file_set_string (self->journal, JOURNAL_GROUP, "Accounts", "");
+  /* Only the backups named in a "Backups GUID" group are restored. */
+  g_key_file_set_string (self->journal, JOURNAL_GROUP, "Backups", "named");
 
   if (!journal_save (self, error))
     {
