@@ -35,7 +35,7 @@
  * 0.20.5 then tries an unlock prompt, and when the prompt fails it calls
  * g_task_return_error() without an error and never finishes the store:
  * the worker, and with it every later D-Bus call, would wait for ever.
- * So each store and lookup is given KEYRING_DEADLINE_S seconds; one that
+ * So each store, lookup and clear is given KEYRING_DEADLINE_S seconds; one that
  * does not answer fails, and every keyring call after it fails at once
  * until the next transaction finds the keyring usable again. The host
  * then keeps its journal, which the next start ends.
@@ -216,6 +216,17 @@ start_lookup (gpointer             data,
   secret_password_lookupv (args->schema, args->attributes, cancellable, callback, user_data);
 }
 
+static void
+start_clear (gpointer             data,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  KeyringArgs *args = data;
+
+  secret_password_clearv (args->schema, args->attributes, cancellable, callback, user_data);
+}
+
 static gboolean
 store_with_deadline (const SecretSchema  *schema,
                      GHashTable          *attributes,
@@ -238,6 +249,28 @@ lookup_with_deadline (const SecretSchema  *schema,
   g_autoptr(GAsyncResult) result = keyring_call (start_lookup, &args, error);
 
   return result != NULL ? secret_password_lookup_finish (result, error) : NULL;
+}
+
+/* %FALSE with @error set when the call failed or did not answer; whether
+ * anything matched is not said (the caller searches again). */
+static gboolean
+clear_with_deadline (const SecretSchema  *schema,
+                     GHashTable          *attributes,
+                     GError             **error)
+{
+  KeyringArgs args = { schema, attributes, NULL, NULL };
+  g_autoptr(GAsyncResult) result = keyring_call (start_clear, &args, error);
+  g_autoptr(GError) local_error = NULL;
+
+  if (result == NULL)
+    return FALSE;
+  /* FALSE also when nothing matched: only the error counts. */
+  if (!secret_password_clear_finish (result, &local_error) && local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -405,7 +438,8 @@ store_verified (Email2KeyringSchema   schema,
 }
 
 /* Removes every item that matches, then searches again: none may be
- * left, locked or not. Clearing never prompts. */
+ * left, locked or not. Clearing never prompts, but a daemon can still
+ * stop answering: the clear has the same deadline as a store. */
 static gboolean
 clear_verified (Email2KeyringSchema   schema,
                 GHashTable           *attributes,
@@ -413,11 +447,9 @@ clear_verified (Email2KeyringSchema   schema,
 {
   const SecretSchema *secret_schema = email2_evolution_keyring_schema (schema);
   g_autoptr(GError) local_error = NULL;
-  guint left;
+  guint left = 0;
 
-  /* FALSE also when nothing matched: only the error counts. */
-  secret_password_clearv_sync (secret_schema, attributes, NULL, &local_error);
-  if (local_error == NULL)
+  if (clear_with_deadline (secret_schema, attributes, &local_error))
     left = email2_evolution_keyring_count (schema, attributes, &local_error);
   if (local_error != NULL)
     {
