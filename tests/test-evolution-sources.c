@@ -10,7 +10,9 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <glib/gstdio.h>
 #include <libebackend/libebackend.h>
@@ -239,6 +241,92 @@ test_prober_stop (void)
   g_assert_cmpstr (transport_after, ==, transport_before);
 }
 
+static void
+rename_source (ESource  *source,
+               gpointer  user_data)
+{
+  e_source_set_display_name (source, user_data);
+}
+
+/* Runs email2's edit of @uid, or EDS's own write of @live when @live is
+ * set, with files limited to 64 bytes: a disk that fills up. */
+static ESource *
+edit_on_full_disk (EDBusServer  *server,
+                   const char   *uid,
+                   ESource      *live,
+                   GError      **error)
+{
+  struct rlimit saved, limit;
+  ESource *edited = NULL;
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  limit = saved;
+  limit.rlim_cur = 64;
+  signal (SIGXFSZ, SIG_IGN);   /* the write fails with EFBIG instead */
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  if (live != NULL)
+    {
+      e_source_set_display_name (live, "Renamed by EDS");
+      if (e_source_write_sync (live, NULL, error))
+        edited = g_object_ref (live);
+    }
+  else
+    edited = email2_evolution_source_edit (E_SOURCE_REGISTRY_SERVER (server), uid, rename_source,
+                                           (gpointer) "Renamed", error);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, SIG_DFL);
+  return edited;
+}
+
+/* A source changed when the disk is full (the prober's and the
+ * collection's writes): the file stays whole and the registry's source as
+ * it was; with room again, both take the change. EDS's own
+ * e_source_write_sync(), which they used, leaves a short file. */
+static void
+test_edit_full_disk (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EDBusServer) server = e_source_registry_server_new ();
+  g_autoptr(Email2Account) account = new_account ("mail.contoso.com", "smtp.contoso.com:587");
+  g_autofree char *uid = email2_evolution_source_uid (TEST_GUID, EMAIL2_SOURCE_ACCOUNT);
+  g_autofree char *before = NULL, *after = NULL, *renamed = NULL, *by_eds = NULL;
+  g_autoptr(ESource) live = NULL;
+  g_autoptr(ESource) edited = NULL;
+
+  email2_evolution_sources_write (E_SOURCE_REGISTRY_SERVER (server), account, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  before = read_source_file (uid);
+  g_assert_cmpuint (strlen (before), >, 64);
+  live = e_source_registry_server_ref_source (E_SOURCE_REGISTRY_SERVER (server), uid);
+  g_assert_nonnull (live);
+
+  edited = edit_on_full_disk (server, uid, NULL, &error);
+  g_assert_null (edited);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  after = read_source_file (uid);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpstr (e_source_get_display_name (live), ==, "Contoso Mail");
+
+  edited = email2_evolution_source_edit (E_SOURCE_REGISTRY_SERVER (server), uid, rename_source,
+                                         (gpointer) "Renamed", &error);
+  g_assert_no_error (error);
+  g_assert_true (edited == live);
+  g_assert_cmpstr (e_source_get_display_name (live), ==, "Renamed");
+  renamed = read_source_file (uid);
+  g_assert_nonnull (strstr (renamed, "DisplayName=Renamed\n"));
+
+  /* What the prober's and the collection's writes did before. */
+  g_clear_object (&edited);
+  edited = edit_on_full_disk (server, uid, live, &error);
+  g_assert_null (edited);
+  g_clear_error (&error);
+  by_eds = read_source_file (uid);
+  g_test_message ("EDS's write on a full disk left %zu of %zu bytes",
+                  by_eds != NULL ? strlen (by_eds) : 0, strlen (renamed));
+  g_assert_true (by_eds == NULL || strlen (by_eds) < strlen (renamed));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -268,6 +356,7 @@ main (int    argc,
   g_test_add_func ("/evolution-sources/configure", test_configure);
   g_test_add_func ("/evolution-sources/read-live", test_read_live);
   g_test_add_func ("/evolution-sources/prober-stop", test_prober_stop);
+  g_test_add_func ("/evolution-sources/edit-full-disk", test_edit_full_disk);
 
   status = g_test_run ();
   email2_test_remove_tree (root);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "email2-evolution-prober.h"
+#include "email2-evolution-sources.h"
 #include "email2-source-extension.h"
 #include "email2-test-hooks.h"
 
@@ -116,6 +117,33 @@ apply_result (ESource                 *source,
     e_source_authentication_set_method (auth, smtp_auth);
 }
 
+/* What a probe writes into one source. */
+typedef struct {
+  const Email2ProbeResult *result;   /* %NULL: no usable mode found */
+  const char *server;
+  const char *smtp_auth;
+  int probed;                        /* the account's Probed=, or -1 */
+} ProbeEdit;
+
+static void
+edit_probed (ESource  *source,
+             gpointer  user_data)
+{
+  const ProbeEdit *edit = user_data;
+
+  if (edit->result != NULL)
+    apply_result (source, edit->result, edit->server, edit->smtp_auth);
+  if (edit->probed >= 0)
+    email2_source_extension_set_probed (e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME),
+                                        edit->probed);
+}
+
+static gboolean
+usable (const Email2ProbeResult *result)
+{
+  return result != NULL && result->security != EMAIL2_PROBE_SECURITY_NONE;
+}
+
 static void
 account_probe_finish (AccountProbe *probe)
 {
@@ -124,6 +152,7 @@ account_probe_finish (AccountProbe *probe)
   g_autoptr(ESource) account = e_source_registry_server_ref_source (self->server, probe->uid);
   g_autoptr(ESource) transport = e_source_registry_server_ref_source (self->server, transport_uid);
   g_autoptr(Email2Account) now = NULL;
+  g_autoptr(ESource) written = NULL;
   g_autoptr(GError) error = NULL;
   gboolean decided;
 
@@ -138,19 +167,26 @@ account_probe_finish (AccountProbe *probe)
       g_strcmp0 (email2_account_get (now, EMAIL2_NODE_OUTSERVER), probe->out_server) != 0)
     return;
 
-  if (probe->in != NULL && probe->in->security != EMAIL2_PROBE_SECURITY_NONE)
-    apply_result (account, probe->in, probe->in_server, NULL);
-  if (probe->out != NULL && probe->out->security != EMAIL2_PROBE_SECURITY_NONE)
-    apply_result (transport, probe->out, probe->out_server,
-                  g_strcmp0 (email2_account_get (now, EMAIL2_NODE_AUTHREQUIRED), "1") == 0
-                  ? smtp_mechanism (probe->out) : NULL);
+  decided = usable (probe->in) && usable (probe->out);
+  {
+    ProbeEdit transport_edit = {
+      usable (probe->out) ? probe->out : NULL, probe->out_server,
+      g_strcmp0 (email2_account_get (now, EMAIL2_NODE_AUTHREQUIRED), "1") == 0 && usable (probe->out)
+        ? smtp_mechanism (probe->out) : NULL,
+      -1,
+    };
+    ProbeEdit account_edit = { usable (probe->in) ? probe->in : NULL, probe->in_server, NULL, decided };
 
-  decided = probe->in != NULL && probe->in->security != EMAIL2_PROBE_SECURITY_NONE &&
-            probe->out != NULL && probe->out->security != EMAIL2_PROBE_SECURITY_NONE;
-  email2_source_extension_set_probed (e_source_get_extension (account, EMAIL2_SOURCE_EXTENSION_NAME),
-                                      decided);
+    /* Each file replaced whole, as every source email2 writes. */
+    written = email2_evolution_source_edit (self->server, transport_uid, edit_probed, &transport_edit, &error);
+    if (written != NULL)
+      {
+        g_clear_object (&written);
+        written = email2_evolution_source_edit (self->server, probe->uid, edit_probed, &account_edit, &error);
+      }
+  }
 
-  if (!e_source_write_sync (transport, NULL, &error) || !e_source_write_sync (account, NULL, &error))
+  if (written == NULL)
     g_warning ("email2: the probed settings of %s could not be written: %s", probe->uid, error->message);
   else
     {

@@ -527,6 +527,46 @@ take_from_disk (ESourceRegistryServer  *server,
 }
 
 /**
+ * email2_evolution_source_edit:
+ * @server: the registry
+ * @uid: a source's UID
+ * @edit: changes the source (a copy of it that nobody exports)
+ * @user_data: for @edit
+ * @error: return location for a #GError
+ *
+ * Changes one source the way email2 writes every source file: @edit
+ * changes a scratch copy, whose text replaces the file whole (a temporary
+ * file renamed over it), and only then does the registry's source load
+ * the file; a source that was not there is added once its file is. A
+ * write that fails leaves the file and the registry's source as they
+ * were, never a short file, as EDS's e_source_write_sync() does on a full
+ * disk. Call it on the registry's main context.
+ *
+ * Returns: (transfer full) (nullable): the registry's source, %NULL with
+ *   @error set when the file could not be written
+ */
+ESource *
+email2_evolution_source_edit (ESourceRegistryServer  *server,
+                              const char             *uid,
+                              Email2SourceEditFunc    edit,
+                              gpointer                user_data,
+                              GError                **error)
+{
+  g_autoptr(ESource) live = e_source_registry_server_ref_source (server, uid);
+  g_autoptr(ESource) scratch = scratch_source (server, uid, live, error);
+  g_autofree char *path = source_file_path (uid);
+  g_autofree char *data = NULL;
+
+  if (scratch == NULL)
+    return NULL;
+  edit (scratch, user_data);
+  data = e_source_to_string (scratch, NULL);
+  if (!email2_evolution_source_file_write (path, data, error))
+    return NULL;
+  return take_from_disk (server, uid, live, error);
+}
+
+/**
  * email2_evolution_sources_write:
  * @server: the registry
  * @account: the account as provisioned

@@ -41,6 +41,15 @@ gboolean       email2_evolution_sources_write     (ESourceRegistryServer  *serve
                                                    char                  **account_label,
                                                    char                  **transport_label,
                                                    GError                **error);
+/* Changes @source, a copy of the registry's: see email2_evolution_source_edit(). */
+typedef void (*Email2SourceEditFunc) (ESource *source,
+                                      gpointer  user_data);
+
+ESource       *email2_evolution_source_edit       (ESourceRegistryServer  *server,
+                                                   const char             *uid,
+                                                   Email2SourceEditFunc    edit,
+                                                   gpointer                user_data,
+                                                   GError                **error);
 gboolean       email2_evolution_source_file_write (const char             *path,
                                                    const char             *data,
                                                    GError                **error);
