@@ -15,6 +15,7 @@
 
 #include "email2-command-private.h"
 #include "email2-error.h"
+#include "email2-payload-private.h"
 #include "email2-secure-private.h"
 #include "email2-syncml.h"
 #include "email2-xml-private.h"
@@ -471,6 +472,29 @@ email2_syncml_parse (const char  *data,
                      gsize        length,
                      GError     **error)
 {
+  return email2_syncml_read (email2_xml_parse, data, length, error);
+}
+
+/**
+ * email2_syncml_read:
+ * @stream: what streams the document: email2_xml_parse() or
+ *   email2_wbxml_parse()
+ * @data: a SyncML DM message, XML or WBXML as @stream reads
+ * @length: its length in bytes
+ * @error: return location for a #GError
+ *
+ * Reads a request message as email2_syncml_parse() does, streamed by
+ * @stream.
+ *
+ * Returns: (transfer full) (nullable): the message, or %NULL when the
+ *   document cannot be used at all
+ */
+Email2SyncmlMessage *
+email2_syncml_read (Email2XmlStream   stream,
+                    const char       *data,
+                    gsize             length,
+                    GError          **error)
+{
   static const Email2XmlHandler handler = { reader_start, reader_end, reader_text };
   g_autoptr(Email2SyncmlMessage) message = g_new0 (Email2SyncmlMessage, 1);
   Reader reader = { message, NULL, NULL, FALSE, FALSE, FALSE, 0 };
@@ -482,7 +506,7 @@ email2_syncml_parse (const char  *data,
   reader.text = g_string_new (NULL);
   g_array_append_val (reader.frames, document);
 
-  ok = email2_xml_parse (data, length, NULL, &handler, &reader, error);
+  ok = stream (data, length, NULL, &handler, &reader, error);
 
   /* A document stopped half-way leaves commands open: their formats. */
   for (guint i = 0; i < reader.frames->len; i++)

@@ -32,6 +32,7 @@
 #include "email2-error.h"
 #include "email2-host.h"
 #include "email2-locuri.h"
+#include "email2-payload-private.h"
 #include "email2-schema.h"
 #include "email2-wapprov.h"
 #include "email2-xml-private.h"
@@ -462,6 +463,29 @@ email2_wapprov_parse (const char  *data,
                       gsize        length,
                       GError     **error)
 {
+  return email2_wapprov_read (email2_xml_parse, data, length, error);
+}
+
+/**
+ * email2_wapprov_read:
+ * @stream: what streams the document: email2_xml_parse() or
+ *   email2_wbxml_parse()
+ * @data: an OMA Client Provisioning document, XML or WBXML as @stream reads
+ * @length: its length in bytes
+ * @error: return location for a #GError
+ *
+ * Reads a `wap-provisioningdoc` as email2_wapprov_parse() does, streamed
+ * by @stream.
+ *
+ * Returns: (transfer full) (nullable): the document, or %NULL when it
+ *   cannot be used at all
+ */
+Email2WapprovDoc *
+email2_wapprov_read (Email2XmlStream   stream,
+                     const char       *data,
+                     gsize             length,
+                     GError          **error)
+{
   static const Email2XmlHandler handler = { reader_start, reader_end, reader_text };
   g_autoptr(Email2WapprovDoc) doc = g_new0 (Email2WapprovDoc, 1);
   Reader reader = { doc, NULL };
@@ -469,7 +493,7 @@ email2_wapprov_parse (const char  *data,
 
   doc->elements = g_ptr_array_new ();
 
-  if (!email2_xml_parse (data, length, NULL, &handler, &reader, error))
+  if (!stream (data, length, NULL, &handler, &reader, error))
     return NULL;
 
   g_assert (doc->root != NULL);
