@@ -212,8 +212,11 @@ static const Rule *
 rule_for (Role        parent,
           const char *name)
 {
+  /* The first letters are compared first: an element the grammar does
+   * not name (a hostile document's many) costs no string comparison. */
   for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
-    if (rules[i].parent == parent && (rules[i].name == NULL || strcmp (rules[i].name, name) == 0))
+    if (rules[i].parent == parent &&
+        (rules[i].name == NULL || (rules[i].name[0] == name[0] && strcmp (rules[i].name, name) == 0)))
       return &rules[i];
 
   return &skip_rule;
