@@ -30,8 +30,9 @@ typedef struct {
 #define EMAIL2_XML_DEFAULT_MAX_DEPTH 32
 #define EMAIL2_XML_DEFAULT_MAX_ELEMENTS 1000000
 /* SyncML and CP elements carry at most a namespace and two attributes; the
- * bound keeps libxml2's and libwbxml2's per-attribute searches (each
- * attribute compared with every earlier one) linear in the document. */
+ * bound keeps libxml2's per-attribute search and the WBXML decoder's
+ * duplicate check (each attribute compared with every earlier one) linear
+ * in the document. */
 #define EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES 32
 
 /**
