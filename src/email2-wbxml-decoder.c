@@ -116,6 +116,22 @@ decode_mb (Decoder *decoder,
   return FALSE;
 }
 
+/* SWITCH_PAGE's page, into *@page (the tag or the attribute page). */
+static gboolean
+decode_switch_page (Decoder *decoder,
+                    guint   *page,
+                    GError **error)
+{
+  guint8 byte;
+
+  if (!decode_byte (decoder, &byte))
+    return decode_fail (error);
+  if (byte >= EMAIL2_WBXML_PAGES)
+    return decode_unknown_token (EMAIL2_WBXML_SWITCH_PAGE, error);
+  *page = byte;
+  return TRUE;
+}
+
 /* A string of the string table, by the offset that follows; it ends with
  * a NUL there. */
 static gboolean
@@ -369,13 +385,8 @@ decode_attributes (Decoder  *decoder,
 
       if (token == EMAIL2_WBXML_SWITCH_PAGE)
         {
-          guint8 page;
-
-          if (!decode_byte (decoder, &page))
-            return decode_fail (error);
-          if (page >= EMAIL2_WBXML_PAGES)
-            return decode_unknown_token (token, error);
-          decoder->attribute_page = page;
+          if (!decode_switch_page (decoder, &decoder->attribute_page, error))
+            return FALSE;
           continue;
         }
 
@@ -570,13 +581,8 @@ decode_body (Decoder *decoder,
 
       if (token == EMAIL2_WBXML_SWITCH_PAGE)
         {
-          guint8 page;
-
-          if (!decode_byte (decoder, &page))
-            return decode_fail (error);
-          if (page >= EMAIL2_WBXML_PAGES)
-            return decode_unknown_token (token, error);
-          decoder->tag_page = page;
+          if (!decode_switch_page (decoder, &decoder->tag_page, error))
+            return FALSE;
         }
       else if (token == EMAIL2_WBXML_END)
         {
