@@ -169,7 +169,8 @@ typedef struct {
 #define COMMAND(field) SLOT_COMMAND, G_STRUCT_OFFSET (Email2Command, field)
 #define ITEM(field) SLOT_ITEM, G_STRUCT_OFFSET (Email2Item, field)
 
-/* The grammar of a request, in the order rows are tried. */
+/* The grammar of a request, in the order rows are tried; each parent's
+ * rows together. */
 static const Rule rules[] = {
   { ROLE_DOCUMENT, "SyncML", ROLE_SYNCML, SLOT_NONE, 0, ACTION_ROOT },
   { ROLE_DOCUMENT, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_NOT_SYNCML },
@@ -206,17 +207,30 @@ static const Rule rules[] = {
   { ROLE_DATA, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_MARKUP },
 };
 
+G_STATIC_ASSERT (G_N_ELEMENTS (rules) < G_MAXUINT8);
+
 static const Rule skip_rule = { ROLE_SKIP, NULL, ROLE_SKIP, SLOT_NONE, 0, ACTION_PUSH };
 
 static const Rule *
 rule_for (Role        parent,
           const char *name)
 {
-  /* The first letters are compared first: an element the grammar does
-   * not name (a hostile document's many) costs no string comparison. */
-  for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
-    if (rules[i].parent == parent &&
-        (rules[i].name == NULL || (rules[i].name[0] == name[0] && strcmp (rules[i].name, name) == 0)))
+  /* Each parent's rows are together: where they start, found once. The
+   * first letters are compared first: an element the grammar does not
+   * name (a hostile document's many) costs no string comparison. */
+  static gsize done;
+  static guint8 first[ROLE_SKIP + 1];
+
+  if (g_once_init_enter (&done))
+    {
+      memset (first, G_N_ELEMENTS (rules), sizeof first);
+      for (guint i = G_N_ELEMENTS (rules); i-- > 0; )
+        first[rules[i].parent] = i;
+      g_once_init_leave (&done, 1);
+    }
+
+  for (guint i = first[parent]; i < G_N_ELEMENTS (rules) && rules[i].parent == parent; i++)
+    if (rules[i].name == NULL || (rules[i].name[0] == name[0] && strcmp (rules[i].name, name) == 0))
       return &rules[i];
 
   return &skip_rule;

@@ -510,8 +510,8 @@ decode_tag (Decoder *decoder,
   const char *parent_ns = decoder->depth > 0 ? decoder->open_ns[decoder->depth - 1] : NULL;
   const char *ns = page_ns != NULL ? page_ns : parent_ns;
   /* a namespace declared here takes one place of the attribute bound,
-   * as in XML */
-  guint taken = page_ns != NULL && g_strcmp0 (page_ns, parent_ns) != 0 ? 1 : 0;
+   * as in XML (the namespaces are the tables' strings: one pointer each) */
+  guint taken = page_ns != NULL && page_ns != parent_ns ? 1 : 0;
   guint n_attributes = 0;
 
   if ((token & 0x3F) == EMAIL2_WBXML_LITERAL)
