@@ -28,6 +28,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "email2-evolution-collection.h"
+#include "email2-evolution-sources.h"
 #include "email2-source-extension.h"
 
 #define UID_PREFIX "email2-"
@@ -105,6 +106,25 @@ plan_of_collection (Email2EvolutionCollection *self,
   return account != NULL ? email2_dav_plan_new (account, NULL) : NULL;
 }
 
+/* What configure_child() gives a child. */
+typedef struct {
+  gboolean enabled;
+  gboolean refreshes;
+  guint minutes;
+} ChildSettings;
+
+static void
+set_child (ESource  *child,
+           gpointer  user_data)
+{
+  const ChildSettings *settings = user_data;
+  ESourceRefresh *refresh = e_source_get_extension (child, E_SOURCE_EXTENSION_REFRESH);
+
+  e_source_set_enabled (child, settings->enabled);
+  e_source_refresh_set_enabled (refresh, settings->refreshes);
+  e_source_refresh_set_interval_minutes (refresh, settings->minutes);
+}
+
 /* Enables @child when its kind is wanted and sets its refresh schedule;
  * writes it only when that changed something. */
 static void
@@ -128,13 +148,15 @@ configure_child (ESource             *child,
           e_source_refresh_get_interval_minutes (refresh) == minutes)
         return;
 
-      e_source_set_enabled (child, enabled);
-      e_source_refresh_set_enabled (refresh, refreshes);
-      e_source_refresh_set_interval_minutes (refresh, minutes);
       {
+        ChildSettings settings = { enabled, refreshes, minutes };
         g_autoptr(GError) error = NULL;
+        g_autoptr(ESource) written = NULL;
 
-        if (!e_source_write_sync (child, NULL, &error))
+        /* The file replaced whole, as every source email2 writes. */
+        written = email2_evolution_source_edit (e_server_side_source_get_server (E_SERVER_SIDE_SOURCE (child)),
+                                                e_source_get_uid (child), set_child, &settings, &error);
+        if (written == NULL)
           g_warning ("email2: the settings of %s could not be written: %s",
                      e_source_get_uid (child), error->message);
       }
@@ -341,6 +363,19 @@ probe_free (Probe *probe)
   g_free (probe);
 }
 
+static void
+set_plain_url (ESource  *source,
+               gpointer  user_data)
+{
+  const Probe *probe = user_data;
+  ESourceCollection *collection = e_source_get_extension (source, E_SOURCE_EXTENSION_COLLECTION);
+
+  if (probe->service == EMAIL2_DAV_CARDDAV)
+    e_source_collection_set_contacts_url (collection, probe->plain_url);
+  else
+    e_source_collection_set_calendar_url (collection, probe->plain_url);
+}
+
 /* Switches the collection's URL of @probe's service to plain HTTP, if it is
  * still the one probed, and has EDS discover again. */
 static void
@@ -362,11 +397,9 @@ use_plain (Probe *probe)
 
   g_message ("email2: %s cannot be reached over HTTPS; using %s (TLS is not required)",
              probe->https_url, probe->plain_url);
-  if (probe->service == EMAIL2_DAV_CARDDAV)
-    e_source_collection_set_contacts_url (collection, probe->plain_url);
-  else
-    e_source_collection_set_calendar_url (collection, probe->plain_url);
-  if (!e_source_write_sync (source, NULL, &error))
+  g_clear_object (&source);
+  source = email2_evolution_source_edit (probe->self->server, probe->uid, set_plain_url, probe, &error);
+  if (source == NULL)
     {
       g_warning ("email2: %s could not be written: %s", probe->uid, error->message);
       return;
@@ -479,6 +512,20 @@ probe_https (Email2EvolutionCollection *self,
   g_socket_client_connect_to_uri_async (probe->client, https_url, 443, NULL, https_connected_cb, probe);
 }
 
+typedef struct {
+  const Email2Account *account;
+  const Email2DavPlan *plan;
+} CollectionArgs;
+
+static void
+configure_edit (ESource  *source,
+                gpointer  user_data)
+{
+  const CollectionArgs *args = user_data;
+
+  configure_collection (source, args->account, args->plan);
+}
+
 /**
  * email2_evolution_collection_write:
  * @self: the collections
@@ -542,21 +589,19 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
       return TRUE;
     }
 
-  if (is_new)
-    {
-      g_autoptr(GFile) file = e_server_side_source_new_user_file (uid);
-
-      source = e_server_side_source_new (self->server, file, error);
-      if (source == NULL)
-        return FALSE;
-      /* Like an account the user made: Evolution may change and remove it. */
-      e_server_side_source_set_writable (E_SERVER_SIDE_SOURCE (source), TRUE);
-      e_server_side_source_set_removable (E_SERVER_SIDE_SOURCE (source), TRUE);
-    }
-  else
+  if (!is_new)
     old_data = e_source_to_string (source, NULL);
 
-  configure_collection (source, account, plan);
+  /* The file replaced whole, as every source email2 writes; a new
+   * collection is added once its file is there. */
+  {
+    CollectionArgs args = { account, plan };
+
+    g_clear_object (&source);
+    source = email2_evolution_source_edit (self->server, uid, configure_edit, &args, error);
+    if (source == NULL)
+      return FALSE;
+  }
 
   if (!is_new)
     {
@@ -564,11 +609,7 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
       *changed = g_strcmp0 (old_data, new_data) != 0;
       configure_children (self, uid, plan);
     }
-  else
-    e_source_registry_server_add_source (self->server, source);
 
-  if ((is_new || *changed) && !e_source_write_sync (source, NULL, error))
-    return FALSE;
   /* HTTPS first, at every write: plain only after a probe. */
   for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
     if (email2_dav_plan_get_plain_url (plan, s) != NULL)

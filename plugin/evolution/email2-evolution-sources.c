@@ -460,36 +460,41 @@ email2_evolution_source_file_write (const char  *path,
   return g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
-/* A copy of @uid's source that nobody exports: of its file (none: a new
- * source); when the file cannot be read, of @live as the registry has it,
- * through a private temporary file; else a new one. */
+/* A copy of @uid's source that nobody exports: of its file @path (none: a new
+ * source); when the file cannot be read, or is not written yet (a child
+ * EDS's collection backend has just discovered), of @live as the registry
+ * has it, through a private temporary file; else a new one. */
 static ESource *
 scratch_source (ESourceRegistryServer  *server,
+                const char             *path,
                 const char             *uid,
                 ESource                *live,
                 GError                **error)
 {
-  g_autofree char *path = source_file_path (uid);
   g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *name = g_strconcat (uid, ".source", NULL);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *copy_path = NULL;
   g_autofree char *data = NULL;
   g_autoptr(GFile) copy = NULL;
-  ESource *scratch = e_server_side_source_new (server, file, &local_error);
+  ESource *scratch = NULL;
 
-  if (scratch != NULL)
-    return scratch;
-  g_debug ("%s cannot be read (%s): rewritten whole", path, local_error->message);
-  if (live == NULL)
-    return e_server_side_source_new_memory_only (server, uid, error);
+  if (live == NULL || g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      scratch = e_server_side_source_new (server, file, &local_error);
+      if (scratch != NULL)
+        return scratch;
+      g_debug ("%s cannot be read (%s): rewritten whole", path, local_error->message);
+      if (live == NULL)
+        return e_server_side_source_new_memory_only (server, uid, error);
+    }
 
   dir = g_dir_make_tmp ("email2-source-XXXXXX", error);
   if (dir == NULL)
     return NULL;
   /* EDS takes a source's UID from its file's name. */
-  copy_path = g_build_filename (dir, g_file_peek_path (file) + strlen (g_file_peek_path (file)) -
-                                     strlen (uid) - strlen (".source"), NULL);
+  copy_path = g_build_filename (dir, name, NULL);
   data = e_source_to_string (live, NULL);
   copy = g_file_new_for_path (copy_path);
   if (g_file_set_contents_full (copy_path, data, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
@@ -553,10 +558,20 @@ email2_evolution_source_edit (ESourceRegistryServer  *server,
                               GError                **error)
 {
   g_autoptr(ESource) live = e_source_registry_server_ref_source (server, uid);
-  g_autoptr(ESource) scratch = scratch_source (server, uid, live, error);
-  g_autofree char *path = source_file_path (uid);
+  GFile *live_file = live != NULL ? e_server_side_source_get_file (E_SERVER_SIDE_SOURCE (live)) : NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(ESource) scratch = NULL;
   g_autofree char *data = NULL;
 
+  /* A source kept in memory only: EDS never writes it either. */
+  if (live != NULL && live_file == NULL)
+    {
+      edit (live, user_data);
+      return g_steal_pointer (&live);
+    }
+  /* The registry's own file: a collection's children are in its cache. */
+  path = live_file != NULL ? g_file_get_path (live_file) : source_file_path (uid);
+  scratch = scratch_source (server, path, uid, live, error);
   if (scratch == NULL)
     return NULL;
   edit (scratch, user_data);
@@ -599,9 +614,10 @@ email2_evolution_sources_write (ESourceRegistryServer  *server,
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES && ok; role++)
     {
       g_autofree char *uid = email2_evolution_source_uid (guid, role);
+      g_autofree char *path = source_file_path (uid);
 
       live[role] = pending ? NULL : e_source_registry_server_ref_source (server, uid);
-      scratch[role] = scratch_source (server, uid, live[role], error);
+      scratch[role] = scratch_source (server, path, uid, live[role], error);
       ok = scratch[role] != NULL;
     }
 
