@@ -13,15 +13,19 @@
  *   keyring-lock     the login collection is locked
  *   second-registry  a second evolution-source-registry takes the bus name
  *
- * × create (50 new accounts), edit (50 names and passwords replaced),
- * delete (50 accounts removed). After each trial the fault is taken away
- * (space freed, the keyring back and unlocked, as after a new login), the
+ * × create (50 new accounts, each with AUTHSECRET and an alternate SMTP
+ * password), edit (each one's name and both passwords replaced), delete
+ * (50 accounts removed). After each trial the fault is taken away (space
+ * freed, the keyring back and unlocked, as after a new login), the
  * registry is started again, and then: every account is wholly as before
- * the Atomic or wholly as after it, all 50 the same way, secrets included
- * (as after when the apply succeeded, as before when it reported a
- * failure); no keyring item without its account and no backup item; no
- * journal; `email2ctl check` finds nothing; and the same payload applies
- * again. Each test prints one "faults:" line with its counts.
+ * the Atomic or wholly as after it, all 50 the same way (as after when
+ * the apply succeeded, as before when it reported a failure), secrets
+ * included: by value, each of the four (email2's AUTHSECRET and
+ * SMTPALTPASSWORD, Evolution's copies for the account and the transport)
+ * the version of the payload its sources are at; no keyring item without
+ * its account and no backup item; no journal; `email2ctl check` finds
+ * nothing; and the same payload applies again. Each test prints one
+ * "faults:" line with its counts.
  *
  * The disk faults need a file system that can fill: a tmpfs mounted over
  * the sources and state directories, which only root in a mount namespace
@@ -146,54 +150,61 @@ add_cmd (GString    *out,
   g_string_append (out, text);
 }
 
+/* The secrets of account @i as the creation ("old") or the edit ("new")
+ * provisions them: each version of each secret is different. */
+static char *
+secret_value (guint       i,
+              gboolean    is_new,
+              const char *node)
+{
+  return g_strdup_printf ("%s-%s-%u", is_new ? "new" : "old",
+                          g_str_equal (node, "AUTHSECRET") ? "secret" : "smtp", i);
+}
+
 /* One Atomic: the phase's change of every account. */
 static char *
 payload_for (Phase phase)
 {
   GString *body = g_string_new ("<Atomic><CmdID>1</CmdID>\n");
   guint cmd_id = 2;
+  gboolean is_new = phase == PHASE_EDIT;
 
   for (guint i = 0; i < n_accounts; i++)
     {
       g_autofree char *account = leaf (i, NULL);
-      g_autofree char *name = g_strdup_printf ("%s account %u", phase == PHASE_EDIT ? "New" : "Old", i);
-      g_autofree char *secret = g_strdup_printf ("%s-secret-%u", phase == PHASE_EDIT ? "new" : "old", i);
-      const char *leaves[][2] = {
-        { "SERVICENAME", "Faults" },
-        { "SERVICETYPE", "IMAP4" },
-        { "INSERVER", "127.0.0.1:9" },
-        { "OUTSERVER", "127.0.0.1:9" },
-        { "AUTHNAME", "alice" },
-        { "AUTHSECRET", secret },
-        { "AUTHREQUIRED", "1" },
-        { "REPLYADDR", "alice@example.com" },
-        { "SYNCINGCONTENTTYPES", "2" },
-        { "ACCOUNTTYPE", "Email" },
-        { "NAME", name },
+      g_autofree char *name = g_strdup_printf ("%s account %u", is_new ? "New" : "Old", i);
+      g_autofree char *secret = secret_value (i, is_new, "AUTHSECRET");
+      g_autofree char *smtp_secret = secret_value (i, is_new, "SMTPALTPASSWORD");
+      /* The node, its value, and whether the edit replaces it. */
+      const struct { const char *node, *value; gboolean edited; } leaves[] = {
+        { "SERVICENAME", "Faults", FALSE },
+        { "SERVICETYPE", "IMAP4", FALSE },
+        { "INSERVER", "127.0.0.1:9", FALSE },
+        { "OUTSERVER", "127.0.0.1:9", FALSE },
+        { "AUTHNAME", "alice", FALSE },
+        { "AUTHSECRET", secret, TRUE },
+        { "AUTHREQUIRED", "1", FALSE },
+        { "SMTPALTENABLED", "1", FALSE },
+        { "SMTPALTAUTHNAME", "bob", FALSE },
+        { "SMTPALTDOMAIN", "example.com", FALSE },
+        { "SMTPALTPASSWORD", smtp_secret, TRUE },
+        { "REPLYADDR", "alice@example.com", FALSE },
+        { "SYNCINGCONTENTTYPES", "2", FALSE },
+        { "ACCOUNTTYPE", "Email", FALSE },
+        { "NAME", name, TRUE },
       };
 
-      switch (phase)
-        {
-        case PHASE_CREATE:
-          add_cmd (body, &cmd_id, "Add", account, "node", NULL);
-          for (guint j = 0; j < G_N_ELEMENTS (leaves); j++)
+      if (phase == PHASE_CREATE)
+        add_cmd (body, &cmd_id, "Add", account, "node", NULL);
+      if (phase == PHASE_DELETE)
+        add_cmd (body, &cmd_id, "Delete", account, NULL, NULL);
+      else
+        for (guint j = 0; j < G_N_ELEMENTS (leaves); j++)
+          if (phase == PHASE_CREATE || leaves[j].edited)
             {
-              g_autofree char *uri = leaf (i, leaves[j][0]);
-              add_cmd (body, &cmd_id, "Replace", uri, "chr", leaves[j][1]);
+              g_autofree char *uri = leaf (i, leaves[j].node);
+              add_cmd (body, &cmd_id, "Replace", uri, "chr", leaves[j].value);
             }
-          break;
-        case PHASE_EDIT:
-          for (guint j = 0; j < G_N_ELEMENTS (leaves); j++)
-            if (j == 5 || j == 10)
-              {
-                g_autofree char *uri = leaf (i, leaves[j][0]);
-                add_cmd (body, &cmd_id, "Replace", uri, "chr", leaves[j][1]);
-              }
-          break;
-        case PHASE_DELETE:
-          add_cmd (body, &cmd_id, "Delete", account, NULL, NULL);
-          break;
-        }
     }
   g_string_append (body, "</Atomic>");
 
@@ -358,49 +369,77 @@ lock_keyring (void)
                           G_VARIANT_TYPE ("(aoo)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
 }
 
-/* As after a new login: a daemon of its own with the login keyring
- * unlocked (the password through a pipe, as tools/with-session does). */
-static void
-restore_keyring_once (gboolean force)
+/* Unlocks the login collection of the daemon that owns the name (D-Bus
+ * starts one when none does), as a login does: with the session's
+ * throwaway password (tools/with-session's), through gnome-keyring's
+ * interface for a master password, in a plain session of the private bus.
+ *
+ * Never a second daemon. This harness used gnome-keyring-daemon
+ * --replace, which starts a daemon that asks the running one (through its
+ * control socket) to quit and takes over its bus name while it goes: in
+ * the CI subset, after the locked-keyring trials, an unfaulted apply then
+ * missed a password it had just stored (516 "A password is missing from
+ * the keyring") and the next --replace found no daemon on the control
+ * socket ("couldn't connect to control socket"), while the registry went
+ * on talking to whichever daemon held the name. Unlocking the daemon in
+ * place hands nothing over. */
+static gboolean
+unlock_login (void)
 {
+  g_autoptr(GVariant) opened = NULL;
+  g_autoptr(GVariant) output = NULL;
+  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
-  const char *argv[] = {
-    "/bin/sh", "-c",
-    "printf '" KEYRING_PASSWORD "' | gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null 2>&1",
-    NULL
-  };
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-  int status = 0;
+  const char *session = NULL;
+  GVariant *secret;
 
-  if (!force && keyring_pid () != 0 && !login_locked ())
-    return;
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
-  g_assert_no_error (error);
-  while (keyring_pid () == 0 || login_locked ())
+  opened = g_dbus_connection_call_sync (bus, SECRETS_NAME, SECRETS_PATH, "org.freedesktop.Secret.Service",
+                                        "OpenSession", g_variant_new ("(sv)", "plain", g_variant_new_string ("")),
+                                        G_VARIANT_TYPE ("(vo)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  if (opened == NULL)
     {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (20000);
+      g_test_message ("the keyring cannot be opened: %s", error->message);
+      return FALSE;
     }
-  /* libsecret's connection to the old daemon is stale. */
-  g_clear_object (&secrets);
-  secret_service_disconnect ();
-  secrets = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL, &error);
-  g_assert_no_error (error);
+  g_variant_get (opened, "(v&o)", &output, &session);
+  secret = g_variant_new ("(o@ay@ays)", session,
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, KEYRING_PASSWORD,
+                                                     strlen (KEYRING_PASSWORD), 1),
+                          "text/plain");
+  reply = g_dbus_connection_call_sync (bus, SECRETS_NAME, SECRETS_PATH,
+                                       "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+                                       "UnlockWithMasterPassword",
+                                       g_variant_new ("(o@(oayays))", LOGIN_PATH, secret),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  if (reply == NULL)
+    g_test_message ("the login keyring cannot be unlocked: %s", error->message);
+  g_dbus_connection_call_sync (bus, SECRETS_NAME, session, "org.freedesktop.Secret.Session", "Close",
+                               NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 10000, NULL, NULL);
+  return reply != NULL;
 }
 
-/* The keyring back, and staying: a daemon that D-Bus started for a
- * caller while the killed one was gone can still be settling and take the
- * name back; the one that owns the name must keep it for two seconds. */
+/* The keyring back, as after a new login, and staying: a daemon that owns
+ * the name with the login collection unlocked, the same one for two
+ * seconds. @changed: the daemon was killed, so libsecret's connection to
+ * it is stale. */
 static void
-restore_keyring_forced (gboolean force)
+restore_keyring_after (gboolean changed)
 {
   for (guint attempt = 0; attempt < 5; attempt++)
     {
+      gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+      gboolean stable = TRUE;
       guint32 pid;
 
-      gboolean stable = TRUE;
-
-      restore_keyring_once (force || attempt > 0);
+      if (!changed && attempt == 0 && keyring_pid () != 0 && !login_locked ())
+        return;
+      while (keyring_pid () == 0 || login_locked ())
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          if (!unlock_login ())
+            g_usleep (G_USEC_PER_SEC / 5);
+        }
       pid = keyring_pid ();
       for (guint i = 0; i < 20 && stable; i++)
         {
@@ -408,7 +447,15 @@ restore_keyring_forced (gboolean force)
           stable = keyring_pid () == pid && !login_locked ();
         }
       if (stable)
-        return;
+        {
+          g_autoptr(GError) error = NULL;
+
+          g_clear_object (&secrets);
+          secret_service_disconnect ();
+          secrets = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL, &error);
+          g_assert_no_error (error);
+          return;
+        }
       g_test_message ("the keyring daemon changed after it was restored: again");
     }
   g_error ("the keyring cannot be brought back");
@@ -417,7 +464,7 @@ restore_keyring_forced (gboolean force)
 static void
 restore_keyring (void)
 {
-  restore_keyring_forced (FALSE);
+  restore_keyring_after (FALSE);
 }
 
 /* ---- the registry ---- */
@@ -549,16 +596,82 @@ source_path (guint        i,
 
 static const char * const suffixes[] = { "", "-identity", "-transport" };
 
+/* Which of the payloads' secrets @secret is (they are the test's own):
+ * "old secret of account 3", "new smtp of account 3", "none"; a value of
+ * neither payload only by its length. */
+static char *
+secret_version (const char *secret)
+{
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GRegex) regex = g_regex_new ("^(old|new)-(secret|smtp)-([0-9]+)$", 0, 0, NULL);
+
+  if (secret == NULL)
+    return g_strdup ("none");
+  if (g_regex_match (regex, secret, 0, &match))
+    {
+      g_autofree char *version = g_match_info_fetch (match, 1);
+      g_autofree char *node = g_match_info_fetch (match, 2);
+      g_autofree char *account = g_match_info_fetch (match, 3);
+
+      return g_strdup_printf ("%s %s of account %s", version, node, account);
+    }
+  return g_strdup_printf ("unknown (%zu bytes)", strlen (secret));
+}
+
+/* Every secret of account @i in the keyring holds the version its sources
+ * are at (@is_new): Evolution's copies (the account's AUTHSECRET, the
+ * transport's SMTPALTPASSWORD) and email2's own two, and nothing else. */
+static gboolean
+secrets_at (guint      i,
+            gboolean   is_new,
+            guint      n_items,
+            GString   *why)
+{
+  g_autofree char *guid = guid_of (i);
+  g_autofree char *braced = g_strdup_printf ("{%s}", guid);
+  g_autofree char *uid = uid_of (i, "");
+  g_autofree char *transport_uid = uid_of (i, "-transport");
+  const struct { const char *what, *uid, *node; } secrets_of[] = {
+    { "Evolution's account", uid, "AUTHSECRET" },
+    { "Evolution's transport", transport_uid, "SMTPALTPASSWORD" },
+    { "AUTHSECRET", NULL, "AUTHSECRET" },
+    { "SMTPALTPASSWORD", NULL, "SMTPALTPASSWORD" },
+  };
+  gboolean all = n_items == G_N_ELEMENTS (secrets_of);
+
+  if (!all)
+    g_string_append_printf (why, " account %u: %u keyring items;", i, n_items);
+  for (guint k = 0; k < G_N_ELEMENTS (secrets_of); k++)
+    {
+      g_autofree char *want = secret_value (i, is_new, secrets_of[k].node);
+      char *secret;
+
+      if (secrets_of[k].uid != NULL)
+        secret = secret_of ("e-source-uid", secrets_of[k].uid, NULL);
+      else
+        secret = secret_password_lookup_sync (&provisioned_lookup_schema, NULL, NULL, "email2-guid", braced,
+                                              "email2-node", secrets_of[k].node, NULL);
+      if (g_strcmp0 (secret, want) != 0)
+        {
+          g_autofree char *found = secret_version (secret);
+
+          g_string_append_printf (why, " account %u (%s): %s holds %s;", i, is_new ? "new" : "old",
+                                  secrets_of[k].what, found);
+          all = FALSE;
+        }
+      if (secret != NULL)
+        email2_secret_free (secret);
+    }
+  return all;
+}
+
 static AccountState
 account_state (guint     i,
                GString  *why)
 {
   g_autofree char *guid = guid_of (i);
   g_autofree char *braced = g_strdup_printf ("{%s}", guid);
-  g_autofree char *uid = uid_of (i, "");
-  g_autofree char *transport_uid = uid_of (i, "-transport");
   g_autofree char *name = NULL;
-  g_autofree char *eds_secret = NULL, *transport_secret = NULL, *provisioned = NULL;
   guint n_files = 0, n_items = 0;
   gboolean readable = TRUE;
 
@@ -604,25 +717,9 @@ account_state (guint     i,
   if (n_files == 3 && readable && name != NULL)
     {
       gboolean is_new = g_str_has_prefix (name, "New ");
-      g_autofree char *want = g_strdup_printf ("%s-secret-%u", is_new ? "new" : "old", i);
 
-      eds_secret = secret_of ("e-source-uid", uid, NULL);
-      transport_secret = secret_of ("e-source-uid", transport_uid, NULL);
-      provisioned = secret_password_lookup_sync (&provisioned_lookup_schema, NULL, NULL,
-                                                 "email2-guid", braced, "email2-node", "AUTHSECRET", NULL);
-      if (g_strcmp0 (eds_secret, want) == 0 && g_strcmp0 (transport_secret, want) == 0 &&
-          g_strcmp0 (provisioned, want) == 0 && n_items == 3)
+      if (secrets_at (i, is_new, n_items, why))
         return is_new ? STATE_NEW : STATE_OLD;
-      g_string_append_printf (why, " account %u: name “%s”, %u items, secrets %s/%s/%s;", i, name,
-                              n_items, eds_secret != NULL ? (g_str_equal (eds_secret, want) ? "ok" : "other") : "none",
-                              transport_secret != NULL ? (g_str_equal (transport_secret, want) ? "ok" : "other") : "none",
-                              provisioned != NULL ? (g_str_equal (provisioned, want) ? "ok" : "other") : "none");
-      if (eds_secret != NULL)
-        email2_secret_free (g_steal_pointer (&eds_secret));
-      if (transport_secret != NULL)
-        email2_secret_free (g_steal_pointer (&transport_secret));
-      if (provisioned != NULL)
-        email2_secret_free (g_steal_pointer (&provisioned));
       return STATE_HALF;
     }
 
@@ -811,7 +908,7 @@ apply_unfaulted (const char *payload)
     return;
   g_test_message ("an unfaulted apply failed: the keyring and registry again, and once more");
   stop_registry ();
-  restore_keyring_forced (TRUE);
+  restore_keyring_after (TRUE);
   start_registry ();
   g_assert_cmpint (apply (payload), ==, 0);
 }
@@ -1120,7 +1217,7 @@ one_trial (const Case *c,
       break;
     case FAULT_KEYRING_KILL:
       wait_keyring_gone (killed);
-      restore_keyring_forced (TRUE);
+      restore_keyring_after (TRUE);
       break;
     case FAULT_KEYRING_LOCK:
       restore_keyring ();
