@@ -27,7 +27,6 @@ gboolean  email2_evolution_collection_write        (Email2EvolutionCollection *s
                                                     GError                   **error);
 void      email2_evolution_collection_authenticate (Email2EvolutionCollection *self,
                                                     const char                *guid);
-void      email2_evolution_collection_configure_all (Email2EvolutionCollection *self);
 
 void      email2_evolution_collection_read_live    (ESourceRegistryServer     *server,
                                                     Email2Account             *account);

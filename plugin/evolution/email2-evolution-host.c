@@ -837,7 +837,6 @@ email2_evolution_host_new (ESourceRegistryServer *server,
   self->main_caller = g_object_ref (main_caller);
   /* On the registry's main context, as the module makes the host. */
   self->collections = email2_evolution_collection_new (server);
-  email2_evolution_collection_configure_all (self->collections);
   self->journal_path = g_build_filename (g_get_user_state_dir (), "email2",
                                          "transaction.journal", NULL);
   self->crash_after = crash_after != NULL ? (guint) g_ascii_strtoull (crash_after, NULL, 10) : 0;
