@@ -617,31 +617,100 @@ get (const char *node)
   return g_strdup (g_strchomp (run.out));
 }
 
-/* Get answers what Evolution uses now: the user turned contacts off. */
+/* Get's answer for @node once it is no longer @old (EDS passes a
+ * client's write to the registry asynchronously). */
+static char *
+get_changed (const char *node,
+             const char *old)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * time_scale * G_TIME_SPAN_SECOND;
+  char *value = get (node);
+
+  while (g_strcmp0 (value, old) == 0 && g_get_monotonic_time () < deadline)
+    {
+      iterate ();
+      g_free (value);
+      value = get (node);
+    }
+  return value;
+}
+
+/* Writes @source as Evolution would after the user changed it. */
+static void
+write_as_user (ESource *source)
+{
+  g_autoptr(GError) error = NULL;
+
+  e_source_write_sync (source, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Get answers what Evolution uses now, after the user changed it there:
+ * the address book's refresh, the calendar server, contacts turned off. */
 static void
 test_live_get (void)
 {
   g_autoptr(ESource) collection = e_source_registry_ref_source (registry, COLLECTION_UID);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(ESource) book = child_of (COLLECTION_UID, E_SOURCE_EXTENSION_ADDRESS_BOOK);
+  ESourceCollection *extension;
+  ESourceRefresh *refresh;
   g_autofree char *before = get ("SYNCINGCONTENTTYPES");
-  g_autofree char *after = NULL;
-  gint64 deadline = g_get_monotonic_time () + 10 * time_scale * G_TIME_SPAN_SECOND;
+  g_autofree char *calendar_server = MAIN_URL ("/");
+  g_autofree char *moved = OTHER_URL ("/alice/");
+  g_autofree char *plain = PLAIN_URL ("/");
+  g_autofree char *value = NULL;
 
-  g_assert_cmpstr (before, ==, "0x1f");
   g_assert_nonnull (collection);
-  e_source_collection_set_contacts_enabled (e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION),
-                                            FALSE);
-  e_source_write_sync (collection, NULL, &error);
-  g_assert_no_error (error);
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_free (after);
-      after = get ("SYNCINGCONTENTTYPES");
-      if (g_strcmp0 (after, "0x1f") != 0)
-        break;
-      iterate ();
-    }
-  g_assert_cmpstr (after, ==, "0x1e");
+  g_assert_nonnull (book);
+  extension = e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION);
+
+  /* As provisioned: the provisioned spellings, although EDS holds
+   * "30 minutes" and an https URL. */
+  g_assert_cmpstr (before, ==, "0x1f");
+  value = get ("CONTACTSSYNCSCHEDULE");
+  g_assert_cmpstr (value, ==, "2");
+  g_free (value);
+  value = get ("CALENDARSERVER");
+  g_assert_cmpstr (value, ==, calendar_server);
+  g_free (value);
+
+  /* The address book refreshes every 45 minutes, then never. */
+  refresh = e_source_get_extension (book, E_SOURCE_EXTENSION_REFRESH);
+  e_source_refresh_set_interval_minutes (refresh, 45);
+  write_as_user (book);
+  value = get_changed ("CONTACTSSYNCSCHEDULE", "2");
+  g_assert_cmpstr (value, ==, "45");
+  g_free (value);
+  e_source_refresh_set_enabled (refresh, FALSE);
+  write_as_user (book);
+  value = get_changed ("CONTACTSSYNCSCHEDULE", "45");
+  g_assert_cmpstr (value, ==, "0");
+  g_free (value);
+
+  /* The calendar moves to another URL; then to plain HTTP, so TLS is no
+   * longer required. */
+  e_source_collection_set_calendar_url (extension, moved);
+  write_as_user (collection);
+  value = get_changed ("CALENDARSERVER", calendar_server);
+  g_assert_cmpstr (value, ==, moved);
+  g_free (value);
+  value = get ("CALENDARSERVERREQUIRESSL");
+  g_assert_cmpstr (value, ==, "1");
+  g_free (value);
+  e_source_collection_set_calendar_url (extension, plain);
+  write_as_user (collection);
+  value = get_changed ("CALENDARSERVER", moved);
+  g_assert_cmpstr (value, ==, plain);
+  g_free (value);
+  value = get ("CALENDARSERVERREQUIRESSL");
+  g_assert_cmpstr (value, ==, "0");
+  g_free (value);
+
+  /* Contacts off. */
+  e_source_collection_set_contacts_enabled (extension, FALSE);
+  write_as_user (collection);
+  value = get_changed ("SYNCINGCONTENTTYPES", "0x1f");
+  g_assert_cmpstr (value, ==, "0x1e");
 }
 
 static void

@@ -27,6 +27,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-dav-source-extension.h"
 #include "email2-evolution-collection.h"
 #include "email2-source-extension.h"
 
@@ -45,7 +46,7 @@ G_DEFINE_FINAL_TYPE (Email2EvolutionCollection, email2_evolution_collection, G_T
 
 /* The kinds of children discovery makes, with the bit that enables them
  * and the server whose schedule they follow. */
-static const struct {
+static const struct kind {
   const char *extension;
   Email2ContentType type;
   Email2DavService service;
@@ -55,6 +56,16 @@ static const struct {
   { E_SOURCE_EXTENSION_TASK_LIST, EMAIL2_CONTENT_TASKS, EMAIL2_DAV_CALDAV },
   { E_SOURCE_EXTENSION_MEMO_LIST, EMAIL2_CONTENT_NOTES, EMAIL2_DAV_CALDAV },
 };
+
+/* The kind of child @source is, or %NULL. */
+static const struct kind *
+kind_of (ESource *source)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (e_source_has_extension (source, kinds[i].extension))
+      return &kinds[i];
+  return NULL;
+}
 
 /**
  * email2_evolution_collection_uid:
@@ -300,18 +311,133 @@ source_added_cb (ESourceRegistryServer     *server,
     configure_later (self, parent, source, CONFIGURE_REFRESH);
 }
 
+/* The URL the collection now uses for @service when it is not one email2
+ * wrote (so the user changed it in Evolution), else %NULL. */
+static char *
+changed_url (ESource             *collection,
+             const Email2DavPlan *plan,
+             Email2DavService     service)
+{
+  ESourceCollection *extension = e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION);
+  g_autofree char *live = service == EMAIL2_DAV_CARDDAV ? e_source_collection_dup_contacts_url (extension)
+                                                        : e_source_collection_dup_calendar_url (extension);
+  const char *written = NULL;
+
+  if (e_source_has_extension (collection, EMAIL2_DAV_SOURCE_EXTENSION_NAME))
+    written = email2_dav_source_extension_get_url (
+      e_source_get_extension (collection, EMAIL2_DAV_SOURCE_EXTENSION_NAME), service);
+  /* A collection written before [EMAIL2 DAV] holds what the plan says. */
+  if (live == NULL || live[0] == '\0' || g_strcmp0 (live, written) == 0 ||
+      g_strcmp0 (live, email2_dav_plan_get_url (plan, service)) == 0 ||
+      g_strcmp0 (live, email2_dav_plan_get_plain_url (plan, service)) == 0)
+    return NULL;
+  return g_steal_pointer (&live);
+}
+
+/* The refresh schedule that the enabled children of @service share now,
+ * as a *SYNCSCHEDULE value ("0" or minutes); %NULL when none is enabled or
+ * they differ (no one value describes them). */
+static char *
+live_schedule (ESourceRegistryServer *server,
+               const char            *collection_uid,
+               Email2DavService       service)
+{
+  GList *sources = e_source_registry_server_list_sources (server, NULL);
+  gboolean seen = FALSE;
+  gboolean shared = TRUE;
+  gboolean refreshes = FALSE;
+  guint minutes = 0;
+
+  for (GList *l = sources; l != NULL && shared; l = l->next)
+    {
+      const struct kind *kind = kind_of (l->data);
+      ESourceRefresh *refresh;
+
+      if (kind == NULL || kind->service != service || !e_source_get_enabled (l->data) ||
+          g_strcmp0 (e_source_get_parent (l->data), collection_uid) != 0)
+        continue;
+      refresh = e_source_get_extension (l->data, E_SOURCE_EXTENSION_REFRESH);
+      if (!seen)
+        {
+          seen = TRUE;
+          refreshes = e_source_refresh_get_enabled (refresh);
+          minutes = e_source_refresh_get_interval_minutes (refresh);
+        }
+      else if (e_source_refresh_get_enabled (refresh) != refreshes ||
+               (refreshes && e_source_refresh_get_interval_minutes (refresh) != minutes))
+        shared = FALSE;
+    }
+  g_list_free_full (sources, g_object_unref);
+
+  if (!seen || !shared)
+    return NULL;
+  return refreshes ? g_strdup_printf ("%u", minutes) : g_strdup ("0");
+}
+
+/* CONTACTSSERVER, CALENDARSERVER, their *REQUIRESSL and *SYNCSCHEDULE as
+ * Evolution uses them now (see email2_evolution_collection_read_live()). */
+static void
+read_live_services (ESourceRegistryServer *server,
+                    ESource               *collection,
+                    const Email2DavPlan   *plan,
+                    Email2Account         *account)
+{
+  static const struct {
+    Email2NodeId server;
+    Email2NodeId require_ssl;
+    Email2NodeId schedule;
+  } nodes[EMAIL2_DAV_N_SERVICES] = {
+    [EMAIL2_DAV_CARDDAV] = { EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CONTACTSSERVERREQUIRESSL,
+                             EMAIL2_NODE_CONTACTSSYNCSCHEDULE },
+    [EMAIL2_DAV_CALDAV] = { EMAIL2_NODE_CALENDARSERVER, EMAIL2_NODE_CALENDARSERVERREQUIRESSL,
+                            EMAIL2_NODE_CALENDARSYNCSCHEDULE },
+  };
+
+  for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
+    {
+      g_autofree char *url = changed_url (collection, plan, s);
+      g_autofree char *schedule = live_schedule (server, e_source_get_uid (collection), s);
+      gboolean refreshes;
+      guint minutes = 0;
+
+      if (url != NULL)
+        {
+          email2_account_set (account, nodes[s].server, url);
+          /* Plain HTTP chosen in Evolution: TLS is no longer required. */
+          if (g_ascii_strncasecmp (url, "http:", 5) == 0 &&
+              g_strcmp0 (email2_account_get (account, nodes[s].require_ssl), "1") == 0)
+            email2_account_set (account, nodes[s].require_ssl, "0");
+        }
+      refreshes = email2_dav_plan_get_refresh (plan, s, &minutes);
+      if (schedule != NULL &&
+          !(g_str_equal (schedule, "0") ? !refreshes
+                                        : refreshes && minutes == g_ascii_strtoull (schedule, NULL, 10)))
+        email2_account_set (account, nodes[s].schedule, schedule);
+    }
+}
+
 /**
  * email2_evolution_collection_read_live:
  * @server: the registry
  * @account: an account read from its sources
  *
- * SYNCINGCONTENTTYPES as Evolution uses it now, which the user may have
- * changed: the mail bit from the mail account's Enabled, the contacts bit
- * from the collection's contacts part, the appointments, tasks and notes
- * bits from its calendar part (all DAV bits go when the collection is
- * disabled or removed). The provisioned spelling stays when nothing
- * changed; otherwise the value is given in hexadecimal. Call it on the
- * main context.
+ * The contacts and calendar nodes as Evolution uses them now, which the
+ * user may have changed (DESIGN §3.7, "Get"):
+ *
+ * - SYNCINGCONTENTTYPES: the mail bit from the mail account's Enabled,
+ *   the contacts bit from the collection's contacts part, the
+ *   appointments, tasks and notes bits from its calendar part (all DAV
+ *   bits go when the collection is disabled or removed); in hexadecimal
+ *   when it changed;
+ * - CONTACTSSERVER, CALENDARSERVER: the collection's URL, when it is not
+ *   one email2 wrote; *REQUIRESSL then becomes 0 if that URL is plain
+ *   HTTP;
+ * - *SYNCSCHEDULE: the refresh that the service's enabled lists share
+ *   ("0" when off, else minutes), when it differs from the provisioned
+ *   one.
+ *
+ * A node whose live value means what was provisioned keeps the
+ * provisioned spelling. Call it on the main context.
  */
 void
 email2_evolution_collection_read_live (ESourceRegistryServer *server,
@@ -322,8 +448,12 @@ email2_evolution_collection_read_live (ESourceRegistryServer *server,
   g_autofree char *mail_uid = g_strndup (uid, strlen (uid) - strlen (UID_SUFFIX));
   g_autoptr(ESource) collection = e_source_registry_server_ref_source (server, uid);
   g_autoptr(ESource) mail = e_source_registry_server_ref_source (server, mail_uid);
+  g_autoptr(Email2DavPlan) plan = email2_dav_plan_new (account, NULL);
   guint32 provisioned = 0;
   guint32 live;
+
+  if (collection != NULL && plan != NULL)
+    read_live_services (server, collection, plan, account);
 
   if (!email2_parse_content_types (email2_account_get (account, EMAIL2_NODE_SYNCINGCONTENTTYPES),
                                    &provisioned))
@@ -373,6 +503,9 @@ configure_collection (ESource             *source,
   e_source_collection_set_contacts_url (collection, contacts);
   e_source_collection_set_calendar_enabled (collection, calendar != NULL);
   e_source_collection_set_calendar_url (collection, calendar);
+  for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
+    email2_dav_source_extension_set_url (e_source_get_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME),
+                                         s, email2_dav_plan_get_url (plan, s));
 
   /* No host: the children, wherever they are, use this password. */
   e_source_authentication_set_host (auth, NULL);
@@ -440,6 +573,8 @@ use_plain (Probe *probe)
     e_source_collection_set_contacts_url (collection, probe->plain_url);
   else
     e_source_collection_set_calendar_url (collection, probe->plain_url);
+  email2_dav_source_extension_set_url (e_source_get_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME),
+                                       probe->service, probe->plain_url);
   if (!e_source_write_sync (source, NULL, &error))
     {
       g_warning ("email2: %s could not be written: %s", probe->uid, error->message);
