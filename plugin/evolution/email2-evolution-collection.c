@@ -693,6 +693,9 @@ probe_https (Email2EvolutionCollection *self,
  * @self: the collections
  * @guid: the account's canonical GUID
  * @account: (nullable): the account as it is to be, or %NULL when removed
+ * @looked_up: (nullable): @account's plan after its SRV look-ups
+ *   (email2_dav_plan_look_up(), done off the main thread), or %NULL to
+ *   work it out here without them
  * @changed: (out): whether an existing collection was changed, so that
  *   its servers should be discovered again
  * @error: return location for an error
@@ -709,6 +712,7 @@ gboolean
 email2_evolution_collection_write (Email2EvolutionCollection *self,
                                    const char                *guid,
                                    const Email2Account       *account,
+                                   const Email2DavPlan       *looked_up,
                                    gboolean                  *changed,
                                    GError                   **error)
 {
@@ -720,15 +724,17 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
   gboolean is_new = source == NULL;
 
   *changed = FALSE;
-  if (account != NULL)
+  if (account != NULL && looked_up != NULL)
+    plan = email2_dav_plan_copy (looked_up);
+  else if (account != NULL)
     {
       plan = email2_dav_plan_new (account, error);
       if (plan == NULL)
         return FALSE;
-      if (email2_dav_plan_get_ignored_types (plan) != 0)
-        g_debug ("account %s: SYNCINGCONTENTTYPES bits 0x%x have no desktop counterpart",
-                 guid, email2_dav_plan_get_ignored_types (plan));
     }
+  if (plan != NULL && email2_dav_plan_get_ignored_types (plan) != 0)
+    g_debug ("account %s: SYNCINGCONTENTTYPES bits 0x%x have no desktop counterpart",
+             guid, email2_dav_plan_get_ignored_types (plan));
 
   if (plan == NULL || email2_dav_plan_is_empty (plan))
     {

@@ -23,6 +23,7 @@ gboolean  email2_evolution_collection_wanted       (const Email2Account       *a
 gboolean  email2_evolution_collection_write        (Email2EvolutionCollection *self,
                                                     const char                *guid,
                                                     const Email2Account       *account,
+                                                    const Email2DavPlan       *looked_up,
                                                     gboolean                  *changed,
                                                     GError                   **error);
 void      email2_evolution_collection_authenticate (Email2EvolutionCollection *self,
