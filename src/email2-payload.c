@@ -17,9 +17,9 @@
 #include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-payload.h"
+#include "email2-payload-private.h"
 #include "email2-secure-private.h"
-#include "email2-wbxml.h"
-#include "email2-xml-private.h"
+#include "email2-wbxml-private.h"
 
 static const char * const format_names[] = {
   [EMAIL2_FORMAT_AUTO] = "auto",
@@ -109,19 +109,20 @@ detect_text (gpointer    user_data,
 {
 }
 
-/* Reads up to the root element with the hardened reader. */
+/* Reads up to the root element with @stream. */
 static gboolean
-detect_format (const char    *xml,
-               gsize          length,
-               Email2Format  *format,
-               GError       **error)
+detect_format (Email2XmlStream   stream,
+               const char       *data,
+               gsize             length,
+               Email2Format     *format,
+               GError          **error)
 {
   static const Email2XmlHandler handler = { detect_start, detect_end, detect_text };
   Detect detect = { NULL };
   g_autoptr(GError) local_error = NULL;
   g_autofree char *root = NULL;
 
-  email2_xml_parse (xml, length, NULL, &handler, &detect, &local_error);
+  stream (data, length, NULL, &handler, &detect, &local_error);
   root = g_steal_pointer (&detect.root);
 
   if (root == NULL)
@@ -156,9 +157,10 @@ detect_format (const char    *xml,
  *   format to read it as
  * @error: return location for a #GError
  *
- * Reads a payload of either format in either encoding. WBXML is decoded
- * first (email2_wbxml_to_xml()), and the XML goes through the hardened
- * reader with its bounds.
+ * Reads a payload of either format in either encoding: XML through the
+ * hardened reader (email2-xml.c), WBXML through the decoder
+ * (email2-wbxml-decoder.c), each streaming the document, with the same
+ * bounds, to the SyncML or CP reader.
  *
  * Returns: (transfer full) (nullable): the payload, or %NULL when it
  *   cannot be used at all
@@ -170,33 +172,25 @@ email2_payload_parse (const char    *data,
                       GError       **error)
 {
   g_autoptr(Email2Payload) payload = g_new0 (Email2Payload, 1);
-  g_autofree char *decoded = NULL;
-  const char *xml = data;
-  gsize xml_length = length;
+  Email2XmlStream stream = email2_xml_parse;
 
   g_return_val_if_fail (format <= EMAIL2_FORMAT_CP, NULL);
 
   if (email2_wbxml_detect (data, length))
     {
       payload->encoding = EMAIL2_ENCODING_WBXML;
-      decoded = email2_wbxml_to_xml (data, length, &payload->wbxml_version, NULL,
-                                     &xml_length, error);
-      if (decoded == NULL)
-        return NULL;
-      xml = decoded;
+      payload->wbxml_version = (guchar) data[0];
+      stream = email2_wbxml_parse;
     }
 
-  if (format != EMAIL2_FORMAT_AUTO || detect_format (xml, xml_length, &format, error))
+  if (format != EMAIL2_FORMAT_AUTO || detect_format (stream, data, length, &format, error))
     {
       payload->format = format;
       if (format == EMAIL2_FORMAT_SYNCML)
-        payload->syncml = email2_syncml_parse (xml, xml_length, error);
+        payload->syncml = email2_syncml_read (stream, data, length, error);
       else
-        payload->cp = email2_wapprov_parse (xml, xml_length, error);
+        payload->cp = email2_wapprov_read (stream, data, length, error);
     }
-
-  if (decoded != NULL)
-    explicit_bzero (decoded, xml_length);
 
   if (payload->syncml == NULL && payload->cp == NULL)
     return NULL;

@@ -32,6 +32,7 @@
 #include "email2-error.h"
 #include "email2-host.h"
 #include "email2-locuri.h"
+#include "email2-payload-private.h"
 #include "email2-schema.h"
 #include "email2-wapprov.h"
 #include "email2-xml-private.h"
@@ -73,8 +74,10 @@ typedef struct _Element Element;
 
 struct _Element {
   Kind kind;
-  char *name;             /* the element name as given */
-  GPtrArray *attributes;  /* char *: name, value, name, value, … as given */
+  const char *name;       /* the element name as given */
+  char *own_name;         /* the name, when it is no kind's name */
+  char *attributes;       /* "name\0value\0name\0value\0…" as given, in one block */
+  gsize attributes_size;
   GPtrArray *children;    /* Element *, owned */
   Element *parent;
   guint id;               /* its number in the document: the CmdID */
@@ -103,8 +106,11 @@ element_new (Kind        kind,
   Element *element = g_new0 (Element, 1);
 
   element->kind = kind;
-  element->name = g_strdup (name != NULL ? name : kind_names[kind]);
-  element->attributes = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_secret_free);
+  /* kind_from_name() gave the kind of its name, or KIND_OTHER */
+  if (kind == KIND_OTHER)
+    element->name = element->own_name = g_strdup (name);
+  else
+    element->name = kind_names[kind];
   element->children = g_ptr_array_new ();
   element->parent = parent;
   element->recursive = TRUE;
@@ -127,22 +133,74 @@ element_free (Element *element)
         element_free (element->answer->pdata[i]);
       g_ptr_array_unref (element->answer);
     }
-  g_ptr_array_unref (element->attributes);
-  g_free (element->name);
+  /* a parm value may be a password */
+  if (element->attributes != NULL)
+    explicit_bzero (element->attributes, element->attributes_size);
+  g_free (element->attributes);
+  g_free (element->own_name);
   g_free (element->uri);
   g_free (element->reason);
   g_free (element);
+}
+
+/* The next attribute of @element after @at (NULL: the first), its name
+ * and value; NULL after the last. */
+static const char *
+element_next_attribute (const Element  *element,
+                        const char     *at,
+                        const char    **name,
+                        const char    **value)
+{
+  at = at == NULL ? element->attributes : at;
+  if (at == NULL || at >= element->attributes + element->attributes_size)
+    return NULL;
+
+  *name = at;
+  *value = at + strlen (at) + 1;
+  return *value + strlen (*value) + 1;
 }
 
 static const char *
 element_get (const Element *element,
              const char    *name)
 {
-  for (guint i = 0; i + 1 < element->attributes->len; i += 2)
-    if (strcmp (element->attributes->pdata[i], name) == 0)
-      return element->attributes->pdata[i + 1];
+  const char *attribute, *value;
+
+  for (const char *at = NULL; (at = element_next_attribute (element, at, &attribute, &value)); )
+    if (strcmp (attribute, name) == 0)
+      return value;
 
   return NULL;
+}
+
+/* Adds attributes, given as name, value, …, NULL: the block is made anew
+ * and the old one wiped. */
+static void
+element_set_all (Element            *element,
+                 const char * const *attributes)
+{
+  gsize size = element->attributes_size;
+  char *block, *at;
+
+  for (guint i = 0; attributes[i] != NULL; i++)
+    size += strlen (attributes[i]) + 1;
+  if (size == element->attributes_size)
+    return;
+
+  block = g_malloc (size);
+  at = block;
+  if (element->attributes != NULL)
+    {
+      memcpy (at, element->attributes, element->attributes_size);
+      at += element->attributes_size;
+      explicit_bzero (element->attributes, element->attributes_size);
+      g_free (element->attributes);
+    }
+  for (guint i = 0; attributes[i] != NULL; i++)
+    at = stpcpy (at, attributes[i]) + 1;
+
+  element->attributes = block;
+  element->attributes_size = size;
 }
 
 static void
@@ -150,8 +208,9 @@ element_set (Element    *element,
              const char *name,
              const char *value)
 {
-  g_ptr_array_add (element->attributes, g_strdup (name));
-  g_ptr_array_add (element->attributes, g_strdup (value));
+  const char *pair[] = { name, value, NULL };
+
+  element_set_all (element, pair);
 }
 
 static void element_fail (Element    *element,
@@ -266,8 +325,7 @@ reader_start (gpointer            user_data,
   else
     element = element_new (kind_from_name (name), name, reader->current);
 
-  for (guint i = 0; attributes[i] != NULL; i += 2)
-    element_set (element, attributes[i], attributes[i + 1]);
+  element_set_all (element, attributes);
 
   element->id = doc->elements->len;
   g_ptr_array_add (doc->elements, element);
@@ -462,6 +520,29 @@ email2_wapprov_parse (const char  *data,
                       gsize        length,
                       GError     **error)
 {
+  return email2_wapprov_read (email2_xml_parse, data, length, error);
+}
+
+/**
+ * email2_wapprov_read:
+ * @stream: what streams the document: email2_xml_parse() or
+ *   email2_wbxml_parse()
+ * @data: an OMA Client Provisioning document, XML or WBXML as @stream reads
+ * @length: its length in bytes
+ * @error: return location for a #GError
+ *
+ * Reads a `wap-provisioningdoc` as email2_wapprov_parse() does, streamed
+ * by @stream.
+ *
+ * Returns: (transfer full) (nullable): the document, or %NULL when it
+ *   cannot be used at all
+ */
+Email2WapprovDoc *
+email2_wapprov_read (Email2XmlStream   stream,
+                     const char       *data,
+                     gsize             length,
+                     GError          **error)
+{
   static const Email2XmlHandler handler = { reader_start, reader_end, reader_text };
   g_autoptr(Email2WapprovDoc) doc = g_new0 (Email2WapprovDoc, 1);
   Reader reader = { doc, NULL };
@@ -469,7 +550,7 @@ email2_wapprov_parse (const char  *data,
 
   doc->elements = g_ptr_array_new ();
 
-  if (!email2_xml_parse (data, length, NULL, &handler, &reader, error))
+  if (!stream (data, length, NULL, &handler, &reader, error))
     return NULL;
 
   g_assert (doc->root != NULL);
@@ -1031,6 +1112,7 @@ write_element (xmlTextWriterPtr  writer,
                const Element    *element)
 {
   g_autofree char *name = NULL;
+  const char *attribute, *value;
 
   if (element->answer != NULL && element->status == 0)
     {
@@ -1042,11 +1124,8 @@ write_element (xmlTextWriterPtr  writer,
   name = g_strconcat (element->name, element->status != 0 ? "-error" : "", NULL);
   xmlTextWriterStartElement (writer, BAD_CAST name);
 
-  for (guint i = 0; i + 1 < element->attributes->len; i += 2)
+  for (const char *at = NULL; (at = element_next_attribute (element, at, &attribute, &value)); )
     {
-      const char *attribute = element->attributes->pdata[i];
-      const char *value = element->attributes->pdata[i + 1];
-
       if (element->status != 0 && strcmp (attribute, "desc") == 0)
         continue;
       if (element->mask_value && strcmp (attribute, "value") == 0)

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "email2-wbxml.h"
+#include "email2-xml-private.h"
 
 G_BEGIN_DECLS
 
@@ -47,8 +48,41 @@ typedef struct {
 
 #define EMAIL2_WBXML_PAGES 2
 
+/* WBXML global tokens (WBXML 1.3 §7.1). */
+enum {
+  EMAIL2_WBXML_SWITCH_PAGE = 0x00,
+  EMAIL2_WBXML_END = 0x01,
+  EMAIL2_WBXML_ENTITY = 0x02,
+  EMAIL2_WBXML_STR_I = 0x03,
+  EMAIL2_WBXML_LITERAL = 0x04,
+  EMAIL2_WBXML_PI = 0x43,
+  EMAIL2_WBXML_STR_T = 0x83,
+  EMAIL2_WBXML_OPAQUE = 0xC3,
+};
+
+#define EMAIL2_WBXML_TAG_HAS_ATTRIBUTES 0x80
+#define EMAIL2_WBXML_TAG_HAS_CONTENT 0x40
+#define EMAIL2_WBXML_CHARSET_UTF8 106
+
+/* A language's tables by token, built once (email2-wbxml.c). */
+typedef struct {
+  const char *tags[EMAIL2_WBXML_PAGES][64];
+  const Email2WbxmlAttribute *attributes[EMAIL2_WBXML_PAGES][128];
+  const char *values[EMAIL2_WBXML_PAGES][128];
+  GHashTable *tag_tokens[EMAIL2_WBXML_PAGES];   /* name → token */
+} Email2WbxmlIndex;
+
 const Email2WbxmlLanguage *email2_wbxml_language_by_id   (guint32     public_id);
 const Email2WbxmlLanguage *email2_wbxml_language_by_root (const char *root,
                                                           const char *ns);
+const Email2WbxmlIndex    *email2_wbxml_index_for        (const Email2WbxmlLanguage *language);
+
+/* The decoder (email2-wbxml-decoder.c): an Email2XmlStream. */
+gboolean email2_wbxml_parse (const char             *data,
+                             gsize                   length,
+                             const Email2XmlLimits  *limits,
+                             const Email2XmlHandler *handler,
+                             gpointer                user_data,
+                             GError                **error);
 
 G_END_DECLS

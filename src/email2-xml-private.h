@@ -30,8 +30,9 @@ typedef struct {
 #define EMAIL2_XML_DEFAULT_MAX_DEPTH 32
 #define EMAIL2_XML_DEFAULT_MAX_ELEMENTS 1000000
 /* SyncML and CP elements carry at most a namespace and two attributes; the
- * bound keeps libxml2's and libwbxml2's per-attribute searches (each
- * attribute compared with every earlier one) linear in the document. */
+ * bound keeps libxml2's per-attribute search and the WBXML decoder's
+ * duplicate check (each attribute compared with every earlier one) linear
+ * in the document. */
 #define EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES 32
 
 /**
@@ -61,6 +62,28 @@ typedef struct {
                              const char  *text,
                              gsize        length);
 } Email2XmlHandler;
+
+/**
+ * Email2XmlStream:
+ * @data: a document
+ * @length: its length in bytes
+ * @limits: (nullable): bounds, %NULL for the defaults
+ * @handler: what to do with the elements and text
+ * @user_data: passed to @handler
+ * @error: return location for a #GError
+ *
+ * What streams a document to a reader's handler: email2_xml_parse() for
+ * XML text, email2_wbxml_parse() for WBXML, decoded straight into the same
+ * events. The payload readers (SyncML, CP) take either.
+ *
+ * Returns: %TRUE when the whole document was read and is well-formed
+ */
+typedef gboolean (*Email2XmlStream) (const char             *data,
+                                     gsize                   length,
+                                     const Email2XmlLimits  *limits,
+                                     const Email2XmlHandler *handler,
+                                     gpointer                user_data,
+                                     GError                **error);
 
 void     email2_xml_limits_init (Email2XmlLimits        *limits);
 gboolean email2_xml_parse       (const char             *data,

@@ -46,6 +46,9 @@ typedef struct {
   guint elements;
   Verdict verdict;
   GError *error;      /* the handler's, for VERDICT_HANDLER */
+  GString *values;    /* the open start tag's attribute values, wiped after */
+  gsize *starts;      /* where each value starts in @values */
+  const char **pairs; /* name, value, …, NULL for the handler */
 } Guard;
 
 /**
@@ -165,14 +168,19 @@ guard_resolve_entity (void          *ctx,
 
 /* Without entity substitution (never turned on: see the top), libxml2
  * hands every '&' of an attribute value on as "&#38;", and nothing else
- * as '&': turning each "&#38;" back, left to right, gives the value. */
-static char *
-attribute_value (const char *value,
+ * as '&': turning each "&#38;" back, left to right, gives the value,
+ * appended to @values with its NUL. */
+static void
+attribute_value (GString    *values,
+                 const char *value,
                  gsize       length)
 {
-  char *copy = g_malloc (length + 1);
+  char *copy;
   gsize n = 0;
 
+  /* grown by copy and wipe: the value may be a password */
+  email2_secure_string_reserve (values, length + 1);
+  copy = values->str + values->len;
   for (gsize i = 0; i < length; i++)
     {
       copy[n++] = value[i];
@@ -180,8 +188,7 @@ attribute_value (const char *value,
         i += 4;
     }
   copy[n] = '\0';
-
-  return copy;
+  g_string_set_size (values, values->len + n + 1);
 }
 
 static void
@@ -211,32 +218,38 @@ guard_start_element (void           *ctx,
     {
       /* libxml2 gives five pointers per attribute (local name, prefix, URI,
        * value start, value end); the handler gets name/value pairs with
-       * NUL-terminated values. */
-      const char **pairs = g_new (const char *, 2 * (gsize) n_attributes + 1);
+       * NUL-terminated values, in one buffer (moved as it grows: the
+       * pointers are made after). */
+      static const char * const none[] = { NULL };
+      const char * const *pairs = none;
       gboolean ok;
 
-      for (int i = 0; i < n_attributes; i++)
+      if (n_attributes > 0)
         {
-          const xmlChar *value = attributes[5 * i + 3];
-          const xmlChar *end = attributes[5 * i + 4];
+          g_string_truncate (guard->values, 0);
+          for (int i = 0; i < n_attributes; i++)
+            {
+              const xmlChar *value = attributes[5 * i + 3];
+              const xmlChar *end = attributes[5 * i + 4];
 
-          pairs[2 * i] = (const char *) attributes[5 * i];
-          pairs[2 * i + 1] = attribute_value ((const char *) value, end - value);
+              guard->starts[i] = guard->values->len;
+              attribute_value (guard->values, (const char *) value, end - value);
+            }
+          for (int i = 0; i < n_attributes; i++)
+            {
+              guard->pairs[2 * i] = (const char *) attributes[5 * i];
+              guard->pairs[2 * i + 1] = guard->values->str + guard->starts[i];
+            }
+          guard->pairs[2 * n_attributes] = NULL;
+          pairs = guard->pairs;
         }
-      pairs[2 * n_attributes] = NULL;
 
       ok = guard->handler->start_element (guard->user_data, (const char *) localname,
                                           (const char *) uri, pairs, &guard->error);
 
       /* A value may be a password. */
-      for (int i = 0; i < n_attributes; i++)
-        {
-          char *value = (char *) pairs[2 * i + 1];
-
-          explicit_bzero (value, strlen (value));
-          g_free (value);
-        }
-      g_free (pairs);
+      if (n_attributes > 0)
+        explicit_bzero (guard->values->str, guard->values->len);
 
       if (!ok)
         guard_stop (ctxt, VERDICT_HANDLER);
@@ -367,6 +380,9 @@ email2_xml_parse (const char             *data,
 
   memcpy (ctxt->sax, &sax, sizeof sax);
   ctxt->userData = ctxt;
+  guard.values = g_string_sized_new (256);
+  guard.starts = g_new (gsize, limits->max_attributes + 1);
+  guard.pairs = g_new (const char *, 2 * (gsize) limits->max_attributes + 1);
   guard.limits = limits;
   guard.handler = handler;
   guard.user_data = user_data;
@@ -396,6 +412,10 @@ email2_xml_parse (const char             *data,
       message = g_strdup_printf ("%s (line %d)", g_strstrip (line), ctxt->lastError.line);
     }
   xmlFreeParserCtxt (ctxt);
+  explicit_bzero (guard.values->str, guard.values->allocated_len);
+  g_string_free (guard.values, TRUE);
+  g_free (guard.starts);
+  g_free (guard.pairs);
 
   switch (well_formed ? VERDICT_OK : guard.verdict)
     {

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "email2-test.h"
+#include "email2-wbxml-private.h"
 #include "email2-xml-private.h"
 
 #define SYNCML12_HEADER "\x02\xa4\x01\x6a"   /* WBXML 1.2, SyncML 1.2, UTF-8 */
@@ -347,6 +348,24 @@ static const BadCase bad_documents[] = {
   BAD ("unknown-tag-token", SYNCML12_HEADER "\x00\x6d\x3f\x01", EMAIL2_ERROR_INVALID_INPUT, "token 0x3F"),
   BAD ("unknown-code-page", SYNCML12_HEADER "\x00\x00\x05\x2d", EMAIL2_ERROR_INVALID_INPUT, "token 0x00"),
   BAD ("syncml-attribute-token", SYNCML12_HEADER "\x00\xad\x05\x01\x01", EMAIL2_ERROR_INVALID_INPUT, "token 0x05"),
+  /* what the XML reader refuses, the decoder refuses alike */
+  BAD ("duplicate-attribute", "\x03\x0b\x6a\x00\xc5\x46\x46\x01\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("xmlns-attribute", "\x03\x0b\x6a\x06xmlns\x00\xc5\x04\x00\x03x\x00\x01\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("text-not-utf8", SYNCML12_HEADER "\x00\x6d\x03\xff\x00\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("text-overlong-utf8", SYNCML12_HEADER "\x00\x6d\x03\xc0\xbc\x00\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("text-surrogate", SYNCML12_HEADER "\x00\x6d\x03\xed\xa0\x80\x00\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("text-control-character", SYNCML12_HEADER "\x00\x6d\x03\x01\x00\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("text-fffe", SYNCML12_HEADER "\x00\x6d\x03\xef\xbf\xbe\x00\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("entity-nul", SYNCML12_HEADER "\x00\x6d\x02\x00\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("entity-surrogate", SYNCML12_HEADER "\x00\x6d\x02\x83\xb0\x00\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("opaque-not-utf8", SYNCML12_HEADER "\x00\x6d\xc3\x01\xfe\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("attribute-value-not-utf8", "\x03\x0b\x6a\x00\xc5\x45\x03\xc3\x28\x00\x01\x01", EMAIL2_ERROR_INVALID_INPUT, "malformed"),
+  BAD ("empty-element-too-deep",
+       SYNCML12_HEADER "\x00" "\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d"
+       "\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d\x6d" "\x12"
+       "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+       "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01",
+       EMAIL2_ERROR_LIMIT, "deeper than 32"),
 };
 
 static void
@@ -536,6 +555,51 @@ test_no_entities (void)
   g_assert_null (strstr (xml, "DOCTYPE"));
   g_assert_null (strstr (xml, "<?xml"));
   g_assert_nonnull (strstr (xml, "value=\"&amp;xxe;\""));
+}
+
+/* The decoder hands the readers the same events the XML reader gives,
+ * with no XML in between: namespaces from the code pages, attribute values
+ * put together from their tokens, exactly (a tab and a line break stay,
+ * where XML would make them spaces), character entities as UTF-8. */
+static char *
+events_of (const char *data,
+           gsize       length)
+{
+  static const Email2XmlHandler handler = { canon_start, canon_end, canon_text };
+  Canon canon = { g_string_new (NULL), g_string_new (NULL) };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (email2_wbxml_parse (data, length, NULL, &handler, &canon, &error));
+  g_assert_no_error (error);
+  g_string_free (canon.text, TRUE);
+
+  return g_string_free (canon.out, FALSE);
+}
+
+static void
+test_events (void)
+{
+  static const char cp[] =
+    "\x03\x0b\x6a\x00"                     /* WBXML 1.3, PROV 1.0, UTF-8, no string table */
+    "\xc5"                                   /* <wap-provisioningdoc */
+    "\x45\x03" "1.\x00" "\x02\x31" "\x01"    /*   version="1." "1"> */
+    "\x86"                                   /* <characteristic */
+    "\x50\x03" "a\tb\nc\x00" "\x01"           /*   type="a<TAB>b<LF>c"/> */
+    "\x01";                                  /* </wap-provisioningdoc> */
+  static const char syncml[] =
+    SYNCML12_HEADER "\x00"
+    "\x6d\x6c\x5a"                           /* <SyncML><SyncHdr><Meta> */
+    "\x00\x01\x47\x03" "chr\x00" "\x01"       /* MetInf: <Format>chr</Format> */
+    "\x00\x00\x01"                           /* SyncML: </Meta> */
+    "\x12\x01\x01";                          /* <Final/></SyncHdr></SyncML> */
+  g_autofree char *cp_events = events_of (cp, sizeof cp - 1);
+  g_autofree char *syncml_events = events_of (syncml, sizeof syncml - 1);
+
+  g_assert_cmpstr (cp_events, ==,
+                   "<wap-provisioningdoc {} version=1.1><characteristic {} type=a\tb\nc></></>");
+  g_assert_cmpstr (syncml_events, ==,
+                   "<SyncML {SYNCML:SYNCML1.2}><SyncHdr {SYNCML:SYNCML1.2}><Meta {SYNCML:SYNCML1.2}>"
+                   "<Format {syncml:metinf}>[chr]</></><Final {SYNCML:SYNCML1.2}></></></>");
 }
 
 static const char *
@@ -748,6 +812,7 @@ main (int    argc,
   g_test_add_func ("/wbxml/string-bomb", test_string_bomb);
   g_test_add_func ("/wbxml/deep-and-many", test_deep_and_many);
   g_test_add_func ("/wbxml/no-entities", test_no_entities);
+  g_test_add_func ("/wbxml/events", test_events);
   g_test_add_func ("/wbxml/many-attributes", test_many_attributes);
   g_test_add_func ("/wbxml/many-siblings", test_many_siblings);
   g_test_add_func ("/wbxml/xml-attributes", test_xml_attributes);

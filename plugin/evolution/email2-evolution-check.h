@@ -7,7 +7,7 @@
 #include <libebackend/libebackend.h>
 
 #include "email2-evolution-host.h"
-#include "email2-main-caller.h"
+#include "email2-main-caller-private.h"
 
 G_BEGIN_DECLS
 

@@ -7,7 +7,7 @@
 #include <libebackend/libebackend.h>
 
 #include "email2.h"
-#include "email2-main-caller.h"
+#include "email2-main-caller-private.h"
 
 G_BEGIN_DECLS
 

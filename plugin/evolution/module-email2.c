@@ -36,9 +36,9 @@
 #include "email2-evolution-host.h"
 #include "email2-evolution-prober.h"
 #include "email2-evolution-sources.h"
-#include "email2-ledger.h"
-#include "email2-main-caller.h"
-#include "email2-notifier.h"
+#include "email2-ledger-private.h"
+#include "email2-main-caller-private.h"
+#include "email2-notifier-private.h"
 #include "email2-source-extension.h"
 #include "email2-test-hooks.h"
 

@@ -15,7 +15,7 @@
 
 #include "config.h"
 
-#include "email2-main-caller.h"
+#include "email2-main-caller-private.h"
 
 typedef enum {
   CALL_WAITING,

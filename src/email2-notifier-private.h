@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * Library-internal (not in email2.h): desktop notifications of what a
+ * payload changed or why a rollout failed (email2-notifier.c).
  */
 
 #pragma once

@@ -18,7 +18,7 @@
 
 #include <glib/gstdio.h>
 
-#include "email2-ledger.h"
+#include "email2-ledger-private.h"
 
 struct _Email2Ledger {
   GObject parent_instance;

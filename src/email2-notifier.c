@@ -18,7 +18,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "email2-notifier.h"
+#include "email2-notifier-private.h"
 
 #define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
 #define NOTIFICATIONS_PATH "/org/freedesktop/Notifications"

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * Library-internal (not in email2.h): the host adapters' call helper
+ * (email2-main-caller.c).
  */
 
 #pragma once
