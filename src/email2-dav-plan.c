@@ -10,7 +10,6 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -112,29 +111,7 @@ gboolean
 email2_parse_content_types (const char *value,
                             guint32    *types)
 {
-  const char *digits = value;
-  int base = 10;
-  guint64 number;
-  char *end = NULL;
-
-  if (value == NULL)
-    return FALSE;
-  if (value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
-    {
-      base = 16;
-      digits = value + 2;
-      if (!g_ascii_isxdigit (digits[0]))
-        return FALSE;
-    }
-  else if (!g_ascii_isdigit (value[0]))
-    return FALSE;
-
-  errno = 0;
-  number = g_ascii_strtoull (digits, &end, base);
-  if (errno != 0 || *end != '\0' || number > G_MAXUINT32)
-    return FALSE;
-  *types = (guint32) number;
-  return TRUE;
+  return email2_parse_uint32 (value, types);
 }
 
 /* Parses CONTACTSSERVER / CALENDARSERVER: the host and port of a

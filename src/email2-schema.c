@@ -292,14 +292,27 @@ is_address (const char *value)
   return is_hostname (at + 1, strlen (at + 1));
 }
 
-static gboolean
-parse_uint32 (const char *value)
+/**
+ * email2_parse_uint32:
+ * @value: decimal, or hexadecimal after `0x`
+ * @number: (out) (optional): its value
+ *
+ * Reads a node's unsigned 32-bit number (SYNCINGCONTENTTYPES is written
+ * both ways by real senders): digits only, no sign, no space.
+ *
+ * Returns: %FALSE when @value is not an unsigned 32-bit number
+ */
+gboolean
+email2_parse_uint32 (const char *value,
+                     guint32    *number)
 {
-  guint64 number;
+  guint64 parsed;
   char *end = NULL;
   int base = 10;
   const char *digits = value;
 
+  if (value == NULL)
+    return FALSE;
   if (value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
     {
       base = 16;
@@ -311,9 +324,12 @@ parse_uint32 (const char *value)
     return FALSE;
 
   errno = 0;
-  number = g_ascii_strtoull (digits, &end, base);
-
-  return errno == 0 && *end == '\0' && number <= G_MAXUINT32;
+  parsed = g_ascii_strtoull (digits, &end, base);
+  if (errno != 0 || *end != '\0' || parsed > G_MAXUINT32)
+    return FALSE;
+  if (number != NULL)
+    *number = (guint32) parsed;
+  return TRUE;
 }
 
 static gboolean
@@ -416,7 +432,7 @@ email2_node_check_value (const Email2NodeInfo  *node,
       ok = is_address (value);
       break;
     case EMAIL2_VALUE_UINT32:
-      ok = parse_uint32 (value);
+      ok = email2_parse_uint32 (value, NULL);
       break;
     case EMAIL2_VALUE_INT32:
       ok = parse_int32 (value);

@@ -34,6 +34,7 @@
 #include "email2-error.h"
 #include "email2-locuri.h"
 #include "email2-log.h"
+#include "email2-secure-private.h"
 #include "email2-service.h"
 
 typedef enum {
@@ -417,6 +418,9 @@ serve (gpointer data,
   /* Answered: the host may finish what need not keep the client waiting. */
   call_free (call);
   g_signal_emit (self, signals[SIGNAL_CALL_DONE], 0);
+  /* No byte of a payload stays on this thread's stack or in its vector
+   * registers while it waits (a core holds both, DESIGN §5.2). */
+  email2_secure_wipe_thread ();
   g_atomic_int_dec_and_test (&self->busy);
   g_main_context_wakeup (self->context);
 }

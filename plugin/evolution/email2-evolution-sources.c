@@ -283,22 +283,6 @@ email2_evolution_sources_configure (ESource             *account_source,
     e_source_get_extension (account_source, EMAIL2_SOURCE_EXTENSION_NAME), account);
 }
 
-/**
- * email2_evolution_transport_secret:
- * @account: an account
- *
- * Returns: the secret SMTP authenticates with: SMTPALTPASSWORD when the
- *   alternate credentials are enabled, else AUTHSECRET; %EMAIL2_N_NODES
- *   when SMTP does not authenticate
- */
-Email2NodeId
-email2_evolution_transport_secret (const Email2Account *account)
-{
-  if (!smtp_authenticates (account))
-    return EMAIL2_N_NODES;
-  return smtpalt_enabled (account) ? EMAIL2_NODE_SMTPALTPASSWORD : EMAIL2_NODE_AUTHSECRET;
-}
-
 /* ---- the registry's sources, on its main context ---- */
 
 /**
