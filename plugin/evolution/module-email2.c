@@ -31,6 +31,7 @@
 #include <libebackend/libebackend.h>
 
 #include "email2.h"
+#include "email2-dav-source-extension.h"
 #include "email2-evolution-check.h"
 #include "email2-evolution-host.h"
 #include "email2-evolution-prober.h"
@@ -428,6 +429,7 @@ e_module_load (GTypeModule *type_module)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   email2_source_extension_type_register (type_module);
+  email2_dav_source_extension_type_register (type_module);
   email2_module_register_type (type_module);
 }
 
