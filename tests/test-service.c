@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
- * Email2Service on a private bus (GTestDBus) with the memory host: the
- * calls of io.github.email2.Provisioning1, its errors as EMAIL2_ERROR,
- * the order of calls and jobs, and stopping.
+ * Email2Service on a private bus with the memory host: the calls of
+ * io.github.email2.Provisioning1, its errors as EMAIL2_ERROR, the order
+ * of calls and jobs, and stopping. The bus is email2_test_bus_up()'s, not
+ * GTestDBus's, so that a fatal warning in the worker fails the test at
+ * once (email2-test.c says why).
  */
 
 #define _GNU_SOURCE /* memfd_create */
@@ -21,7 +23,7 @@
 #include "email2-xml-private.h"
 
 typedef struct {
-  GTestDBus *bus;
+  Email2TestBus *bus;
   GDBusConnection *server_connection;
   GDBusConnection *client_connection;
   Email2MemoryHost *host;
@@ -43,7 +45,7 @@ connect_bus (Fixture *fixture)
 {
   g_autoptr(GError) error = NULL;
   GDBusConnection *connection =
-    g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (fixture->bus),
+    g_dbus_connection_new_for_address_sync (email2_test_bus_get_address (fixture->bus),
                                             G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                             NULL, NULL, &error);
@@ -58,8 +60,7 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (fixture->bus);
+  fixture->bus = email2_test_bus_up ();
   fixture->server_connection = connect_bus (fixture);
   fixture->client_connection = connect_bus (fixture);
 
@@ -92,8 +93,7 @@ fixture_tear_down (Fixture       *fixture,
   g_dbus_connection_close_sync (fixture->server_connection, NULL, NULL);
   g_clear_object (&fixture->client_connection);
   g_clear_object (&fixture->server_connection);
-  g_test_dbus_down (fixture->bus);
-  g_clear_object (&fixture->bus);
+  email2_test_bus_down (fixture->bus);
 }
 
 /* The service's handlers run on this thread's main context: a call is

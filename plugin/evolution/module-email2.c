@@ -31,6 +31,7 @@
 #include <libebackend/libebackend.h>
 
 #include "email2.h"
+#include "email2-dav-source-extension.h"
 #include "email2-evolution-check.h"
 #include "email2-evolution-host.h"
 #include "email2-evolution-prober.h"
@@ -142,9 +143,9 @@ on_payload_failed (Email2Service *service,
   g_autoptr(GHashTable) seen = NULL;
   g_autofree char *recorded_origin = NULL;
 
-  for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
+  for (guint i = 0; email2_payload_get_statuses (payload) != NULL && i < email2_payload_get_statuses (payload)->len; i++)
     {
-      const Email2Status *status = payload->statuses->pdata[i];
+      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
 
       guint code = email2_status_get_code (status);
 
@@ -160,9 +161,9 @@ on_payload_failed (Email2Service *service,
   existing = email2_host_list_accounts (EMAIL2_HOST (self->host));
   seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   recorded_origin = ledger_origin (self);
-  for (guint i = 0; i < payload->statuses->len; i++)
+  for (guint i = 0; i < email2_payload_get_statuses (payload)->len; i++)
     {
-      const Email2Status *status = payload->statuses->pdata[i];
+      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
       Email2Path path;
 
       const char *target_ref = email2_status_get_target_ref (status);
@@ -428,6 +429,7 @@ e_module_load (GTypeModule *type_module)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   email2_source_extension_type_register (type_module);
+  email2_dav_source_extension_type_register (type_module);
   email2_module_register_type (type_module);
 }
 
