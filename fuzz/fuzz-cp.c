@@ -9,16 +9,9 @@
 
 #include "fuzz-payload.h"
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_init ();
-  return 0;
-}
-
-int
-LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+void
+fuzz_one (const uint8_t *data,
+          size_t         size)
 {
   fuzz_payload (data, size, EMAIL2_FORMAT_CP);
-  return 0;
 }

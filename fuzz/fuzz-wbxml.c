@@ -14,17 +14,10 @@
 #include "email2-wbxml.h"
 #include "fuzz-common.h"
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
+void
+fuzz_one (const uint8_t *data,
+          size_t         size)
 {
-  fuzz_init ();
-  return 0;
-}
-
-int
-LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
-{
-  double start = fuzz_cpu_ms ();
   g_autofree char *xml = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) xml_error = NULL;
@@ -61,7 +54,4 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       back = email2_wbxml_to_xml (answer, length, NULL, NULL, &back_length, &error);
       g_assert_true (back != NULL);
     }
-  fuzz_check_time (start, size);
-
-  return 0;
 }

@@ -4,6 +4,10 @@
  * Email2Account: the nodes of one account, as the engine sees them during
  * a transaction. A slot is unset, set to a value, or (for a secret) "kept":
  * set, with the value held by the host's keyring and never read back.
+ * Besides the nodes, an account records for each server whether the
+ * password it is sent was carried over from another host without being
+ * sent again (docs/DESIGN.md §5.3): such a server must be reached over
+ * TLS.
  */
 
 #include "config.h"
@@ -25,7 +29,14 @@ static const char kept[] = "";
 struct _Email2Account {
   char guid[EMAIL2_GUID_SIZE];
   char *values[N_SLOTS];
+  gboolean carried[2];     /* INSERVER, OUTSERVER: see email2_account_carry_passwords() */
 };
+
+/* The servers a password is sent to, in the order of carried[]. */
+static const Email2NodeId servers[] = { EMAIL2_NODE_INSERVER, EMAIL2_NODE_OUTSERVER };
+
+/* The key of the carried marks in a key file: not a node's path. */
+#define CARRIED_KEY "PasswordCarriedTo"
 
 G_DEFINE_BOXED_TYPE (Email2Account, email2_account, email2_account_copy, email2_account_free)
 
@@ -106,6 +117,7 @@ email2_account_copy (const Email2Account *account)
   g_return_val_if_fail (account != NULL, NULL);
 
   copy = email2_account_new (account->guid);
+  memcpy (copy->carried, account->carried, sizeof copy->carried);
   for (guint i = 0; i < N_SLOTS; i++)
     {
       const char *value = account->values[i];
@@ -253,13 +265,14 @@ email2_account_forget_secrets (Email2Account *account)
  *
  * Secrets compare by presence only.
  *
- * Returns: whether @a and @b have the same GUID and nodes
+ * Returns: whether @a and @b have the same GUID, nodes and carried
+ *   passwords
  */
 gboolean
 email2_account_equal (const Email2Account *a,
                       const Email2Account *b)
 {
-  if (strcmp (a->guid, b->guid) != 0)
+  if (strcmp (a->guid, b->guid) != 0 || memcmp (a->carried, b->carried, sizeof a->carried) != 0)
     return FALSE;
 
   for (guint i = 0; i < N_SLOTS; i++)
@@ -275,6 +288,147 @@ email2_account_equal (const Email2Account *a,
   return TRUE;
 }
 
+static guint
+server_index (Email2NodeId server)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
+    if (servers[i] == server)
+      return i;
+  g_return_val_if_reached (0);
+}
+
+static gboolean
+is_set_to_one (const Email2Account *account,
+               Email2NodeId         node)
+{
+  const char *value = email2_account_get (account, node);
+
+  return g_strcmp0 (value, "1") == 0 || g_strcmp0 (value, "TRUE") == 0;
+}
+
+/**
+ * email2_account_server_secret:
+ * @account: an account
+ * @server: %EMAIL2_NODE_INSERVER or %EMAIL2_NODE_OUTSERVER
+ *
+ * Returns: the secret a client logs into @server with: AUTHSECRET for
+ *   INSERVER; for OUTSERVER, SMTPALTPASSWORD when the alternate
+ *   credentials are enabled, else AUTHSECRET, and %EMAIL2_N_NODES when
+ *   AUTHREQUIRED is not 1 (SMTP does not authenticate)
+ */
+Email2NodeId
+email2_account_server_secret (const Email2Account *account,
+                              Email2NodeId         server)
+{
+  if (server == EMAIL2_NODE_INSERVER)
+    return EMAIL2_NODE_AUTHSECRET;
+  g_return_val_if_fail (server == EMAIL2_NODE_OUTSERVER, EMAIL2_N_NODES);
+
+  if (g_strcmp0 (email2_account_get (account, EMAIL2_NODE_AUTHREQUIRED), "1") != 0)
+    return EMAIL2_N_NODES;
+  return is_set_to_one (account, EMAIL2_NODE_SMTPALTENABLED) ? EMAIL2_NODE_SMTPALTPASSWORD
+                                                              : EMAIL2_NODE_AUTHSECRET;
+}
+
+/**
+ * email2_account_password_carried:
+ * @account: an account
+ * @server: %EMAIL2_NODE_INSERVER or %EMAIL2_NODE_OUTSERVER
+ *
+ * Returns: whether the password @server is sent was carried over from
+ *   another host (or from another use) without being sent again
+ */
+gboolean
+email2_account_password_carried (const Email2Account *account,
+                                 Email2NodeId         server)
+{
+  return account->carried[server_index (server)];
+}
+
+/**
+ * email2_account_set_password_carried:
+ * @account: an account
+ * @server: %EMAIL2_NODE_INSERVER or %EMAIL2_NODE_OUTSERVER
+ * @carried: the mark
+ *
+ * Sets the mark as a host read it back; email2_account_carry_passwords()
+ * is what decides it.
+ */
+void
+email2_account_set_password_carried (Email2Account *account,
+                                     Email2NodeId   server,
+                                     gboolean       carried)
+{
+  account->carried[server_index (server)] = carried;
+}
+
+/* Whether two server values name the same host (ports aside). */
+static gboolean
+is_same_host (const char *a,
+              const char *b)
+{
+  g_autofree char *host_a = NULL;
+  g_autofree char *host_b = NULL;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+  if (!email2_parse_host_port (a, &host_a, NULL) || !email2_parse_host_port (b, &host_b, NULL))
+    return g_ascii_strcasecmp (a, b) == 0;
+  return g_ascii_strcasecmp (host_a, host_b) == 0;
+}
+
+/**
+ * email2_account_carry_passwords:
+ * @before: (nullable): the account before a transaction; %NULL: created
+ * @after: the account the transaction makes, changed in place
+ *
+ * Decides, for each server of @after, whether the password it is sent is
+ * carried over (docs/DESIGN.md §5.3): a password the transaction did not
+ * give (a kept secret) that goes to another host than before, or that
+ * the server was not sent before (AUTHREQUIRED or SMTPALTENABLED
+ * changed). The mark stays until the transaction that gives that
+ * password again; a server that is sent no password has none.
+ */
+void
+email2_account_carry_passwords (const Email2Account *before,
+                                Email2Account       *after)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
+    {
+      Email2NodeId server = servers[i];
+      Email2NodeId secret = email2_account_server_secret (after, server);
+
+      if (before == NULL || secret == EMAIL2_N_NODES || !email2_account_has (after, secret) ||
+          email2_account_get (after, secret) != NULL)
+        after->carried[i] = FALSE;   /* no password goes there, or a new one */
+      else
+        after->carried[i] = before->carried[i] ||
+                            email2_account_server_secret (before, server) != secret ||
+                            !email2_account_has (before, secret) ||
+                            !is_same_host (email2_account_get (before, server),
+                                           email2_account_get (after, server));
+    }
+}
+
+/**
+ * email2_account_requires_tls:
+ * @account: an account
+ * @server: %EMAIL2_NODE_INSERVER or %EMAIL2_NODE_OUTSERVER
+ *
+ * Returns: whether @server may be reached only over TLS: its TAGPROPS
+ *   flag (8128000B, 812C000B) is 1, or its password was carried over
+ */
+gboolean
+email2_account_requires_tls (const Email2Account *account,
+                             Email2NodeId         server)
+{
+  Email2NodeId flag = server == EMAIL2_NODE_INSERVER ? EMAIL2_NODE_TAGPROPS_INSERVER_SSL
+                                                     : EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL;
+
+  return g_strcmp0 (email2_account_get (account, flag), "1") == 0 ||
+         email2_account_password_carried (account, server);
+}
+
 /* What a key file holds in place of a secret: only that it is set. */
 #define SECRET_PLACEHOLDER "********"
 
@@ -285,14 +439,26 @@ email2_account_equal (const Email2Account *a,
  * @group: the group to write, replaced
  *
  * Writes every node @account has, as `PATH=value`; a secret as `********`,
- * never its value.
+ * never its value; and the servers whose password was carried over, as
+ * `PasswordCarriedTo=INSERVER;OUTSERVER;`.
  */
 void
 email2_account_to_key_file (const Email2Account *account,
                             GKeyFile            *file,
                             const char          *group)
 {
+  g_autoptr(GStrvBuilder) carried = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+
   g_key_file_remove_group (file, group, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
+    if (account->carried[i])
+      g_strv_builder_add (carried, email2_schema_get (servers[i])->path);
+  list = g_strv_builder_end (carried);
+  if (list[0] != NULL)
+    g_key_file_set_string_list (file, group, CARRIED_KEY, (const char * const *) list,
+                                g_strv_length (list));
 
   for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
     {
@@ -303,6 +469,31 @@ email2_account_to_key_file (const Email2Account *account,
                                node->flags & EMAIL2_NODE_FLAG_SECRET
                                ? SECRET_PLACEHOLDER : email2_account_get (account, id));
     }
+}
+
+static gboolean
+read_carried (Email2Account  *account,
+              GKeyFile       *file,
+              const char     *group,
+              GError        **error)
+{
+  g_auto(GStrv) list = g_key_file_get_string_list (file, group, CARRIED_KEY, NULL, NULL);
+
+  for (guint k = 0; list != NULL && list[k] != NULL; k++)
+    {
+      guint i = 0;
+
+      while (i < G_N_ELEMENTS (servers) && strcmp (list[k], email2_schema_get (servers[i])->path) != 0)
+        i++;
+      if (i == G_N_ELEMENTS (servers))
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                       _("“%s” is not a server"), list[k]);
+          return FALSE;
+        }
+      account->carried[i] = TRUE;
+    }
+  return TRUE;
 }
 
 /**
@@ -333,6 +524,15 @@ email2_account_new_from_key_file (const char  *guid,
       g_auto(GStrv) parts = g_strsplit (keys[i], "/", 2);
       const Email2NodeInfo *node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, parts[0]);
 
+      if (strcmp (keys[i], CARRIED_KEY) == 0)
+        {
+          if (!read_carried (account, file, group, error))
+            {
+              g_prefix_error (error, _("Account %s: "), guid);
+              return NULL;
+            }
+          continue;
+        }
       if (node != NULL && parts[1] != NULL)
         node = email2_schema_lookup_child (node->id, parts[1]);
       if (node == NULL || value == NULL)

@@ -42,6 +42,18 @@ void           email2_account_forget_secrets (Email2Account     *account);
 gboolean       email2_account_equal        (const Email2Account *a,
                                             const Email2Account *b);
 
+Email2NodeId   email2_account_server_secret (const Email2Account *account,
+                                             Email2NodeId         server);
+gboolean       email2_account_password_carried (const Email2Account *account,
+                                                Email2NodeId         server);
+void           email2_account_set_password_carried (Email2Account *account,
+                                                    Email2NodeId   server,
+                                                    gboolean       carried);
+void           email2_account_carry_passwords (const Email2Account *before,
+                                               Email2Account       *after);
+gboolean       email2_account_requires_tls (const Email2Account *account,
+                                            Email2NodeId         server);
+
 void           email2_account_to_key_file  (const Email2Account *account,
                                             GKeyFile            *file,
                                             const char          *group);

@@ -84,6 +84,11 @@ email2_host_begin (Email2Host  *host,
  * @after: (nullable): the account after the change, %NULL to delete
  * @error: return location for a #GError
  *
+ * The host is handed @after with its carried passwords decided
+ * (email2_account_carry_passwords()), whoever built it: a password kept
+ * while its server moved is marked, and the host persists the mark with
+ * the account, inside the transaction.
+ *
  * Returns: %TRUE when the change was made (still inside the transaction)
  */
 gboolean
@@ -92,10 +97,17 @@ email2_host_apply (Email2Host           *host,
                    const Email2Account  *after,
                    GError              **error)
 {
+  g_autoptr(Email2Account) decided = NULL;
+
   g_return_val_if_fail (EMAIL2_IS_HOST (host), FALSE);
   g_return_val_if_fail (before != NULL || after != NULL, FALSE);
 
-  return EMAIL2_HOST_GET_IFACE (host)->apply (host, before, after, error);
+  if (after != NULL)
+    {
+      decided = email2_account_copy (after);
+      email2_account_carry_passwords (before, decided);
+    }
+  return EMAIL2_HOST_GET_IFACE (host)->apply (host, before, decided, error);
 }
 
 /**

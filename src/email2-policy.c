@@ -23,10 +23,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
 #include "email2-error.h"
 #include "email2-policy.h"
+#include "email2-trusted-file-private.h"
 
 #define GROUP "Rollout"
 #define MAX_FILE_SIZE 65536
@@ -69,30 +71,14 @@ email2_policy_new_from_file (const char  *path,
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
   char data[MAX_FILE_SIZE + 1];
-  struct stat st;
   gssize n;
-  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  int fd = email2_open_trusted (AT_FDCWD, path, path, FALSE, owner, NULL, &local_error);
 
-  if (fd < 0 && errno == ENOENT)
+  if (fd < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     return g_steal_pointer (&self);
   if (fd < 0)
     {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED, _("%s cannot be opened: %s"), path,
-                   errno == ELOOP ? _("it is a symbolic link") : g_strerror (errno));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED, _("%s is not a regular file"), path);
-      return NULL;
-    }
-  if (st.st_uid != owner || (st.st_mode & (S_IWGRP | S_IWOTH)))
-    {
-      close (fd);
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED,
-                   _("%s is not trusted: it must belong to user %ju and be writable by no one "
-                     "else"), path, (uintmax_t) owner);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   n = read (fd, data, sizeof data);

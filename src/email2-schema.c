@@ -98,9 +98,9 @@ static const Email2NodeInfo schema[EMAIL2_N_NODES] = {
         NULL, NULL, "0x2",
         N_("Bitmask of content types synchronized: 0x1 contacts (CardDAV), 0x2 mail, 0x4 appointments, 0x8 tasks, 0x10 notes (CalDAV); other bits are ignored.")),
   LEAF (CONTACTSSERVER, "CONTACTSSERVER", 0, GARD, HOST_OR_URL, 1, 255, NULL,
-        N_("CardDAV server of the address books (host[:port] or URL); absent: the domain of REPLYADDR.")),
+        N_("CardDAV server of the address books (host[:port] or URL); absent: the server that the SRV records of the domain of REPLYADDR name, else that domain.")),
   LEAF (CALENDARSERVER, "CALENDARSERVER", 0, GARD, HOST_OR_URL, 1, 255, NULL,
-        N_("CalDAV server of the calendars, task and memo lists (host[:port] or URL); absent: the domain of REPLYADDR.")),
+        N_("CalDAV server of the calendars, task and memo lists (host[:port] or URL); absent: the server that the SRV records of the domain of REPLYADDR name, else that domain.")),
   LEAF (CONTACTSSERVERREQUIRESSL, "CONTACTSSERVERREQUIRESSL", BOOLEAN, GARD, ENUM, 0, 0, boolean_values,
         N_("1: the contacts server over HTTPS only, its certificate validated; 0: HTTPS first, plain HTTP only when HTTPS cannot be reached.")),
   LEAF (CALENDARSERVERREQUIRESSL, "CALENDARSERVERREQUIRESSL", BOOLEAN, GARD, ENUM, 0, 0, boolean_values,
@@ -292,14 +292,27 @@ is_address (const char *value)
   return is_hostname (at + 1, strlen (at + 1));
 }
 
-static gboolean
-parse_uint32 (const char *value)
+/**
+ * email2_parse_uint32:
+ * @value: decimal, or hexadecimal after `0x`
+ * @number: (out) (optional): its value
+ *
+ * Reads a node's unsigned 32-bit number (SYNCINGCONTENTTYPES is written
+ * both ways by real senders): digits only, no sign, no space.
+ *
+ * Returns: %FALSE when @value is not an unsigned 32-bit number
+ */
+gboolean
+email2_parse_uint32 (const char *value,
+                     guint32    *number)
 {
-  guint64 number;
+  guint64 parsed;
   char *end = NULL;
   int base = 10;
   const char *digits = value;
 
+  if (value == NULL)
+    return FALSE;
   if (value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
     {
       base = 16;
@@ -311,9 +324,12 @@ parse_uint32 (const char *value)
     return FALSE;
 
   errno = 0;
-  number = g_ascii_strtoull (digits, &end, base);
-
-  return errno == 0 && *end == '\0' && number <= G_MAXUINT32;
+  parsed = g_ascii_strtoull (digits, &end, base);
+  if (errno != 0 || *end != '\0' || parsed > G_MAXUINT32)
+    return FALSE;
+  if (number != NULL)
+    *number = (guint32) parsed;
+  return TRUE;
 }
 
 static gboolean
@@ -416,7 +432,7 @@ email2_node_check_value (const Email2NodeInfo  *node,
       ok = is_address (value);
       break;
     case EMAIL2_VALUE_UINT32:
-      ok = parse_uint32 (value);
+      ok = email2_parse_uint32 (value, NULL);
       break;
     case EMAIL2_VALUE_INT32:
       ok = parse_int32 (value);

@@ -179,5 +179,7 @@ char                 *email2_schema_to_markdown  (void);
 gboolean              email2_parse_host_port     (const char *value,
                                                   char      **host,
                                                   guint16    *port);
+gboolean              email2_parse_uint32        (const char *value,
+                                                  guint32    *number);
 
 G_END_DECLS

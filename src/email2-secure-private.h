@@ -38,6 +38,8 @@ void                email2_secure_buffer_free       (Email2SecureBuffer  *buffer
 void                email2_secure_string_reserve    (GString             *string,
                                                      gsize                extra);
 void                email2_secure_wipe_stack        (void);
+void                email2_secure_wipe_registers    (void);
+void                email2_secure_wipe_thread       (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Email2SecureBuffer, email2_secure_buffer_free)
 

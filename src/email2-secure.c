@@ -12,7 +12,13 @@
  *  - a GString that collects payload text grows by copy and wipe instead
  *    of realloc, which would leave the old block as it was;
  *  - libxml2 copies some text through buffers on the stack of the reading
- *    thread: the stack below the caller is overwritten after parsing.
+ *    thread: the stack below the caller is overwritten after parsing;
+ *  - glibc's string functions (strlen, memcpy, memchr…) leave the last
+ *    bytes they scanned in vector registers, which a core keeps for every
+ *    thread (NT_X86_XSTATE): on AVX-512 machines glibc uses zmm16–zmm31,
+ *    which nothing else touches, so a payload's 64 bytes stay there until
+ *    the thread ends. The worker clears them, and its stack, after every
+ *    call (email2_secure_wipe_thread()).
  */
 
 #include "config.h"
@@ -292,4 +298,90 @@ email2_secure_wipe_stack (void)
   explicit_bzero (area, sizeof area);
   /* Keeps the compiler from dropping or shrinking the frame. */
   __asm__ __volatile__ ("" : : "r" (area) : "memory");
+}
+
+#if defined(__x86_64__)
+/* Zeroing instructions, four registers at a time. */
+#define SSE_ZERO(r) "pxor %%" r ", %%" r "\n\t"
+#define EVEX_ZERO(r) "vpxord %%" r ", %%" r ", %%" r "\n\t"
+#define ZERO4(op, a, b, c, d) op (a) op (b) op (c) op (d)
+#endif
+
+/**
+ * email2_secure_wipe_registers:
+ *
+ * Zeroes the calling thread's vector registers, where glibc's string
+ * functions leave the last bytes they read or copied: all 32 of AVX-512
+ * (zmm16–zmm31 are used by glibc's EVEX functions and by nothing the
+ * compiler emits here, so they keep a payload's bytes indefinitely), the
+ * 16 of AVX or SSE, or the 32 NEON/SVE registers on 64-bit ARM. Other
+ * architectures: nothing is done.
+ */
+G_GNUC_NO_INLINE void
+email2_secure_wipe_registers (void)
+{
+#if defined(__x86_64__)
+  static gsize known = 0;
+  static int level;          /* 0 SSE2, 1 AVX, 2 AVX-512F */
+
+  if (g_once_init_enter (&known))
+    {
+      __builtin_cpu_init ();
+      level = __builtin_cpu_supports ("avx512f") ? 2 : __builtin_cpu_supports ("avx") ? 1 : 0;
+      g_once_init_leave (&known, 1);
+    }
+
+  if (level == 0)
+    __asm__ __volatile__ (ZERO4 (SSE_ZERO, "xmm0", "xmm1", "xmm2", "xmm3")
+                          ZERO4 (SSE_ZERO, "xmm4", "xmm5", "xmm6", "xmm7")
+                          ZERO4 (SSE_ZERO, "xmm8", "xmm9", "xmm10", "xmm11")
+                          ZERO4 (SSE_ZERO, "xmm12", "xmm13", "xmm14", "xmm15")
+                          : : : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+                            "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+                            "xmm14", "xmm15", "memory");
+  else
+    /* All bits of ymm0–15 (zmm0–15 on AVX-512). */
+    __asm__ __volatile__ ("vzeroall" : : : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+                          "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+                          "xmm13", "xmm14", "xmm15", "memory");
+  if (level == 2)
+    /* The compiler never uses them without -mavx512f: nothing to clobber. */
+    __asm__ __volatile__ (ZERO4 (EVEX_ZERO, "zmm16", "zmm17", "zmm18", "zmm19")
+                          ZERO4 (EVEX_ZERO, "zmm20", "zmm21", "zmm22", "zmm23")
+                          ZERO4 (EVEX_ZERO, "zmm24", "zmm25", "zmm26", "zmm27")
+                          ZERO4 (EVEX_ZERO, "zmm28", "zmm29", "zmm30", "zmm31")
+                          : : : "memory");
+#elif defined(__aarch64__)
+  /* Writing a V register zeroes the rest of its SVE Z register. */
+  __asm__ __volatile__ ("movi v0.16b, #0\n\tmovi v1.16b, #0\n\tmovi v2.16b, #0\n\t"
+                        "movi v3.16b, #0\n\tmovi v4.16b, #0\n\tmovi v5.16b, #0\n\t"
+                        "movi v6.16b, #0\n\tmovi v7.16b, #0\n\tmovi v8.16b, #0\n\t"
+                        "movi v9.16b, #0\n\tmovi v10.16b, #0\n\tmovi v11.16b, #0\n\t"
+                        "movi v12.16b, #0\n\tmovi v13.16b, #0\n\tmovi v14.16b, #0\n\t"
+                        "movi v15.16b, #0\n\tmovi v16.16b, #0\n\tmovi v17.16b, #0\n\t"
+                        "movi v18.16b, #0\n\tmovi v19.16b, #0\n\tmovi v20.16b, #0\n\t"
+                        "movi v21.16b, #0\n\tmovi v22.16b, #0\n\tmovi v23.16b, #0\n\t"
+                        "movi v24.16b, #0\n\tmovi v25.16b, #0\n\tmovi v26.16b, #0\n\t"
+                        "movi v27.16b, #0\n\tmovi v28.16b, #0\n\tmovi v29.16b, #0\n\t"
+                        "movi v30.16b, #0\n\tmovi v31.16b, #0"
+                        : : : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",
+                          "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18",
+                          "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27",
+                          "v28", "v29", "v30", "v31", "memory");
+#endif
+}
+
+/**
+ * email2_secure_wipe_thread:
+ *
+ * What a thread that handled a payload does when it is done with it:
+ * overwrites the stack below the caller (email2_secure_wipe_stack()), then
+ * its vector registers (email2_secure_wipe_registers()), so that a core
+ * taken while it waits for the next call holds no byte of the payload.
+ */
+void
+email2_secure_wipe_thread (void)
+{
+  email2_secure_wipe_stack ();
+  email2_secure_wipe_registers ();
 }

@@ -60,6 +60,7 @@
 #include "email2-policy.h"
 #include "email2-rollout.h"
 #include "email2-trust.h"
+#include "email2-trusted-file-private.h"
 #include "email2-variables.h"
 #include "email2-spool.h"
 #include "email2-xml-private.h"
@@ -537,32 +538,11 @@ open_inbox (const char  *path,
             uid_t        owner,
             char       **reason)
 {
-  int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  struct stat st;
+  g_autoptr(GError) error = NULL;
+  int fd = email2_open_trusted (AT_FDCWD, path, path, TRUE, owner, NULL, &error);
 
-  *reason = NULL;
-  if (fd < 0)
-    {
-      if (errno == ELOOP)
-        *reason = g_strdup (_("it is a symbolic link"));
-      else if (errno != ENOENT)
-        *reason = g_strdup_printf (_("the directory cannot be opened: %s"), g_strerror (errno));
-      return -1;
-    }
-
-  if (fstat (fd, &st) != 0)
-    *reason = g_strdup_printf (_("the directory cannot be read: %s"), g_strerror (errno));
-  else if (st.st_uid != owner)
-    *reason = g_strdup_printf (_("the directory belongs to user %ju, not %ju"),
-                               (uintmax_t) st.st_uid, (uintmax_t) owner);
-  else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-    *reason = g_strdup (_("the directory is writable by its group or by others"));
-
-  if (*reason != NULL)
-    {
-      close (fd);
-      return -1;
-    }
+  *reason = fd < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ?
+            g_strdup (error->message) : NULL;
   return fd;
 }
 
@@ -582,8 +562,8 @@ open_inbox_logged (Email2Spool *self,
 
   if (reason != NULL && g_strcmp0 (reason, self->inbox_refusal[kind]) != 0)
     email2_log_event (EMAIL2_EVENT_REFUSED, inbox_origins[kind], NULL, NULL, 0,
-                      "Spool: the inbox %s is refused: %s; its payloads are not applied",
-                      self->inbox[kind], reason);
+                      "Spool: an inbox is refused: %s; its payloads are not applied",
+                      reason);
   g_free (self->inbox_refusal[kind]);
   self->inbox_refusal[kind] = g_steal_pointer (&reason);
 
@@ -677,8 +657,8 @@ apply_payload (Email2Spool    *self,
   g_autofree char *response = email2_service_respond (self->service, payload, name, &length,
                                                       &error);
 
-  *ok = payload->ok;
-  if (payload->statuses != NULL)
+  *ok = email2_payload_succeeded (payload);
+  if (email2_payload_get_statuses (payload) != NULL)
     email2_log_payload (payload, inbox_origins[kind], name);
   email2_payload_free (payload);
   if (response == NULL)

@@ -30,10 +30,12 @@
 #include <gnutls/pkcs7.h>
 #include <gnutls/x509.h>
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
 #include "email2-error.h"
 #include "email2-trust.h"
+#include "email2-trusted-file-private.h"
 #include "email2-xml-private.h"
 
 /* An anchor file larger than this is no certificate bundle. */
@@ -188,28 +190,6 @@ pem_decode (const char  *data,
 /* ---- anchors ---- */
 
 static gboolean
-check_owner (const struct stat  *st,
-             uid_t               owner,
-             const char         *shown,
-             GError            **error)
-{
-  if (st->st_uid != owner)
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED,
-                   _("%s belongs to user %ju, not %ju"), shown, (uintmax_t) st->st_uid,
-                   (uintmax_t) owner);
-      return FALSE;
-    }
-  if (st->st_mode & (S_IWGRP | S_IWOTH))
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED,
-                   _("%s may be written by others than its owner"), shown);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 add_anchor_file (Email2Trust  *self,
                  int           dirfd,
                  const char   *name,
@@ -225,24 +205,9 @@ add_anchor_file (Email2Trust  *self,
   gssize n;
   int fd, ret;
 
-  fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  fd = email2_open_trusted (dirfd, name, shown, FALSE, owner, &st, error);
   if (fd < 0)
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED, _("%s cannot be opened: %s"), shown,
-                   errno == ELOOP ? _("it is a symbolic link") : g_strerror (errno));
-      return FALSE;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED, _("%s is not a regular file"), shown);
-      return FALSE;
-    }
-  if (!check_owner (&st, owner, shown, error))
-    {
-      close (fd);
-      return FALSE;
-    }
+    return FALSE;
   if (st.st_size > MAX_ANCHOR_FILE)
     {
       close (fd);
@@ -315,26 +280,18 @@ email2_trust_new_from_directory (const char  *path,
 {
   g_autoptr(Email2Trust) self = g_object_new (EMAIL2_TYPE_TRUST, NULL);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) local_error = NULL;
   struct dirent *entry;
-  struct stat st;
   DIR *dir;
   int fd;
 
   self->path = g_strdup (path);
-  fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT)
+  fd = email2_open_trusted (AT_FDCWD, path, path, TRUE, owner, NULL, &local_error);
+  if (fd < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     return g_steal_pointer (&self);
   if (fd < 0)
     {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED, _("%s cannot be opened: %s"), path,
-                   errno == ELOOP ? _("it is a symbolic link") : g_strerror (errno));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0 || !check_owner (&st, owner, path, error))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED, _("%s cannot be read"), path);
-      close (fd);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
 

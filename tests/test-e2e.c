@@ -205,21 +205,13 @@ seed_mailbox (void)
 
 /* ---- provisioning ---- */
 
+/* One Atomic of a Replace per @values row to the leaves of @account_uri,
+ * through `email2ctl apply`; it must succeed. */
 static void
-provision_servers (const char *account_uri,
-                   const char *service_type,
-                   const char *in,
-                   const char *out,
-                   const char *in_ssl,
-                   const char *out_ssl)
+apply_values (const char        *account_uri,
+              const char * const (*values)[2],
+              guint              n_values)
 {
-  const char * const values[][2] = {
-    { "SERVICETYPE", service_type }, { "INSERVER", in }, { "OUTSERVER", out },
-    { "SERVICENAME", "E2E" }, { "ACCOUNTTYPE", "Email" }, { "AUTHNAME", "alice" },
-    { "AUTHSECRET", "secret" }, { "AUTHREQUIRED", "1" }, { "REPLYADDR", "alice@email2.test" },
-    { "NAME", "Alice" }, { "SYNCINGCONTENTTYPES", "2" }, { "TAGPROPS/8128000B", in_ssl },
-    { "TAGPROPS/812C000B", out_ssl },
-  };
   g_autoptr(GString) body = g_string_new ("<Atomic><CmdID>1</CmdID>");
   g_autofree char *message = NULL;
   g_autofree char *path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "e2e.xml", NULL);
@@ -228,7 +220,7 @@ provision_servers (const char *account_uri,
   const char *argv[] = { g_getenv ("EMAIL2CTL"), "apply", path, NULL };
   int status = 0;
 
-  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+  for (guint i = 0; i < n_values; i++)
     {
       g_autofree char *uri = g_strconcat (account_uri, "/", values[i][0], NULL);
       g_autofree char *id = g_strdup_printf ("%u", i + 2);
@@ -247,6 +239,25 @@ provision_servers (const char *account_uri,
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     g_error ("email2ctl apply failed: %s%s", out_text, err_text);
   g_unlink (path);
+}
+
+static void
+provision_servers (const char *account_uri,
+                   const char *service_type,
+                   const char *in,
+                   const char *out,
+                   const char *in_ssl,
+                   const char *out_ssl)
+{
+  const char * const values[][2] = {
+    { "SERVICETYPE", service_type }, { "INSERVER", in }, { "OUTSERVER", out },
+    { "SERVICENAME", "E2E" }, { "ACCOUNTTYPE", "Email" }, { "AUTHNAME", "alice" },
+    { "AUTHSECRET", "secret" }, { "AUTHREQUIRED", "1" }, { "REPLYADDR", "alice@email2.test" },
+    { "NAME", "Alice" }, { "SYNCINGCONTENTTYPES", "2" }, { "TAGPROPS/8128000B", in_ssl },
+    { "TAGPROPS/812C000B", out_ssl },
+  };
+
+  apply_values (account_uri, values, G_N_ELEMENTS (values));
 }
 
 static char *
@@ -537,6 +548,44 @@ key_file (const char *uid)
   return g_steal_pointer (&file);
 }
 
+/* How long the registry's log is now: a later verdict is looked for after it. */
+static gsize
+log_length (void)
+{
+  g_autofree char *log = NULL;
+  gsize length = 0;
+
+  return g_file_get_contents (registry_log, &log, &length, NULL) ? length : 0;
+}
+
+/* The probe runs in the registry after the answer: waits for its verdict
+ * in the account ([EMAIL2] Probed), or in the log after @log_from when
+ * none was found; returns whether both servers were decided. */
+static gboolean
+wait_verdict (const char *uid,
+              gsize       log_from)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autofree char *guid = g_ascii_strup (uid + strlen ("email2-"), -1);
+  /* The log names the account by its GUID (email2-evolution-prober.c). */
+  g_autofree char *needle = g_strdup_printf ("Account {%s} probed", guid);
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GKeyFile) account = key_file (uid);
+      g_autofree char *log = NULL;
+      gsize length = 0;
+
+      if (account != NULL && g_key_file_get_boolean (account, "EMAIL2", "Probed", NULL))
+        return TRUE;
+      if (g_file_get_contents (registry_log, &log, &length, NULL) && length > log_from &&
+          strstr (log + log_from, needle) != NULL)
+        return FALSE;
+      g_usleep (50000);
+    }
+  g_error ("no verdict of the probe for %s in 60 s", uid);
+}
+
 static void
 test_probe (gconstpointer data)
 {
@@ -549,30 +598,13 @@ test_probe (gconstpointer data)
   g_autofree char *transport_uid = g_strconcat (uid, "-transport", NULL);
   g_autofree char *in = server (c->address, c->in_port);
   g_autofree char *out = server (c->address, c->out_port);
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   g_autoptr(GKeyFile) account = NULL, transport = NULL;
   g_autofree char *in_method = NULL, *out_method = NULL, *port = NULL, *mechanism = NULL;
   gboolean probed = FALSE;
 
   provision_servers (uri, strcmp (c->name, "tls-required") == 0 ? "POP3" : "IMAP4",
                      in, out, c->in_ssl, c->out_ssl);
-
-  /* The probe runs in the registry after the answer: wait for its verdict
-   * in the account ([EMAIL2] Probed), or in the log when none was found. */
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autofree char *log = NULL;
-      g_autofree char *needle = g_strconcat (uid, " probed", NULL);
-
-      g_clear_pointer (&account, g_key_file_unref);
-      account = key_file (uid);
-      probed = account != NULL && g_key_file_get_boolean (account, "EMAIL2", "Probed", NULL);
-      if (probed)
-        break;
-      if (g_file_get_contents (registry_log, &log, NULL, NULL) && strstr (log, needle) != NULL)
-        break;
-      g_usleep (50000);
-    }
+  probed = wait_verdict (uid, 0);
   g_assert_cmpint (probed, ==, c->decided);
 
   g_clear_pointer (&account, g_key_file_unref);
@@ -588,6 +620,117 @@ test_probe (gconstpointer data)
   /* AUTHREQUIRED 1: a mechanism the server offers (Dovecot: PLAIN, LOGIN). */
   mechanism = g_key_file_get_string (transport, "Authentication", "Method", NULL);
   g_assert_cmpstr (mechanism, ==, "PLAIN");
+}
+
+/* ---- a server moved without its password (DESIGN §5.3) ---- */
+
+typedef struct {
+  const char *name;
+  const char *from;        /* INSERVER address at creation (IMAP on 993 or 143) */
+  guint from_port;
+  const char *to;          /* and after the move */
+  guint to_port;
+  gboolean new_secret;     /* AUTHSECRET in the moving Atomic */
+  const char *method;      /* INSERVER's [Security] Method after the probe */
+  gboolean decided;
+  gboolean carried;        /* [EMAIL2] PasswordCarriedTo=INSERVER */
+} MoveCase;
+
+static const MoveCase move_cases[] = {
+  /* To a plain-only server: TLS stays required, the probe finds none, the
+   * password is kept and never sent in clear. */
+  { "plain-only", "127.0.0.2", 993, "127.0.0.3", 143, FALSE,
+    "starttls-on-standard-port", FALSE, TRUE },
+  /* The same move with the password: the normal rules, plain allowed. */
+  { "plain-only-new-secret", "127.0.0.2", 993, "127.0.0.3", 143, TRUE, "none", TRUE, FALSE },
+  /* From a plain-only server to one with TLS: kept, and used over TLS. */
+  { "tls", "127.0.0.3", 143, "127.0.0.2", 993, FALSE, "ssl-on-alternate-port", TRUE, TRUE },
+};
+
+/* What `email2ctl list --json` says of the account's incoming server. */
+static void
+assert_listed_carried (const char *guid_part,
+                       gboolean    carried)
+{
+  g_autofree char *guid = g_strdup_printf ("{%s}", guid_part);
+  g_auto(Email2TestRun) run = { 0, };
+  g_autoptr(JsonObject) answer = NULL;
+  JsonArray *accounts;
+  gboolean found = FALSE;
+
+  email2_test_ctl (&run, "list", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  answer = email2_test_parse_json (run.out, "list");
+  accounts = json_object_get_array_member (answer, "accounts");
+  for (guint i = 0; i < json_array_get_length (accounts); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (accounts, i);
+
+      if (g_strcmp0 (json_object_get_string_member (entry, "guid"), guid) != 0)
+        continue;
+      g_assert_cmpint (json_object_get_boolean_member (entry, "in_password_carried"), ==, carried);
+      g_assert_false (json_object_get_boolean_member (entry, "out_password_carried"));
+      found = TRUE;
+    }
+  g_assert_true (found);
+}
+
+static void
+test_host_move (gconstpointer data)
+{
+  const MoveCase *c = data;
+  guint index = (guint) (c - move_cases);
+  g_autofree char *guid_part = g_strdup_printf ("E2E2%04X-0000-4000-8000-00000000%04X", index, index);
+  g_autofree char *uri = g_strdup_printf ("./Vendor/MSFT/EMAIL2/%%7B%s%%7D", guid_part);
+  g_autofree char *lower = g_ascii_strdown (guid_part, -1);
+  g_autofree char *uid = g_strconcat ("email2-", lower, NULL);
+  g_autofree char *from = server (c->from, c->from_port);
+  g_autofree char *to = server (c->to, c->to_port);
+  g_autofree char *out = server (SERVER_ADDRESS, 587);
+  const char * const move[][2] = { { "INSERVER", to }, { "AUTHSECRET", "secret" } };
+  g_autoptr(GKeyFile) account = NULL;
+  g_autofree char *method = NULL;
+  g_auto(GStrv) carried = NULL;
+  g_autoptr(CamelSession) session = new_session ();
+  g_autoptr(GCancellable) cancellable = deadline_cancellable (60);
+  g_autoptr(CamelService) store = NULL;
+  g_autoptr(CamelFolder) inbox = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize log_from;
+
+  provision_servers (uri, "IMAP4", from, out, "0", "0");
+  g_assert_true (wait_verdict (uid, 0));
+
+  log_from = log_length ();
+  apply_values (uri, move, c->new_secret ? 2 : 1);
+  g_assert_cmpint (wait_verdict (uid, log_from), ==, c->decided);
+
+  account = key_file (uid);
+  method = g_key_file_get_string (account, "Security", "Method", NULL);
+  g_assert_cmpstr (method, ==, c->method);
+  carried = g_key_file_get_string_list (account, "EMAIL2", "PasswordCarriedTo", NULL, NULL);
+  g_assert_cmpint (carried != NULL && g_strv_contains ((const char * const *) carried, "INSERVER"),
+                   ==, c->carried);
+  assert_listed_carried (guid_part, c->carried);
+
+  /* Evolution's mail library with the account as written and the
+   * keyring's password (service_for() asserts it is there: kept). */
+  store = service_for (session, uid, E_SOURCE_EXTENSION_MAIL_ACCOUNT, CAMEL_PROVIDER_STORE);
+  if (camel_offline_store_set_online_sync (CAMEL_OFFLINE_STORE (store), TRUE, cancellable, &error))
+    inbox = camel_store_get_folder_sync (CAMEL_STORE (store), "INBOX", 0, cancellable, &error);
+  if (c->decided)
+    {
+      g_assert_no_error (error);
+      assert_known_message (inbox, cancellable);
+    }
+  else
+    {
+      /* STARTTLS required and not offered: Camel stops before any login. */
+      g_assert_nonnull (error);
+      g_test_message ("Camel on the plain-only server: %s", error->message);
+      g_assert_null (inbox);
+    }
+  camel_service_disconnect_sync (store, TRUE, cancellable, NULL);
 }
 
 int
@@ -651,6 +794,11 @@ main (int    argc,
     {
       g_autofree char *name = g_strdup_printf ("/e2e/probe/%s", probe_cases[i].name);
       g_test_add_data_func (name, &probe_cases[i], test_probe);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (move_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/e2e/host-move/%s", move_cases[i].name);
+      g_test_add_data_func (name, &move_cases[i], test_host_move);
     }
 
   status = g_test_run ();

@@ -129,7 +129,7 @@ test_configure (void)
   g_assert_cmpstr (e_source_authentication_get_method (auth), ==, "PLAIN");
   g_assert_cmpstr (e_source_security_get_method (e_source_get_extension (transport, E_SOURCE_EXTENSION_SECURITY)),
                    ==, "starttls-on-standard-port");
-  g_assert_true (email2_evolution_transport_secret (account) == EMAIL2_NODE_AUTHSECRET);
+  g_assert_true (email2_account_server_secret (account, EMAIL2_NODE_OUTSERVER) == EMAIL2_NODE_AUTHSECRET);
 }
 
 /* Get reads Evolution's own settings live, unless EMAIL2 cannot express

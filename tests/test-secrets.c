@@ -15,7 +15,9 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <elf.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -279,6 +281,95 @@ run_payloads (gboolean many)
   spool ("41-applied", spooled, ".done");
 }
 
+/* Which note of a core's PT_NOTE segment @notes holds the byte at @offset,
+ * and of which thread (the last NT_PRSTATUS before it): a thread's
+ * registers (NT_PRSTATUS, NT_FPREGSET, NT_X86_XSTATE = 0x202) are saved
+ * there. */
+static char *
+core_note_where (const char *notes,
+                 gsize       size,
+                 gsize       offset)
+{
+  gsize at = 0;
+  int thread = 0;
+
+  while (at + sizeof (Elf64_Nhdr) <= size)
+    {
+      const Elf64_Nhdr *note = (const Elf64_Nhdr *) (notes + at);
+      gsize desc = at + sizeof *note + ((note->n_namesz + 3) & ~3u);
+      gsize end = desc + note->n_descsz;
+
+      if (end > size)
+        break;
+      if (note->n_type == NT_PRSTATUS && note->n_descsz >= 36)
+        memcpy (&thread, notes + desc + 32, sizeof thread);  /* pr_pid */
+      if (offset >= desc && offset < end)
+        return g_strdup_printf ("in the core's note of type %#x (0x202: vector registers), "
+                                "byte %" G_GSIZE_FORMAT ", of thread %d", note->n_type,
+                                offset - desc, thread);
+      at = (end + 3) & ~(gsize) 3;
+    }
+  return g_strdup ("in the core's notes");
+}
+
+/* Where the byte at @offset of the core @data was in the registry: its
+ * address (from the core's PT_LOAD headers) and the line of the still
+ * running registry's /proc/PID/maps that holds it ([heap], a thread's
+ * stack, an anonymous mapping, a library's data). A diagnostic for the
+ * copy the search may find. */
+static char *
+core_where (const char *data,
+            gsize       length,
+            gsize       offset,
+            const char *pid)
+{
+  const Elf64_Ehdr *header = (const Elf64_Ehdr *) data;
+  g_autofree char *maps_path = g_strdup_printf ("/proc/%s/maps", pid);
+  g_autofree char *maps = NULL;
+  guint64 address = 0;
+  gboolean mapped = FALSE;
+
+  if (length < sizeof *header || memcmp (header->e_ident, ELFMAG, SELFMAG) != 0 ||
+      header->e_phoff + (guint64) header->e_phnum * sizeof (Elf64_Phdr) > length)
+    return g_strdup ("(not an ELF core)");
+
+  for (guint i = 0; i < header->e_phnum && !mapped; i++)
+    {
+      const Elf64_Phdr *segment = (const Elf64_Phdr *) (data + header->e_phoff) + i;
+
+      if (offset < segment->p_offset || offset >= segment->p_offset + segment->p_filesz ||
+          segment->p_offset + segment->p_filesz > length)
+        continue;
+      if (segment->p_type == PT_NOTE)
+        return core_note_where (data + segment->p_offset, segment->p_filesz,
+                                offset - segment->p_offset);
+      if (segment->p_type == PT_LOAD)
+        {
+          address = segment->p_vaddr + (offset - segment->p_offset);
+          mapped = TRUE;
+        }
+    }
+  if (!mapped)
+    return g_strdup ("(outside the core's segments)");
+
+  if (g_file_get_contents (maps_path, &maps, NULL, NULL))
+    {
+      g_auto(GStrv) lines = g_strsplit (maps, "\n", -1);
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          guint64 start, end;
+
+          if (sscanf (lines[i], "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x", &start,
+                      &end) == 2 && address >= start && address < end)
+            return g_strdup_printf ("address %#" G_GINT64_MODIFIER "x, +%#" G_GINT64_MODIFIER
+                                    "x in %s", address, address - start, lines[i]);
+        }
+    }
+  return g_strdup_printf ("address %#" G_GINT64_MODIFIER "x, in no mapping of the live registry",
+                          address);
+}
+
 static void
 test_core (void)
 {
@@ -332,19 +423,41 @@ test_core (void)
           gsize before = MIN ((gsize) (hit - data), 160);
           gsize span = MIN (before + 40 + 1, length - (hit - data) + before);
           g_autofree char *context = g_malloc0 (span + 1);
+          g_autofree char *where = NULL;
 
           memcpy (context, hit - before, span);
           for (gsize c = 0; c < span; c++)
             if (!g_ascii_isprint (context[c]))
               context[c] = '.';
+          where = core_where (data, length, hit - data, pid);
           g_test_message ("%s at %#zx: %s", secret, (size_t) (hit - data), context);
+          g_test_message ("  %s", where);
           found++;
           at = hit + 1;
         }
     }
   if (found > 0)
-    g_error ("%u copies of the payloads' secrets are in the registry's core (%s)", found,
-             core_path);
+    {
+      /* EMAIL2_TEST_KEEP_CORE=DIR keeps the core (and the secrets to look
+       * for) past the session, for gdb. */
+      const char *keep = g_getenv ("EMAIL2_TEST_KEEP_CORE");
+
+      if (keep != NULL)
+        {
+          g_autofree char *kept = g_build_filename (keep, "registry.core", NULL);
+          g_autofree char *list = g_build_filename (keep, "secrets.txt", NULL);
+          g_autofree char *joined = NULL;
+
+          g_ptr_array_add (secrets, NULL);
+          joined = g_strjoinv ("\n", (char **) secrets->pdata);
+          g_ptr_array_remove_index (secrets, secrets->len - 1);
+          g_file_set_contents (list, joined, -1, NULL);
+          if (g_rename (core_path, kept) == 0)
+            g_test_message ("core kept as %s", kept);
+        }
+      g_error ("%u copies of the payloads' secrets are in the registry's core (%s)", found,
+               core_path);
+    }
 
   g_clear_pointer (&core, g_mapped_file_unref);
   g_unlink (core_path);

@@ -575,6 +575,123 @@ test_host_failure (Fixture       *fixture,
   g_assert_cmpuint (((Email2Status *) again->pdata[again->len - 1])->code, ==, 500);
 }
 
+/* One Replace of @node to @value in an Atomic; every status 200. */
+static void
+replace_ok (Fixture    *fixture,
+            const char *nodes_values)
+{
+  g_auto(GStrv) pairs = g_strsplit (nodes_values, " ", -1);
+  g_autoptr(GString) body = g_string_new ("<Atomic><CmdID>1</CmdID>");
+  g_autoptr(GPtrArray) statuses = NULL;
+
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (pairs[i], "=", 2);
+      g_autofree char *uri = g_strdup_printf ("%s/%s", TEST_ACCOUNT, pair[0]);
+      g_autofree char *id = g_strdup_printf ("%u", i + 2);
+      g_autofree char *command = email2_test_item_cmd ("Replace", id, uri, "chr", pair[1]);
+
+      g_string_append (body, command);
+    }
+  g_string_append (body, "</Atomic>");
+  statuses = email2_test_run (fixture->host, body->str, NULL);
+  for (guint i = 0; i < statuses->len; i++)
+    g_assert_cmpuint (((Email2Status *) statuses->pdata[i])->code, ==, 200);
+}
+
+/* "in", "out", "in out" or "": the servers whose password was carried. */
+static char *
+carried (Fixture *fixture)
+{
+  g_autoptr(Email2Account) account = email2_host_lookup_account (EMAIL2_HOST (fixture->host),
+                                                                 TEST_GUID);
+
+  g_assert_nonnull (account);
+  return g_strjoin (" ",
+                    email2_account_password_carried (account, EMAIL2_NODE_INSERVER) ? "in" : "",
+                    email2_account_password_carried (account, EMAIL2_NODE_OUTSERVER) ? "out" : "",
+                    NULL);
+}
+
+#define ASSERT_CARRIED(fixture, expected) \
+  G_STMT_START { \
+    g_autofree char *got = carried (fixture); \
+    g_assert_cmpstr (g_strstrip (got), ==, expected); \
+  } G_STMT_END
+
+/* DESIGN §5.3: a password kept while its server moved is marked, the mark
+ * is part of the account (kept by later edits, undone by a rollback, saved
+ * with the state) and only a new password clears it. */
+static void
+test_host_move (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *before_failure = NULL, *after_failure = NULL, *saved = NULL;
+  g_autofree char *failed = NULL;
+  g_autoptr(Email2MemoryHost) reloaded = email2_memory_host_new ();
+  g_autoptr(GError) error = NULL;
+
+  create_account (fixture, TEST_ACCOUNT);
+  ASSERT_CARRIED (fixture, "");
+
+  /* Another port, or the same name in other case: the same host. */
+  replace_ok (fixture, "INSERVER=MAIL.contoso.com:143");
+  ASSERT_CARRIED (fixture, "");
+
+  /* Moved without the password: carried; other edits keep the mark. */
+  replace_ok (fixture, "INSERVER=imap.fabrikam.com");
+  ASSERT_CARRIED (fixture, "in");
+  replace_ok (fixture, "NAME=Alice");
+  ASSERT_CARRIED (fixture, "in");
+
+  /* Saved and loaded with the account. */
+  saved = email2_memory_host_to_data (fixture->host);
+  g_assert_nonnull (strstr (saved, "PasswordCarriedTo=INSERVER;"));
+  g_assert_true (email2_memory_host_load_data (reloaded, saved, -1, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(Email2Account) account = email2_host_lookup_account (EMAIL2_HOST (reloaded), TEST_GUID);
+
+    g_assert_true (email2_account_password_carried (account, EMAIL2_NODE_INSERVER));
+  }
+
+  /* A failed Atomic that moves the other server changes no mark. */
+  before_failure = email2_memory_host_to_data (fixture->host);
+  failed = run_summary (fixture,
+                        ATOMIC ("1", "<Replace><CmdID>2</CmdID><Item><Target><LocURI>" TEST_ACCOUNT
+                                "/OUTSERVER</LocURI></Target><Data>smtp.fabrikam.com</Data></Item>"
+                                "</Replace><Replace><CmdID>3</CmdID><Item><Target><LocURI>"
+                                TEST_ACCOUNT "/AUTHREQUIRED</LocURI></Target><Data>1</Data></Item>"
+                                "</Replace><Replace><CmdID>4</CmdID><Item><Target><LocURI>"
+                                TEST_ACCOUNT "/LINGER</LocURI></Target><Data>x</Data></Item>"
+                                "</Replace>"));
+  g_assert_cmpstr (failed, ==, "Atomic:1:507 Replace:2:216 Replace:3:216 Replace:4:400");
+  after_failure = email2_memory_host_to_data (fixture->host);
+  g_assert_cmpstr (before_failure, ==, after_failure);
+
+  /* Moved again with the password in the same Atomic: a new password. */
+  replace_ok (fixture, "INSERVER=imap.example.org AUTHSECRET=new");
+  ASSERT_CARRIED (fixture, "");
+
+  /* SMTP starts to authenticate with the kept AUTHSECRET: a password its
+   * server was not sent before. */
+  replace_ok (fixture, "AUTHREQUIRED=1");
+  ASSERT_CARRIED (fixture, "out");
+
+  /* The alternate credentials, password included: a new one for SMTP. */
+  replace_ok (fixture, "SMTPALTENABLED=1 SMTPALTAUTHNAME=bob SMTPALTDOMAIN= SMTPALTPASSWORD=alt");
+  ASSERT_CARRIED (fixture, "");
+
+  /* SMTP moves without SMTPALTPASSWORD, though AUTHSECRET comes: only
+   * the password SMTP is sent counts. */
+  replace_ok (fixture, "OUTSERVER=smtp.example.org:465 AUTHSECRET=again");
+  ASSERT_CARRIED (fixture, "out");
+
+  /* No password at all for a server: nothing carried. */
+  replace_ok (fixture, "AUTHREQUIRED=0");
+  ASSERT_CARRIED (fixture, "");
+}
+
 static void
 test_bad_commands (Fixture       *fixture,
                    gconstpointer  data)
@@ -751,6 +868,7 @@ main (int    argc,
   ADD ("rule/smtpalt-enabled-alone", test_smtpalt_enabled_alone);
   ADD ("rule/defaults", test_defaults);
   ADD ("create/replace-interior", test_replace_interior);
+  ADD ("rule/host-move", test_host_move);
 
   return g_test_run ();
 }

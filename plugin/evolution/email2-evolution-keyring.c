@@ -708,8 +708,9 @@ email2_evolution_keyring_write_eds (const char          *guid,
 {
   g_autofree char *uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_ACCOUNT);
   g_autofree char *transport_uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_TRANSPORT);
-  Email2NodeId transport_node = account != NULL ? email2_evolution_transport_secret (account)
-                                                : EMAIL2_N_NODES;
+  Email2NodeId transport_node = account != NULL
+                                ? email2_account_server_secret (account, EMAIL2_NODE_OUTSERVER)
+                                : EMAIL2_N_NODES;
 
   if (!write_eds (uid, account_label, guid, account, EMAIL2_NODE_AUTHSECRET, error))
     return FALSE;

@@ -8,7 +8,8 @@
  * Provisioning writes the most secure setting the payload allows and
  * marks the account unprobed ([EMAIL2] Probed=false). This prober then
  * probes INSERVER and OUTSERVER (TLS required when TAGPROPS/8128000B or
- * 812C000B is 1) and, when both are decided, writes [Security] Method, the
+ * 812C000B is 1, or when the server's password was carried over from
+ * another host: [EMAIL2] PasswordCarriedTo, DESIGN §5.3) and, when both are decided, writes [Security] Method, the
  * port when the payload gave none, the SMTP mechanism when AUTHREQUIRED is
  * 1, and Probed=true. A server that cannot be reached keeps the
  * conservative setting and is probed again when the network changes and at
@@ -47,6 +48,8 @@ typedef struct {
   char *uid;
   char *in_server;         /* the values probed, to notice a later edit */
   char *out_server;
+  gboolean in_tls;         /* and whether TLS was required */
+  gboolean out_tls;
   Email2ProbeResult *in;
   Email2ProbeResult *out;
   guint waiting;
@@ -126,16 +129,20 @@ account_probe_finish (AccountProbe *probe)
   g_autoptr(Email2Account) now = NULL;
   g_autoptr(GError) error = NULL;
   gboolean decided;
+  gboolean carried;
 
   if (account == NULL || transport == NULL ||
       !e_source_has_extension (account, EMAIL2_SOURCE_EXTENSION_NAME))
     return;
 
-  /* Edited while probing: the next round probes the new values. */
+  /* Edited while probing: the next round probes the new values (a
+   * password carried over since makes TLS required). */
   now = email2_source_extension_to_account (e_source_get_extension (account, EMAIL2_SOURCE_EXTENSION_NAME));
   if (now == NULL ||
       g_strcmp0 (email2_account_get (now, EMAIL2_NODE_INSERVER), probe->in_server) != 0 ||
-      g_strcmp0 (email2_account_get (now, EMAIL2_NODE_OUTSERVER), probe->out_server) != 0)
+      g_strcmp0 (email2_account_get (now, EMAIL2_NODE_OUTSERVER), probe->out_server) != 0 ||
+      email2_account_requires_tls (now, EMAIL2_NODE_INSERVER) != probe->in_tls ||
+      email2_account_requires_tls (now, EMAIL2_NODE_OUTSERVER) != probe->out_tls)
     return;
 
   if (probe->in != NULL && probe->in->security != EMAIL2_PROBE_SECURITY_NONE)
@@ -145,6 +152,8 @@ account_probe_finish (AccountProbe *probe)
                   g_strcmp0 (email2_account_get (now, EMAIL2_NODE_AUTHREQUIRED), "1") == 0
                   ? smtp_mechanism (probe->out) : NULL);
 
+  carried = email2_account_password_carried (now, EMAIL2_NODE_INSERVER) ||
+            email2_account_password_carried (now, EMAIL2_NODE_OUTSERVER);
   decided = probe->in != NULL && probe->in->security != EMAIL2_PROBE_SECURITY_NONE &&
             probe->out != NULL && probe->out->security != EMAIL2_PROBE_SECURITY_NONE;
   email2_source_extension_set_probed (e_source_get_extension (account, EMAIL2_SOURCE_EXTENSION_NAME),
@@ -163,8 +172,12 @@ account_probe_finish (AccountProbe *probe)
                         "Account %s probed: incoming %s %s, outgoing %s %s%s",
                         email2_account_get_guid (now), probe->in_server, in ? in : "none",
                         probe->out_server, out ? out : "none",
-                        decided ? "" : "; no acceptable mode for every server, probed again "
-                                       "when the network changes");
+                        decided ? ""
+                        : !carried ? "; no acceptable mode for every server, probed again when "
+                                     "the network changes"
+                        : "; no acceptable mode for every server, probed again when the network "
+                          "changes (TLS is required where the password was kept while the server "
+                          "moved: send the password again with the server to allow plain)");
     }
 }
 
@@ -234,17 +247,15 @@ probe_account (Email2EvolutionProber *self,
   probe->uid = g_strdup (uid);
   probe->in_server = g_strdup (email2_account_get (account, EMAIL2_NODE_INSERVER));
   probe->out_server = g_strdup (email2_account_get (account, EMAIL2_NODE_OUTSERVER));
+  probe->in_tls = email2_account_requires_tls (account, EMAIL2_NODE_INSERVER);
+  probe->out_tls = email2_account_requires_tls (account, EMAIL2_NODE_OUTSERVER);
   g_hash_table_add (self->running, g_strdup (uid));
 
   start_probe (probe,
                g_strcmp0 (email2_account_get (account, EMAIL2_NODE_SERVICETYPE), "POP3") == 0
                ? EMAIL2_PROBE_PROTOCOL_POP3 : EMAIL2_PROBE_PROTOCOL_IMAP,
-               probe->in_server,
-               g_strcmp0 (email2_account_get (account, EMAIL2_NODE_TAGPROPS_INSERVER_SSL), "1") == 0,
-               &probe->in);
-  start_probe (probe, EMAIL2_PROBE_PROTOCOL_SMTP, probe->out_server,
-               g_strcmp0 (email2_account_get (account, EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL), "1") == 0,
-               &probe->out);
+               probe->in_server, probe->in_tls, &probe->in);
+  start_probe (probe, EMAIL2_PROBE_PROTOCOL_SMTP, probe->out_server, probe->out_tls, &probe->out);
 
   if (probe->waiting == 0)
     account_probe_free (probe);

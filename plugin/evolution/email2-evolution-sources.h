@@ -29,7 +29,6 @@ void           email2_evolution_sources_configure (ESource                *accou
 void           email2_evolution_sources_read_live (ESource                *account_source,
                                                    ESource                *identity,
                                                    Email2Account          *account);
-Email2NodeId   email2_evolution_transport_secret  (const Email2Account    *account);
 
 /* The registry's sources; on its main context. */
 char         **email2_evolution_sources_list      (ESourceRegistryServer  *server);

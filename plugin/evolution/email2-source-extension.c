@@ -15,7 +15,9 @@
  *   TAGPROPS8128000B=1
  *
  * `Nodes` tells a node set to "" (NAME, DOMAIN, SMTPALTDOMAIN may be empty)
- * from one not set at all.
+ * from one not set at all. `PasswordCarriedTo` lists the servers whose
+ * password was kept while they moved (docs/DESIGN.md §5.3): the prober
+ * reaches them over TLS only.
  */
 
 #include "config.h"
@@ -29,6 +31,7 @@ struct _Email2SourceExtension {
 
   char *guid;
   char **nodes;
+  char **carried;
   gboolean probed;
   char *values[EMAIL2_N_NODES];
 };
@@ -38,9 +41,13 @@ enum {
   PROP_GUID,
   PROP_NODES,
   PROP_PROBED,
+  PROP_PASSWORD_CARRIED_TO,
   /* then one per node, PROP_NODE_BASE + its Email2NodeId */
   PROP_NODE_BASE,
 };
+
+/* The servers a password is sent to. */
+static const Email2NodeId servers[] = { EMAIL2_NODE_INSERVER, EMAIL2_NODE_OUTSERVER };
 
 G_DEFINE_DYNAMIC_TYPE (Email2SourceExtension, email2_source_extension, E_TYPE_SOURCE_EXTENSION)
 
@@ -75,6 +82,11 @@ email2_source_extension_set_property (GObject      *object,
     }
   else if (prop_id == PROP_PROBED)
     self->probed = g_value_get_boolean (value);
+  else if (prop_id == PROP_PASSWORD_CARRIED_TO)
+    {
+      g_strfreev (self->carried);
+      self->carried = g_value_dup_boxed (value);
+    }
   else
     {
       guint id = prop_id - PROP_NODE_BASE;
@@ -100,6 +112,8 @@ email2_source_extension_get_property (GObject    *object,
     g_value_set_boxed (value, self->nodes);
   else if (prop_id == PROP_PROBED)
     g_value_set_boolean (value, self->probed);
+  else if (prop_id == PROP_PASSWORD_CARRIED_TO)
+    g_value_set_boxed (value, self->carried);
   else
     g_value_set_string (value, self->values[prop_id - PROP_NODE_BASE]);
   e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
@@ -112,6 +126,7 @@ email2_source_extension_finalize (GObject *object)
 
   g_free (self->guid);
   g_strfreev (self->nodes);
+  g_strfreev (self->carried);
   for (guint i = 0; i < EMAIL2_N_NODES; i++)
     g_free (self->values[i]);
 
@@ -156,6 +171,12 @@ email2_source_extension_class_init (Email2SourceExtensionClass *klass)
     object_class, PROP_PROBED,
     g_param_spec_boolean ("probed", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | E_SOURCE_PARAM_SETTING));
+
+  /* The servers whose password was carried over (PasswordCarriedTo). */
+  g_object_class_install_property (
+    object_class, PROP_PASSWORD_CARRIED_TO,
+    g_param_spec_boxed ("password-carried-to", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | E_SOURCE_PARAM_SETTING));
 
   for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
     if (is_stored (id))
@@ -228,6 +249,10 @@ email2_source_extension_to_account (Email2SourceExtension *self)
         else
           email2_account_set (account, id, self->values[id] != NULL ? self->values[id] : "");
       }
+  for (guint i = 0; self->carried != NULL && self->carried[i] != NULL; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (servers); k++)
+      if (strcmp (self->carried[i], email2_schema_get (servers[k])->path) == 0)
+        email2_account_set_password_carried (account, servers[k], TRUE);
 
   e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
 
@@ -246,7 +271,9 @@ email2_source_extension_set_account (Email2SourceExtension *self,
                                      const Email2Account   *account)
 {
   g_autoptr(GStrvBuilder) nodes = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) carried = g_strv_builder_new ();
   g_auto(GStrv) list = NULL;
+  g_auto(GStrv) carried_list = NULL;
   GObject *object = G_OBJECT (self);
 
   g_object_freeze_notify (object);
@@ -266,6 +293,12 @@ email2_source_extension_set_account (Email2SourceExtension *self,
     }
   list = g_strv_builder_end (nodes);
   g_object_set (object, "nodes", list, NULL);
+  for (guint k = 0; k < G_N_ELEMENTS (servers); k++)
+    if (email2_account_password_carried (account, servers[k]))
+      g_strv_builder_add (carried, email2_schema_get (servers[k])->path);
+  carried_list = g_strv_builder_end (carried);
+  g_object_set (object, "password-carried-to", carried_list[0] != NULL ? carried_list : NULL,
+                NULL);
   /* Written from a payload: the servers are to be probed (again). */
   g_object_set (object, "probed", FALSE, NULL);
 
