@@ -26,6 +26,7 @@ struct _Email2DavPlan {
   gboolean tls_required[EMAIL2_DAV_N_SERVICES];
   gboolean refresh[EMAIL2_DAV_N_SERVICES];
   guint minutes[EMAIL2_DAV_N_SERVICES];
+  char *domain[EMAIL2_DAV_N_SERVICES];    /* no server named: the e-mail domain */
   char *user;
 };
 
@@ -284,6 +285,9 @@ email2_dav_plan_new (const Email2Account *account,
                                             address_domain (account), error);
       if (plan->url[s] == NULL)
         return NULL;
+      if (email2_account_get (account, services[s].server) == NULL ||
+          email2_account_get (account, services[s].server)[0] == '\0')
+        plan->domain[s] = g_strdup (address_domain (account));
       if (!plan->tls_required[s])
         plan->plain_url[s] = email2_dav_plain_url (email2_account_get (account, services[s].server));
     }
@@ -312,6 +316,7 @@ email2_dav_plan_copy (const Email2DavPlan *plan)
     {
       copy->url[s] = g_strdup (plan->url[s]);
       copy->plain_url[s] = g_strdup (plan->plain_url[s]);
+      copy->domain[s] = g_strdup (plan->domain[s]);
     }
   copy->user = g_strdup (plan->user);
   return copy;
@@ -330,6 +335,7 @@ email2_dav_plan_free (Email2DavPlan *plan)
     {
       g_free (plan->url[s]);
       g_free (plan->plain_url[s]);
+      g_free (plan->domain[s]);
     }
   g_free (plan->user);
   g_free (plan);
@@ -460,4 +466,44 @@ const char *
 email2_dav_plan_get_user (const Email2DavPlan *plan)
 {
   return plan->user;
+}
+
+/**
+ * email2_dav_plan_get_domain:
+ * @plan: a plan
+ * @service: a service
+ *
+ * Returns: (nullable): the e-mail domain, when @service is wanted and no
+ *   server was named for it (its URL is then the domain's, until
+ *   email2_dav_plan_set_found() says what its SRV records name)
+ */
+const char *
+email2_dav_plan_get_domain (const Email2DavPlan *plan,
+                            Email2DavService     service)
+{
+  return plan->domain[service];
+}
+
+/**
+ * email2_dav_plan_set_found:
+ * @plan: a plan
+ * @service: a service whose server was not named
+ * @url: the URL discovery starts from (https)
+ * @plain_url: (nullable): the plain-HTTP URL to fall back to
+ *
+ * Replaces the domain's URL of @service with what the domain's SRV
+ * records name (src/email2-dav-lookup.c).
+ */
+void
+email2_dav_plan_set_found (Email2DavPlan    *plan,
+                           Email2DavService  service,
+                           const char       *url,
+                           const char       *plain_url)
+{
+  g_return_if_fail (plan->domain[service] != NULL && url != NULL);
+
+  g_free (plan->url[service]);
+  plan->url[service] = g_strdup (url);
+  g_free (plan->plain_url[service]);
+  plan->plain_url[service] = plan->tls_required[service] ? NULL : g_strdup (plain_url);
 }

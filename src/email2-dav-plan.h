@@ -76,6 +76,15 @@ gboolean       email2_dav_plan_get_refresh    (const Email2DavPlan *plan,
                                                Email2DavService     service,
                                                guint               *minutes);
 const char    *email2_dav_plan_get_user       (const Email2DavPlan *plan);
+const char    *email2_dav_plan_get_domain     (const Email2DavPlan *plan,
+                                               Email2DavService     service);
+void           email2_dav_plan_set_found      (Email2DavPlan       *plan,
+                                               Email2DavService     service,
+                                               const char          *url,
+                                               const char          *plain_url);
+
+void           email2_dav_plan_look_up        (Email2DavPlan       *plan,
+                                               guint                timeout_ms);
 
 gboolean       email2_parse_content_types     (const char          *value,
                                                guint32             *types);

@@ -21,6 +21,29 @@
 #include "email2-secure-private.h"
 #include "email2-wbxml-private.h"
 
+/* Email2Payload:
+ * @format: %EMAIL2_FORMAT_SYNCML or %EMAIL2_FORMAT_CP
+ * @encoding: the request's encoding, and the answer's
+ * @wbxml_version: for WBXML, the request's version byte
+ * @syncml: (nullable): the message, for SyncML
+ * @cp: (nullable): the document, for CP
+ * @statuses: (element-type Email2Status) (nullable): what the engine
+ *   answered, once processed
+ * @ok: once processed, whether everything succeeded
+ *
+ * A payload of either format in either encoding, read, run and answered
+ * the same way.
+ */
+struct _Email2Payload {
+  Email2Format format;
+  Email2Encoding encoding;
+  guint wbxml_version;
+  Email2SyncmlMessage *syncml;
+  Email2WapprovDoc *cp;
+  GPtrArray *statuses;
+  gboolean ok;
+};
+
 static const char * const format_names[] = {
   [EMAIL2_FORMAT_AUTO] = "auto",
   [EMAIL2_FORMAT_SYNCML] = "syncml",
@@ -375,4 +398,103 @@ email2_payload_get_summary (const Email2Payload *payload)
   g_variant_builder_add (&builder, "{sv}", "statuses", g_variant_builder_end (&statuses));
 
   return g_variant_builder_end (&builder);
+}
+
+/**
+ * email2_payload_get_format:
+ * @payload: a payload
+ *
+ * Returns: %EMAIL2_FORMAT_SYNCML or %EMAIL2_FORMAT_CP
+ */
+Email2Format
+email2_payload_get_format (const Email2Payload *payload)
+{
+  g_return_val_if_fail (payload != NULL, EMAIL2_FORMAT_AUTO);
+
+  return payload->format;
+}
+
+/**
+ * email2_payload_get_encoding:
+ * @payload: a payload
+ *
+ * Returns: the request's encoding, which is also the answer's
+ */
+Email2Encoding
+email2_payload_get_encoding (const Email2Payload *payload)
+{
+  g_return_val_if_fail (payload != NULL, EMAIL2_ENCODING_XML);
+
+  return payload->encoding;
+}
+
+/**
+ * email2_payload_get_statuses:
+ * @payload: a payload
+ *
+ * Returns: (transfer none) (element-type Email2Status) (nullable): what
+ *   the engine answered, in order; %NULL before email2_payload_process()
+ */
+GPtrArray *
+email2_payload_get_statuses (const Email2Payload *payload)
+{
+  g_return_val_if_fail (payload != NULL, NULL);
+
+  return payload->statuses;
+}
+
+/**
+ * email2_payload_succeeded:
+ * @payload: a processed payload
+ *
+ * Returns: whether everything the payload asked for succeeded (what
+ *   email2_payload_process() returned); %FALSE before it ran
+ */
+gboolean
+email2_payload_succeeded (const Email2Payload *payload)
+{
+  g_return_val_if_fail (payload != NULL, FALSE);
+
+  return payload->ok;
+}
+
+/* Whether a status is of a command that changes something (not a query). */
+static gboolean
+is_change (const Email2Status *status)
+{
+  const char *cmd = email2_status_get_cmd (status);
+
+  return g_strcmp0 (cmd, "Get") != 0 && g_strcmp0 (cmd, "SyncHdr") != 0 &&
+         !g_str_has_suffix (cmd, "-query");
+}
+
+/**
+ * email2_payload_get_failure:
+ * @payload: a processed payload
+ *
+ * What to tell a person about a payload that failed to change what it
+ * meant to: the first failed command that changes something and gives a
+ * reason (an Atomic's own 507 only when no command in it says more).
+ * Queries that found nothing are no failure.
+ *
+ * Returns: (transfer none) (nullable): that status, or %NULL
+ */
+const Email2Status *
+email2_payload_get_failure (const Email2Payload *payload)
+{
+  const Email2Status *failed = NULL;
+
+  g_return_val_if_fail (payload != NULL, NULL);
+
+  for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
+    {
+      const Email2Status *status = payload->statuses->pdata[i];
+      guint code = email2_status_get_code (status);
+
+      if (code < 400 || !is_change (status) || email2_status_get_reason (status) == NULL)
+        continue;
+      if (failed == NULL || (email2_status_get_code (failed) == 507 && code != 507))
+        failed = status;
+    }
+  return failed;
 }

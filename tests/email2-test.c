@@ -7,7 +7,9 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -539,4 +541,97 @@ email2_test_assert_json_keys (JsonObject         *object,
       g_assert_cmpstr (l->data, ==, keys[i]);
     }
   g_assert_null (l);
+}
+
+/* ---- a private message bus ---- */
+
+/* GTestDBus's daemon and its watcher process inherit the test's stdout
+ * and stderr: when a fatal warning in another thread aborted the test,
+ * they kept meson's pipes open and the test hung until its timeout
+ * instead of failing. This daemon's output goes to the test, and the
+ * kernel ends it when the test ends, however it ends. */
+struct _Email2TestBus {
+  GSubprocess *daemon;
+  char *config;
+  char *address;
+};
+
+static const char bus_config[] =
+  "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+  "<busconfig>\n"
+  "  <type>session</type>\n"
+  "  <listen>unix:tmpdir=/tmp</listen>\n"
+  "  <policy context=\"default\">\n"
+  "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+  "    <allow eavesdrop=\"true\"/>\n"
+  "    <allow own=\"*\"/>\n"
+  "  </policy>\n"
+  "</busconfig>\n";
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/**
+ * email2_test_bus_up:
+ *
+ * Starts a dbus-daemon of its own for this test (no service files: nothing
+ * is activated); it is killed when the test process ends, even by a crash.
+ *
+ * Returns: (transfer full): the bus, for email2_test_bus_down()
+ */
+Email2TestBus *
+email2_test_bus_up (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  Email2TestBus *bus = g_new0 (Email2TestBus, 1);
+  int fd;
+
+  fd = g_file_open_tmp ("email2-test-bus-XXXXXX.conf", &bus->config, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (bus->config, bus_config, -1, &error);
+  g_assert_no_error (error);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  bus->daemon = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--nofork",
+                                             "--print-address=1", "--config-file", bus->config,
+                                             NULL);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus->daemon));
+  bus->address = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (bus->address);
+  /* Read by now: nothing is left behind however the test ends. */
+  g_unlink (bus->config);
+  return bus;
+}
+
+const char *
+email2_test_bus_get_address (Email2TestBus *bus)
+{
+  return bus->address;
+}
+
+/**
+ * email2_test_bus_down:
+ * @bus: a bus from email2_test_bus_up()
+ *
+ * Stops the daemon and waits for it.
+ */
+void
+email2_test_bus_down (Email2TestBus *bus)
+{
+  g_subprocess_send_signal (bus->daemon, SIGTERM);
+  g_subprocess_wait (bus->daemon, NULL, NULL);
+  g_object_unref (bus->daemon);
+  g_free (bus->config);
+  g_free (bus->address);
+  g_free (bus);
 }

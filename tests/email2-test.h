@@ -81,4 +81,10 @@ void       email2_test_assert_json_keys (JsonObject         *object,
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Email2TestRun, email2_test_run_clear)
 
+typedef struct _Email2TestBus Email2TestBus;
+
+Email2TestBus *email2_test_bus_up          (void);
+const char    *email2_test_bus_get_address (Email2TestBus *bus);
+void           email2_test_bus_down        (Email2TestBus *bus);
+
 G_END_DECLS

@@ -3,7 +3,8 @@
  *
  * The contacts and calendar plan, table-driven: SYNCINGCONTENTTYPES bits,
  * server URLs from a host, a host and port, a URL or the e-mail domain
- * under *REQUIRESSL, and *SYNCSCHEDULE values.
+ * under *REQUIRESSL, and *SYNCSCHEDULE values; the SRV look-ups of an
+ * account that names no server.
  */
 
 #include "config.h"
@@ -227,6 +228,218 @@ test_account (void)
   g_assert_cmpstr (email2_dav_plan_get_user (plan), ==, "alice");
 }
 
+/* ---- SRV look-ups (RFC 6764) ----
+ *
+ * A GResolver subclass, made GIO's default, answers from a table: this
+ * tests how email2 uses a resolver's answers (which names it asks, in
+ * which order, what it makes of them, its deadline). It stands in for the
+ * DNS, not for any part of email2; the product uses GIO's own resolver,
+ * and no test ever sends a DNS query (tools/with-session points the
+ * session's resolver at loopback). */
+
+typedef struct {
+  const char *rrname;
+  const char *host;           /* NULL: the error below */
+  guint16 port;
+  guint16 priority;
+  int error;                  /* a GResolverError; -1: never answers */
+} Record;
+
+typedef struct {
+  const char *name;
+  const char *types;
+  const char *calendar_server;      /* CALENDARSERVER, NULL: none */
+  const char *require_ssl;          /* both *REQUIRESSL, NULL: none */
+  Record records[4];
+  const char *contacts_url;
+  const char *contacts_plain;
+  const char *calendar_url;
+  const char *calendar_plain;
+  const char *asked;                /* the names asked, in order */
+} SrvCase;
+
+static const SrvCase srv_cases[] = {
+  { "TLS records", "0x5", NULL, NULL,
+    { { "_carddavs._tcp.contoso.com", "dav.contoso.com", 8443, 0, 0 },
+      { "_caldavs._tcp.contoso.com", "cal.contoso.com", 443, 0, 0 } },
+    "https://dav.contoso.com:8443/", NULL, "https://cal.contoso.com/", NULL,
+    "_carddavs._tcp.contoso.com _caldavs._tcp.contoso.com" },
+  { "plain record only: HTTPS first on its host", "0x4", NULL, NULL,
+    { { "_caldav._tcp.contoso.com", "cal.contoso.com", 8008, 0, 0 } },
+    NULL, NULL, "https://cal.contoso.com/", "http://cal.contoso.com:8008/",
+    "_caldavs._tcp.contoso.com _caldav._tcp.contoso.com" },
+  { "plain record, TLS required: never asked", "0x4", NULL, "1",
+    { { "_caldav._tcp.contoso.com", "cal.contoso.com", 8008, 0, 0 } },
+    NULL, NULL, "https://contoso.com/", NULL,
+    "_caldavs._tcp.contoso.com" },
+  { "no records: the domain", "0x5", NULL, NULL, { { NULL } },
+    "https://contoso.com/", NULL, "https://contoso.com/", NULL,
+    "_carddavs._tcp.contoso.com _caldavs._tcp.contoso.com _carddav._tcp.contoso.com _caldav._tcp.contoso.com" },
+  { "a failed TLS look-up is no reason to go plain", "0x4", NULL, NULL,
+    { { "_caldavs._tcp.contoso.com", NULL, 0, 0, G_RESOLVER_ERROR_TEMPORARY_FAILURE },
+      { "_caldav._tcp.contoso.com", "cal.contoso.com", 80, 0, 0 } },
+    NULL, NULL, "https://contoso.com/", NULL,
+    "_caldavs._tcp.contoso.com" },
+  { "\".\": no such service", "0x4", NULL, NULL,
+    { { "_caldavs._tcp.contoso.com", ".", 443, 0, 0 },
+      { "_caldav._tcp.contoso.com", "cal.contoso.com", 80, 0, 0 } },
+    NULL, NULL, "https://contoso.com/", NULL,
+    "_caldavs._tcp.contoso.com" },
+  { "a named server is never looked up", "0x5", "dav.fabrikam.com", NULL,
+    { { "_caldavs._tcp.contoso.com", "cal.contoso.com", 443, 0, 0 } },
+    "https://contoso.com/", NULL, "https://dav.fabrikam.com/", "http://dav.fabrikam.com/",
+    "_carddavs._tcp.contoso.com _carddav._tcp.contoso.com" },
+  { "preference order; unusable targets skipped; trailing dot", "0x4", NULL, NULL,
+    { { "_caldavs._tcp.contoso.com", "second.contoso.com", 443, 20, 0 },
+      { "_caldavs._tcp.contoso.com", "bad host/../x", 443, 0, 0 },
+      { "_caldavs._tcp.contoso.com", "zero.contoso.com", 0, 1, 0 },
+      { "_caldavs._tcp.contoso.com", "first.contoso.com.", 8443, 10, 0 } },
+    NULL, NULL, "https://first.contoso.com:8443/", NULL,
+    "_caldavs._tcp.contoso.com" },
+};
+
+static const SrvCase *current_case;
+static GString *asked;
+
+G_DECLARE_FINAL_TYPE (TestResolver, test_resolver, TEST, RESOLVER, GResolver)
+
+struct _TestResolver {
+  GResolver parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
+
+static void
+cancelled_cb (GCancellable *cancellable,
+              GTask        *task)
+{
+  g_task_return_error_if_cancelled (task);
+}
+
+static void
+test_resolver_lookup_service_async (GResolver           *resolver,
+                                    const char          *rrname,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+  GList *targets = NULL;
+  int error = G_RESOLVER_ERROR_NOT_FOUND;
+
+  g_string_append_printf (asked, "%s%s", asked->len > 0 ? " " : "", rrname);
+  for (guint i = 0; i < G_N_ELEMENTS (current_case->records); i++)
+    {
+      const Record *record = &current_case->records[i];
+
+      if (g_strcmp0 (record->rrname, rrname) != 0)
+        continue;
+      if (record->host != NULL)
+        targets = g_list_append (targets, g_srv_target_new (record->host, record->port,
+                                                            record->priority, 0));
+      else
+        error = record->error;
+    }
+  if (targets != NULL)
+    g_task_return_pointer (task, targets, (GDestroyNotify) g_resolver_free_targets);
+  else if (error == -1)
+    g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb), g_object_ref (task), g_object_unref);
+  else
+    g_task_return_new_error (task, G_RESOLVER_ERROR, error, "%s: no answer", rrname);
+}
+
+static GList *
+test_resolver_lookup_service_finish (GResolver     *resolver,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_resolver_class_init (TestResolverClass *klass)
+{
+  GResolverClass *resolver_class = G_RESOLVER_CLASS (klass);
+
+  resolver_class->lookup_service_async = test_resolver_lookup_service_async;
+  resolver_class->lookup_service_finish = test_resolver_lookup_service_finish;
+}
+
+static void
+test_resolver_init (TestResolver *self)
+{
+}
+
+static void
+test_srv (void)
+{
+  g_autoptr(GResolver) system = g_resolver_get_default ();
+  g_autoptr(GResolver) resolver = g_object_new (test_resolver_get_type (), NULL);
+
+  g_resolver_set_default (resolver);
+  for (gsize i = 0; i < G_N_ELEMENTS (srv_cases); i++)
+    {
+      const SrvCase *c = &srv_cases[i];
+      g_autoptr(Email2Account) account = make_account (c->types);
+      g_autoptr(Email2DavPlan) plan = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", c->name);
+      current_case = c;
+      asked = g_string_new (NULL);
+      if (c->calendar_server != NULL)
+        email2_account_set (account, EMAIL2_NODE_CALENDARSERVER, c->calendar_server);
+      if (c->require_ssl != NULL)
+        {
+          email2_account_set (account, EMAIL2_NODE_CONTACTSSERVERREQUIRESSL, c->require_ssl);
+          email2_account_set (account, EMAIL2_NODE_CALENDARSERVERREQUIRESSL, c->require_ssl);
+        }
+      plan = email2_dav_plan_new (account, &error);
+      g_assert_no_error (error);
+      email2_dav_plan_look_up (plan, 5000);
+
+      g_assert_cmpstr (email2_dav_plan_get_url (plan, EMAIL2_DAV_CARDDAV), ==, c->contacts_url);
+      g_assert_cmpstr (email2_dav_plan_get_plain_url (plan, EMAIL2_DAV_CARDDAV), ==, c->contacts_plain);
+      g_assert_cmpstr (email2_dav_plan_get_url (plan, EMAIL2_DAV_CALDAV), ==, c->calendar_url);
+      g_assert_cmpstr (email2_dav_plan_get_plain_url (plan, EMAIL2_DAV_CALDAV), ==, c->calendar_plain);
+      g_assert_cmpstr (asked->str, ==, c->asked);
+      g_string_free (asked, TRUE);
+    }
+  g_resolver_set_default (system);
+}
+
+/* A resolver that never answers: the look-ups end at their deadline, and
+ * the domain's URL stays. */
+static void
+test_srv_deadline (void)
+{
+  static const SrvCase silent = {
+    "silent", "0x5", NULL, NULL,
+    { { "_carddavs._tcp.contoso.com", NULL, 0, 0, -1 },
+      { "_caldavs._tcp.contoso.com", NULL, 0, 0, -1 } },
+  };
+  g_autoptr(GResolver) system = g_resolver_get_default ();
+  g_autoptr(GResolver) resolver = g_object_new (test_resolver_get_type (), NULL);
+  g_autoptr(Email2Account) account = make_account ("0x5");
+  g_autoptr(Email2DavPlan) plan = email2_dav_plan_new (account, NULL);
+  gint64 start = g_get_monotonic_time ();
+  gint64 elapsed;
+
+  g_resolver_set_default (resolver);
+  current_case = &silent;
+  asked = g_string_new (NULL);
+  email2_dav_plan_look_up (plan, 200);
+  elapsed = g_get_monotonic_time () - start;
+  g_resolver_set_default (system);
+
+  g_assert_cmpint (elapsed, >=, 200 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (elapsed, <, 2 * G_TIME_SPAN_SECOND);
+  g_assert_cmpstr (asked->str, ==, "_carddavs._tcp.contoso.com _caldavs._tcp.contoso.com");
+  g_assert_cmpstr (email2_dav_plan_get_url (plan, EMAIL2_DAV_CARDDAV), ==, "https://contoso.com/");
+  g_assert_cmpstr (email2_dav_plan_get_url (plan, EMAIL2_DAV_CALDAV), ==, "https://contoso.com/");
+  g_string_free (asked, TRUE);
+}
+
 static void
 test_bad (void)
 {
@@ -264,6 +477,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/dav-plan/types", test_types);
   g_test_add_func ("/dav-plan/account", test_account);
   g_test_add_func ("/dav-plan/bad", test_bad);
+  g_test_add_func ("/dav-plan/srv", test_srv);
+  g_test_add_func ("/dav-plan/srv-deadline", test_srv_deadline);
 
   return g_test_run ();
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
- * Email2Service on a private bus (GTestDBus) with the memory host: the
- * calls of io.github.email2.Provisioning1, its errors as EMAIL2_ERROR,
- * the order of calls and jobs, and stopping.
+ * Email2Service on a private bus with the memory host: the calls of
+ * io.github.email2.Provisioning1, its errors as EMAIL2_ERROR, the order
+ * of calls and jobs, and stopping. The bus is email2_test_bus_up()'s, not
+ * GTestDBus's, so that a fatal warning in the worker fails the test at
+ * once (email2-test.c says why).
  */
 
 #define _GNU_SOURCE /* memfd_create */
@@ -17,10 +19,11 @@
 
 #include "email2-test.h"
 #include "email2-dbus-generated.h"
+#include "email2-secure-private.h"
 #include "email2-xml-private.h"
 
 typedef struct {
-  GTestDBus *bus;
+  Email2TestBus *bus;
   GDBusConnection *server_connection;
   GDBusConnection *client_connection;
   Email2MemoryHost *host;
@@ -42,7 +45,7 @@ connect_bus (Fixture *fixture)
 {
   g_autoptr(GError) error = NULL;
   GDBusConnection *connection =
-    g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (fixture->bus),
+    g_dbus_connection_new_for_address_sync (email2_test_bus_get_address (fixture->bus),
                                             G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                             NULL, NULL, &error);
@@ -57,8 +60,7 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (fixture->bus);
+  fixture->bus = email2_test_bus_up ();
   fixture->server_connection = connect_bus (fixture);
   fixture->client_connection = connect_bus (fixture);
 
@@ -91,8 +93,7 @@ fixture_tear_down (Fixture       *fixture,
   g_dbus_connection_close_sync (fixture->server_connection, NULL, NULL);
   g_clear_object (&fixture->client_connection);
   g_clear_object (&fixture->server_connection);
-  g_test_dbus_down (fixture->bus);
-  g_clear_object (&fixture->bus);
+  email2_test_bus_down (fixture->bus);
 }
 
 /* The service's handlers run on this thread's main context: a call is
@@ -397,6 +398,61 @@ test_drain (Fixture       *fixture,
   g_mutex_clear (&order.mutex);
 }
 
+#if defined(__x86_64__)
+/* Whether zmm16–zmm31, the registers glibc's EVEX string functions use
+ * and nothing else here touches, are all zero. */
+static gboolean
+high_registers_zero (void)
+{
+  guint8 dump[16 * 64] __attribute__ ((aligned (64)));
+
+  __asm__ __volatile__ ("vmovdqu64 %%zmm16, 0(%0)\n\tvmovdqu64 %%zmm17, 64(%0)\n\t"
+                        "vmovdqu64 %%zmm18, 128(%0)\n\tvmovdqu64 %%zmm19, 192(%0)\n\t"
+                        "vmovdqu64 %%zmm20, 256(%0)\n\tvmovdqu64 %%zmm21, 320(%0)\n\t"
+                        "vmovdqu64 %%zmm22, 384(%0)\n\tvmovdqu64 %%zmm23, 448(%0)\n\t"
+                        "vmovdqu64 %%zmm24, 512(%0)\n\tvmovdqu64 %%zmm25, 576(%0)\n\t"
+                        "vmovdqu64 %%zmm26, 640(%0)\n\tvmovdqu64 %%zmm27, 704(%0)\n\t"
+                        "vmovdqu64 %%zmm28, 768(%0)\n\tvmovdqu64 %%zmm29, 832(%0)\n\t"
+                        "vmovdqu64 %%zmm30, 896(%0)\n\tvmovdqu64 %%zmm31, 960(%0)"
+                        : : "r" (dump) : "memory");
+  for (gsize i = 0; i < sizeof dump; i++)
+    if (dump[i] != 0)
+      return FALSE;
+  return TRUE;
+}
+#endif
+
+/* DESIGN §5.2: the worker's vector registers are cleared after each call;
+ * glibc left a payload's 64 bytes in zmm16 of the idle worker. */
+static void
+test_registers (void)
+{
+#if defined(__x86_64__)
+  char text[512];
+  volatile gsize length;
+  gboolean used;
+
+  if (!__builtin_cpu_supports ("avx512f"))
+    {
+      g_test_skip ("no AVX-512 (or under valgrind): zmm16–zmm31 do not exist");
+      return;
+    }
+
+  memset (text, 'p', sizeof text - 1);
+  text[sizeof text - 1] = '\0';
+  length = strlen (text);
+  g_assert_cmpuint (length, ==, sizeof text - 1);
+  used = !high_registers_zero ();
+  if (!used)
+    g_test_message ("the C library left zmm16–zmm31 clear here: only the wipe is checked");
+
+  email2_secure_wipe_registers ();
+  g_assert_true (high_registers_zero ());
+#else
+  g_test_skip ("the registers are checked on x86-64 only");
+#endif
+}
+
 int
 main (int    argc,
       char **argv)
@@ -408,6 +464,7 @@ main (int    argc,
   g_test_add ("/service/fd", Fixture, NULL, fixture_set_up, test_fd, fixture_tear_down);
   g_test_add ("/service/order", Fixture, NULL, fixture_set_up, test_order, fixture_tear_down);
   g_test_add ("/service/drain", Fixture, NULL, fixture_set_up, test_drain, fixture_tear_down);
+  g_test_add_func ("/service/registers-wiped", test_registers);
 
   return g_test_run ();
 }

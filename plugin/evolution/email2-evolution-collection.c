@@ -27,6 +27,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-dav-source-extension.h"
 #include "email2-evolution-collection.h"
 #include "email2-evolution-sources.h"
 #include "email2-source-extension.h"
@@ -46,7 +47,7 @@ G_DEFINE_FINAL_TYPE (Email2EvolutionCollection, email2_evolution_collection, G_T
 
 /* The kinds of children discovery makes, with the bit that enables them
  * and the server whose schedule they follow. */
-static const struct {
+static const struct kind {
   const char *extension;
   Email2ContentType type;
   Email2DavService service;
@@ -56,6 +57,16 @@ static const struct {
   { E_SOURCE_EXTENSION_TASK_LIST, EMAIL2_CONTENT_TASKS, EMAIL2_DAV_CALDAV },
   { E_SOURCE_EXTENSION_MEMO_LIST, EMAIL2_CONTENT_NOTES, EMAIL2_DAV_CALDAV },
 };
+
+/* The kind of child @source is, or %NULL. */
+static const struct kind *
+kind_of (ESource *source)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (e_source_has_extension (source, kinds[i].extension))
+      return &kinds[i];
+  return NULL;
+}
 
 /**
  * email2_evolution_collection_uid:
@@ -85,6 +96,12 @@ email2_evolution_collection_wanted (const Email2Account *account)
   return plan != NULL && !email2_dav_plan_is_empty (plan);
 }
 
+static gboolean
+is_collection_uid (const char *uid)
+{
+  return uid != NULL && g_str_has_prefix (uid, UID_PREFIX) && g_str_has_suffix (uid, UID_SUFFIX);
+}
+
 /* The plan of the account whose collection is @collection_uid. */
 static Email2DavPlan *
 plan_of_collection (Email2EvolutionCollection *self,
@@ -94,8 +111,7 @@ plan_of_collection (Email2EvolutionCollection *self,
   g_autoptr(ESource) source = NULL;
   g_autoptr(Email2Account) account = NULL;
 
-  if (collection_uid == NULL || !g_str_has_prefix (collection_uid, UID_PREFIX) ||
-      !g_str_has_suffix (collection_uid, UID_SUFFIX))
+  if (!is_collection_uid (collection_uid))
     return NULL;
   account_uid = g_strndup (collection_uid, strlen (collection_uid) - strlen (UID_SUFFIX));
   source = e_source_registry_server_ref_source (self->server, account_uid);
@@ -125,24 +141,42 @@ set_child (ESource  *child,
   e_source_refresh_set_interval_minutes (refresh, settings->minutes);
 }
 
-/* Enables @child when its kind is wanted and sets its refresh schedule;
- * writes it only when that changed something. */
+/* What configure_child() may change. EDS sets a child's Enabled from the
+ * collection (its calendar or contacts part and its own Enabled) when it
+ * adds a new child and whenever the collection changes: email2 then only
+ * narrows that (CONFIGURE_NARROW: turns off the kinds the account does not
+ * want). An apply states the account's wishes in full. */
+typedef enum {
+  CONFIGURE_NARROW = 0,
+  CONFIGURE_REFRESH = 1 << 0,   /* [Refresh] from the schedule */
+  CONFIGURE_ENABLED = 1 << 1,   /* Enabled from the bits, on or off */
+} ConfigureFlags;
+
+/* Brings @child in line with @plan as @flags say; writes it only when that
+ * changed something. */
 static void
 configure_child (ESource             *child,
-                 const Email2DavPlan *plan)
+                 const Email2DavPlan *plan,
+                 ConfigureFlags       flags)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
     {
       ESourceRefresh *refresh;
       gboolean enabled = email2_dav_plan_wants (plan, kinds[i].type);
       gboolean refreshes;
-      guint minutes = 0;
+      guint minutes;
+      g_autoptr(GError) error = NULL;
 
       if (!e_source_has_extension (child, kinds[i].extension))
         continue;
 
-      refreshes = email2_dav_plan_get_refresh (plan, kinds[i].service, &minutes);
+      if ((flags & CONFIGURE_ENABLED) == 0)
+        enabled = enabled && e_source_get_enabled (child);
       refresh = e_source_get_extension (child, E_SOURCE_EXTENSION_REFRESH);
+      refreshes = e_source_refresh_get_enabled (refresh);
+      minutes = e_source_refresh_get_interval_minutes (refresh);
+      if ((flags & CONFIGURE_REFRESH) != 0)
+        refreshes = email2_dav_plan_get_refresh (plan, kinds[i].service, &minutes);
       if (e_source_get_enabled (child) == enabled &&
           e_source_refresh_get_enabled (refresh) == refreshes &&
           e_source_refresh_get_interval_minutes (refresh) == minutes)
@@ -150,7 +184,6 @@ configure_child (ESource             *child,
 
       {
         ChildSettings settings = { enabled, refreshes, minutes };
-        g_autoptr(GError) error = NULL;
         g_autoptr(ESource) written = NULL;
 
         /* The file replaced whole, as every source email2 writes. */
@@ -167,85 +200,245 @@ configure_child (ESource             *child,
 static void
 configure_children (Email2EvolutionCollection *self,
                     const char                *collection_uid,
-                    const Email2DavPlan       *plan)
+                    const Email2DavPlan       *plan,
+                    ConfigureFlags             flags)
 {
   GList *sources = e_source_registry_server_list_sources (self->server, NULL);
 
   for (GList *l = sources; l != NULL; l = l->next)
     if (g_strcmp0 (e_source_get_parent (l->data), collection_uid) == 0)
-      configure_child (l->data, plan);
+      configure_child (l->data, plan, flags);
   g_list_free_full (sources, g_object_unref);
 }
 
+/* ---- Following EDS ----
+ *
+ * EDS's collection backend binds each child's Enabled to the collection's
+ * calendar or contacts part (collection_backend_bind_child_enabled()): it
+ * sets it when it adds a new child (discovery, in its own thread, inside
+ * the registry's "source-added" emission) and again for every child when
+ * the collection's Enabled or one of its parts changes. email2 follows
+ * exactly these two moments, after EDS, on the main context:
+ *
+ * - "source-added" is connected after every other handler, so EDS's
+ *   binding has already set the new child when the idle is attached;
+ * - the collection's notify::enabled and its parts' notify are watched.
+ *
+ * A child's own Enabled is not watched: a user who turns on a memo list
+ * that the account leaves out keeps it until the next apply. Children that
+ * come back from EDS's cache at start are not new to EDS, which leaves
+ * them as they were; so does email2. */
+
 typedef struct {
   Email2EvolutionCollection *self;
-  ESource *child;
-} AddedCall;
+  char *collection_uid;
+  ESource *child;           /* NULL: every child of the collection */
+  ConfigureFlags flags;
+} ConfigureCall;
 
 static gboolean
-configure_added (gpointer data)
+configure_on_main (gpointer data)
 {
-  AddedCall *call = data;
-  g_autoptr(Email2DavPlan) plan = plan_of_collection (call->self, e_source_get_parent (call->child));
+  ConfigureCall *call = data;
+  g_autoptr(Email2DavPlan) plan = plan_of_collection (call->self, call->collection_uid);
 
-  if (plan != NULL)
-    configure_child (call->child, plan);
-
-  g_object_unref (call->self);
-  g_object_unref (call->child);
-  g_free (call);
+  if (plan != NULL && call->child != NULL)
+    configure_child (call->child, plan, call->flags);
+  else if (plan != NULL)
+    configure_children (call->self, call->collection_uid, plan, call->flags);
   return G_SOURCE_REMOVE;
 }
 
-/* Discovery adds children from its own thread: they are configured on the
- * registry's main context, always from an idle callback, after every other
- * "source-added" handler: EDS's collection backend binds a new child's
- * Enabled to the collection's calendar or contacts part in its handler
- * (G_BINDING_SYNC_CREATE), which would undo a setting made before it. */
+static void
+configure_call_free (gpointer data)
+{
+  ConfigureCall *call = data;
+
+  g_object_unref (call->self);
+  g_free (call->collection_uid);
+  g_clear_object (&call->child);
+  g_free (call);
+}
+
+/* From any thread: configures @child (or every child) of @collection_uid
+ * from an idle callback on the main context. */
+static void
+configure_later (Email2EvolutionCollection *self,
+                 const char                *collection_uid,
+                 ESource                   *child,
+                 ConfigureFlags             flags)
+{
+  ConfigureCall *call = g_new0 (ConfigureCall, 1);
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  call->self = g_object_ref (self);
+  call->collection_uid = g_strdup (collection_uid);
+  call->child = child != NULL ? g_object_ref (child) : NULL;
+  call->flags = flags;
+  g_source_set_callback (idle, configure_on_main, call, configure_call_free);
+  g_source_set_static_name (idle, "[email2] configure a collection's children");
+  g_source_attach (idle, self->main_context);
+}
+
+static void
+collection_enabled_cb (ESource                   *collection,
+                       GParamSpec                *pspec,
+                       Email2EvolutionCollection *self)
+{
+  configure_later (self, e_source_get_uid (collection), NULL, CONFIGURE_NARROW);
+}
+
+static void
+collection_part_cb (ESourceCollection         *extension,
+                    GParamSpec                *pspec,
+                    Email2EvolutionCollection *self)
+{
+  g_autoptr(ESource) collection = e_source_extension_ref_source (E_SOURCE_EXTENSION (extension));
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (collection != NULL &&
+      (g_str_equal (name, "calendar-enabled") || g_str_equal (name, "contacts-enabled")))
+    configure_later (self, e_source_get_uid (collection), NULL, CONFIGURE_NARROW);
+}
+
+/* Follows @collection's changes, as EDS's binding does. */
+static void
+watch_collection (Email2EvolutionCollection *self,
+                  ESource                   *collection)
+{
+  g_signal_connect_object (collection, "notify::enabled", G_CALLBACK (collection_enabled_cb), self, 0);
+  g_signal_connect_object (e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION), "notify",
+                           G_CALLBACK (collection_part_cb), self, 0);
+}
+
+/* Connected after every other handler; may run in discovery's thread. */
 static void
 source_added_cb (ESourceRegistryServer     *server,
                  ESource                   *source,
                  Email2EvolutionCollection *self)
 {
   const char *parent = e_source_get_parent (source);
-  AddedCall *call;
+  g_autoptr(ECollectionBackend) backend = NULL;
 
-  if (parent == NULL || !g_str_has_prefix (parent, UID_PREFIX) || !g_str_has_suffix (parent, UID_SUFFIX))
+  if (is_collection_uid (e_source_get_uid (source)) &&
+      e_source_has_extension (source, E_SOURCE_EXTENSION_COLLECTION))
+    {
+      watch_collection (self, source);
+      return;
+    }
+  if (!is_collection_uid (parent))
     return;
 
-  call = g_new0 (AddedCall, 1);
-  call->self = g_object_ref (self);
-  call->child = g_object_ref (source);
-  {
-    g_autoptr(GSource) idle = g_idle_source_new ();
-
-    g_source_set_callback (idle, configure_added, call, NULL);
-    g_source_set_static_name (idle, "[email2] configure a discovered child");
-    g_source_attach (idle, self->main_context);
-  }
+  /* Only a child new to EDS, whose Enabled EDS has just set from the
+   * collection; one from EDS's cache keeps what it had. */
+  backend = e_source_registry_server_ref_backend (server, source);
+  if (backend != NULL && e_collection_backend_is_new_source (backend, source))
+    configure_later (self, parent, source, CONFIGURE_REFRESH);
 }
 
-/**
- * email2_evolution_collection_configure_all:
- * @self: the collections
- *
- * Configures the children of every provisioned collection, as at start,
- * when children come from EDS's cache. Call it on the main context.
- */
-void
-email2_evolution_collection_configure_all (Email2EvolutionCollection *self)
+/* The URL the collection now uses for @service when it is not one email2
+ * wrote (so the user changed it in Evolution), else %NULL. */
+static char *
+changed_url (ESource             *collection,
+             const Email2DavPlan *plan,
+             Email2DavService     service)
 {
-  GList *sources = e_source_registry_server_list_sources (self->server, E_SOURCE_EXTENSION_COLLECTION);
+  ESourceCollection *extension = e_source_get_extension (collection, E_SOURCE_EXTENSION_COLLECTION);
+  g_autofree char *live = service == EMAIL2_DAV_CARDDAV ? e_source_collection_dup_contacts_url (extension)
+                                                        : e_source_collection_dup_calendar_url (extension);
+  const char *written = NULL;
 
-  for (GList *l = sources; l != NULL; l = l->next)
+  if (e_source_has_extension (collection, EMAIL2_DAV_SOURCE_EXTENSION_NAME))
+    written = email2_dav_source_extension_get_url (
+      e_source_get_extension (collection, EMAIL2_DAV_SOURCE_EXTENSION_NAME), service);
+  /* A collection written before [EMAIL2 DAV] holds what the plan says. */
+  if (live == NULL || live[0] == '\0' || g_strcmp0 (live, written) == 0 ||
+      g_strcmp0 (live, email2_dav_plan_get_url (plan, service)) == 0 ||
+      g_strcmp0 (live, email2_dav_plan_get_plain_url (plan, service)) == 0)
+    return NULL;
+  return g_steal_pointer (&live);
+}
+
+/* The refresh schedule that the enabled children of @service share now,
+ * as a *SYNCSCHEDULE value ("0" or minutes); %NULL when none is enabled or
+ * they differ (no one value describes them). */
+static char *
+live_schedule (ESourceRegistryServer *server,
+               const char            *collection_uid,
+               Email2DavService       service)
+{
+  GList *sources = e_source_registry_server_list_sources (server, NULL);
+  gboolean seen = FALSE;
+  gboolean shared = TRUE;
+  gboolean refreshes = FALSE;
+  guint minutes = 0;
+
+  for (GList *l = sources; l != NULL && shared; l = l->next)
     {
-      const char *uid = e_source_get_uid (l->data);
-      g_autoptr(Email2DavPlan) plan = plan_of_collection (self, uid);
+      const struct kind *kind = kind_of (l->data);
+      ESourceRefresh *refresh;
 
-      if (plan != NULL)
-        configure_children (self, uid, plan);
+      if (kind == NULL || kind->service != service || !e_source_get_enabled (l->data) ||
+          g_strcmp0 (e_source_get_parent (l->data), collection_uid) != 0)
+        continue;
+      refresh = e_source_get_extension (l->data, E_SOURCE_EXTENSION_REFRESH);
+      if (!seen)
+        {
+          seen = TRUE;
+          refreshes = e_source_refresh_get_enabled (refresh);
+          minutes = e_source_refresh_get_interval_minutes (refresh);
+        }
+      else if (e_source_refresh_get_enabled (refresh) != refreshes ||
+               (refreshes && e_source_refresh_get_interval_minutes (refresh) != minutes))
+        shared = FALSE;
     }
   g_list_free_full (sources, g_object_unref);
+
+  if (!seen || !shared)
+    return NULL;
+  return refreshes ? g_strdup_printf ("%u", minutes) : g_strdup ("0");
+}
+
+/* CONTACTSSERVER, CALENDARSERVER, their *REQUIRESSL and *SYNCSCHEDULE as
+ * Evolution uses them now (see email2_evolution_collection_read_live()). */
+static void
+read_live_services (ESourceRegistryServer *server,
+                    ESource               *collection,
+                    const Email2DavPlan   *plan,
+                    Email2Account         *account)
+{
+  static const struct {
+    Email2NodeId server;
+    Email2NodeId require_ssl;
+    Email2NodeId schedule;
+  } nodes[EMAIL2_DAV_N_SERVICES] = {
+    [EMAIL2_DAV_CARDDAV] = { EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CONTACTSSERVERREQUIRESSL,
+                             EMAIL2_NODE_CONTACTSSYNCSCHEDULE },
+    [EMAIL2_DAV_CALDAV] = { EMAIL2_NODE_CALENDARSERVER, EMAIL2_NODE_CALENDARSERVERREQUIRESSL,
+                            EMAIL2_NODE_CALENDARSYNCSCHEDULE },
+  };
+
+  for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
+    {
+      g_autofree char *url = changed_url (collection, plan, s);
+      g_autofree char *schedule = live_schedule (server, e_source_get_uid (collection), s);
+      gboolean refreshes;
+      guint minutes = 0;
+
+      if (url != NULL)
+        {
+          email2_account_set (account, nodes[s].server, url);
+          /* Plain HTTP chosen in Evolution: TLS is no longer required. */
+          if (g_ascii_strncasecmp (url, "http:", 5) == 0 &&
+              g_strcmp0 (email2_account_get (account, nodes[s].require_ssl), "1") == 0)
+            email2_account_set (account, nodes[s].require_ssl, "0");
+        }
+      refreshes = email2_dav_plan_get_refresh (plan, s, &minutes);
+      if (schedule != NULL &&
+          !(g_str_equal (schedule, "0") ? !refreshes
+                                        : refreshes && minutes == g_ascii_strtoull (schedule, NULL, 10)))
+        email2_account_set (account, nodes[s].schedule, schedule);
+    }
 }
 
 /**
@@ -253,13 +446,23 @@ email2_evolution_collection_configure_all (Email2EvolutionCollection *self)
  * @server: the registry
  * @account: an account read from its sources
  *
- * SYNCINGCONTENTTYPES as Evolution uses it now, which the user may have
- * changed: the mail bit from the mail account's Enabled, the contacts bit
- * from the collection's contacts part, the appointments, tasks and notes
- * bits from its calendar part (all DAV bits go when the collection is
- * disabled or removed). The provisioned spelling stays when nothing
- * changed; otherwise the value is given in hexadecimal. Call it on the
- * main context.
+ * The contacts and calendar nodes as Evolution uses them now, which the
+ * user may have changed (DESIGN §3.7, "Get"):
+ *
+ * - SYNCINGCONTENTTYPES: the mail bit from the mail account's Enabled,
+ *   the contacts bit from the collection's contacts part, the
+ *   appointments, tasks and notes bits from its calendar part (all DAV
+ *   bits go when the collection is disabled or removed); in hexadecimal
+ *   when it changed;
+ * - CONTACTSSERVER, CALENDARSERVER: the collection's URL, when it is not
+ *   one email2 wrote; *REQUIRESSL then becomes 0 if that URL is plain
+ *   HTTP;
+ * - *SYNCSCHEDULE: the refresh that the service's enabled lists share
+ *   ("0" when off, else minutes), when it differs from the provisioned
+ *   one.
+ *
+ * A node whose live value means what was provisioned keeps the
+ * provisioned spelling. Call it on the main context.
  */
 void
 email2_evolution_collection_read_live (ESourceRegistryServer *server,
@@ -270,8 +473,12 @@ email2_evolution_collection_read_live (ESourceRegistryServer *server,
   g_autofree char *mail_uid = g_strndup (uid, strlen (uid) - strlen (UID_SUFFIX));
   g_autoptr(ESource) collection = e_source_registry_server_ref_source (server, uid);
   g_autoptr(ESource) mail = e_source_registry_server_ref_source (server, mail_uid);
+  g_autoptr(Email2DavPlan) plan = email2_dav_plan_new (account, NULL);
   guint32 provisioned = 0;
   guint32 live;
+
+  if (collection != NULL && plan != NULL)
+    read_live_services (server, collection, plan, account);
 
   if (!email2_parse_content_types (email2_account_get (account, EMAIL2_NODE_SYNCINGCONTENTTYPES),
                                    &provisioned))
@@ -321,6 +528,9 @@ configure_collection (ESource             *source,
   e_source_collection_set_contacts_url (collection, contacts);
   e_source_collection_set_calendar_enabled (collection, calendar != NULL);
   e_source_collection_set_calendar_url (collection, calendar);
+  for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
+    email2_dav_source_extension_set_url (e_source_get_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME),
+                                         s, email2_dav_plan_get_url (plan, s));
 
   /* No host: the children, wherever they are, use this password. */
   e_source_authentication_set_host (auth, NULL);
@@ -374,6 +584,8 @@ set_plain_url (ESource  *source,
     e_source_collection_set_contacts_url (collection, probe->plain_url);
   else
     e_source_collection_set_calendar_url (collection, probe->plain_url);
+  email2_dav_source_extension_set_url (e_source_get_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME),
+                                       probe->service, probe->plain_url);
 }
 
 /* Switches the collection's URL of @probe's service to plain HTTP, if it is
@@ -531,6 +743,9 @@ configure_edit (ESource  *source,
  * @self: the collections
  * @guid: the account's canonical GUID
  * @account: (nullable): the account as it is to be, or %NULL when removed
+ * @looked_up: (nullable): @account's plan after its SRV look-ups
+ *   (email2_dav_plan_look_up(), done off the main thread), or %NULL to
+ *   work it out here without them
  * @changed: (out): whether an existing collection was changed, so that
  *   its servers should be discovered again
  * @error: return location for an error
@@ -547,6 +762,7 @@ gboolean
 email2_evolution_collection_write (Email2EvolutionCollection *self,
                                    const char                *guid,
                                    const Email2Account       *account,
+                                   const Email2DavPlan       *looked_up,
                                    gboolean                  *changed,
                                    GError                   **error)
 {
@@ -558,15 +774,17 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
   gboolean is_new = source == NULL;
 
   *changed = FALSE;
-  if (account != NULL)
+  if (account != NULL && looked_up != NULL)
+    plan = email2_dav_plan_copy (looked_up);
+  else if (account != NULL)
     {
       plan = email2_dav_plan_new (account, error);
       if (plan == NULL)
         return FALSE;
-      if (email2_dav_plan_get_ignored_types (plan) != 0)
-        g_debug ("account %s: SYNCINGCONTENTTYPES bits 0x%x have no desktop counterpart",
-                 guid, email2_dav_plan_get_ignored_types (plan));
     }
+  if (plan != NULL && email2_dav_plan_get_ignored_types (plan) != 0)
+    g_debug ("account %s: SYNCINGCONTENTTYPES bits 0x%x have no desktop counterpart",
+             guid, email2_dav_plan_get_ignored_types (plan));
 
   if (plan == NULL || email2_dav_plan_is_empty (plan))
     {
@@ -607,7 +825,7 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
     {
       new_data = e_source_to_string (source, NULL);
       *changed = g_strcmp0 (old_data, new_data) != 0;
-      configure_children (self, uid, plan);
+      configure_children (self, uid, plan, CONFIGURE_ENABLED | CONFIGURE_REFRESH);
     }
 
   /* HTTPS first, at every write: plain only after a probe. */
@@ -675,7 +893,8 @@ email2_evolution_collection_init (Email2EvolutionCollection *self)
  * @server: the registry
  *
  * Must be called on the registry's main context. Children that discovery
- * adds from then on are configured as they appear.
+ * adds from then on are configured as they appear, and again whenever EDS
+ * sets them from their collection.
  *
  * Returns: (transfer full): the provisioned collections
  */
@@ -683,10 +902,18 @@ Email2EvolutionCollection *
 email2_evolution_collection_new (ESourceRegistryServer *server)
 {
   Email2EvolutionCollection *self = g_object_new (EMAIL2_TYPE_EVOLUTION_COLLECTION, NULL);
+  GList *sources;
 
   self->server = g_object_ref (server);
   self->main_context = g_main_context_ref_thread_default ();
-  self->added_id = g_signal_connect (server, "source-added", G_CALLBACK (source_added_cb), self);
+  self->added_id = g_signal_connect_after (server, "source-added", G_CALLBACK (source_added_cb), self);
+
+  /* The collections already loaded (the module starts at files-loaded). */
+  sources = e_source_registry_server_list_sources (server, E_SOURCE_EXTENSION_COLLECTION);
+  for (GList *l = sources; l != NULL; l = l->next)
+    if (is_collection_uid (e_source_get_uid (l->data)))
+      watch_collection (self, l->data);
+  g_list_free_full (sources, g_object_unref);
 
   return self;
 }

@@ -23,11 +23,11 @@ gboolean  email2_evolution_collection_wanted       (const Email2Account       *a
 gboolean  email2_evolution_collection_write        (Email2EvolutionCollection *self,
                                                     const char                *guid,
                                                     const Email2Account       *account,
+                                                    const Email2DavPlan       *looked_up,
                                                     gboolean                  *changed,
                                                     GError                   **error);
 void      email2_evolution_collection_authenticate (Email2EvolutionCollection *self,
                                                     const char                *guid);
-void      email2_evolution_collection_configure_all (Email2EvolutionCollection *self);
 
 void      email2_evolution_collection_read_live    (ESourceRegistryServer     *server,
                                                     Email2Account             *account);

@@ -104,11 +104,15 @@ set_stopping (GError **error)
 
 /* ---- sources, on the registry's main context ---- */
 
+/* All the SRV look-ups of one account write together (DESIGN §3.7). */
+#define SRV_TIMEOUT_MS 5000
+
 typedef struct {
   ESourceRegistryServer *server;
   Email2EvolutionCollection *collections;
   const char *guid;
   const Email2Account *account;  /* write: the account; NULL: remove */
+  Email2DavPlan *plan;           /* write: its contacts and calendars, SRV looked up */
   gboolean pending;              /* write: a new account, not seen until published */
   char **guids;                  /* out: list */
   Email2Account *found;          /* out: lookup */
@@ -149,7 +153,7 @@ write_on_main (gpointer data)
   else
     email2_evolution_sources_remove (call->server, call->guid, &call->error);
   if (call->error == NULL)
-    email2_evolution_collection_write (call->collections, call->guid, call->account,
+    email2_evolution_collection_write (call->collections, call->guid, call->account, call->plan,
                                        &call->collection_changed, &call->error);
   return G_SOURCE_REMOVE;
 }
@@ -177,6 +181,7 @@ sources_call_clear (SourcesCall *call)
 {
   g_free (call->account_label);
   g_free (call->transport_label);
+  g_clear_pointer (&call->plan, email2_dav_plan_free);
   g_clear_error (&call->error);
 }
 
@@ -196,6 +201,14 @@ write_sources (Email2EvolutionHost  *self,
   call->guid = guid;
   call->account = account;
   call->pending = pending;
+  /* SRV look-ups (RFC 6764) here, in the worker: the main thread never
+   * waits for DNS. */
+  if (account != NULL && email2_evolution_collection_wanted (account))
+    {
+      call->plan = email2_dav_plan_new (account, NULL);
+      if (call->plan != NULL)
+        email2_dav_plan_look_up (call->plan, SRV_TIMEOUT_MS);
+    }
 
   if (!email2_main_caller_run (self->main_caller, write_on_main, call))
     {
@@ -899,7 +912,6 @@ email2_evolution_host_new (ESourceRegistryServer *server,
   self->main_caller = g_object_ref (main_caller);
   /* On the registry's main context, as the module makes the host. */
   self->collections = email2_evolution_collection_new (server);
-  email2_evolution_collection_configure_all (self->collections);
   self->journal_path = g_build_filename (g_get_user_state_dir (), "email2",
                                          "transaction.journal", NULL);
   self->crash_after = crash_after != NULL ? (guint) g_ascii_strtoull (crash_after, NULL, 10) : 0;
