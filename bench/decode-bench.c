@@ -260,7 +260,7 @@ run_once (GBytes *payload, double *whole, char **verdict)
   if (error != NULL)
     *verdict = g_strdup_printf ("refused: %s", error->message);
   else
-    *verdict = g_strdup_printf ("answered: %u statuses", parsed->statuses->len);
+    *verdict = g_strdup_printf ("answered: %u statuses", email2_payload_get_statuses (parsed)->len);
 
   *whole = (end - start) / 1e6;
   return (read - start) / 1e6;

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "email2-probe-dialect.h"
+#include "email2-probe-dialect-private.h"
 #include "fuzz-common.h"
 
 void

@@ -175,13 +175,13 @@ email2_log_payload (const Email2Payload *payload,
   g_autoptr(GPtrArray) guids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) failures = g_hash_table_new (g_str_hash, g_str_equal);
   const Email2Status *first_failure = NULL;
-  const char *format = email2_format_to_string (payload->format);
+  const char *format = email2_format_to_string (email2_payload_get_format (payload));
 
-  g_return_if_fail (payload != NULL && payload->statuses != NULL);
+  g_return_if_fail (payload != NULL && email2_payload_get_statuses (payload) != NULL);
 
-  for (guint i = 0; i < payload->statuses->len; i++)
+  for (guint i = 0; i < email2_payload_get_statuses (payload)->len; i++)
     {
-      const Email2Status *status = payload->statuses->pdata[i];
+      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
       char guid[EMAIL2_GUID_SIZE];
       gboolean failed = !email2_status_code_is_success (status->code);
       guint j;
@@ -204,7 +204,7 @@ email2_log_payload (const Email2Payload *payload,
 
   if (guids->len == 0)
     {
-      if (payload->ok)
+      if (email2_payload_succeeded (payload))
         email2_log_event (EMAIL2_EVENT_APPLIED, origin, payload_name, NULL, 0,
                           "A %s payload was applied: every command succeeded", format);
       else
@@ -221,7 +221,7 @@ email2_log_payload (const Email2Payload *payload,
       const char *guid = guids->pdata[i];
       const Email2Status *failure = g_hash_table_lookup (failures, guid);
 
-      if (payload->ok)
+      if (email2_payload_succeeded (payload))
         email2_log_event (EMAIL2_EVENT_APPLIED, origin, payload_name, guid, 0,
                           "Account %s provisioned from a %s payload", guid, format);
       else

@@ -21,6 +21,29 @@
 #include "email2-secure-private.h"
 #include "email2-wbxml-private.h"
 
+/* Email2Payload:
+ * @format: %EMAIL2_FORMAT_SYNCML or %EMAIL2_FORMAT_CP
+ * @encoding: the request's encoding, and the answer's
+ * @wbxml_version: for WBXML, the request's version byte
+ * @syncml: (nullable): the message, for SyncML
+ * @cp: (nullable): the document, for CP
+ * @statuses: (element-type Email2Status) (nullable): what the engine
+ *   answered, once processed
+ * @ok: once processed, whether everything succeeded
+ *
+ * A payload of either format in either encoding, read, run and answered
+ * the same way.
+ */
+struct _Email2Payload {
+  Email2Format format;
+  Email2Encoding encoding;
+  guint wbxml_version;
+  Email2SyncmlMessage *syncml;
+  Email2WapprovDoc *cp;
+  GPtrArray *statuses;
+  gboolean ok;
+};
+
 static const char * const format_names[] = {
   [EMAIL2_FORMAT_AUTO] = "auto",
   [EMAIL2_FORMAT_SYNCML] = "syncml",
@@ -375,4 +398,62 @@ email2_payload_get_summary (const Email2Payload *payload)
   g_variant_builder_add (&builder, "{sv}", "statuses", g_variant_builder_end (&statuses));
 
   return g_variant_builder_end (&builder);
+}
+
+/**
+ * email2_payload_get_format:
+ * @payload: a payload
+ *
+ * Returns: %EMAIL2_FORMAT_SYNCML or %EMAIL2_FORMAT_CP
+ */
+Email2Format
+email2_payload_get_format (const Email2Payload *payload)
+{
+  g_return_val_if_fail (payload != NULL, EMAIL2_FORMAT_AUTO);
+
+  return payload->format;
+}
+
+/**
+ * email2_payload_get_encoding:
+ * @payload: a payload
+ *
+ * Returns: the request's encoding, which is also the answer's
+ */
+Email2Encoding
+email2_payload_get_encoding (const Email2Payload *payload)
+{
+  g_return_val_if_fail (payload != NULL, EMAIL2_ENCODING_XML);
+
+  return payload->encoding;
+}
+
+/**
+ * email2_payload_get_statuses:
+ * @payload: a payload
+ *
+ * Returns: (transfer none) (element-type Email2Status) (nullable): what
+ *   the engine answered, in order; %NULL before email2_payload_process()
+ */
+GPtrArray *
+email2_payload_get_statuses (const Email2Payload *payload)
+{
+  g_return_val_if_fail (payload != NULL, NULL);
+
+  return payload->statuses;
+}
+
+/**
+ * email2_payload_succeeded:
+ * @payload: a processed payload
+ *
+ * Returns: whether everything the payload asked for succeeded (what
+ *   email2_payload_process() returned); %FALSE before it ran
+ */
+gboolean
+email2_payload_succeeded (const Email2Payload *payload)
+{
+  g_return_val_if_fail (payload != NULL, FALSE);
+
+  return payload->ok;
 }

@@ -42,31 +42,13 @@ typedef enum {
   EMAIL2_ENCODING_WBXML,
 } Email2Encoding;
 
-typedef struct _Email2Payload Email2Payload;
-
 /**
  * Email2Payload:
- * @format: %EMAIL2_FORMAT_SYNCML or %EMAIL2_FORMAT_CP
- * @encoding: the request's encoding, and the answer's
- * @wbxml_version: for WBXML, the request's version byte
- * @syncml: (nullable): the message, for SyncML
- * @cp: (nullable): the document, for CP
- * @statuses: (element-type Email2Status) (nullable): what the engine
- *   answered, once processed
- * @ok: once processed, whether everything succeeded
  *
  * A payload of either format in either encoding, read, run and answered
- * the same way.
+ * the same way. Opaque: read it with the getters below.
  */
-struct _Email2Payload {
-  Email2Format format;
-  Email2Encoding encoding;
-  guint wbxml_version;
-  Email2SyncmlMessage *syncml;
-  Email2WapprovDoc *cp;
-  GPtrArray *statuses;
-  gboolean ok;
-};
+typedef struct _Email2Payload Email2Payload;
 
 Email2Payload *email2_payload_parse          (const char     *data,
                                               gsize           length,
@@ -82,6 +64,10 @@ char          *email2_payload_write_response (Email2Payload  *payload,
                                               gsize          *length,
                                               GError        **error);
 GVariant      *email2_payload_get_summary    (const Email2Payload *payload);
+Email2Format   email2_payload_get_format     (const Email2Payload *payload);
+Email2Encoding email2_payload_get_encoding   (const Email2Payload *payload);
+GPtrArray     *email2_payload_get_statuses   (const Email2Payload *payload);
+gboolean       email2_payload_succeeded      (const Email2Payload *payload);
 const char    *email2_format_to_string       (Email2Format    format);
 gboolean       email2_format_from_string     (const char     *name,
                                               Email2Format   *format);

@@ -17,7 +17,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "email2-error.h"
-#include "email2-probe-dialect.h"
+#include "email2-probe-dialect-private.h"
 
 static gboolean
 is_printable (const char *text,

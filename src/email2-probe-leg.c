@@ -19,7 +19,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "email2-error.h"
-#include "email2-probe-leg.h"
+#include "email2-probe-leg-private.h"
 #include "email2-probe-private.h"
 
 /* Limits on what a server may send (DESIGN §4). */

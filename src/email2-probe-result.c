@@ -10,7 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "email2-probe.h"
-#include "email2-probe-dialect.h"
+#include "email2-probe-dialect-private.h"
 
 /* ---- results ------------------------------------------------------------ */
 

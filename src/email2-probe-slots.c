@@ -9,7 +9,7 @@
 
 #include "config.h"
 
-#include "email2-probe-leg.h"
+#include "email2-probe-leg-private.h"
 #include "email2-probe-private.h"
 
 typedef struct {

@@ -16,8 +16,8 @@
 
 #include "email2-error.h"
 #include "email2-probe.h"
-#include "email2-probe-dialect.h"
-#include "email2-probe-leg.h"
+#include "email2-probe-dialect-private.h"
+#include "email2-probe-leg-private.h"
 #include "email2-probe-private.h"
 
 /* Grace for a better leg that has not even connected: a SYN lost or

@@ -53,9 +53,9 @@ email2_rollout_desired (Email2Payload    *payload,
 
   /* The command that failed on its own, not the Atomic (507) nor those
    * undone (216, 516) or never run (215). */
-  for (guint i = 0; i < payload->statuses->len; i++)
+  for (guint i = 0; i < email2_payload_get_statuses (payload)->len; i++)
     {
-      const Email2Status *status = payload->statuses->pdata[i];
+      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
 
       if (status->reason != NULL && !email2_status_code_is_success (status->code) &&
           status->code != 507 && status->code != 215 && status->code != 216 &&

@@ -176,13 +176,13 @@ email2_service_respond (Email2Service  *self,
   g_free (self->origin);
   self->origin = g_strdup (origin);
   email2_payload_process (payload, self->session);
-  if (!payload->ok)
+  if (!email2_payload_succeeded (payload))
     g_signal_emit (self, signals[SIGNAL_PAYLOAD_FAILED], 0, payload, origin);
   response = email2_payload_write_response (payload, length, error);
 
-  for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
+  for (guint i = 0; email2_payload_get_statuses (payload) != NULL && i < email2_payload_get_statuses (payload)->len; i++)
     {
-      const Email2Status *status = payload->statuses->pdata[i];
+      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
 
       /* Reasons name nodes and say what failed; they never hold a value. */
       if (status->code >= 500)
@@ -244,7 +244,7 @@ serve_apply (Email2Service *self,
   else
     {
       response = email2_service_respond (self, payload, NULL, &response_length, &error);
-      if (payload->statuses != NULL)
+      if (email2_payload_get_statuses (payload) != NULL)
         email2_log_payload (payload, EMAIL2_ORIGIN_DBUS, NULL);
     }
   if (response == NULL)
@@ -264,11 +264,11 @@ serve_apply (Email2Service *self,
   answer = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, response, response_length, 1);
   if (call->kind == CALL_APPLY_WITH_SUMMARY)
     g_dbus_method_invocation_return_value (call->invocation,
-                                           g_variant_new ("(@ayu@a{sv})", answer, payload->ok ? 0 : 1,
+                                           g_variant_new ("(@ayu@a{sv})", answer, email2_payload_succeeded (payload) ? 0 : 1,
                                                           email2_payload_get_summary (payload)));
   else
     g_dbus_method_invocation_return_value (call->invocation,
-                                           g_variant_new ("(@ayu)", answer, payload->ok ? 0 : 1));
+                                           g_variant_new ("(@ayu)", answer, email2_payload_succeeded (payload) ? 0 : 1));
 }
 
 static void

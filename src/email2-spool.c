@@ -657,8 +657,8 @@ apply_payload (Email2Spool    *self,
   g_autofree char *response = email2_service_respond (self->service, payload, name, &length,
                                                       &error);
 
-  *ok = payload->ok;
-  if (payload->statuses != NULL)
+  *ok = email2_payload_succeeded (payload);
+  if (email2_payload_get_statuses (payload) != NULL)
     email2_log_payload (payload, inbox_origins[kind], name);
   email2_payload_free (payload);
   if (response == NULL)

@@ -282,14 +282,14 @@ command_validate (int    argc,
 
   /* What the user would get, values substituted, on stderr beside the
    * signer (the response echoes the payload as it came). */
-  if (variables != NULL && !json && payload->ok)
+  if (variables != NULL && !json && email2_payload_succeeded (payload))
     {
       g_autofree char *accounts = email2_memory_host_to_data (host);
 
       g_printerr (_("The accounts user %s would get:\n%s"), as_user, accounts);
     }
 
-  return payload->ok ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
+  return email2_payload_succeeded (payload) ? EXIT_ALL_OK : EXIT_COMMAND_FAILED;
 }
 
 /* ---- the commands that talk to the registry module ---- */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "email2.h"
-#include "email2-probe-dialect.h"
+#include "email2-probe-dialect-private.h"
 
 #define MORE EMAIL2_PROBE_VERDICT_MORE
 #define GREETED EMAIL2_PROBE_VERDICT_GREETED

@@ -159,21 +159,21 @@ run_step (Email2MemoryHost *host,
   g_assert_no_error (error);
   g_test_message ("%s:\n%s", step->file, answer);
 
-  for (guint i = 0; i < payload->statuses->len; i++)
+  for (guint i = 0; i < email2_payload_get_statuses (payload)->len; i++)
     g_string_append_printf (codes, "%s%u", i ? " " : "",
-                            ((Email2Status *) payload->statuses->pdata[i])->code);
+                            ((Email2Status *) email2_payload_get_statuses (payload)->pdata[i])->code);
   if (step->codes != NULL)
     g_assert_cmpstr (codes->str, ==, step->codes);
-  g_assert_cmpint (payload->ok, ==, step->ok);
+  g_assert_cmpint (email2_payload_succeeded (payload), ==, step->ok);
 
-  if (payload->format == EMAIL2_FORMAT_SYNCML)
+  if (email2_payload_get_format (payload) == EMAIL2_FORMAT_SYNCML)
     {
       /* One Status per Item and per Atomic, each echoing a CmdID of the request. */
       g_assert_cmpuint (count (answer, "<Status>") - 1, ==,
                         count (request, "<Item>") + count (request, "<Atomic>"));
-      for (guint i = 0; i < payload->statuses->len; i++)
+      for (guint i = 0; i < email2_payload_get_statuses (payload)->len; i++)
         {
-          const Email2Status *status = payload->statuses->pdata[i];
+          const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
           g_autofree char *cmd_id = g_strdup_printf ("<CmdID>%s</CmdID>", status->cmd_ref);
 
           g_assert_nonnull (strstr (request, cmd_id));
@@ -230,9 +230,9 @@ test_reasons (void)
       payload = email2_payload_parse (request, length, EMAIL2_FORMAT_AUTO, NULL);
       g_assert_nonnull (payload);
       email2_payload_process (payload, session);
-      for (guint s = 0; s < payload->statuses->len; s++)
+      for (guint s = 0; s < email2_payload_get_statuses (payload)->len; s++)
         {
-          const char *reason = ((Email2Status *) payload->statuses->pdata[s])->reason;
+          const char *reason = ((Email2Status *) email2_payload_get_statuses (payload)->pdata[s])->reason;
 
           found |= reason != NULL && strstr (reason, cases[i].reason) != NULL;
         }

@@ -273,9 +273,9 @@ test_refused (void)
   payload = email2_payload_parse (with_secret, strlen (with_secret), EMAIL2_FORMAT_AUTO, &error);
   g_assert_no_error (error);
   g_assert_false (email2_payload_process (payload, session));
-  for (guint i = 0; i < payload->statuses->len; i++)
+  for (guint i = 0; i < email2_payload_get_statuses (payload)->len; i++)
     {
-      const Email2Status *status = payload->statuses->pdata[i];
+      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
 
       if (g_strcmp0 (status->cmd_ref, "20") == 0)
         {

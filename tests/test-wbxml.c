@@ -138,7 +138,7 @@ run_payload (Email2MemoryHost *host,
 
   g_assert_no_error (error);
   g_assert_nonnull (payload);
-  g_assert_cmpint (payload->encoding, ==, encoding);
+  g_assert_cmpint (email2_payload_get_encoding (payload), ==, encoding);
 
   *ok = email2_payload_process (payload, session);
   answer = email2_payload_write_response (payload, answer_length, &error);

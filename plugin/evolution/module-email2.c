@@ -143,9 +143,9 @@ on_payload_failed (Email2Service *service,
   g_autoptr(GHashTable) seen = NULL;
   g_autofree char *recorded_origin = NULL;
 
-  for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
+  for (guint i = 0; email2_payload_get_statuses (payload) != NULL && i < email2_payload_get_statuses (payload)->len; i++)
     {
-      const Email2Status *status = payload->statuses->pdata[i];
+      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
 
       guint code = email2_status_get_code (status);
 
@@ -161,9 +161,9 @@ on_payload_failed (Email2Service *service,
   existing = email2_host_list_accounts (EMAIL2_HOST (self->host));
   seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   recorded_origin = ledger_origin (self);
-  for (guint i = 0; i < payload->statuses->len; i++)
+  for (guint i = 0; i < email2_payload_get_statuses (payload)->len; i++)
     {
-      const Email2Status *status = payload->statuses->pdata[i];
+      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
       Email2Path path;
 
       const char *target_ref = email2_status_get_target_ref (status);

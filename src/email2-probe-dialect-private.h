@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * Library-internal (not in email2.h): the probe's protocol dialects
+ * (email2-probe-dialect.c), shared with their tests and fuzz target.
  */
 
 #pragma once
 
 #include <glib.h>
 
-#include "email2-probe.h"
+#include "email2.h"
 
 G_BEGIN_DECLS
 

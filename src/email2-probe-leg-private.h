@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
- * One connection leg of a probe (email2-probe-leg.c), as the race sees it.
+ * Library-internal (not in email2.h): one connection leg of a probe
+ * (email2-probe-leg.c), as the race sees it.
  */
 
 #pragma once
@@ -9,7 +10,7 @@
 #include <gio/gio.h>
 
 #include "email2.h"
-#include "email2-probe-dialect.h"
+#include "email2-probe-dialect-private.h"
 
 G_BEGIN_DECLS
 
