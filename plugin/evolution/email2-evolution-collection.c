@@ -382,19 +382,10 @@ read_live_services (ESourceRegistryServer *server,
                     const Email2DavPlan   *plan,
                     Email2Account         *account)
 {
-  static const struct {
-    Email2NodeId server;
-    Email2NodeId require_ssl;
-    Email2NodeId schedule;
-  } nodes[EMAIL2_DAV_N_SERVICES] = {
-    [EMAIL2_DAV_CARDDAV] = { EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CONTACTSSERVERREQUIRESSL,
-                             EMAIL2_NODE_CONTACTSSYNCSCHEDULE },
-    [EMAIL2_DAV_CALDAV] = { EMAIL2_NODE_CALENDARSERVER, EMAIL2_NODE_CALENDARSERVERREQUIRESSL,
-                            EMAIL2_NODE_CALENDARSYNCSCHEDULE },
-  };
 
   for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
     {
+      const Email2DavNodes *nodes = email2_dav_service_get_nodes (s);
       g_autofree char *url = changed_url (collection, plan, s);
       g_autofree char *schedule = live_schedule (server, e_source_get_uid (collection), s);
       gboolean refreshes;
@@ -402,17 +393,17 @@ read_live_services (ESourceRegistryServer *server,
 
       if (url != NULL)
         {
-          email2_account_set (account, nodes[s].server, url);
+          email2_account_set (account, nodes->server, url);
           /* Plain HTTP chosen in Evolution: TLS is no longer required. */
           if (g_ascii_strncasecmp (url, "http:", 5) == 0 &&
-              g_strcmp0 (email2_account_get (account, nodes[s].require_ssl), "1") == 0)
-            email2_account_set (account, nodes[s].require_ssl, "0");
+              g_strcmp0 (email2_account_get (account, nodes->require_ssl), "1") == 0)
+            email2_account_set (account, nodes->require_ssl, "0");
         }
       refreshes = email2_dav_plan_get_refresh (plan, s, &minutes);
       if (schedule != NULL &&
           !(g_str_equal (schedule, "0") ? !refreshes
                                         : refreshes && minutes == g_ascii_strtoull (schedule, NULL, 10)))
-        email2_account_set (account, nodes[s].schedule, schedule);
+        email2_account_set (account, nodes->schedule, schedule);
     }
 }
 
