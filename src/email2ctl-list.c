@@ -78,13 +78,17 @@ print_server (GVariant   *account,
               const char *label,
               const char *server_key,
               const char *security_key,
+              const char *carried_key,
               gboolean    probed)
 {
   const char *server = lookup_string (account, server_key);
+  gboolean carried = FALSE;
 
-  g_print ("    %s %s, %s%s\n", label, server != NULL ? server : _("unknown"),
+  g_variant_lookup (account, carried_key, "b", &carried);
+  g_print ("    %s %s, %s%s%s\n", label, server != NULL ? server : _("unknown"),
            format_security (lookup_string (account, security_key)),
-           probed ? "" : _(" (not probed yet: the most secure setting the value allows)"));
+           probed ? "" : _(" (not probed yet: the most secure setting the value allows)"),
+           carried ? _(" (TLS required: the password was kept while the server moved)") : "");
 }
 
 static void
@@ -107,8 +111,9 @@ print_account (GVariant *account)
 
   g_variant_lookup (account, "probed", "b", &probed);
   g_print ("%s  %s <%s>\n", guid, name != NULL ? name : "", address != NULL ? address : "");
-  print_server (account, incoming, "in-server", "in-security", probed);
-  print_server (account, _("Outgoing (SMTP):"), "out-server", "out-security", probed);
+  print_server (account, incoming, "in-server", "in-security", "in-password-carried", probed);
+  print_server (account, _("Outgoing (SMTP):"), "out-server", "out-security",
+                "out-password-carried", probed);
   if (provisioned != NULL)
     g_print ("    %s %s, %s\n", _("Provisioned:"), provisioned, provisioned_by);
   else
@@ -139,6 +144,8 @@ static const struct {
   { "out-server", G_VARIANT_TYPE_STRING },
   { "out-security", G_VARIANT_TYPE_STRING },
   { "probed", G_VARIANT_TYPE_BOOLEAN },
+  { "in-password-carried", G_VARIANT_TYPE_BOOLEAN },
+  { "out-password-carried", G_VARIANT_TYPE_BOOLEAN },
   { "provisioned", G_VARIANT_TYPE_INT64 },
   { "provisioned-by", G_VARIANT_TYPE_STRING },
   { "changed", G_VARIANT_TYPE_INT64 },

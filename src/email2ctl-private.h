@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "email2-dbus-generated.h"
+#include "email2-secure-private.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +47,9 @@ void         email2ctl_json_error       (const char         *kind,
 
 void         email2ctl_list_print       (GVariant           *accounts,
                                          gboolean            json);
+
+Email2SecureBuffer      *email2ctl_read_payload     (const char  *path,
+                                                     GError     **error);
 
 Email2DbusProvisioning1 *email2ctl_connect_registry (GError  **error);
 int                      email2ctl_registry_error   (GError   *error);

@@ -6,7 +6,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "email2.h"
 #include "email2ctl-private.h"
+#include "email2-xml-private.h"
 
 /* Says what is wrong in one line on standard error (and, with --json, as
  * an error object on standard output); returns @exit_status. */
@@ -33,4 +40,33 @@ email2ctl_usage_error (GOptionContext *context,
       g_printerr ("%s", help);
     }
   return EXIT_UNUSABLE;
+}
+
+/* Reads FILE or standard input, at most one byte more than a payload may
+ * have (the registry refuses it then), into memory no core holds. */
+Email2SecureBuffer *
+email2ctl_read_payload (const char  *path,
+                        GError     **error)
+{
+  gboolean from_stdin = strcmp (path, "-") == 0;
+  int fd = from_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
+  g_autoptr(GError) local_error = NULL;
+  Email2SecureBuffer *payload;
+
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "%s: %s", path, g_strerror (saved));
+      return NULL;
+    }
+
+  payload = email2_secure_buffer_read_fd (fd, EMAIL2_XML_DEFAULT_MAX_SIZE, &local_error);
+  if (!from_stdin)
+    close (fd);
+  if (payload == NULL)
+    g_set_error (error, G_FILE_ERROR, local_error->code, "%s: %s", path, local_error->message);
+
+  return payload;
 }

@@ -647,6 +647,34 @@ static const MoveCase move_cases[] = {
   { "tls", "127.0.0.3", 143, "127.0.0.2", 993, FALSE, "ssl-on-alternate-port", TRUE, TRUE },
 };
 
+/* What `email2ctl list --json` says of the account's incoming server. */
+static void
+assert_listed_carried (const char *guid_part,
+                       gboolean    carried)
+{
+  g_autofree char *guid = g_strdup_printf ("{%s}", guid_part);
+  g_auto(Email2TestRun) run = { 0, };
+  g_autoptr(JsonObject) answer = NULL;
+  JsonArray *accounts;
+  gboolean found = FALSE;
+
+  email2_test_ctl (&run, "list", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  answer = email2_test_parse_json (run.out, "list");
+  accounts = json_object_get_array_member (answer, "accounts");
+  for (guint i = 0; i < json_array_get_length (accounts); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (accounts, i);
+
+      if (g_strcmp0 (json_object_get_string_member (entry, "guid"), guid) != 0)
+        continue;
+      g_assert_cmpint (json_object_get_boolean_member (entry, "in_password_carried"), ==, carried);
+      g_assert_false (json_object_get_boolean_member (entry, "out_password_carried"));
+      found = TRUE;
+    }
+  g_assert_true (found);
+}
+
 static void
 test_host_move (gconstpointer data)
 {
@@ -683,6 +711,7 @@ test_host_move (gconstpointer data)
   carried = g_key_file_get_string_list (account, "EMAIL2", "PasswordCarriedTo", NULL, NULL);
   g_assert_cmpint (carried != NULL && g_strv_contains ((const char * const *) carried, "INSERVER"),
                    ==, c->carried);
+  assert_listed_carried (guid_part, c->carried);
 
   /* Evolution's mail library with the account as written and the
    * keyring's password (service_for() asserts it is there: kept). */

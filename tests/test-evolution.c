@@ -342,7 +342,8 @@ test_create_imap (void)
   {
     static const char * const keys[] = {
       "guid", "name", "service_type", "address", "user_name", "in_server", "in_security",
-      "out_server", "out_security", "probed", "provisioned", "provisioned_by", "changed",
+      "out_server", "out_security", "probed", "in_password_carried", "out_password_carried",
+      "provisioned", "provisioned_by", "changed",
       "changed_by", "outcome", "outcome_at", "outcome_by", "outcome_reason", NULL
     };
     g_autoptr(JsonObject) answer = email2_test_parse_json (run.out, "list");
@@ -357,6 +358,8 @@ test_create_imap (void)
     g_assert_cmpstr (json_object_get_string_member (entry, "in_server"), ==, "imap.contoso.com:993");
     g_assert_cmpstr (json_object_get_string_member (entry, "in_security"), ==, "ssl-on-alternate-port");
     g_assert_false (json_object_get_boolean_member (entry, "probed"));
+    g_assert_false (json_object_get_boolean_member (entry, "in_password_carried"));
+    g_assert_false (json_object_get_boolean_member (entry, "out_password_carried"));
     g_assert_cmpstr (json_object_get_string_member (entry, "provisioned_by"), ==, "dbus");
     g_assert_cmpstr (json_object_get_string_member (entry, "outcome"), ==, "failed");
     g_assert_nonnull (strstr (json_object_get_string_member (entry, "outcome_reason"), "LINGER"));

@@ -730,8 +730,9 @@ describe_server (ESource         *source,
  *
  * Adds what Evolution has of the account now, on the registry's main
  * context: `in-server`, `out-server` ("host:port"), `in-security`,
- * `out-security` (`[Security] Method`) and `probed` (whether the probe
- * has chosen them).
+ * `out-security` (`[Security] Method`), `probed` (whether the probe
+ * has chosen them), `in-password-carried` and `out-password-carried`
+ * (TLS required because the password was kept while the server moved).
  */
 void
 email2_evolution_sources_describe (ESourceRegistryServer *server,
@@ -746,7 +747,21 @@ email2_evolution_sources_describe (ESourceRegistryServer *server,
   describe_server (source, "in-server", "in-security", builder);
   describe_server (transport, "out-server", "out-security", builder);
   if (source != NULL && e_source_has_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))
-    g_variant_builder_add (builder, "{sv}", "probed",
-                           g_variant_new_boolean (email2_source_extension_get_probed (
-                             e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))));
+    {
+      Email2SourceExtension *extension = e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME);
+      g_autoptr(Email2Account) account = email2_source_extension_to_account (extension);
+
+      g_variant_builder_add (builder, "{sv}", "probed",
+                             g_variant_new_boolean (email2_source_extension_get_probed (extension)));
+      /* TLS required because the password was kept while the server moved. */
+      if (account != NULL)
+        {
+          g_variant_builder_add (builder, "{sv}", "in-password-carried",
+                                 g_variant_new_boolean (email2_account_password_carried (
+                                   account, EMAIL2_NODE_INSERVER)));
+          g_variant_builder_add (builder, "{sv}", "out-password-carried",
+                                 g_variant_new_boolean (email2_account_password_carried (
+                                   account, EMAIL2_NODE_OUTSERVER)));
+        }
+    }
 }
