@@ -74,28 +74,7 @@ guid='{C556E16F-56C4-4EDB-9C64-D9469EE1FBE0}'
 uri='./Vendor/MSFT/EMAIL2/%7BC556E16F-56C4-4EDB-9C64-D9469EE1FBE0%7D'
 uid=email2-c556e16f-56c4-4edb-9c64-d9469ee1fbe0
 
-now_ns() {
-  date +%s%N
-}
-
-# timed NAME COMMAND...: runs COMMAND once, output thrown away, and appends
-# its nanoseconds to $tmp/NAME.ns.
-timed() {
-  timed_name=$1
-  shift
-  timed_start=$(now_ns)
-  "$@" >/dev/null || die "$timed_name: '$*' failed (exit status $?)"
-  timed_end=$(now_ns)
-  echo $((timed_end - timed_start)) >>"$tmp/$timed_name.ns"
-}
-
-minimum() {
-  sort -n "$1" | head -n 1
-}
-
-median() {
-  sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int ((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
+. "$here/lib/timing.sh"
 
 with_email2ctl() {
   printf '%s\n' "$payload" | "$email2ctl" apply -

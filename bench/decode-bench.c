@@ -20,7 +20,8 @@
  *
  *   decode-bench [--check]
  *
- * DECODE_BENCH_ONLY=SHAPE measures one shape (both encodings);
+ * DECODE_BENCH_ONLY=SHAPE measures one shape (both encodings), or
+ * DECODE_BENCH_ONLY=xml/SHAPE or wbxml/SHAPE one shape in one encoding;
  * DECODE_BENCH_READS=N only reads each payload N times, for a profiler
  * (perf record decode-bench) to see the reading alone.
  *
@@ -324,6 +325,15 @@ report (const char *name, const char *encoding, GBytes *payload, gboolean in_rat
     }
 }
 
+/* Whether DECODE_BENCH_ONLY (@only) asks for @name in @encoding. */
+static gboolean
+wanted (const char *only, const char *encoding, const char *name)
+{
+  g_autofree char *label = g_strdup_printf ("%s/%s", encoding, name);
+
+  return only == NULL || strcmp (only, name) == 0 || strcmp (only, label) == 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -349,7 +359,7 @@ main (int argc, char **argv)
     {
       g_autoptr(GBytes) xml = NULL;
 
-      if (only != NULL && strcmp (only, shapes[i].name) != 0)
+      if (!wanted (only, "xml", shapes[i].name))
         continue;
       xml = make_payload (&shapes[i], FALSE);
 
@@ -360,12 +370,13 @@ main (int argc, char **argv)
     {
       g_autoptr(GBytes) attributes = wbxml_attributes (TARGET_SIZE);
 
-      report ("attributes", "wbxml", attributes, FALSE, &worst, &best, &worst_name, &best_name);
+      if (wanted (only, "wbxml", "attributes"))
+        report ("attributes", "wbxml", attributes, FALSE, &worst, &best, &worst_name, &best_name);
       for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
         {
           g_autoptr(GBytes) wbxml = NULL;
 
-          if (only != NULL && strcmp (only, shapes[i].name) != 0)
+          if (!wanted (only, "wbxml", shapes[i].name))
             continue;
           wbxml = shapes[i].wbxml ? make_payload (&shapes[i], TRUE) : NULL;
 

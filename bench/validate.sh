@@ -52,34 +52,11 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/email2-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-now_ns() {
-  date +%s%N
-}
-
-# minimum FILE: the smallest number in FILE, one per line.
-minimum() {
-  sort -n "$1" | head -n 1
-}
-
-# maximum FILE: the largest number in FILE, one per line.
-maximum() {
-  sort -n "$1" | tail -n 1
-}
+. "$here/lib/timing.sh"
 
 # seconds NS: nanoseconds as seconds.
 seconds() {
   awk -v ns="$1" 'BEGIN { printf "%.4f\n", ns / 1e9 }'
-}
-
-# timed NAME COMMAND...: runs COMMAND once, its output thrown away, under
-# the nanosecond clock, and appends the nanoseconds to $tmp/NAME.ns.
-timed() {
-  timed_name=$1
-  shift
-  timed_start=$(now_ns)
-  "$@" >/dev/null || die "$timed_name: '$*' failed (exit status $?)"
-  timed_end=$(now_ns)
-  echo $((timed_end - timed_start)) >>"$tmp/$timed_name.ns"
 }
 
 # rss NAME COMMAND...: runs COMMAND once under /usr/bin/time and appends

@@ -24,6 +24,10 @@ void          email2_ledger_record_failure  (Email2Ledger    *self,
                                              const char      *guid,
                                              const char      *origin,
                                              const char      *reason);
+void          email2_ledger_record_payload_failure (Email2Ledger        *self,
+                                                    const Email2Payload *payload,
+                                                    const char * const  *existing,
+                                                    const char          *origin);
 void          email2_ledger_save            (Email2Ledger    *self);
 void          email2_ledger_describe        (Email2Ledger    *self,
                                              const char      *guid,

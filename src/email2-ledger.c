@@ -124,6 +124,44 @@ email2_ledger_record_failure (Email2Ledger *self,
 }
 
 /**
+ * email2_ledger_record_payload_failure:
+ * @self: the ledger
+ * @payload: a payload that failed (email2_payload_get_failure() is not
+ *   %NULL)
+ * @existing: the GUIDs of the accounts there are
+ * @origin: what sent it
+ *
+ * Records the failure, once, for every existing account a status of
+ * @payload names; accounts that are not there (a creation that failed)
+ * get no record.
+ */
+void
+email2_ledger_record_payload_failure (Email2Ledger        *self,
+                                      const Email2Payload *payload,
+                                      const char * const  *existing,
+                                      const char          *origin)
+{
+  const Email2Status *failed = email2_payload_get_failure (payload);
+  GPtrArray *statuses = email2_payload_get_statuses (payload);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_return_if_fail (EMAIL2_IS_LEDGER (self));
+  g_return_if_fail (failed != NULL);
+
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      const char *target_ref = email2_status_get_target_ref (statuses->pdata[i]);
+      Email2Path path;
+
+      if (target_ref == NULL || !email2_locuri_parse (target_ref, &path, NULL) ||
+          path.guid[0] == '\0' || !g_strv_contains (existing, path.guid) ||
+          !g_hash_table_add (seen, g_strdup (path.guid)))
+        continue;
+      email2_ledger_record_failure (self, path.guid, origin, email2_status_get_reason (failed));
+    }
+}
+
+/**
  * email2_ledger_describe:
  * @self: the ledger
  * @guid: a canonical account GUID

@@ -11,6 +11,12 @@
  * main thread) therefore abandons every call not yet started and makes
  * later calls fail at once: the worker gets FALSE, its transaction fails
  * and stays in the journal, and the next start finishes or undoes it.
+ *
+ * A call runs with the main context held, so never beside anything the
+ * context dispatches: in the registry its main loop holds it and runs the
+ * call; when no thread holds it (nothing iterates it at that moment),
+ * GLib's g_main_context_invoke() runs the call in the calling thread,
+ * which holds the context meanwhile.
  */
 
 #include "config.h"

@@ -457,3 +457,44 @@ email2_payload_succeeded (const Email2Payload *payload)
 
   return payload->ok;
 }
+
+/* Whether a status is of a command that changes something (not a query). */
+static gboolean
+is_change (const Email2Status *status)
+{
+  const char *cmd = email2_status_get_cmd (status);
+
+  return g_strcmp0 (cmd, "Get") != 0 && g_strcmp0 (cmd, "SyncHdr") != 0 &&
+         !g_str_has_suffix (cmd, "-query");
+}
+
+/**
+ * email2_payload_get_failure:
+ * @payload: a processed payload
+ *
+ * What to tell a person about a payload that failed to change what it
+ * meant to: the first failed command that changes something and gives a
+ * reason (an Atomic's own 507 only when no command in it says more).
+ * Queries that found nothing are no failure.
+ *
+ * Returns: (transfer none) (nullable): that status, or %NULL
+ */
+const Email2Status *
+email2_payload_get_failure (const Email2Payload *payload)
+{
+  const Email2Status *failed = NULL;
+
+  g_return_val_if_fail (payload != NULL, NULL);
+
+  for (guint i = 0; payload->statuses != NULL && i < payload->statuses->len; i++)
+    {
+      const Email2Status *status = payload->statuses->pdata[i];
+      guint code = email2_status_get_code (status);
+
+      if (code < 400 || !is_change (status) || email2_status_get_reason (status) == NULL)
+        continue;
+      if (failed == NULL || (email2_status_get_code (failed) == 507 && code != 507))
+        failed = status;
+    }
+  return failed;
+}

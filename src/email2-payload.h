@@ -68,6 +68,7 @@ Email2Format   email2_payload_get_format     (const Email2Payload *payload);
 Email2Encoding email2_payload_get_encoding   (const Email2Payload *payload);
 GPtrArray     *email2_payload_get_statuses   (const Email2Payload *payload);
 gboolean       email2_payload_succeeded      (const Email2Payload *payload);
+const Email2Status *email2_payload_get_failure (const Email2Payload *payload);
 const char    *email2_format_to_string       (Email2Format    format);
 gboolean       email2_format_from_string     (const char     *name,
                                               Email2Format   *format);

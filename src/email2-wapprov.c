@@ -78,7 +78,9 @@ struct _Element {
   char *own_name;         /* the name, when it is no kind's name */
   char *attributes;       /* "name\0value\0name\0value\0…" as given, in one block */
   gsize attributes_size;
-  GPtrArray *children;    /* Element *, owned */
+  Element *first_child;   /* owned, in document order through next */
+  Element *last_child;
+  Element *next;          /* the next sibling */
   Element *parent;
   guint id;               /* its number in the document: the CmdID */
   Scope scope;            /* characteristics: what they name */
@@ -111,22 +113,39 @@ element_new (Kind        kind,
     element->name = element->own_name = g_strdup (name);
   else
     element->name = kind_names[kind];
-  element->children = g_ptr_array_new ();
   element->parent = parent;
   element->recursive = TRUE;
   element->mask_value = kind == KIND_PARM;
   if (parent != NULL)
-    g_ptr_array_add (parent->children, element);
+    {
+      if (parent->last_child != NULL)
+        parent->last_child->next = element;
+      else
+        parent->first_child = element;
+      parent->last_child = element;
+    }
 
   return element;
+}
+
+static void element_free (Element *element);
+
+static void
+element_free_children (Element *element)
+{
+  Element *next;
+
+  for (Element *child = element->first_child; child != NULL; child = next)
+    {
+      next = child->next;
+      element_free (child);
+    }
 }
 
 static void
 element_free (Element *element)
 {
-  for (guint i = 0; i < element->children->len; i++)
-    element_free (element->children->pdata[i]);
-  g_ptr_array_unref (element->children);
+  element_free_children (element);
   if (element->answer != NULL)
     {
       for (guint i = 0; i < element->answer->len; i++)
@@ -497,8 +516,8 @@ resolve (Element *element)
   if (element->status != 0)
     return;
 
-  for (guint i = 0; i < element->children->len; i++)
-    resolve (element->children->pdata[i]);
+  for (Element *child = element->first_child; child != NULL; child = child->next)
+    resolve (child);
 }
 
 /**
@@ -563,8 +582,8 @@ email2_wapprov_read (Email2XmlStream   stream,
       return NULL;
     }
 
-  for (guint i = 0; i < doc->root->children->len; i++)
-    resolve (doc->root->children->pdata[i]);
+  for (Element *child = doc->root->first_child; child != NULL; child = child->next)
+    resolve (child);
 
   return g_steal_pointer (&doc);
 }
@@ -647,11 +666,11 @@ is_query_only (const Element *element)
 {
   if (element->kind == KIND_PARM_QUERY || element->kind == KIND_CHARACTERISTIC_QUERY)
     return TRUE;
-  if (element->kind != KIND_CHARACTERISTIC || element->children->len == 0)
+  if (element->kind != KIND_CHARACTERISTIC || element->first_child == NULL)
     return FALSE;
 
-  for (guint i = 0; i < element->children->len; i++)
-    if (!is_query_only (element->children->pdata[i]))
+  for (const Element *child = element->first_child; child != NULL; child = child->next)
+    if (!is_query_only (child))
       return FALSE;
 
   return TRUE;
@@ -661,10 +680,8 @@ is_query_only (const Element *element)
 static gboolean
 has_writes (const Element *element)
 {
-  for (guint i = 0; i < element->children->len; i++)
+  for (const Element *child = element->first_child; child != NULL; child = child->next)
     {
-      const Element *child = element->children->pdata[i];
-
       if (child->kind == KIND_CHARACTERISTIC && child->status == 0 ? has_writes (child)
                                                                     : !is_query_only (child))
         return TRUE;
@@ -707,7 +724,7 @@ build (Run     *run,
       /* A characteristic of an account that does not exist creates it;
        * one that holds only queries does not. */
       if (element->scope == SCOPE_ACCOUNT &&
-          (element->children->len == 0 || has_writes (element)) &&
+          (element->first_child == NULL || has_writes (element)) &&
           !run_account_exists (run, element->guid))
         {
           run_add (run, element, EMAIL2_COMMAND_ADD, "node", NULL);
@@ -743,8 +760,8 @@ build (Run     *run,
     }
 
   /* Inside anything but a characteristic, each child is a failure. */
-  for (guint i = 0; i < element->children->len; i++)
-    build (run, element->children->pdata[i]);
+  for (Element *child = element->first_child; child != NULL; child = child->next)
+    build (run, child);
 }
 
 /* The account characteristic an element is part of, or %NULL. */
@@ -985,8 +1002,6 @@ run_query (Run     *run,
   gboolean ok = TRUE;
 
   /* The answer is built under a stand-in parent, then moved. */
-  holder.children = g_ptr_array_new ();
-
   if (query->kind == KIND_PARM_QUERY)
     ok = answer_parm (run, query, &holder, query->parent->uri, element_get (query, "name"));
   else if (query->scope == SCOPE_ROOT)
@@ -998,24 +1013,20 @@ run_query (Run     *run,
     ok = answer_tagprops (run, query, &holder, query->parent->uri);
 
   /* A parm-query of a parameter that is not set. */
-  if (ok && query->kind == KIND_PARM_QUERY && holder.children->len == 0)
+  if (ok && query->kind == KIND_PARM_QUERY && holder.first_child == NULL)
     answer_new (KIND_NOPARM, &holder, "name", element_get (query, "name"), NULL);
 
   if (ok)
     {
       query->answer = g_ptr_array_new ();
-      for (guint i = 0; i < holder.children->len; i++)
+      for (Element *answer = holder.first_child; answer != NULL; answer = answer->next)
         {
-          Element *answer = holder.children->pdata[i];
-
           answer->parent = query->parent;
           g_ptr_array_add (query->answer, answer);
         }
     }
   else
-    for (guint i = 0; i < holder.children->len; i++)
-      element_free (holder.children->pdata[i]);
-  g_ptr_array_unref (holder.children);
+    element_free_children (&holder);
 }
 
 /**
@@ -1136,8 +1147,8 @@ write_element (xmlTextWriterPtr  writer,
   if (element->status != 0)
     xmlTextWriterWriteAttribute (writer, BAD_CAST "desc", BAD_CAST element->reason);
 
-  for (guint i = 0; i < element->children->len; i++)
-    write_element (writer, element->children->pdata[i]);
+  for (const Element *child = element->first_child; child != NULL; child = child->next)
+    write_element (writer, child);
 
   xmlTextWriterEndElement (writer);
 }

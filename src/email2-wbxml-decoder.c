@@ -604,14 +604,19 @@ decode_body (Decoder *decoder,
           gsize length = 0;
           char character[8];
 
+          gboolean ok;
+
           if (!decode_text_token (decoder, token, &text, &length, character, error))
             return FALSE;
           if (text == NULL)
             return decode_unknown_token (token, error);
-          if (!decode_grow (decoder, length, error))
-            return FALSE;
-          decoder->handler->text (decoder->user_data, text, length);
+          ok = decode_grow (decoder, length, error);
+          if (ok)
+            decoder->handler->text (decoder->user_data, text, length);
+          /* an entity's character may be part of a password */
           explicit_bzero (character, sizeof character);
+          if (!ok)
+            return FALSE;
         }
       else
         return decode_unknown_token (token, error);
@@ -728,8 +733,10 @@ email2_wbxml_parse (const char             *data,
 
   ok = decode_body (&decoder, error);
 
-  /* An attribute value may be a password. */
+  /* An attribute value may be a password; so may a character entity's
+   * UTF-8, which was on the stack. */
   explicit_bzero (decoder.values->str, decoder.values->allocated_len);
+  email2_secure_wipe_stack ();
   g_string_free (decoder.values, TRUE);
   g_free (decoder.pairs);
   g_free (decoder.starts);

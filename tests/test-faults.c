@@ -47,6 +47,7 @@
 #include <libsecret/secret.h>
 
 #include "email2-test.h"
+#include "email2-evolution-keyring.h"
 
 #define ROOT "./Vendor/MSFT/EMAIL2/"
 #define REGISTRY "/usr/libexec/evolution-source-registry"
@@ -216,16 +217,6 @@ static const SecretSchema any_schema = {
   "org.freedesktop.Secret.Generic", SECRET_SCHEMA_DONT_MATCH_NAME,
   {
     { "e-source-uid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-/* email2's own items only (a backup has the same attributes and more). */
-static const SecretSchema provisioned_lookup_schema = {
-  "io.github.email2.Secret", SECRET_SCHEMA_NONE,
-  {
     { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { NULL, 0 },
@@ -608,8 +599,9 @@ account_state (guint     i,
 
       eds_secret = secret_of ("e-source-uid", uid, NULL);
       transport_secret = secret_of ("e-source-uid", transport_uid, NULL);
-      provisioned = secret_password_lookup_sync (&provisioned_lookup_schema, NULL, NULL,
-                                                 "email2-guid", braced, "email2-node", "AUTHSECRET", NULL);
+      provisioned = secret_password_lookup_sync (
+        email2_evolution_keyring_schema (EMAIL2_KEYRING_PROVISIONED), NULL, NULL,
+        "email2-guid", braced, "email2-node", "AUTHSECRET", NULL);
       if (g_strcmp0 (eds_secret, want) == 0 && g_strcmp0 (transport_secret, want) == 0 &&
           g_strcmp0 (provisioned, want) == 0 && n_items == 3)
         return is_new ? STATE_NEW : STATE_OLD;
@@ -830,34 +822,6 @@ prepare (Phase phase)
 
 /* ---- email2ctl check ---- */
 
-static const SecretSchema provisioned_schema = {
-  "io.github.email2.Secret", SECRET_SCHEMA_NONE,
-  {
-    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-static const SecretSchema backup_schema = {
-  "io.github.email2.Backup", SECRET_SCHEMA_NONE,
-  {
-    { "email2-transaction", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-static const SecretSchema eds_schema = {
-  "org.gnome.Evolution.Data.Source", SECRET_SCHEMA_DONT_MATCH_NAME,
-  {
-    { "e-source-uid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "eds-origin", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
 #define ABSENT_GUID "{FAFFFFFF-0000-4000-8000-00000000FFFF}"
 #define ABSENT_UID "email2-faffffff-0000-4000-8000-00000000ffff"
 
@@ -923,10 +887,13 @@ test_check (void)
 
   /* Orphans of the three schemas, an Evolution password gone, a source
    * file that cannot be read, a journal left behind. */
-  store (&provisioned_schema, "email2-guid", ABSENT_GUID, "email2-node", "AUTHSECRET", NULL);
-  store (&backup_schema, "email2-transaction", "no-such-transaction", "email2-guid", ABSENT_GUID,
+  store (email2_evolution_keyring_schema (EMAIL2_KEYRING_PROVISIONED),
+         "email2-guid", ABSENT_GUID, "email2-node", "AUTHSECRET", NULL);
+  store (email2_evolution_keyring_schema (EMAIL2_KEYRING_BACKUP),
+         "email2-transaction", "no-such-transaction", "email2-guid", ABSENT_GUID,
          "email2-node", "AUTHSECRET", NULL);
-  store (&eds_schema, "e-source-uid", ABSENT_UID, "eds-origin", "evolution-data-server", NULL);
+  store (email2_evolution_keyring_schema (EMAIL2_KEYRING_EDS),
+         "e-source-uid", ABSENT_UID, "eds-origin", "evolution-data-server", NULL);
   delete_items ("e-source-uid", uid);
   g_file_set_contents (broken_path, "not a key file\n", -1, &error);
   g_assert_no_error (error);

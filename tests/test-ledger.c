@@ -2,12 +2,14 @@
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
  * Email2Ledger in-process, in a temporary directory: what each change and
- * failure records, what `email2ctl list` is told, and what reaches the
- * file (only after a save, mode 0600, read back by a new ledger).
+ * failure records (a failed payload's too, on the memory host), what
+ * `email2ctl list` is told, and what reaches the file (only after a save,
+ * mode 0600, read back by a new ledger).
  */
 
 #include "config.h"
 
+#include <string.h>
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
@@ -182,6 +184,77 @@ test_saved_only_when_changed (Fixture       *fixture,
   assert_string (dict, "outcome-reason", "refused");
 }
 
+/* A processed payload on @host: @body inside a SyncML message. */
+static Email2Payload *
+run_payload (Email2MemoryHost *host,
+             const char       *body)
+{
+  g_autofree char *text = email2_test_message (body);
+  g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (host));
+  g_autoptr(GError) error = NULL;
+  Email2Payload *payload = email2_payload_parse (text, strlen (text), EMAIL2_FORMAT_AUTO, &error);
+
+  g_assert_no_error (error);
+  email2_payload_process (payload, session);
+  return payload;
+}
+
+/* A failed payload: the reason of the command that failed (not the
+ * Atomic's 507) goes to every existing account the payload named, once;
+ * an account that is not there gets no record; a payload with only a
+ * failed query is no failure. */
+static void
+test_payload_failure (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(Email2MemoryHost) host = email2_memory_host_new ();
+  g_autoptr(Email2Ledger) ledger = email2_ledger_new (fixture->path);
+  g_autoptr(Email2Payload) created = NULL;
+  g_autoptr(Email2Payload) failed = NULL;
+  g_autoptr(Email2Payload) query = NULL;
+  g_autoptr(GVariantDict) dict = NULL;
+  g_auto(GStrv) existing = NULL;
+  g_autofree char *create = email2_test_create_account (TEST_ACCOUNT, "1", "IMAP4");
+  g_autofree char *atomic = g_strdup_printf ("<Atomic><CmdID>1</CmdID>%s</Atomic>", create);
+  g_autofree char *bad_port = email2_test_item_cmd ("Replace", "3", TEST_ACCOUNT "/INSERVER", "chr",
+                                                    "mail.contoso.com:99999");
+  g_autofree char *other = email2_test_item_cmd ("Replace", "4", TEST_ACCOUNT2 "/SERVICENAME", "chr",
+                                                 "Other");
+  g_autofree char *name = email2_test_item_cmd ("Replace", "5", TEST_ACCOUNT "/SERVICENAME", "chr",
+                                                "Renamed");
+  g_autofree char *edit = g_strdup_printf ("<Atomic><CmdID>2</CmdID>%s%s%s</Atomic>", bad_port,
+                                           other, name);
+  g_autofree char *get = email2_test_item_cmd ("Get", "6", TEST_ACCOUNT2 "/SERVICENAME", NULL, NULL);
+  const Email2Status *failure;
+
+  created = run_payload (host, atomic);
+  g_assert_true (email2_payload_succeeded (created));
+  g_assert_null (email2_payload_get_failure (created));
+
+  failed = run_payload (host, edit);
+  g_assert_false (email2_payload_succeeded (failed));
+  failure = email2_payload_get_failure (failed);
+  g_assert_nonnull (failure);
+  g_assert_cmpuint (email2_status_get_code (failure), !=, 507);
+  g_assert_cmpstr (email2_status_get_cmd (failure), ==, "Replace");
+
+  existing = email2_host_list_accounts (EMAIL2_HOST (host));
+  email2_ledger_record_payload_failure (ledger, failed, (const char * const *) existing,
+                                        "spool:edit.xml");
+  dict = describe (ledger, TEST_GUID);
+  assert_string (dict, "outcome", "failed");
+  assert_string (dict, "outcome-by", "spool:edit.xml");
+  assert_string (dict, "outcome-reason", email2_status_get_reason (failure));
+  g_clear_pointer (&dict, g_variant_dict_unref);
+  dict = describe (ledger, TEST_GUID2);
+  g_assert_false (g_variant_dict_contains (dict, "outcome"));
+
+  /* Get of an account that is not there: 404, but no failure to report. */
+  query = run_payload (host, get);
+  g_assert_false (email2_payload_succeeded (query));
+  g_assert_null (email2_payload_get_failure (query));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -192,6 +265,8 @@ main (int    argc,
               fixture_set_up, test_added_then_failed, fixture_tear_down);
   g_test_add ("/ledger/removed-and-added-again", Fixture, NULL,
               fixture_set_up, test_removed_and_added_again, fixture_tear_down);
+  g_test_add ("/ledger/payload-failure", Fixture, NULL,
+              fixture_set_up, test_payload_failure, fixture_tear_down);
   g_test_add ("/ledger/saved-only-when-changed", Fixture, NULL,
               fixture_set_up, test_saved_only_when_changed, fixture_tear_down);
 

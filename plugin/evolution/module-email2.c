@@ -117,20 +117,9 @@ accounts_committed (GPtrArray *changes,
   email2_ledger_record_changes (self->ledger, changes, origin);
 }
 
-/* Whether a status is of a command that changes something (not a query). */
-static gboolean
-is_change (const Email2Status *status)
-{
-  const char *cmd = email2_status_get_cmd (status);
-
-  return g_strcmp0 (cmd, "Get") != 0 && g_strcmp0 (cmd, "SyncHdr") != 0 &&
-         !g_str_has_suffix (cmd, "-query");
-}
-
-/* A payload that failed to change what it meant to: the user is told once,
- * with the first failure's reason (an Atomic's own 507 only when no
- * command says more). Queries that found nothing are no failure. The
- * accounts it was about keep what they had; their record says so. In the
+/* A payload that failed to change what it meant to: the user is told
+ * once, with the reason email2_payload_get_failure() picks; the accounts
+ * it was about keep what they had, and their records say so. In the
  * worker. */
 static void
 on_payload_failed (Email2Service *service,
@@ -138,43 +127,18 @@ on_payload_failed (Email2Service *service,
                    const char    *origin,
                    Email2Module  *self)
 {
-  const Email2Status *failed = NULL;
+  const Email2Status *failed = email2_payload_get_failure (payload);
   g_auto(GStrv) existing = NULL;
-  g_autoptr(GHashTable) seen = NULL;
   g_autofree char *recorded_origin = NULL;
 
-  for (guint i = 0; email2_payload_get_statuses (payload) != NULL && i < email2_payload_get_statuses (payload)->len; i++)
-    {
-      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
-
-      guint code = email2_status_get_code (status);
-
-      if (code < 400 || !is_change (status) || email2_status_get_reason (status) == NULL)
-        continue;
-      if (failed == NULL || (email2_status_get_code (failed) == 507 && code != 507))
-        failed = status;
-    }
   if (failed == NULL)
     return;
   email2_notifier_rollout_failed (self->notifier, origin, email2_status_get_reason (failed));
 
   existing = email2_host_list_accounts (EMAIL2_HOST (self->host));
-  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   recorded_origin = ledger_origin (self);
-  for (guint i = 0; i < email2_payload_get_statuses (payload)->len; i++)
-    {
-      const Email2Status *status = email2_payload_get_statuses (payload)->pdata[i];
-      Email2Path path;
-
-      const char *target_ref = email2_status_get_target_ref (status);
-
-      if (target_ref == NULL || !email2_locuri_parse (target_ref, &path, NULL) ||
-          path.guid[0] == '\0' || !g_strv_contains ((const char * const *) existing, path.guid) ||
-          !g_hash_table_add (seen, g_strdup (path.guid)))
-        continue;
-      email2_ledger_record_failure (self->ledger, path.guid, recorded_origin,
-                                    email2_status_get_reason (failed));
-    }
+  email2_ledger_record_payload_failure (self->ledger, payload, (const char * const *) existing,
+                                        recorded_origin);
 }
 
 typedef struct {
