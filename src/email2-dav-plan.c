@@ -27,6 +27,7 @@ struct _Email2DavPlan {
   gboolean refresh[EMAIL2_DAV_N_SERVICES];
   guint minutes[EMAIL2_DAV_N_SERVICES];
   char *domain[EMAIL2_DAV_N_SERVICES];    /* no server named: the e-mail domain */
+  gboolean unresolved[EMAIL2_DAV_N_SERVICES];  /* its SRV look-up got no answer */
   char *user;
 };
 
@@ -516,4 +517,37 @@ email2_dav_plan_set_found (Email2DavPlan    *plan,
   plan->url[service] = g_strdup (url);
   g_free (plan->plain_url[service]);
   plan->plain_url[service] = plan->tls_required[service] ? NULL : g_strdup (plain_url);
+  plan->unresolved[service] = FALSE;
+}
+
+/**
+ * email2_dav_plan_set_unresolved:
+ * @plan: a plan
+ * @service: a service whose server was not named
+ *
+ * Says that the SRV look-up of @service got no answer (it failed or ran
+ * out of time; "no such record" is an answer): its URL is the domain's
+ * for want of better.
+ */
+void
+email2_dav_plan_set_unresolved (Email2DavPlan    *plan,
+                                Email2DavService  service)
+{
+  g_return_if_fail (plan->domain[service] != NULL);
+
+  plan->unresolved[service] = TRUE;
+}
+
+/**
+ * email2_dav_plan_get_unresolved:
+ * @plan: a plan
+ * @service: a service
+ *
+ * Returns: whether the SRV look-up of @service got no answer
+ */
+gboolean
+email2_dav_plan_get_unresolved (const Email2DavPlan *plan,
+                                Email2DavService     service)
+{
+  return plan->unresolved[service];
 }

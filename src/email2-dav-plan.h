@@ -99,6 +99,11 @@ void           email2_dav_plan_set_found      (Email2DavPlan       *plan,
                                                const char          *url,
                                                const char          *plain_url);
 
+void           email2_dav_plan_set_unresolved (Email2DavPlan       *plan,
+                                               Email2DavService     service);
+gboolean       email2_dav_plan_get_unresolved (const Email2DavPlan *plan,
+                                               Email2DavService     service);
+
 void           email2_dav_plan_look_up        (Email2DavPlan       *plan,
                                                guint                timeout_ms);
 

@@ -727,6 +727,35 @@ recheck_plain (Email2EvolutionCollection *self,
     }
 }
 
+/* A service whose SRV look-up got no answer (DNS down, the deadline
+ * passed) keeps the URL email2 wrote last, while the collection still
+ * holds it: a DNS failure during an edit must not move discovery, and the
+ * password, to the domain's own web server. */
+static void
+keep_unresolved (ESource       *source,
+                 Email2DavPlan *plan)
+{
+  ESourceCollection *collection = e_source_get_extension (source, E_SOURCE_EXTENSION_COLLECTION);
+  Email2DavSourceExtension *written;
+
+  if (!e_source_has_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME))
+    return;
+  written = e_source_get_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME);
+  for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
+    {
+      g_autofree char *current = s == EMAIL2_DAV_CARDDAV ? e_source_collection_dup_contacts_url (collection)
+                                                         : e_source_collection_dup_calendar_url (collection);
+
+      if (!email2_dav_plan_get_unresolved (plan, s) || current == NULL ||
+          g_strcmp0 (current, email2_dav_source_extension_get_url (written, s)) != 0 ||
+          g_strcmp0 (current, email2_dav_plan_get_url (plan, s)) == 0)
+        continue;
+      g_message ("email2: the SRV records of %s did not answer; %s keeps %s",
+                 email2_dav_plan_get_domain (plan, s), e_source_get_uid (source), current);
+      email2_dav_plan_set_found (plan, s, current, NULL);
+    }
+}
+
 /**
  * email2_evolution_collection_write:
  * @self: the collections
@@ -808,7 +837,10 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
       e_server_side_source_set_removable (E_SERVER_SIDE_SOURCE (source), TRUE);
     }
   else
-    old_data = e_source_to_string (source, NULL);
+    {
+      old_data = e_source_to_string (source, NULL);
+      keep_unresolved (source, plan);
+    }
 
   configure_collection (source, account, plan);
 
