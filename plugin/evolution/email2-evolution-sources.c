@@ -444,10 +444,37 @@ email2_evolution_source_file_write (const char  *path,
   return g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
-/* A copy of @uid's source that nobody exports: of its file @path (none: a new
- * source); when the file cannot be read, or is not written yet (a child
- * EDS's collection backend has just discovered), of @live as the registry
- * has it, through a private temporary file; else a new one. */
+/* A copy of @live, the registry's source @uid, that nobody exports:
+ * through a private temporary file, since EDS takes a source's UID from
+ * its file's name. */
+static ESource *
+scratch_of_live (ESourceRegistryServer  *server,
+                 const char             *uid,
+                 ESource                *live,
+                 GError                **error)
+{
+  g_autofree char *name = g_strconcat (uid, ".source", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("email2-source-XXXXXX", error);
+  g_autofree char *copy_path = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr(GFile) copy = NULL;
+  ESource *scratch = NULL;
+
+  if (dir == NULL)
+    return NULL;
+  copy_path = g_build_filename (dir, name, NULL);
+  data = e_source_to_string (live, NULL);
+  copy = g_file_new_for_path (copy_path);
+  if (g_file_set_contents_full (copy_path, data, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
+    scratch = e_server_side_source_new (server, copy, error);
+  g_unlink (copy_path);
+  g_rmdir (dir);
+  return scratch;
+}
+
+/* A copy of @uid's source that nobody exports: of its file @path (none: a
+ * new source); when the file cannot be read, or is not written yet, of
+ * @live as the registry has it; else a new one. */
 static ESource *
 scratch_source (ESourceRegistryServer  *server,
                 const char             *path,
@@ -456,13 +483,8 @@ scratch_source (ESourceRegistryServer  *server,
                 GError                **error)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autofree char *name = g_strconcat (uid, ".source", NULL);
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *copy_path = NULL;
-  g_autofree char *data = NULL;
-  g_autoptr(GFile) copy = NULL;
-  ESource *scratch = NULL;
+  ESource *scratch;
 
   if (live == NULL || g_file_test (path, G_FILE_TEST_EXISTS))
     {
@@ -473,19 +495,7 @@ scratch_source (ESourceRegistryServer  *server,
       if (live == NULL)
         return e_server_side_source_new_memory_only (server, uid, error);
     }
-
-  dir = g_dir_make_tmp ("email2-source-XXXXXX", error);
-  if (dir == NULL)
-    return NULL;
-  /* EDS takes a source's UID from its file's name. */
-  copy_path = g_build_filename (dir, name, NULL);
-  data = e_source_to_string (live, NULL);
-  copy = g_file_new_for_path (copy_path);
-  if (g_file_set_contents_full (copy_path, data, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
-    scratch = e_server_side_source_new (server, copy, error);
-  g_unlink (copy_path);
-  g_rmdir (dir);
-  return scratch;
+  return scratch_of_live (server, uid, live, error);
 }
 
 /* @uid's file holds @scratch's settings: the registry takes them, from
@@ -553,9 +563,12 @@ email2_evolution_source_edit (ESourceRegistryServer  *server,
       edit (live, user_data);
       return g_steal_pointer (&live);
     }
-  /* The registry's own file: a collection's children are in its cache. */
+  /* The registry's own file (a collection's children are in its cache),
+   * from the registry's source: a client's change that EDS has not
+   * written yet stays. */
   path = live_file != NULL ? g_file_get_path (live_file) : source_file_path (uid);
-  scratch = scratch_source (server, path, uid, live, error);
+  scratch = live != NULL ? scratch_of_live (server, uid, live, error)
+                         : scratch_source (server, path, uid, NULL, error);
   if (scratch == NULL)
     return NULL;
   edit (scratch, user_data);
