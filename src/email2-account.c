@@ -359,7 +359,7 @@ email2_account_set_password_carried (Email2Account *account,
                                      Email2NodeId   server,
                                      gboolean       carried)
 {
-  account->carried[server_index (server)] = carried;
+  account->carried[server_index (server)] = carried != FALSE;
 }
 
 /* Whether two server values name the same host (ports aside). */

@@ -17,7 +17,10 @@
  * - a target of "." (RFC 2782: no such service), a target that is not a
  *   host name, or port 0 is no answer;
  * - every lookup has one deadline; when it passes, or nothing usable
- *   answered, the domain's URL stays.
+ *   answered, the domain's URL stays; a look-up that got no answer (it
+ *   failed or timed out) is marked unresolved, so that an existing
+ *   collection keeps the URL email2 wrote last
+ *   (email2-evolution-collection.c).
  */
 
 #include "config.h"
@@ -126,8 +129,13 @@ query_done_cb (GObject      *object,
            g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND))
     start_query (lookup, query->service, FALSE);
   else
-    g_debug ("_%s._tcp.%s: %s; discovery starts at the domain", name, domain,
-             error != NULL ? error->message : "no usable target");
+    {
+      g_debug ("_%s._tcp.%s: %s; discovery starts at the domain", name, domain,
+               error != NULL ? error->message : "no usable target");
+      /* No answer at all, rather than "no such record". */
+      if (error != NULL && !g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND))
+        email2_dav_plan_set_unresolved (plan, query->service);
+    }
 
   lookup->pending--;
   g_free (query);

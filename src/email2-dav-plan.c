@@ -27,6 +27,7 @@ struct _Email2DavPlan {
   gboolean refresh[EMAIL2_DAV_N_SERVICES];
   guint minutes[EMAIL2_DAV_N_SERVICES];
   char *domain[EMAIL2_DAV_N_SERVICES];    /* no server named: the e-mail domain */
+  gboolean unresolved[EMAIL2_DAV_N_SERVICES];  /* its SRV look-up got no answer */
   char *user;
 };
 
@@ -34,16 +35,26 @@ G_DEFINE_BOXED_TYPE (Email2DavPlan, email2_dav_plan, email2_dav_plan_copy, email
 
 /* The nodes of each service, in Email2DavService order. */
 static const struct {
-  Email2NodeId server;
-  Email2NodeId require_ssl;
-  Email2NodeId schedule;
+  Email2DavNodes nodes;
   guint32 types;
 } services[EMAIL2_DAV_N_SERVICES] = {
-  [EMAIL2_DAV_CARDDAV] = { EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CONTACTSSERVERREQUIRESSL,
-                           EMAIL2_NODE_CONTACTSSYNCSCHEDULE, EMAIL2_CONTENT_CONTACTS },
-  [EMAIL2_DAV_CALDAV] = { EMAIL2_NODE_CALENDARSERVER, EMAIL2_NODE_CALENDARSERVERREQUIRESSL,
-                          EMAIL2_NODE_CALENDARSYNCSCHEDULE, EMAIL2_CONTENT_CALENDARS },
+  [EMAIL2_DAV_CARDDAV] = { { EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CONTACTSSERVERREQUIRESSL,
+                             EMAIL2_NODE_CONTACTSSYNCSCHEDULE }, EMAIL2_CONTENT_CONTACTS },
+  [EMAIL2_DAV_CALDAV] = { { EMAIL2_NODE_CALENDARSERVER, EMAIL2_NODE_CALENDARSERVERREQUIRESSL,
+                            EMAIL2_NODE_CALENDARSYNCSCHEDULE }, EMAIL2_CONTENT_CALENDARS },
 };
+
+/**
+ * email2_dav_service_get_nodes:
+ * @service: a service
+ *
+ * Returns: (transfer none): the server, TLS and schedule nodes of @service
+ */
+const Email2DavNodes *
+email2_dav_service_get_nodes (Email2DavService service)
+{
+  return &services[service].nodes;
+}
 
 /* *SYNCSCHEDULE: Windows' DeviceAccountSyncScheduleKind (0-6), the
  * ActiveSync CSP's -1 ("as items arrive"), and minutes. EDS has no push
@@ -269,27 +280,27 @@ email2_dav_plan_new (const Email2Account *account,
 
   for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
     {
-      const char *schedule = email2_account_get (account, services[s].schedule);
+      const char *schedule = email2_account_get (account, services[s].nodes.schedule);
 
-      plan->tls_required[s] = g_strcmp0 (email2_account_get (account, services[s].require_ssl), "1") == 0;
+      plan->tls_required[s] = g_strcmp0 (email2_account_get (account, services[s].nodes.require_ssl), "1") == 0;
       if (!email2_parse_sync_schedule (schedule != NULL ? schedule : DEFAULT_SCHEDULE,
                                        &plan->refresh[s], &plan->minutes[s]))
         {
           g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_VALUE,
-                       _("%s is not a known schedule"), email2_schema_get (services[s].schedule)->path);
+                       _("%s is not a known schedule"), email2_schema_get (services[s].nodes.schedule)->path);
           return NULL;
         }
       if ((plan->types & services[s].types) == 0)
         continue;
-      plan->url[s] = email2_dav_server_url (email2_account_get (account, services[s].server),
+      plan->url[s] = email2_dav_server_url (email2_account_get (account, services[s].nodes.server),
                                             address_domain (account), error);
       if (plan->url[s] == NULL)
         return NULL;
-      if (email2_account_get (account, services[s].server) == NULL ||
-          email2_account_get (account, services[s].server)[0] == '\0')
+      if (email2_account_get (account, services[s].nodes.server) == NULL ||
+          email2_account_get (account, services[s].nodes.server)[0] == '\0')
         plan->domain[s] = g_strdup (address_domain (account));
       if (!plan->tls_required[s])
-        plan->plain_url[s] = email2_dav_plain_url (email2_account_get (account, services[s].server));
+        plan->plain_url[s] = email2_dav_plain_url (email2_account_get (account, services[s].nodes.server));
     }
 
   name = email2_account_get (account, EMAIL2_NODE_AUTHNAME);
@@ -506,4 +517,37 @@ email2_dav_plan_set_found (Email2DavPlan    *plan,
   plan->url[service] = g_strdup (url);
   g_free (plan->plain_url[service]);
   plan->plain_url[service] = plan->tls_required[service] ? NULL : g_strdup (plain_url);
+  plan->unresolved[service] = FALSE;
+}
+
+/**
+ * email2_dav_plan_set_unresolved:
+ * @plan: a plan
+ * @service: a service whose server was not named
+ *
+ * Says that the SRV look-up of @service got no answer (it failed or ran
+ * out of time; "no such record" is an answer): its URL is the domain's
+ * for want of better.
+ */
+void
+email2_dav_plan_set_unresolved (Email2DavPlan    *plan,
+                                Email2DavService  service)
+{
+  g_return_if_fail (plan->domain[service] != NULL);
+
+  plan->unresolved[service] = TRUE;
+}
+
+/**
+ * email2_dav_plan_get_unresolved:
+ * @plan: a plan
+ * @service: a service
+ *
+ * Returns: whether the SRV look-up of @service got no answer
+ */
+gboolean
+email2_dav_plan_get_unresolved (const Email2DavPlan *plan,
+                                Email2DavService     service)
+{
+  return plan->unresolved[service];
 }

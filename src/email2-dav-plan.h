@@ -50,6 +50,22 @@ typedef enum {
 
 #define EMAIL2_DAV_N_SERVICES 2
 
+/**
+ * Email2DavNodes:
+ * @server: CONTACTSSERVER or CALENDARSERVER
+ * @require_ssl: its *REQUIRESSL
+ * @schedule: its *SYNCSCHEDULE
+ *
+ * The nodes of one service.
+ */
+typedef struct {
+  Email2NodeId server;
+  Email2NodeId require_ssl;
+  Email2NodeId schedule;
+} Email2DavNodes;
+
+const Email2DavNodes *email2_dav_service_get_nodes (Email2DavService service);
+
 #define EMAIL2_TYPE_DAV_PLAN (email2_dav_plan_get_type ())
 
 typedef struct _Email2DavPlan Email2DavPlan;
@@ -82,6 +98,11 @@ void           email2_dav_plan_set_found      (Email2DavPlan       *plan,
                                                Email2DavService     service,
                                                const char          *url,
                                                const char          *plain_url);
+
+void           email2_dav_plan_set_unresolved (Email2DavPlan       *plan,
+                                               Email2DavService     service);
+gboolean       email2_dav_plan_get_unresolved (const Email2DavPlan *plan,
+                                               Email2DavService     service);
 
 void           email2_dav_plan_look_up        (Email2DavPlan       *plan,
                                                guint                timeout_ms);

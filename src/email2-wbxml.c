@@ -113,6 +113,7 @@ typedef struct {
   GPtrArray *namespaces;  /* const char *: and their namespaces */
   gboolean tag_open;      /* a start tag awaits its '>' or "/>" */
   gsize max_size;
+  gboolean too_large;     /* the XML would exceed max_size: nothing more is written */
 } Writer;
 
 /* Every append to the writer's output: it holds the payload, passwords
@@ -122,6 +123,13 @@ write_len (Writer     *writer,
            const char *text,
            gsize       length)
 {
+  /* The decoder bounds the document's size as XML, escapes left out: a
+   * text of quotes grows sixfold here. */
+  if (writer->too_large || length > writer->max_size - writer->out->len)
+    {
+      writer->too_large = TRUE;
+      return;
+    }
   email2_secure_string_reserve (writer->out, length);
   g_string_append_len (writer->out, text, length);
 }
@@ -176,6 +184,18 @@ write_close_tag (Writer *writer)
 }
 
 static gboolean
+writer_too_large (Writer  *writer,
+                  GError **error)
+{
+  if (!writer->too_large)
+    return FALSE;
+
+  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
+               _("The WBXML document would be larger than %zu bytes as XML"), writer->max_size);
+  return TRUE;
+}
+
+static gboolean
 writer_start (gpointer            user_data,
               const char         *name,
               const char         *ns,
@@ -207,11 +227,7 @@ writer_start (gpointer            user_data,
   g_ptr_array_add (writer->open, (gpointer) name);
   g_ptr_array_add (writer->namespaces, (gpointer) ns);
 
-  if (writer->out->len <= writer->max_size)
-    return TRUE;
-  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT,
-               _("The WBXML document would be larger than %zu bytes as XML"), writer->max_size);
-  return FALSE;
+  return !writer_too_large (writer, error);
 }
 
 static void
@@ -283,6 +299,10 @@ email2_wbxml_to_xml (const char  *data,
   ok = email2_wbxml_parse (data, length, &limits, &handler, &writer, error);
   g_ptr_array_unref (writer.open);
   g_ptr_array_unref (writer.namespaces);
+
+  /* text or end tags after the last start tag may have passed the bound */
+  if (ok && writer_too_large (&writer, error))
+    ok = FALSE;
 
   if (!ok)
     {

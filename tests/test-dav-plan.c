@@ -256,6 +256,7 @@ typedef struct {
   const char *calendar_url;
   const char *calendar_plain;
   const char *asked;                /* the names asked, in order */
+  gboolean unresolved;              /* the calendar's look-up got no answer */
 } SrvCase;
 
 static const SrvCase srv_cases[] = {
@@ -279,7 +280,7 @@ static const SrvCase srv_cases[] = {
     { { "_caldavs._tcp.contoso.com", NULL, 0, 0, G_RESOLVER_ERROR_TEMPORARY_FAILURE },
       { "_caldav._tcp.contoso.com", "cal.contoso.com", 80, 0, 0 } },
     NULL, NULL, "https://contoso.com/", NULL,
-    "_caldavs._tcp.contoso.com" },
+    "_caldavs._tcp.contoso.com", TRUE },
   { "\".\": no such service", "0x4", NULL, NULL,
     { { "_caldavs._tcp.contoso.com", ".", 443, 0, 0 },
       { "_caldav._tcp.contoso.com", "cal.contoso.com", 80, 0, 0 } },
@@ -403,6 +404,8 @@ test_srv (void)
       g_assert_cmpstr (email2_dav_plan_get_url (plan, EMAIL2_DAV_CALDAV), ==, c->calendar_url);
       g_assert_cmpstr (email2_dav_plan_get_plain_url (plan, EMAIL2_DAV_CALDAV), ==, c->calendar_plain);
       g_assert_cmpstr (asked->str, ==, c->asked);
+      g_assert_cmpint (email2_dav_plan_get_unresolved (plan, EMAIL2_DAV_CALDAV), ==, c->unresolved);
+      g_assert_false (email2_dav_plan_get_unresolved (plan, EMAIL2_DAV_CARDDAV));
       g_string_free (asked, TRUE);
     }
   g_resolver_set_default (system);
@@ -437,6 +440,8 @@ test_srv_deadline (void)
   g_assert_cmpstr (asked->str, ==, "_carddavs._tcp.contoso.com _caldavs._tcp.contoso.com");
   g_assert_cmpstr (email2_dav_plan_get_url (plan, EMAIL2_DAV_CARDDAV), ==, "https://contoso.com/");
   g_assert_cmpstr (email2_dav_plan_get_url (plan, EMAIL2_DAV_CALDAV), ==, "https://contoso.com/");
+  g_assert_true (email2_dav_plan_get_unresolved (plan, EMAIL2_DAV_CARDDAV));
+  g_assert_true (email2_dav_plan_get_unresolved (plan, EMAIL2_DAV_CALDAV));
   g_string_free (asked, TRUE);
 }
 

@@ -211,6 +211,24 @@ wait_for_child (const char *collection_uid,
   return NULL;
 }
 
+/* Whether @source comes to refresh every @minutes: EDS enables a new
+ * child before email2 sets its schedule, from an idle callback. */
+static gboolean
+refreshes_every (ESource *source,
+                 guint    minutes,
+                 gint64   deadline)
+{
+  ESourceRefresh *refresh = e_source_get_extension (source, E_SOURCE_EXTENSION_REFRESH);
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      if (e_source_refresh_get_enabled (refresh) && e_source_refresh_get_interval_minutes (refresh) == minutes)
+        return TRUE;
+      iterate ();
+    }
+  return FALSE;
+}
+
 static guint
 count_children (const char *collection_uid)
 {
@@ -314,7 +332,6 @@ test_contacts_calendars (void)
   ICalComponent *event;
   g_autofree char *added_uid = NULL;
   g_autofree char *created_uid = NULL;
-  ESourceRefresh *refresh;
   gint64 start, deadline;
   gboolean found = FALSE;
 
@@ -373,11 +390,9 @@ test_contacts_calendars (void)
   memos = wait_for_child (COLLECTION_UID, E_SOURCE_EXTENSION_MEMO_LIST, deadline);
   g_assert_nonnull (tasks);
   g_assert_nonnull (memos);
-  refresh = e_source_get_extension (book_source, E_SOURCE_EXTENSION_REFRESH);
-  g_assert_true (e_source_refresh_get_enabled (refresh));
-  g_assert_cmpuint (e_source_refresh_get_interval_minutes (refresh), ==, 30);
-  refresh = e_source_get_extension (tasks, E_SOURCE_EXTENSION_REFRESH);
-  g_assert_cmpuint (e_source_refresh_get_interval_minutes (refresh), ==, 240);
+  g_assert_true (refreshes_every (book_source, 30, deadline));
+  g_assert_true (refreshes_every (tasks, 240, deadline));
+  g_assert_true (refreshes_every (memos, 240, deadline));
 
   /* Written back through EDS, found on the servers. */
   contact = e_contact_new_from_vcard ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Grace Hopper\r\n"
@@ -750,6 +765,70 @@ test_delete (void)
   g_assert_null (secret);
 }
 
+/* The collection's URL of @key ("CalendarUrl") as its file on disk says. */
+static char *
+url_on_disk (const char *collection_uid,
+             const char *key)
+{
+  g_autofree char *name = g_strconcat (collection_uid, ".source", NULL);
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "evolution", "sources", name, NULL);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL))
+    return NULL;
+  return g_key_file_get_string (file, "Collection", key, NULL);
+}
+
+/* A server email2 fell back to plain HTTP for (/dav/requiressl) offers
+ * HTTPS on the same address later: at the registry's next start the
+ * collection goes back to HTTPS and discovers over it. */
+static void
+test_plain_upgrade (void)
+{
+  g_autofree char *plain = PLAIN_URL ("/");
+  g_autofree char *https = url ("127.0.0.2", 1080, TRUE, "/");
+  g_autofree char *log = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "registry-restarted.log", NULL);
+  g_autofree char *now = NULL;
+  gint64 deadline;
+  gsize mark;
+  GPid child = 0;
+
+  now = url_on_disk (PLAIN_UID, "CalendarUrl");
+  g_assert_cmpstr (now, ==, plain);
+
+  email2_test_registry_stop (&child);
+  {
+    g_autofree char *script = g_build_filename (g_getenv ("EMAIL2_SOURCE_ROOT"), "tools",
+                                                "radicale-test-server", NULL);
+    g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+    const char *argv_tls[] = { script, "tls", server_dir, pid, NULL };
+    g_autoptr(GError) error = NULL;
+    int wait_status = 0;
+
+    g_spawn_sync (NULL, (char **) argv_tls, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                  &wait_status, &error);
+    g_assert_no_error (error);
+    g_assert_true (WIFEXITED (wait_status) && WEXITSTATUS (wait_status) == 0);
+  }
+  mark = log_length ("plain");
+  email2_test_registry_start (NULL, log, &child);
+
+  deadline = g_get_monotonic_time () + DEADLINE_S * G_TIME_SPAN_SECOND;
+  while (g_strcmp0 (now, https) != 0 && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+      g_free (now);
+      now = url_on_disk (PLAIN_UID, "CalendarUrl");
+    }
+  g_assert_cmpstr (now, ==, https);
+  /* Discovery ran again, over TLS: the server speaks nothing else now. */
+  while (!log_has_login_since ("plain", mark) && g_get_monotonic_time () < deadline)
+    g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+  g_assert_true (log_has_login_since ("plain", mark));
+
+  email2_test_registry_stop (&child);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -825,6 +904,8 @@ main (int    argc,
   g_test_add_func ("/dav/collection-toggle", test_collection_toggle);
   g_test_add_func ("/dav/live-get", test_live_get);
   g_test_add_func ("/dav/delete", test_delete);
+  /* Last: it restarts the registry. */
+  g_test_add_func ("/dav/plain-upgrade", test_plain_upgrade);
 
   status = g_test_run ();
 

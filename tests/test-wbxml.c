@@ -418,6 +418,41 @@ test_string_bomb (void)
   g_string_free (bytes, TRUE);
 }
 
+/* The decoder counts text as it is; written out as XML, a quote takes six
+ * bytes: email2_wbxml_to_xml() stops at the XML bound all the same, and
+ * makes nothing larger. */
+static void
+test_escaped_bomb (void)
+{
+  GString *bytes = g_string_new_len (SYNCML12_HEADER, 4);
+  gsize table = 8000;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Email2Payload) payload = NULL;
+  gsize xml_length = 0;
+  char *xml;
+
+  g_string_append_c (bytes, (char) (0x80 | ((table + 1) >> 7)));
+  g_string_append_c (bytes, (char) ((table + 1) & 0x7f));
+  for (gsize i = 0; i < table; i++)
+    g_string_append_c (bytes, '"');
+  g_string_append_c (bytes, '\0');
+  /* <SyncML><SyncHdr/><SyncBody/> and 500 references: 4 MB as text,
+   * 24 MB as XML */
+  g_string_append_len (bytes, "\x6d\x2c\x2b", 3);
+  for (guint i = 0; i < 500; i++)
+    g_string_append_len (bytes, "\x83\x00", 2);
+  g_string_append_c (bytes, 0x01);
+
+  payload = email2_payload_parse (bytes->str, bytes->len, EMAIL2_FORMAT_AUTO, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (payload);
+
+  xml = email2_wbxml_to_xml (bytes->str, bytes->len, NULL, NULL, &xml_length, &error);
+  g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_LIMIT);
+  g_assert_null (xml);
+  g_string_free (bytes, TRUE);
+}
+
 static void
 test_deep_and_many (void)
 {
@@ -810,6 +845,7 @@ main (int    argc,
       g_test_add_data_func (path, &bad_documents[i], test_bad);
     }
   g_test_add_func ("/wbxml/string-bomb", test_string_bomb);
+  g_test_add_func ("/wbxml/escaped-bomb", test_escaped_bomb);
   g_test_add_func ("/wbxml/deep-and-many", test_deep_and_many);
   g_test_add_func ("/wbxml/no-entities", test_no_entities);
   g_test_add_func ("/wbxml/events", test_events);

@@ -407,19 +407,10 @@ read_live_services (ESourceRegistryServer *server,
                     const Email2DavPlan   *plan,
                     Email2Account         *account)
 {
-  static const struct {
-    Email2NodeId server;
-    Email2NodeId require_ssl;
-    Email2NodeId schedule;
-  } nodes[EMAIL2_DAV_N_SERVICES] = {
-    [EMAIL2_DAV_CARDDAV] = { EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CONTACTSSERVERREQUIRESSL,
-                             EMAIL2_NODE_CONTACTSSYNCSCHEDULE },
-    [EMAIL2_DAV_CALDAV] = { EMAIL2_NODE_CALENDARSERVER, EMAIL2_NODE_CALENDARSERVERREQUIRESSL,
-                            EMAIL2_NODE_CALENDARSYNCSCHEDULE },
-  };
 
   for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
     {
+      const Email2DavNodes *nodes = email2_dav_service_get_nodes (s);
       g_autofree char *url = changed_url (collection, plan, s);
       g_autofree char *schedule = live_schedule (server, e_source_get_uid (collection), s);
       gboolean refreshes;
@@ -427,17 +418,17 @@ read_live_services (ESourceRegistryServer *server,
 
       if (url != NULL)
         {
-          email2_account_set (account, nodes[s].server, url);
+          email2_account_set (account, nodes->server, url);
           /* Plain HTTP chosen in Evolution: TLS is no longer required. */
           if (g_ascii_strncasecmp (url, "http:", 5) == 0 &&
-              g_strcmp0 (email2_account_get (account, nodes[s].require_ssl), "1") == 0)
-            email2_account_set (account, nodes[s].require_ssl, "0");
+              g_strcmp0 (email2_account_get (account, nodes->require_ssl), "1") == 0)
+            email2_account_set (account, nodes->require_ssl, "0");
         }
       refreshes = email2_dav_plan_get_refresh (plan, s, &minutes);
       if (schedule != NULL &&
           !(g_str_equal (schedule, "0") ? !refreshes
                                         : refreshes && minutes == g_ascii_strtoull (schedule, NULL, 10)))
-        email2_account_set (account, nodes[s].schedule, schedule);
+        email2_account_set (account, nodes->schedule, schedule);
     }
 }
 
@@ -546,7 +537,11 @@ configure_collection (ESource             *source,
  * http URL, discovery starts on HTTPS; plain HTTP is used only when HTTPS
  * cannot be reached and the plain port answers as an HTTP server. A
  * certificate that does not validate is no reason to go plain (the server
- * speaks TLS), and the check sends no credentials. */
+ * speaks TLS), and the check sends no credentials.
+ *
+ * At every start, a collection that email2 left on plain HTTP is checked
+ * again the other way: when the server now speaks TLS, the collection goes
+ * back to HTTPS. A start never moves a collection to plain HTTP. */
 
 #define PROBE_TIMEOUT_S 10
 
@@ -556,6 +551,7 @@ typedef struct {
   Email2DavService service;
   char *https_url;
   char *plain_url;
+  gboolean upgrade;         /* at start: from plain HTTP to HTTPS only */
   GSocketClient *client;
   GSocketConnection *connection;
   char reply[8];
@@ -573,44 +569,56 @@ probe_free (Probe *probe)
   g_free (probe);
 }
 
+/* The URL a switch_url() writes. */
+typedef struct {
+  const Probe *probe;
+  const char *to;
+} UrlSwitch;
+
 static void
-set_plain_url (ESource  *source,
-               gpointer  user_data)
+set_url (ESource  *source,
+         gpointer  user_data)
 {
-  const Probe *probe = user_data;
+  const UrlSwitch *url_switch = user_data;
   ESourceCollection *collection = e_source_get_extension (source, E_SOURCE_EXTENSION_COLLECTION);
 
-  if (probe->service == EMAIL2_DAV_CARDDAV)
-    e_source_collection_set_contacts_url (collection, probe->plain_url);
+  if (url_switch->probe->service == EMAIL2_DAV_CARDDAV)
+    e_source_collection_set_contacts_url (collection, url_switch->to);
   else
-    e_source_collection_set_calendar_url (collection, probe->plain_url);
+    e_source_collection_set_calendar_url (collection, url_switch->to);
   email2_dav_source_extension_set_url (e_source_get_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME),
-                                       probe->service, probe->plain_url);
+                                       url_switch->probe->service, url_switch->to);
 }
 
-/* Switches the collection's URL of @probe's service to plain HTTP, if it is
- * still the one probed, and has EDS discover again. */
+/* Switches the collection's URL of @probe's service from @from to @to, if
+ * it is still @from (it may have changed in the meantime), and has EDS
+ * discover again. */
 static void
-use_plain (Probe *probe)
+switch_url (Probe      *probe,
+            const char *from,
+            const char *to)
 {
   g_autoptr(ESource) source = e_source_registry_server_ref_source (probe->self->server, probe->uid);
   g_autoptr(GError) error = NULL;
   g_autoptr(ECollectionBackend) backend = NULL;
   ESourceCollection *collection;
-  const char *current;
+  g_autofree char *current = NULL;
 
   if (source == NULL)
     return;
   collection = e_source_get_extension (source, E_SOURCE_EXTENSION_COLLECTION);
-  current = probe->service == EMAIL2_DAV_CARDDAV ? e_source_collection_get_contacts_url (collection)
-                                                 : e_source_collection_get_calendar_url (collection);
-  if (g_strcmp0 (current, probe->https_url) != 0)
-    return;              /* changed in the meantime */
+  current = probe->service == EMAIL2_DAV_CARDDAV ? e_source_collection_dup_contacts_url (collection)
+                                                 : e_source_collection_dup_calendar_url (collection);
+  if (g_strcmp0 (current, from) != 0)
+    return;
 
-  g_message ("email2: %s cannot be reached over HTTPS; using %s (TLS is not required)",
-             probe->https_url, probe->plain_url);
-  g_clear_object (&source);
-  source = email2_evolution_source_edit (probe->self->server, probe->uid, set_plain_url, probe, &error);
+  {
+    UrlSwitch url_switch = { probe, to };
+
+    /* The file replaced whole, as every source email2 writes. */
+    g_clear_object (&source);
+    source = email2_evolution_source_edit (probe->self->server, probe->uid, set_url, &url_switch, &error);
+  }
   if (source == NULL)
     {
       g_warning ("email2: %s could not be written: %s", probe->uid, error->message);
@@ -632,7 +640,11 @@ plain_read_cb (GObject      *object,
 
   if (g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &read, NULL) &&
       read >= 7 && memcmp (probe->reply, "HTTP/1.", 7) == 0)
-    use_plain (probe);
+    {
+      g_message ("email2: %s cannot be reached over HTTPS; using %s (TLS is not required)",
+                 probe->https_url, probe->plain_url);
+      switch_url (probe, probe->https_url, probe->plain_url);
+    }
   else
     g_debug ("%s: no HTTP server answers; staying on HTTPS", probe->plain_url);
   g_io_stream_close_async (G_IO_STREAM (probe->connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
@@ -689,9 +701,21 @@ https_connected_cb (GObject      *object,
   if (connection != NULL || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
     {
       /* HTTPS works, or the server speaks TLS with a certificate EDS will
-       * report: never plain. */
+       * report: never plain, and back from plain at start. */
       if (connection != NULL)
         g_io_stream_close_async (G_IO_STREAM (connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      if (probe->upgrade)
+        {
+          g_message ("email2: %s now answers over HTTPS; using it instead of %s",
+                     probe->https_url, probe->plain_url);
+          switch_url (probe, probe->plain_url, probe->https_url);
+        }
+      probe_free (probe);
+      return;
+    }
+  if (probe->upgrade)
+    {
+      g_debug ("%s: %s; staying on %s", probe->https_url, error->message, probe->plain_url);
       probe_free (probe);
       return;
     }
@@ -709,7 +733,8 @@ probe_https (Email2EvolutionCollection *self,
              const char                *uid,
              Email2DavService           service,
              const char                *https_url,
-             const char                *plain_url)
+             const char                *plain_url,
+             gboolean                   upgrade)
 {
   Probe *probe = g_new0 (Probe, 1);
 
@@ -718,6 +743,7 @@ probe_https (Email2EvolutionCollection *self,
   probe->service = service;
   probe->https_url = g_strdup (https_url);
   probe->plain_url = g_strdup (plain_url);
+  probe->upgrade = upgrade;
   probe->client = g_socket_client_new ();
   g_socket_client_set_tls (probe->client, TRUE);
   g_socket_client_set_timeout (probe->client, PROBE_TIMEOUT_S);
@@ -736,6 +762,59 @@ configure_edit (ESource  *source,
   const CollectionArgs *args = user_data;
 
   configure_collection (source, args->account, args->plan);
+}
+
+/* At start: each service of @collection that email2 left on plain HTTP
+ * (its URL is the plan's plain one and the one email2 recorded, so not
+ * the user's choice) is checked for HTTPS again. */
+static void
+recheck_plain (Email2EvolutionCollection *self,
+               ESource                   *source)
+{
+  const char *uid = e_source_get_uid (source);
+  g_autoptr(Email2DavPlan) plan = plan_of_collection (self, uid);
+  ESourceCollection *collection = e_source_get_extension (source, E_SOURCE_EXTENSION_COLLECTION);
+  Email2DavSourceExtension *written = e_source_get_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME);
+
+  for (guint s = 0; plan != NULL && s < EMAIL2_DAV_N_SERVICES; s++)
+    {
+      const char *plain = email2_dav_plan_get_plain_url (plan, s);
+      g_autofree char *current = s == EMAIL2_DAV_CARDDAV ? e_source_collection_dup_contacts_url (collection)
+                                                         : e_source_collection_dup_calendar_url (collection);
+
+      if (plain != NULL && g_strcmp0 (current, plain) == 0 &&
+          g_strcmp0 (email2_dav_source_extension_get_url (written, s), plain) == 0)
+        probe_https (self, uid, s, email2_dav_plan_get_url (plan, s), plain, TRUE);
+    }
+}
+
+/* A service whose SRV look-up got no answer (DNS down, the deadline
+ * passed) keeps the URL email2 wrote last, while the collection still
+ * holds it: a DNS failure during an edit must not move discovery, and the
+ * password, to the domain's own web server. */
+static void
+keep_unresolved (ESource       *source,
+                 Email2DavPlan *plan)
+{
+  ESourceCollection *collection = e_source_get_extension (source, E_SOURCE_EXTENSION_COLLECTION);
+  Email2DavSourceExtension *written;
+
+  if (!e_source_has_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME))
+    return;
+  written = e_source_get_extension (source, EMAIL2_DAV_SOURCE_EXTENSION_NAME);
+  for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
+    {
+      g_autofree char *current = s == EMAIL2_DAV_CARDDAV ? e_source_collection_dup_contacts_url (collection)
+                                                         : e_source_collection_dup_calendar_url (collection);
+
+      if (!email2_dav_plan_get_unresolved (plan, s) || current == NULL ||
+          g_strcmp0 (current, email2_dav_source_extension_get_url (written, s)) != 0 ||
+          g_strcmp0 (current, email2_dav_plan_get_url (plan, s)) == 0)
+        continue;
+      g_message ("email2: the SRV records of %s did not answer; %s keeps %s",
+                 email2_dav_plan_get_domain (plan, s), e_source_get_uid (source), current);
+      email2_dav_plan_set_found (plan, s, current, NULL);
+    }
 }
 
 /**
@@ -808,7 +887,10 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
     }
 
   if (!is_new)
-    old_data = e_source_to_string (source, NULL);
+    {
+      old_data = e_source_to_string (source, NULL);
+      keep_unresolved (source, plan);
+    }
 
   /* The file replaced whole, as every source email2 writes; a new
    * collection is added once its file is there. */
@@ -831,7 +913,8 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
   /* HTTPS first, at every write: plain only after a probe. */
   for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
     if (email2_dav_plan_get_plain_url (plan, s) != NULL)
-      probe_https (self, uid, s, email2_dav_plan_get_url (plan, s), email2_dav_plan_get_plain_url (plan, s));
+      probe_https (self, uid, s, email2_dav_plan_get_url (plan, s), email2_dav_plan_get_plain_url (plan, s),
+                   FALSE);
   return TRUE;
 }
 
@@ -894,7 +977,8 @@ email2_evolution_collection_init (Email2EvolutionCollection *self)
  *
  * Must be called on the registry's main context. Children that discovery
  * adds from then on are configured as they appear, and again whenever EDS
- * sets them from their collection.
+ * sets them from their collection. A collection left on plain HTTP is
+ * checked for HTTPS again, asynchronously.
  *
  * Returns: (transfer full): the provisioned collections
  */
@@ -912,7 +996,10 @@ email2_evolution_collection_new (ESourceRegistryServer *server)
   sources = e_source_registry_server_list_sources (server, E_SOURCE_EXTENSION_COLLECTION);
   for (GList *l = sources; l != NULL; l = l->next)
     if (is_collection_uid (e_source_get_uid (l->data)))
-      watch_collection (self, l->data);
+      {
+        watch_collection (self, l->data);
+        recheck_plain (self, l->data);
+      }
   g_list_free_full (sources, g_object_unref);
 
   return self;

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * Email2Notifier in-process, on a private bus: what it asks the desktop's
+ * notification service to show (summary, body, icon), that a body is
+ * escaped only for a service that reads markup, and that no service at
+ * all is no error. The service here only records the calls; a real
+ * notification daemon (dunst) showing them is tests/test-notify.c's.
+ */
+
+#include "config.h"
+
+#include "email2-test.h"
+#include "email2-notifier-private.h"
+
+static const char introspection[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "    <method name='Notify'>"
+  "      <arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "      <arg type='u' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+typedef struct {
+  Email2TestBus *bus;
+  GDBusConnection *service_connection;
+  GDBusConnection *client_connection;
+  guint registration;
+  gboolean markup;          /* the service says it reads body markup */
+  GPtrArray *shown;         /* of GVariant (ssss): icon, summary, body, desktop-entry */
+} Fixture;
+
+static void
+handle_call (GDBusConnection       *connection,
+             const char            *sender,
+             const char            *path,
+             const char            *interface,
+             const char            *method,
+             GVariant              *parameters,
+             GDBusMethodInvocation *invocation,
+             gpointer               user_data)
+{
+  Fixture *fixture = user_data;
+
+  if (g_strcmp0 (method, "GetCapabilities") == 0)
+    {
+      const char *with_markup[] = { "body", "body-markup", NULL };
+      const char *without[] = { "body", NULL };
+
+      g_dbus_method_invocation_return_value (invocation,
+                                             g_variant_new ("(^as)", fixture->markup ? with_markup
+                                                                                     : without));
+    }
+  else
+    {
+      const char *icon, *summary, *body, *entry = "";
+      g_autoptr(GVariant) hints = NULL;
+
+      g_variant_get (parameters, "(&su&s&s&sas@a{sv}i)", NULL, NULL, &icon, &summary, &body, NULL,
+                     &hints, NULL);
+      g_variant_lookup (hints, "desktop-entry", "&s", &entry);
+      g_ptr_array_add (fixture->shown,
+                       g_variant_ref_sink (g_variant_new ("(ssss)", icon, summary, body, entry)));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", fixture->shown->len));
+    }
+}
+
+static const GDBusInterfaceVTable vtable = { handle_call, NULL, NULL, { NULL } };
+
+static GDBusConnection *
+connect_bus (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection =
+    g_dbus_connection_new_for_address_sync (email2_test_bus_get_address (fixture->bus),
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return connection;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture->bus = email2_test_bus_up ();
+  fixture->service_connection = connect_bus (fixture);
+  fixture->client_connection = connect_bus (fixture);
+  fixture->shown = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  fixture->markup = GPOINTER_TO_INT (data);
+
+  if (g_str_has_suffix (g_test_get_path (), "/no-service"))
+    return;
+
+  node = g_dbus_node_info_new_for_xml (introspection, &error);
+  g_assert_no_error (error);
+  fixture->registration = g_dbus_connection_register_object (fixture->service_connection,
+                                                             "/org/freedesktop/Notifications",
+                                                             node->interfaces[0], &vtable,
+                                                             fixture, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (fixture->service_connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName",
+                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->registration != 0)
+    g_dbus_connection_unregister_object (fixture->service_connection, fixture->registration);
+  g_dbus_connection_close_sync (fixture->client_connection, NULL, NULL);
+  g_dbus_connection_close_sync (fixture->service_connection, NULL, NULL);
+  g_clear_object (&fixture->client_connection);
+  g_clear_object (&fixture->service_connection);
+  g_ptr_array_unref (fixture->shown);
+  email2_test_bus_down (fixture->bus);
+}
+
+typedef struct {
+  Email2Notifier *notifier;
+  GPtrArray *changes;       /* NULL: a failed rollout */
+  const char *origin;
+  gint done;
+} Job;
+
+/* The notifier is used from the module's worker, and asks the service for
+ * its capabilities synchronously: so here too, while this thread serves. */
+static gpointer
+run_job (gpointer data)
+{
+  Job *job = data;
+
+  if (job->changes != NULL)
+    email2_notifier_accounts_changed (job->notifier, job->changes);
+  else
+    email2_notifier_rollout_failed (job->notifier, job->origin, "INSERVER is missing");
+  g_atomic_int_set (&job->done, 1);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+/* Runs @job in a worker and waits for the notification it sends (none
+ * when @expected is 0). */
+static void
+run (Fixture *fixture,
+     Job     *job,
+     guint    expected)
+{
+  g_autoptr(Email2Notifier) notifier = email2_notifier_new (fixture->client_connection);
+  GThread *thread;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  job->notifier = notifier;
+  thread = g_thread_new ("worker", run_job, job);
+  while ((!g_atomic_int_get (&job->done) || fixture->shown->len < expected) &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  /* What the service answers last is only logged: let it arrive. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (fixture->shown->len, ==, expected);
+}
+
+static void
+add_change (GPtrArray               *changes,
+            Email2AccountChangeKind  kind,
+            const char              *name,
+            gboolean                 needs_password)
+{
+  Email2AccountChange *change = g_new0 (Email2AccountChange, 1);
+
+  change->kind = kind;
+  change->guid = g_strdup (TEST_GUID);
+  change->name = g_strdup (name);
+  change->needs_password = needs_password;
+  g_ptr_array_add (changes, change);
+}
+
+static void
+change_free (gpointer data)
+{
+  Email2AccountChange *change = data;
+
+  g_free (change->guid);
+  g_free (change->name);
+  g_free (change);
+}
+
+static void
+assert_shown (Fixture    *fixture,
+              guint       index,
+              const char *icon,
+              const char *summary,
+              const char *body)
+{
+  const char *got_icon, *got_summary, *got_body, *entry;
+
+  g_variant_get (fixture->shown->pdata[index], "(&s&s&s&s)", &got_icon, &got_summary, &got_body,
+                 &entry);
+  g_assert_cmpstr (got_icon, ==, icon);
+  g_assert_cmpstr (got_summary, ==, summary);
+  g_assert_cmpstr (got_body, ==, body);
+  g_assert_cmpstr (entry, ==, "org.gnome.Evolution");
+}
+
+/* One new account without a password: named, with why Evolution will ask;
+ * a name with markup characters is escaped for a service reading markup,
+ * and shown as it is for one that does not. */
+static void
+test_one_added (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
+  Job job = { NULL, changes, NULL, 0 };
+
+  add_change (changes, EMAIL2_ACCOUNT_ADDED, "Work <Contoso> & Co", TRUE);
+  run (fixture, &job, 1);
+  assert_shown (fixture, 0, "evolution-mail", "New mail account",
+                fixture->markup
+                ? "Your organisation added the account Work &lt;Contoso&gt; &amp; Co. "
+                  "Evolution will ask for its password when it first connects."
+                : "Your organisation added the account Work <Contoso> & Co. "
+                  "Evolution will ask for its password when it first connects.");
+}
+
+/* Six changes: one notification naming the first four, and how many more. */
+static void
+test_many (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
+  Job job = { NULL, changes, NULL, 0 };
+
+  add_change (changes, EMAIL2_ACCOUNT_CHANGED, "One", FALSE);
+  add_change (changes, EMAIL2_ACCOUNT_REMOVED, "Two", FALSE);
+  add_change (changes, EMAIL2_ACCOUNT_ADDED, "Three", FALSE);
+  add_change (changes, EMAIL2_ACCOUNT_ADDED, "Four", TRUE);
+  add_change (changes, EMAIL2_ACCOUNT_ADDED, "Five", FALSE);
+  add_change (changes, EMAIL2_ACCOUNT_ADDED, "Six", FALSE);
+  run (fixture, &job, 1);
+  assert_shown (fixture, 0, "evolution-mail", "Mail accounts changed",
+                "Your organisation changed the settings of the account One.\n"
+                "Your organisation removed the account Two.\n"
+                "Your organisation added the account Three.\n"
+                "Your organisation added the account Four. "
+                "Evolution will ask for its password when it first connects.\n"
+                "And 2 more accounts.");
+}
+
+/* A failed rollout: from which file, the engine's reason, what to do. */
+static void
+test_rollout_failed (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  Job from_file = { NULL, NULL, "50-work.xml", 0 };
+  Job from_bus = { NULL, NULL, NULL, 0 };
+
+  run (fixture, &from_file, 1);
+  run (fixture, &from_bus, 2);
+  assert_shown (fixture, 0, "dialog-warning", "Mail settings not applied",
+                "Mail settings from your organisation (the file 50-work.xml) could not be applied.\n"
+                "INSERVER is missing\n"
+                "Nothing was changed on this computer. If your mail does not work, tell your IT "
+                "support.");
+  assert_shown (fixture, 1, "dialog-warning", "Mail settings not applied",
+                "Mail settings sent by your organisation could not be applied.\n"
+                "INSERVER is missing\n"
+                "Nothing was changed on this computer. If your mail does not work, tell your IT "
+                "support.");
+}
+
+/* No notification service on the bus: nothing shown, nothing waits, no
+ * warning (warnings are fatal here). */
+static void
+test_no_service (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
+  Job job = { NULL, changes, NULL, 0 };
+
+  add_change (changes, EMAIL2_ACCOUNT_ADDED, "Work", FALSE);
+  run (fixture, &job, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/notifier/one-added/markup", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
+              test_one_added, fixture_tear_down);
+  g_test_add ("/notifier/one-added/plain", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
+              test_one_added, fixture_tear_down);
+  g_test_add ("/notifier/many", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up, test_many,
+              fixture_tear_down);
+  g_test_add ("/notifier/rollout-failed", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
+              test_rollout_failed, fixture_tear_down);
+  g_test_add ("/notifier/no-service", Fixture, NULL, fixture_set_up, test_no_service,
+              fixture_tear_down);
+
+  return g_test_run ();
+}
