@@ -378,6 +378,23 @@ is_same_host (const char *a,
 }
 
 /**
+ * email2_account_moves_server:
+ * @before: the account before a transaction
+ * @after: the account the transaction makes
+ * @server: a server node (INSERVER, OUTSERVER, CONTACTSSERVER, CALENDARSERVER)
+ *
+ * Returns: whether @server names another host in @after than in @before
+ *   (another port, or the same name in other case, is no move)
+ */
+gboolean
+email2_account_moves_server (const Email2Account *before,
+                             const Email2Account *after,
+                             Email2NodeId         server)
+{
+  return !is_same_host (email2_account_get (before, server), email2_account_get (after, server));
+}
+
+/**
  * email2_account_carry_passwords:
  * @before: (nullable): the account before a transaction; %NULL: created
  * @after: the account the transaction makes, changed in place

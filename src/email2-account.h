@@ -53,6 +53,9 @@ void           email2_account_carry_passwords (const Email2Account *before,
                                                Email2Account       *after);
 gboolean       email2_account_requires_tls (const Email2Account *account,
                                             Email2NodeId         server);
+gboolean       email2_account_moves_server (const Email2Account *before,
+                                            const Email2Account *after,
+                                            Email2NodeId         server);
 
 void           email2_account_to_key_file  (const Email2Account *account,
                                             GKeyFile            *file,

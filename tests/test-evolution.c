@@ -29,7 +29,7 @@
 static const char * const secrets[] = {
   "example-password", "new-example-password", "pop-s3cret&pw", "smtp-s3cret",
   "s3cret&pw", "every-node-secret", "alt-node-secret", "crash-new-secret",
-  "example-cp-password", "s3cret-dana", "s3cret-erin", NULL
+  "example-cp-password", "s3cret-dana", "s3cret-erin", "typed-by-the-user", NULL
 };
 
 static ESourceRegistry *registry;
@@ -816,6 +816,65 @@ test_delete_example (void)
   teardown ();
 }
 
+/* An account the payload gives no password (a system payload never does):
+ * Evolution asked the user and keeps what was typed. An administrator's
+ * edit leaves it; moving the incoming server to another host removes that
+ * one (it was typed for the old host), and the outgoing one stays. */
+static void
+test_typed_password (void)
+{
+  g_autofree char *create = example ("create-imap-account.xml");
+  g_autofree char *text = NULL;
+  g_autofree char *without = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("EMAIL2_SESSION_DIR"), "no-secret.xml", NULL);
+  g_autoptr(GRegex) secret_item = g_regex_new ("<Replace>\\s*<CmdID>9</CmdID>.*?</Replace>",
+                                               G_REGEX_DOTALL, 0, NULL);
+  const char *uids[] = { IMAP_UID, IMAP_UID "-transport" };
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (create, &text, NULL, &error);
+  g_assert_no_error (error);
+  without = g_regex_replace_literal (secret_item, text, -1, 0, "", 0, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (without, "AUTHSECRET"));
+  g_file_set_contents (path, without, -1, &error);
+  g_assert_no_error (error);
+  apply_file (path, 0);
+  g_unlink (path);
+  g_assert_false (keyring_has (IMAP_UID));
+
+  /* What Evolution does with the password the user types. */
+  for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+    {
+      g_autoptr(ESource) source = wait_for_source (uids[i], TRUE);
+
+      e_source_store_password_sync (source, "typed-by-the-user", TRUE, NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  apply_body ("<Atomic><CmdID>1</CmdID><Replace><CmdID>2</CmdID><Item><Target><LocURI>"
+              TEST_ACCOUNT "/NAME</LocURI></Target><Data>Alice at Contoso</Data></Item></Replace></Atomic>", 0);
+  for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+    {
+      g_autofree char *password = password_of (uids[i]);
+
+      g_assert_cmpstr (password, ==, "typed-by-the-user");
+    }
+
+  apply_body ("<Atomic><CmdID>1</CmdID><Replace><CmdID>2</CmdID><Item><Target><LocURI>"
+              TEST_ACCOUNT "/INSERVER</LocURI></Target><Data>imap2.contoso.com</Data></Item></Replace></Atomic>", 0);
+  g_assert_false (keyring_has (IMAP_UID));
+  {
+    g_autofree char *password = password_of (IMAP_UID "-transport");
+
+    g_assert_cmpstr (password, ==, "typed-by-the-user");
+  }
+
+  delete_account (TEST_GUID, IMAP_UID);
+  g_assert_false (keyring_has (IMAP_UID "-transport"));
+  teardown ();
+}
+
 
 /* What real MDM servers send (tests/data/realworld/): a creation shaped
  * like Microsoft's samples, without ACCOUNTTYPE and SYNCINGCONTENTTYPES,
@@ -1481,6 +1540,7 @@ main (int    argc,
   g_test_add_func ("/evolution/list-spool-origin", test_list_spool_origin);
   g_test_add_func ("/evolution/launcher-hostile", test_launcher_hostile);
   g_test_add_func ("/evolution/delete", test_delete_example);
+  g_test_add_func ("/evolution/typed-password", test_typed_password);
   g_test_add_func ("/evolution/ctl-answers", test_ctl_answers);
   g_test_add_func ("/evolution/translated", test_translated);
   g_test_add_func ("/evolution/real-mdm-shapes", test_real_mdm_shapes);

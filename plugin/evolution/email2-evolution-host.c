@@ -58,6 +58,9 @@
 #include "email2-test-hooks.h"
 
 static const Email2NodeId secret_nodes[] = { EMAIL2_NODE_AUTHSECRET, EMAIL2_NODE_SMTPALTPASSWORD };
+static const Email2NodeId server_nodes[] = {
+  EMAIL2_NODE_INSERVER, EMAIL2_NODE_OUTSERVER, EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CALENDARSERVER,
+};
 
 struct _Email2EvolutionHost {
   GObject parent_instance;
@@ -436,14 +439,14 @@ write_account (Email2EvolutionHost  *self,
   if (after == NULL)
     {
       self->keyring_touched = TRUE;
-      ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, &self->keyring_touched, error) &&
-           email2_evolution_keyring_write_collection (guid, NULL, &self->keyring_touched, error) &&
+      ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, NULL, &self->keyring_touched, error) &&
+           email2_evolution_keyring_write_collection (guid, NULL, NULL, &self->keyring_touched, error) &&
            (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
     }
   else if (email2_evolution_collection_wanted (after))
     {
       self->keyring_touched = TRUE;
-      ok = email2_evolution_keyring_write_collection (guid, after, &self->keyring_touched, error);
+      ok = email2_evolution_keyring_write_collection (guid, before, after, &self->keyring_touched, error);
       if (ok)
         durable_step_done (self);
     }
@@ -458,10 +461,10 @@ write_account (Email2EvolutionHost  *self,
     {
       self->keyring_touched = TRUE;
       ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
-           email2_evolution_keyring_write_eds (guid, after, call.account_label, call.transport_label,
-                                               &self->keyring_touched, error) &&
+           email2_evolution_keyring_write_eds (guid, before, after, call.account_label,
+                                               call.transport_label, &self->keyring_touched, error) &&
            (email2_evolution_collection_wanted (after) ||
-            email2_evolution_keyring_write_collection (guid, NULL, &self->keyring_touched, error));
+            email2_evolution_keyring_write_collection (guid, NULL, NULL, &self->keyring_touched, error));
     }
   if (ok && after != NULL)
     durable_step_done (self);
@@ -509,6 +512,21 @@ undo_account (Email2EvolutionHost  *self,
       return ok;
     }
 
+  /* What the transaction left provisioned: Evolution's copy of it is
+   * email2's to remove; any other is the password the user typed. */
+  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (email2_evolution_keyring_has (guid, secret_nodes[i], &local_error))
+        email2_account_set_kept (current, secret_nodes[i]);
+      else if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
   backed_up = g_key_file_get_string_list (journal, backups, "Nodes", NULL, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
     {
@@ -549,7 +567,13 @@ undo_account (Email2EvolutionHost  *self,
         return FALSE;
     }
 
-  /* "current" stands for whatever is there now: everything is rewritten. */
+  /* "current" stands for whatever is there now: everything is rewritten.
+   * Its servers are @before's: a typed password that stayed is for them
+   * (one typed for a server the transaction moved was removed). */
+  if (before != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (server_nodes); i++)
+      if (email2_account_get (before, server_nodes[i]) != NULL)
+        email2_account_set (current, server_nodes[i], email2_account_get (before, server_nodes[i]));
   return write_account (self, NULL, current, before, error);
 }
 

@@ -491,6 +491,27 @@ email2_evolution_keyring_lookup (const char    *guid,
 }
 
 /**
+ * email2_evolution_keyring_has:
+ * @guid: the account's GUID
+ * @node: AUTHSECRET or SMTPALTPASSWORD
+ * @error: return location for a #GError
+ *
+ * Returns: whether the keyring holds a provisioned @node of @guid; %FALSE
+ *   with @error set when it cannot be asked
+ */
+gboolean
+email2_evolution_keyring_has (const char    *guid,
+                              Email2NodeId   node,
+                              GError       **error)
+{
+  g_autoptr(GHashTable) attributes = attributes_new ("email2-guid", guid,
+                                                     "email2-node", email2_schema_get (node)->name,
+                                                     NULL);
+
+  return email2_evolution_keyring_count (EMAIL2_KEYRING_PROVISIONED, attributes, error) > 0;
+}
+
+/**
  * email2_evolution_keyring_store:
  * @guid: the account
  * @node: AUTHSECRET or SMTPALTPASSWORD
@@ -659,21 +680,47 @@ provisioned_value (const char          *guid,
   return value != NULL ? g_strdup (value) : email2_evolution_keyring_lookup (guid, node, error);
 }
 
+/* Whether an item of Evolution's holds a password the user typed (Evolution
+ * asked, as for any account without a stored password: a system payload
+ * gives none), which an edit leaves alone: @before provisions no password
+ * at all, @after not the item's (@node), and none of @servers, the hosts
+ * it is sent to, moved; typed for another host, it is removed and
+ * Evolution asks again. */
+static gboolean
+holds_typed_password (const Email2Account *before,
+                      const Email2Account *after,
+                      Email2NodeId         node,
+                      const Email2NodeId  *servers,
+                      gsize                n_servers)
+{
+  if (before == NULL || after == NULL ||
+      email2_account_has (before, EMAIL2_NODE_AUTHSECRET) ||
+      email2_account_has (before, EMAIL2_NODE_SMTPALTPASSWORD) ||
+      (node != EMAIL2_N_NODES && email2_account_has (after, node)))
+    return FALSE;
+  for (gsize i = 0; i < n_servers; i++)
+    if (email2_account_moves_server (before, after, servers[i]))
+      return FALSE;
+  return TRUE;
+}
+
 /* Makes the item of @uid hold @node of @account, or removes it when @node
- * is EMAIL2_N_NODES or not set. */
+ * is EMAIL2_N_NODES or not set, unless it holds what the user typed
+ * (@typed). */
 static gboolean
 write_eds (const char          *uid,
            const char          *label,
            const char          *guid,
            const Email2Account *account,
            Email2NodeId         node,
+           gboolean             typed,
            GError             **error)
 {
   char *secret;
   gboolean ok;
 
   if (account == NULL || node == EMAIL2_N_NODES || !email2_account_has (account, node))
-    return clear_eds (uid, error);
+    return typed || clear_eds (uid, error);
 
   secret = provisioned_value (guid, account, node, error);
   if (secret == NULL)
@@ -689,29 +736,40 @@ write_eds (const char          *uid,
 /**
  * email2_evolution_keyring_write_collection:
  * @guid: the account's GUID
+ * @before: (nullable): the account before the transaction; %NULL when
+ *   created, or in an undo
  * @account: (nullable): the account as it is to be; %NULL when removed
  * @touched: (out): set once the keyring changed
  * @error: return location for a #GError
  *
  * Makes the item of the account's contacts and calendars collection (EDS
  * schema, the collection's UID) hold AUTHSECRET when @account has a
- * collection, and removes it otherwise. Store it before the collection is
- * added: EDS's discovery starts at once and must find it, or a client
- * would be asked.
+ * collection, and removes it otherwise; without AUTHSECRET, the password
+ * the user typed stays while the servers do. Store it before the
+ * collection is added: EDS's discovery starts at once and must find it, or
+ * a client would be asked.
  *
  * Returns: %TRUE on success
  */
 gboolean
 email2_evolution_keyring_write_collection (const char          *guid,
+                                           const Email2Account *before,
                                            const Email2Account *account,
                                            gboolean            *touched,
                                            GError             **error)
 {
+  static const Email2NodeId servers[] = {
+    EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CALENDARSERVER,
+    EMAIL2_NODE_INSERVER,       /* the domain of an unnamed one */
+  };
   g_autofree char *uid = email2_evolution_collection_uid (guid);
   g_autofree char *label = g_strdup_printf ("EMAIL2 contacts and calendars of account %s", guid);
   gboolean wanted = account != NULL && email2_evolution_collection_wanted (account);
+  gboolean typed = wanted && holds_typed_password (before, account, EMAIL2_NODE_AUTHSECRET,
+                                                   servers, G_N_ELEMENTS (servers));
 
-  if (!write_eds (uid, label, guid, account, wanted ? EMAIL2_NODE_AUTHSECRET : EMAIL2_N_NODES, error))
+  if (!write_eds (uid, label, guid, account, wanted ? EMAIL2_NODE_AUTHSECRET : EMAIL2_N_NODES,
+                  typed, error))
     return FALSE;
   *touched = TRUE;
   return TRUE;
@@ -720,18 +778,24 @@ email2_evolution_keyring_write_collection (const char          *guid,
 /**
  * email2_evolution_keyring_write_eds:
  * @guid: the account
+ * @before: (nullable): the account before the transaction; %NULL when
+ *   created, or in an undo
  * @account: (nullable): the account as provisioned; %NULL: removed
  * @account_label: the label of the account's item
  * @transport_label: the label of the transport's item
  * @touched: set to %TRUE once an item changed
  * @error: return location for a #GError
  *
- * Makes Evolution's password items match @account.
+ * Makes Evolution's password items match @account. Where neither @before
+ * nor @account provisions a password, the one the user typed into
+ * Evolution stays, unless its server moved to another host (docs/DESIGN.md
+ * §3.1).
  *
  * Returns: %TRUE when they do
  */
 gboolean
 email2_evolution_keyring_write_eds (const char          *guid,
+                                    const Email2Account *before,
                                     const Email2Account *account,
                                     const char          *account_label,
                                     const char          *transport_label,
@@ -740,15 +804,21 @@ email2_evolution_keyring_write_eds (const char          *guid,
 {
   g_autofree char *uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_ACCOUNT);
   g_autofree char *transport_uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_TRANSPORT);
+  static const Email2NodeId inserver[] = { EMAIL2_NODE_INSERVER };
+  static const Email2NodeId outserver[] = { EMAIL2_NODE_OUTSERVER };
   Email2NodeId transport_node = account != NULL
                                 ? email2_account_server_secret (account, EMAIL2_NODE_OUTSERVER)
                                 : EMAIL2_N_NODES;
+  gboolean typed = holds_typed_password (before, account, EMAIL2_NODE_AUTHSECRET,
+                                         inserver, G_N_ELEMENTS (inserver));
+  gboolean transport_typed = holds_typed_password (before, account, transport_node,
+                                                   outserver, G_N_ELEMENTS (outserver));
 
-  if (!write_eds (uid, account_label, guid, account, EMAIL2_NODE_AUTHSECRET, error))
+  if (!write_eds (uid, account_label, guid, account, EMAIL2_NODE_AUTHSECRET, typed, error))
     return FALSE;
   *touched = TRUE;
 
-  if (!write_eds (transport_uid, transport_label, guid, account, transport_node, error))
+  if (!write_eds (transport_uid, transport_label, guid, account, transport_node, transport_typed, error))
     return FALSE;
   *touched = TRUE;
 

@@ -22,6 +22,9 @@ gboolean  email2_evolution_keyring_ensure_usable (GError              **error);
 guint     email2_evolution_keyring_count         (Email2KeyringSchema   schema,
                                                   GHashTable           *attributes,
                                                   GError              **error);
+gboolean  email2_evolution_keyring_has            (const char           *guid,
+                                                  Email2NodeId          node,
+                                                  GError              **error);
 gboolean  email2_evolution_keyring_store_eds     (const char           *uid,
                                                   const char           *label,
                                                   const char           *secret,
@@ -50,10 +53,12 @@ gboolean  email2_evolution_keyring_clear_backups (const char           *transact
                                                   GError              **error);
 
 gboolean  email2_evolution_keyring_write_collection (const char           *guid,
+                                                      const Email2Account  *before,
                                                       const Email2Account  *account,
                                                       gboolean             *touched,
                                                       GError              **error);
 gboolean  email2_evolution_keyring_write_eds     (const char           *guid,
+                                                  const Email2Account  *before,
                                                   const Email2Account  *account,
                                                   const char           *account_label,
                                                   const char           *transport_label,
