@@ -19,6 +19,11 @@
  *    element's number in the document);
  *  - the queries are answered after the Atomic, from the engine's Get, and
  *    only when the document was applied.
+ *
+ * Longer than 800 lines on purpose: the reader, the run and the answer
+ * are three passes over one tree (Element), whose layout only they know;
+ * cut apart, the tree would become a shared private struct with no other
+ * user, and each pass is short (the longest, build(), about 70 lines).
  */
 
 #include "config.h"

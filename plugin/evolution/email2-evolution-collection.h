@@ -29,6 +29,8 @@ gboolean  email2_evolution_collection_write        (Email2EvolutionCollection *s
 void      email2_evolution_collection_authenticate (Email2EvolutionCollection *self,
                                                     const char                *guid);
 
+gboolean  email2_evolution_collection_child_service (ESource                  *source,
+                                                     Email2DavService         *service);
 void      email2_evolution_collection_read_live    (ESourceRegistryServer     *server,
                                                     Email2Account             *account);
 
