@@ -629,6 +629,11 @@ recover_locked (Email2EvolutionHost  *self,
       return FALSE;
     }
 
+  /* Ended only with a keyring that takes changes: one that D-Bus has just
+   * started, locked, may not even list the items to remove. */
+  if (!email2_evolution_keyring_ensure_usable (error))
+    return FALSE;
+
   state = g_key_file_get_string (journal, JOURNAL_GROUP, "State", NULL);
   transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
 

@@ -89,6 +89,15 @@ static const SecretSchema backup_schema = {
  * usable keyring. */
 static gint keyring_unanswered;
 
+/* The unique bus name of the daemon the transaction began with, which
+ * every confirmation asks (worker thread only). A daemon killed midway is
+ * replaced by one D-Bus starts for the next caller, with the login
+ * collection locked, which may list none of the items: asked instead, a
+ * confirmation that a clear left nothing would pass while every item is
+ * still in the keyring file (seen: a commit's backups left behind and its
+ * journal removed). Asking the first daemon fails once it is gone. */
+static char *keyring_owner;
+
 typedef void (*KeyringStart) (gpointer             data,
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
@@ -312,6 +321,7 @@ email2_evolution_keyring_ensure_usable (GError **error)
   g_autoptr(SecretService) service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, &local_error);
   g_autoptr(SecretCollection) collection = NULL;
 
+  g_clear_pointer (&keyring_owner, g_free);
   if (service != NULL)
     collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
                                                    SECRET_COLLECTION_NONE, NULL, &local_error);
@@ -329,6 +339,18 @@ email2_evolution_keyring_ensure_usable (GError **error)
       return FALSE;
     }
   g_atomic_int_set (&keyring_unanswered, 0);
+  {
+    g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+    g_autoptr(GVariant) owner = NULL;
+
+    if (bus != NULL)
+      owner = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "GetNameOwner",
+                                           g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                           G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+    if (owner != NULL)
+      g_variant_get (owner, "(s)", &keyring_owner);
+  }
   return TRUE;
 }
 
@@ -369,7 +391,8 @@ email2_evolution_keyring_count (Email2KeyringSchema   schema,
   if (!(secret_schema->flags & SECRET_SCHEMA_DONT_MATCH_NAME))
     g_variant_builder_add (&builder, "{ss}", "xdg:schema", secret_schema->name);
 
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets", "/org/freedesktop/secrets",
+  reply = g_dbus_connection_call_sync (bus, keyring_owner != NULL ? keyring_owner : "org.freedesktop.secrets",
+                                       "/org/freedesktop/secrets",
                                        "org.freedesktop.Secret.Service", "SearchItems",
                                        g_variant_new ("(a{ss})", &builder), G_VARIANT_TYPE ("(aoao)"),
                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
