@@ -422,8 +422,7 @@ email2_account_carry_passwords (const Email2Account *before,
         after->carried[i] = before->carried[i] ||
                             email2_account_server_secret (before, server) != secret ||
                             !email2_account_has (before, secret) ||
-                            !is_same_host (email2_account_get (before, server),
-                                           email2_account_get (after, server));
+                            email2_account_moves_server (before, after, server);
     }
 }
 
