@@ -337,6 +337,41 @@ journal_save (Email2EvolutionHost  *self,
   return TRUE;
 }
 
+/* Removes the journal durably (its directory synced): a commit without
+ * backups. A journal that was never written is not there. */
+static gboolean
+journal_remove (Email2EvolutionHost  *self,
+                GError              **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->journal_path);
+  int saved = 0;
+  int fd;
+
+  if (g_unlink (self->journal_path) != 0)
+    {
+      saved = errno;
+      if (saved == ENOENT)
+        return TRUE;
+    }
+  else
+    {
+      fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0 || fsync (fd) != 0)
+        saved = errno;
+      if (fd >= 0)
+        close (fd);
+    }
+  if (saved != 0)
+    {
+      g_debug ("the journal cannot be removed: %s", g_strerror (saved));
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
+                   _("email2's state directory cannot be written; check the disk"));
+      return FALSE;
+    }
+  durable_step_done (self);
+  return TRUE;
+}
+
 static char *
 before_group (const char *guid)
 {
@@ -348,6 +383,19 @@ static char *
 backups_group (const char *guid)
 {
   return g_strconcat ("Backups ", guid, NULL);
+}
+
+/* Whether @journal names a backup: only then is there a committed state
+ * to write and backups to drop. */
+static gboolean
+journal_names_backups (GKeyFile *journal)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (journal, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    if (g_str_has_prefix (groups[i], "Backups "))
+      return TRUE;
+  return FALSE;
 }
 
 /* Whether @node of @before is replaced or dropped by @after (%NULL: the
@@ -701,14 +749,8 @@ email2_evolution_host_begin (Email2Host  *host,
   /* Only the backups named in a "Backups GUID" group are restored. */
   g_key_file_set_string (self->journal, JOURNAL_GROUP, "Backups", "named");
 
-  if (!journal_save (self, error))
-    {
-      g_clear_pointer (&self->journal, g_key_file_unref);
-      g_prefix_error (error, _("The transaction journal cannot be written: "));
-      unlock_transactions (self);
-      return FALSE;
-    }
-
+  /* Not written yet: until an account is about to change there is nothing
+   * to undo, and the first apply() writes the journal ahead of it. */
   return TRUE;
 }
 
@@ -808,6 +850,18 @@ email2_evolution_host_commit (Email2Host  *host,
   if (!publish_new_accounts (self, error) || !sources_sync (error))
     return FALSE;
   transaction = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Id", NULL);
+
+  /* No backups: nothing is left to clean up, and the journal's removal,
+   * made durable, is the commit. */
+  if (!journal_names_backups (self->journal))
+    {
+      if (!journal_remove (self, error))
+        return FALSE;
+      g_clear_pointer (&self->journal, g_key_file_unref);
+      unlock_transactions (self);
+      return TRUE;
+    }
+
   g_key_file_set_string (self->journal, JOURNAL_GROUP, "State", "committed");
   if (!journal_save (self, error))
     return FALSE;
