@@ -461,8 +461,11 @@ store_verified (Email2KeyringSchema   schema,
 }
 
 /* Removes every item that matches, then searches again: none may be
- * left, locked or not. Clearing never prompts, but a daemon can still
- * stop answering: the clear has the same deadline as a store. */
+ * left, locked or not. The search comes first too: with no item there
+ * (locked ones included) nothing is to be removed, and the call costs one
+ * round trip instead of two, as in every creation. Clearing never
+ * prompts, but a daemon can still stop answering: the clear has the same
+ * deadline as a store. */
 static gboolean
 clear_verified (Email2KeyringSchema   schema,
                 GHashTable           *attributes,
@@ -472,7 +475,8 @@ clear_verified (Email2KeyringSchema   schema,
   g_autoptr(GError) local_error = NULL;
   guint left = 0;
 
-  if (clear_with_deadline (secret_schema, attributes, &local_error))
+  left = email2_evolution_keyring_count (schema, attributes, &local_error);
+  if (left > 0 && clear_with_deadline (secret_schema, attributes, &local_error))
     left = email2_evolution_keyring_count (schema, attributes, &local_error);
   if (local_error != NULL)
     {
