@@ -41,10 +41,10 @@
 #include "email2-evolution-check.h"
 #include "email2-evolution-keyring.h"
 #include "email2-evolution-sources.h"
+#include "email2-journal-private.h"
 #include "email2-source-extension.h"
 
 #define UID_PREFIX "email2-"
-#define JOURNAL_NAME "transaction.journal"
 
 #define provisioned_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_PROVISIONED))
 #define backup_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_BACKUP))
@@ -152,35 +152,31 @@ uid_of_guid (const char       *guid,
 
 /* ---- journal ---- */
 
-static char *
-journal_path (void)
-{
-  return g_build_filename (g_get_user_state_dir (), "email2", JOURNAL_NAME, NULL);
-}
-
 /* The open transaction's id, whose backup items are not orphans. */
 static char *
 check_journal (Email2EvolutionHost *host,
                gboolean             repair,
                GPtrArray           *findings)
 {
-  g_autofree char *path = journal_path ();
-  g_autoptr(GKeyFile) journal = g_key_file_new ();
+  g_autoptr(Email2Journal) journal = email2_journal_new_default ();
+  const char *path = email2_journal_get_path (journal);
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *state = NULL;
+  Email2JournalState state = EMAIL2_JOURNAL_NONE;
+  static const char *state_names[] = { NULL, "open", "committed" };
   char *detail;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  if (!email2_journal_exists (journal))
     return NULL;
 
-  if (g_key_file_load_from_file (journal, path, G_KEY_FILE_NONE, NULL))
+  /* Read without the lock: the worker runs no transaction now. */
+  if (email2_journal_load (journal, NULL))
     {
-      id = g_key_file_get_string (journal, "Transaction", "Id", NULL);
-      state = g_key_file_get_string (journal, "Transaction", "State", NULL);
+      id = email2_journal_dup_transaction (journal);
+      state = email2_journal_get_state (journal);
     }
   detail = g_strdup_printf (_("Transaction %s (%s) was not ended"), id != NULL ? id : "?",
-                            state != NULL ? state : _("unreadable"));
+                            state_names[state] != NULL ? state_names[state] : _("unreadable"));
 
   if (!repair)
     {
@@ -193,7 +189,7 @@ check_journal (Email2EvolutionHost *host,
   if (email2_evolution_host_recover (host, &error))
     {
       add_finding (findings, "open-journal", path, detail,
-                   g_strdup (g_strcmp0 (state, "committed") == 0 ? _("finished: its changes stay")
+                   g_strdup (state == EMAIL2_JOURNAL_COMMITTED ? _("finished: its changes stay")
                                                                  : _("undone: every account as before it")),
                    TRUE);
       return NULL;
