@@ -69,9 +69,19 @@ typedef struct {
   char *format;           /* ROLE_COMMAND: the command-level Meta Format */
 } Frame;
 
+/* The open elements the reader looks at: the document's frame, and as
+ * many elements as the stream lets nest. */
+#define MAX_FRAMES (EMAIL2_XML_DEFAULT_MAX_DEPTH + 1)
+
+/* The open elements are frames, except those the reader ignores with all
+ * they hold (ROLE_SKIP): those are only counted, in @skipped, so that a
+ * document of many unknown or deeply nested elements costs a counter per
+ * element. */
 typedef struct {
   Email2SyncmlMessage *message;
-  GArray *frames;         /* of Frame; the open elements */
+  Frame frames[MAX_FRAMES];
+  guint depth;            /* frames in use; the document's is the first */
+  guint skipped;          /* ignored elements open inside the top frame */
   GString *text;          /* the text of the open ROLE_VALUE / ROLE_DATA */
   gboolean markup;        /* ROLE_DATA holds elements */
   gboolean header_seen;
@@ -82,7 +92,7 @@ typedef struct {
 static Frame *
 reader_top (Reader *reader)
 {
-  return &g_array_index (reader->frames, Frame, reader->frames->len - 1);
+  return &reader->frames[reader->depth - 1];
 }
 
 static void
@@ -92,7 +102,11 @@ reader_push (Reader        *reader,
              Email2Command *command,
              Email2Item    *item)
 {
-  Frame frame = { role, dest, command, item, NULL };
+  if (role == ROLE_SKIP)
+    {
+      reader->skipped++;
+      return;
+    }
 
   if (role == ROLE_VALUE || role == ROLE_DATA)
     {
@@ -100,7 +114,9 @@ reader_push (Reader        *reader,
       g_string_truncate (reader->text, 0);
       reader->markup = FALSE;
     }
-  g_array_append_val (reader->frames, frame);
+  /* the stream bounds the depth (EMAIL2_XML_DEFAULT_MAX_DEPTH) */
+  g_assert (reader->depth < MAX_FRAMES);
+  reader->frames[reader->depth++] = (Frame) { role, dest, command, item, NULL };
 }
 
 /* Every command and item costs memory until the message is answered. */
@@ -215,25 +231,37 @@ static const Rule *
 rule_for (Role        parent,
           const char *name)
 {
-  /* Each parent's rows are together: where they start, found once. The
-   * first letters are compared first: an element the grammar does not
-   * name (a hostile document's many) costs no string comparison. */
+  /* Each parent's rows are together. Where the rows of a parent whose
+   * names start with a letter begin, and each parent's row for any other
+   * name, are found once: an element the grammar does not name (a hostile
+   * document's many) then costs two lookups and no string comparison. */
   static gsize done;
-  static guint8 first[ROLE_SKIP + 1];
+  static guint8 first[ROLE_SKIP + 1][128];
+  static guint8 other[ROLE_SKIP + 1];
+  guint8 c = (guint8) name[0];
 
   if (g_once_init_enter (&done))
     {
       memset (first, G_N_ELEMENTS (rules), sizeof first);
+      memset (other, G_N_ELEMENTS (rules), sizeof other);
       for (guint i = G_N_ELEMENTS (rules); i-- > 0; )
-        first[rules[i].parent] = i;
+        {
+          if (rules[i].name == NULL)
+            other[rules[i].parent] = i;
+          else
+            first[rules[i].parent][(guint8) rules[i].name[0]] = i;
+        }
       g_once_init_leave (&done, 1);
     }
 
-  for (guint i = first[parent]; i < G_N_ELEMENTS (rules) && rules[i].parent == parent; i++)
-    if (rules[i].name == NULL || (rules[i].name[0] == name[0] && strcmp (rules[i].name, name) == 0))
-      return &rules[i];
+  if (c < 128)
+    {
+      for (guint i = first[parent][c]; i < G_N_ELEMENTS (rules) && rules[i].parent == parent; i++)
+        if (rules[i].name != NULL && rules[i].name[0] == name[0] && strcmp (rules[i].name, name) == 0)
+          return &rules[i];
+    }
 
-  return &skip_rule;
+  return other[parent] < G_N_ELEMENTS (rules) ? &rules[other[parent]] : &skip_rule;
 }
 
 static char **
@@ -295,10 +323,18 @@ reader_start (gpointer            user_data,
               GError            **error)
 {
   Reader *reader = user_data;
-  Frame *parent = reader_top (reader);
-  const Rule *rule = rule_for (parent->role, name);
+  Frame *parent;
+  const Rule *rule;
   gboolean *once = NULL;
 
+  if (reader->skipped > 0)
+    {
+      reader->skipped++;
+      return TRUE;
+    }
+
+  parent = reader_top (reader);
+  rule = rule_for (parent->role, name);
   switch (rule->action)
     {
     case ACTION_ROOT:
@@ -361,7 +397,7 @@ reader_text (gpointer    user_data,
   Reader *reader = user_data;
   Role role = reader_top (reader)->role;
 
-  if (role == ROLE_VALUE || role == ROLE_DATA)
+  if (reader->skipped == 0 && (role == ROLE_VALUE || role == ROLE_DATA))
     {
       /* Grown by copy and wipe: the text may be a password. */
       email2_secure_string_reserve (reader->text, length);
@@ -415,9 +451,14 @@ static void
 reader_end (gpointer user_data)
 {
   Reader *reader = user_data;
-  Frame frame = *reader_top (reader);
+  Frame frame;
 
-  g_array_set_size (reader->frames, reader->frames->len - 1);
+  if (reader->skipped > 0)
+    {
+      reader->skipped--;
+      return;
+    }
+  frame = reader->frames[--reader->depth];
 
   switch (frame.role)
     {
@@ -514,21 +555,18 @@ email2_syncml_read (Email2XmlStream   stream,
 {
   static const Email2XmlHandler handler = { reader_start, reader_end, reader_text };
   g_autoptr(Email2SyncmlMessage) message = g_new0 (Email2SyncmlMessage, 1);
-  Reader reader = { message, NULL, NULL, FALSE, FALSE, FALSE, 0 };
-  Frame document = { ROLE_DOCUMENT, NULL, NULL, NULL, NULL };
+  Reader reader = { message, };
   gboolean ok;
 
   message->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_command_free);
-  reader.frames = g_array_sized_new (FALSE, FALSE, sizeof (Frame), EMAIL2_XML_DEFAULT_MAX_DEPTH + 1);
   reader.text = g_string_new (NULL);
-  g_array_append_val (reader.frames, document);
+  reader.frames[reader.depth++] = (Frame) { ROLE_DOCUMENT, NULL, NULL, NULL, NULL };
 
   ok = stream (data, length, NULL, &handler, &reader, error);
 
   /* A document stopped half-way leaves commands open: their formats. */
-  for (guint i = 0; i < reader.frames->len; i++)
-    g_free (g_array_index (reader.frames, Frame, i).format);
-  g_array_unref (reader.frames);
+  for (guint i = 0; i < reader.depth; i++)
+    g_free (reader.frames[i].format);
   explicit_bzero (reader.text->str, reader.text->len);
   g_string_free (reader.text, TRUE);
 

@@ -35,6 +35,14 @@
 #include "email2-secure-private.h"
 #include "email2-wbxml-private.h"
 
+/* A name of the string table already checked, by its offset. */
+typedef struct {
+  guint32 offset;         /* + 1: 0 is an empty entry */
+  guint32 length;
+} Literal;
+
+#define LITERAL_CACHE 32
+
 typedef struct {
   const guint8 *data;
   gsize length;
@@ -60,6 +68,10 @@ typedef struct {
   gsize *starts;
   const char **pairs;     /* name, value, …, NULL for the handler */
   GString *values;
+  /* The names of LITERAL tokens found plain, by offset modulo the size:
+   * a document of many elements of a few names of its own checks each
+   * name once. */
+  Literal literals[LITERAL_CACHE];
 } Decoder;
 
 static gboolean
@@ -91,11 +103,18 @@ decode_byte (Decoder *decoder,
 }
 
 /* mb_u_int32: 7 bits a byte, the high bit says more follow. */
-static gboolean
+static inline gboolean
 decode_mb (Decoder *decoder,
            guint32 *value)
 {
   guint64 result = 0;
+
+  /* most are one byte */
+  if (G_LIKELY (decoder->at < decoder->length && decoder->data[decoder->at] < 0x80))
+    {
+      *value = decoder->data[decoder->at++];
+      return TRUE;
+    }
 
   for (guint i = 0; i < 5; i++)
     {
@@ -166,6 +185,53 @@ is_plain_name (const char *name,
   return TRUE;
 }
 
+/* The name of a LITERAL token, by the string table offset that follows:
+ * a plain name, or an error for an element's name or, when @attribute,
+ * an attribute's. */
+static inline gboolean
+decode_literal (Decoder     *decoder,
+                gboolean     attribute,
+                const char **name,
+                gsize       *length,
+                GError     **error)
+{
+  gsize at = decoder->at;
+  guint32 offset;
+  Literal *literal;
+
+  if (!decode_mb (decoder, &offset))
+    return decode_fail (error);
+
+  literal = &decoder->literals[offset % LITERAL_CACHE];
+  if (literal->offset == offset + 1)
+    {
+      *name = (const char *) decoder->strings + offset;
+      *length = literal->length;
+      return TRUE;
+    }
+
+  decoder->at = at;
+  if (!decode_table_string (decoder, name, length))
+    return decode_fail (error);
+  if (!is_plain_name (*name, *length))
+    {
+      if (attribute)
+        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                     _("The WBXML document names an attribute with characters a name "
+                       "cannot have"));
+      else
+        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                     _("The WBXML document names an element with characters a name "
+                       "cannot have"));
+      return FALSE;
+    }
+
+  /* a name is shorter than the table, itself at most EMAIL2_WBXML_MAX_SIZE */
+  literal->offset = offset + 1;
+  literal->length = (guint32) *length;
+  return TRUE;
+}
+
 /* XML 1.0 §2.2 Char. */
 static gboolean
 is_xml_char (gunichar c)
@@ -210,7 +276,7 @@ is_xml_text (const char *text,
 }
 
 /* The document as XML grows by @adding bytes. */
-static gboolean
+static inline gboolean
 decode_grow (Decoder *decoder,
              gsize    adding,
              GError **error)
@@ -392,15 +458,8 @@ decode_attributes (Decoder  *decoder,
 
       if (token == EMAIL2_WBXML_LITERAL)
         {
-          if (!decode_table_string (decoder, &name, &name_length))
-            return decode_fail (error);
-          if (!is_plain_name (name, name_length))
-            {
-              g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                           _("The WBXML document names an attribute with characters a name "
-                             "cannot have"));
-              return FALSE;
-            }
+          if (!decode_literal (decoder, TRUE, &name, &name_length, error))
+            return FALSE;
           if (!decode_attribute_start (decoder, name, name_length, attributes, taken, error))
             return FALSE;
           attributes++;
@@ -516,15 +575,8 @@ decode_tag (Decoder *decoder,
 
   if ((token & 0x3F) == EMAIL2_WBXML_LITERAL)
     {
-      if (!decode_table_string (decoder, &name, &name_length))
-        return decode_fail (error);
-      if (!is_plain_name (name, name_length))
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                       _("The WBXML document names an element with characters a name "
-                         "cannot have"));
-          return FALSE;
-        }
+      if (!decode_literal (decoder, FALSE, &name, &name_length, error))
+        return FALSE;
     }
   else
     {
