@@ -13,6 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-answer-private.h"
 #include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-payload-private.h"
@@ -586,77 +587,131 @@ email2_syncml_read (Email2XmlStream   stream,
 }
 
 static void
-write_status (xmlTextWriterPtr  writer,
-              guint             cmd_id,
-              const char       *msg_ref,
-              const char       *cmd_ref,
-              const char       *cmd,
-              const char       *target_ref,
-              const char       *source_ref,
-              guint             code)
+write_status (Email2Answer *answer,
+              guint         cmd_id,
+              const char   *msg_ref,
+              const char   *cmd_ref,
+              const char   *cmd,
+              const char   *target_ref,
+              const char   *source_ref,
+              guint         code)
 {
+  static const char * const none[] = { NULL };
   char number[16];
 
-  xmlTextWriterStartElement (writer, BAD_CAST "Status");
+  email2_answer_start (answer, "Status", NULL, none);
   g_snprintf (number, sizeof number, "%u", cmd_id);
-  email2_xml_write_element (writer, "CmdID", number);
-  email2_xml_write_element (writer, "MsgRef", msg_ref);
-  email2_xml_write_element (writer, "CmdRef", cmd_ref);
-  email2_xml_write_element (writer, "Cmd", cmd);
+  email2_answer_element (answer, "CmdID", number);
+  email2_answer_element (answer, "MsgRef", msg_ref);
+  email2_answer_element (answer, "CmdRef", cmd_ref);
+  email2_answer_element (answer, "Cmd", cmd);
   if (target_ref != NULL)
-    email2_xml_write_element (writer, "TargetRef", target_ref);
+    email2_answer_element (answer, "TargetRef", target_ref);
   if (source_ref != NULL)
-    email2_xml_write_element (writer, "SourceRef", source_ref);
+    email2_answer_element (answer, "SourceRef", source_ref);
   g_snprintf (number, sizeof number, "%u", code);
-  email2_xml_write_element (writer, "Data", number);
-  xmlTextWriterEndElement (writer);
+  email2_answer_element (answer, "Data", number);
+  email2_answer_end (answer);
 }
 
 static void
-write_meta_element (xmlTextWriterPtr  writer,
-                    const char       *name,
-                    const char       *text)
+write_meta_element (Email2Answer *answer,
+                    const char   *name,
+                    const char   *text)
 {
-  xmlTextWriterStartElement (writer, BAD_CAST name);
-  xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST "syncml:metinf");
-  xmlTextWriterWriteString (writer, BAD_CAST text);
-  xmlTextWriterEndElement (writer);
+  static const char * const none[] = { NULL };
+
+  email2_answer_start (answer, name, "syncml:metinf", none);
+  email2_answer_text (answer, text);
+  email2_answer_end (answer);
 }
 
 static void
-write_results (xmlTextWriterPtr    writer,
+write_results (Email2Answer       *answer,
                guint               cmd_id,
                const char         *msg_ref,
                const Email2Status *status)
 {
+  static const char * const none[] = { NULL };
   char number[16];
 
-  xmlTextWriterStartElement (writer, BAD_CAST "Results");
+  email2_answer_start (answer, "Results", NULL, none);
   g_snprintf (number, sizeof number, "%u", cmd_id);
-  email2_xml_write_element (writer, "CmdID", number);
-  email2_xml_write_element (writer, "MsgRef", msg_ref);
-  email2_xml_write_element (writer, "CmdRef", status->cmd_ref);
-  xmlTextWriterStartElement (writer, BAD_CAST "Item");
-  xmlTextWriterStartElement (writer, BAD_CAST "Source");
-  email2_xml_write_element (writer, "LocURI", status->target_ref);
-  xmlTextWriterEndElement (writer);
-  xmlTextWriterStartElement (writer, BAD_CAST "Meta");
-  write_meta_element (writer, "Format", status->result_format);
-  write_meta_element (writer, "Type", "text/plain");
-  xmlTextWriterEndElement (writer);
-  email2_xml_write_element (writer, "Data", status->result_data);
-  xmlTextWriterEndElement (writer);
-  xmlTextWriterEndElement (writer);
+  email2_answer_element (answer, "CmdID", number);
+  email2_answer_element (answer, "MsgRef", msg_ref);
+  email2_answer_element (answer, "CmdRef", status->cmd_ref);
+  email2_answer_start (answer, "Item", NULL, none);
+  email2_answer_start (answer, "Source", NULL, none);
+  email2_answer_element (answer, "LocURI", status->target_ref);
+  email2_answer_end (answer);
+  email2_answer_start (answer, "Meta", NULL, none);
+  write_meta_element (answer, "Format", status->result_format);
+  write_meta_element (answer, "Type", "text/plain");
+  email2_answer_end (answer);
+  email2_answer_element (answer, "Data", status->result_data);
+  email2_answer_end (answer);
+  email2_answer_end (answer);
 }
 
 static void
-write_locuri (xmlTextWriterPtr  writer,
-              const char       *name,
-              const char       *locuri)
+write_locuri (Email2Answer *answer,
+              const char   *name,
+              const char   *locuri)
 {
-  xmlTextWriterStartElement (writer, BAD_CAST name);
-  email2_xml_write_element (writer, "LocURI", locuri);
-  xmlTextWriterEndElement (writer);
+  static const char * const none[] = { NULL };
+
+  email2_answer_start (answer, name, NULL, none);
+  email2_answer_element (answer, "LocURI", locuri);
+  email2_answer_end (answer);
+}
+
+/**
+ * email2_syncml_write_answer:
+ * @request: the request message
+ * @statuses: (element-type Email2Status): what the engine answered, in order
+ * @answer: where the answer is written
+ *
+ * Writes the device's answer to @request into @answer, as
+ * email2_syncml_write_response() describes.
+ */
+void
+email2_syncml_write_answer (const Email2SyncmlMessage *request,
+                            GPtrArray                 *statuses,
+                            Email2Answer              *answer)
+{
+  static const char * const none[] = { NULL };
+  guint cmd_id = 1;
+
+  email2_answer_start (answer, "SyncML", request->namespace, none);
+  email2_answer_start (answer, "SyncHdr", NULL, none);
+  email2_answer_element (answer, "VerDTD", request->ver_dtd != NULL ? request->ver_dtd : "1.2");
+  email2_answer_element (answer, "VerProto", request->ver_proto != NULL ? request->ver_proto : "DM/1.2");
+  email2_answer_element (answer, "SessionID", request->session_id);
+  email2_answer_element (answer, "MsgID", "1");
+  write_locuri (answer, "Target", request->source);
+  write_locuri (answer, "Source", request->target);
+  email2_answer_end (answer);
+  email2_answer_start (answer, "SyncBody", NULL, none);
+
+  write_status (answer, cmd_id++, request->msg_id, "0", "SyncHdr",
+                request->target, request->source, request->header_status);
+
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      const Email2Status *status = statuses->pdata[i];
+
+      if (status->no_resp)
+        continue;
+      write_status (answer, cmd_id++, request->msg_id, status->cmd_ref, status->cmd,
+                    status->target_ref, NULL, status->code);
+      if (status->result_format != NULL)
+        write_results (answer, cmd_id++, request->msg_id, status);
+    }
+
+  email2_answer_start (answer, "Final", NULL, none);
+  email2_answer_end (answer);
+  email2_answer_end (answer);
+  email2_answer_end (answer);
 }
 
 /**
@@ -669,45 +724,15 @@ write_locuri (xmlTextWriterPtr  writer,
  * Status per answered command or item (those with NoResp left out), each
  * Get's Results right after its Status, and Final.
  *
- * Returns: (transfer full): the answer document, UTF-8
+ * Returns: (transfer full): the answer document, XML in UTF-8
  */
 char *
 email2_syncml_write_response (const Email2SyncmlMessage *request,
                               GPtrArray                 *statuses)
 {
-  xmlBufferPtr buffer;
-  xmlTextWriterPtr writer = email2_xml_writer_new (TRUE, &buffer);
-  guint cmd_id = 1;
+  Email2Answer *answer = email2_answer_new_xml ();
+  gsize length;
 
-  xmlTextWriterStartElement (writer, BAD_CAST "SyncML");
-  xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST request->namespace);
-  xmlTextWriterStartElement (writer, BAD_CAST "SyncHdr");
-  email2_xml_write_element (writer, "VerDTD", request->ver_dtd != NULL ? request->ver_dtd : "1.2");
-  email2_xml_write_element (writer, "VerProto", request->ver_proto != NULL ? request->ver_proto : "DM/1.2");
-  email2_xml_write_element (writer, "SessionID", request->session_id);
-  email2_xml_write_element (writer, "MsgID", "1");
-  write_locuri (writer, "Target", request->source);
-  write_locuri (writer, "Source", request->target);
-  xmlTextWriterEndElement (writer);
-  xmlTextWriterStartElement (writer, BAD_CAST "SyncBody");
-
-  write_status (writer, cmd_id++, request->msg_id, "0", "SyncHdr",
-                request->target, request->source, request->header_status);
-
-  for (guint i = 0; i < statuses->len; i++)
-    {
-      const Email2Status *status = statuses->pdata[i];
-
-      if (status->no_resp)
-        continue;
-      write_status (writer, cmd_id++, request->msg_id, status->cmd_ref, status->cmd,
-                    status->target_ref, NULL, status->code);
-      if (status->result_format != NULL)
-        write_results (writer, cmd_id++, request->msg_id, status);
-    }
-
-  xmlTextWriterStartElement (writer, BAD_CAST "Final");
-  xmlTextWriterEndElement (writer);
-
-  return email2_xml_writer_finish (writer, buffer);
+  email2_syncml_write_answer (request, statuses, answer);
+  return email2_answer_finish (answer, 0, &length, NULL);
 }

@@ -36,6 +36,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-answer-private.h"
 #include "email2-arena-private.h"
 #include "email2-command-private.h"
 #include "email2-error.h"
@@ -1130,21 +1131,23 @@ email2_wapprov_response_ok (const Email2WapprovDoc *doc)
 /* Writing ---------------------------------------------------------------- */
 
 static void
-write_element (xmlTextWriterPtr  writer,
-               const Element    *element)
+write_element (Email2Answer  *answer,
+               const Element *element)
 {
+  /* the attributes, within the bound the reader kept, and desc */
+  const char *pairs[2 * (EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES + 1) + 1];
   g_autofree char *name = NULL;
   const char *attribute, *value;
+  guint n = 0;
 
   if (element->answer != NULL && element->status == 0)
     {
       for (guint i = 0; i < element->answer->len; i++)
-        write_element (writer, element->answer->pdata[i]);
+        write_element (answer, element->answer->pdata[i]);
       return;
     }
 
   name = g_strconcat (element->name, element->status != 0 ? "-error" : "", NULL);
-  xmlTextWriterStartElement (writer, BAD_CAST name);
 
   for (const char *at = NULL; (at = element_next_attribute (element, at, &attribute, &value)); )
     {
@@ -1152,16 +1155,36 @@ write_element (xmlTextWriterPtr  writer,
         continue;
       if (element->mask_value && strcmp (attribute, "value") == 0)
         value = SECRET_MASK;
-      xmlTextWriterWriteAttribute (writer, BAD_CAST attribute, BAD_CAST value);
+      g_assert (n + 4 < G_N_ELEMENTS (pairs));
+      pairs[n++] = attribute;
+      pairs[n++] = value;
     }
-
   if (element->status != 0)
-    xmlTextWriterWriteAttribute (writer, BAD_CAST "desc", BAD_CAST element->reason);
+    {
+      pairs[n++] = "desc";
+      pairs[n++] = element->reason;
+    }
+  pairs[n] = NULL;
 
+  email2_answer_start (answer, name, NULL, pairs);
   for (const Element *child = element->first_child; child != NULL; child = child->next)
-    write_element (writer, child);
+    write_element (answer, child);
+  email2_answer_end (answer);
+}
 
-  xmlTextWriterEndElement (writer);
+/**
+ * email2_wapprov_write_answer:
+ * @doc: a document that email2_wapprov_process() ran
+ * @answer: where the answer is written
+ *
+ * Writes the answer to @doc into @answer, as
+ * email2_wapprov_write_response() describes.
+ */
+void
+email2_wapprov_write_answer (const Email2WapprovDoc *doc,
+                             Email2Answer           *answer)
+{
+  write_element (answer, doc->root);
 }
 
 /**
@@ -1176,15 +1199,14 @@ write_element (xmlTextWriterPtr  writer,
  * parameter, is never written: it is `********`; a characteristic-query
  * leaves the secrets out.
  *
- * Returns: (transfer full): the answer document, UTF-8
+ * Returns: (transfer full): the answer document, XML in UTF-8
  */
 char *
 email2_wapprov_write_response (const Email2WapprovDoc *doc)
 {
-  xmlBufferPtr buffer;
-  xmlTextWriterPtr writer = email2_xml_writer_new (TRUE, &buffer);
+  Email2Answer *answer = email2_answer_new_xml ();
+  gsize length;
 
-  write_element (writer, doc->root);
-
-  return email2_xml_writer_finish (writer, buffer);
+  email2_wapprov_write_answer (doc, answer);
+  return email2_answer_finish (answer, 0, &length, NULL);
 }

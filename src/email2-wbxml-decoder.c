@@ -232,49 +232,6 @@ decode_literal (Decoder     *decoder,
   return TRUE;
 }
 
-/* XML 1.0 §2.2 Char. */
-static gboolean
-is_xml_char (gunichar c)
-{
-  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
-         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
-}
-
-/* Whether @text is XML characters in UTF-8, what the XML reader demands of
- * XML text: one pass, plain ASCII at a byte a step. */
-static gboolean
-is_xml_text (const char *text,
-             gsize       length)
-{
-  const guchar *at = (const guchar *) text;
-  const guchar *end = at + length;
-
-  while (at < end)
-    {
-      gunichar c;
-
-      if (G_LIKELY (*at >= 0x20 && *at < 0x80))
-        {
-          at++;
-          continue;
-        }
-      if (*at < 0x80)
-        {
-          if (*at != '\t' && *at != '\n' && *at != '\r')
-            return FALSE;
-          at++;
-          continue;
-        }
-      c = g_utf8_get_char_validated ((const char *) at, end - at);
-      if (c == (gunichar) -1 || c == (gunichar) -2 || !is_xml_char (c) ||
-          g_unichar_to_utf8 (c, NULL) != g_utf8_skip[*at])
-        return FALSE;
-      at += g_utf8_skip[*at];
-    }
-
-  return TRUE;
-}
-
 /* The document as XML grows by @adding bytes. */
 static inline gboolean
 decode_grow (Decoder *decoder,
@@ -311,7 +268,7 @@ decode_text_token (Decoder     *decoder,
   switch (token)
     {
     case EMAIL2_WBXML_ENTITY:
-      if (!decode_mb (decoder, &value) || !is_xml_char (value))
+      if (!decode_mb (decoder, &value) || !email2_wbxml_is_xml_char (value))
         return decode_fail (error);
       *length = g_unichar_to_utf8 (value, character);
       *text = character;
@@ -353,7 +310,7 @@ decode_text_token (Decoder     *decoder,
       return TRUE;
     }
 
-  if (!is_xml_text (*text, *length))
+  if (!email2_wbxml_is_xml_text (*text, *length))
     return decode_fail (error);
   return TRUE;
 }

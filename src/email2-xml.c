@@ -23,7 +23,6 @@
 #include <glib/gi18n-lib.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <libxml/xmlwriter.h>
 
 #include "email2-error.h"
 #include "email2-secure-private.h"
@@ -450,82 +449,4 @@ email2_xml_parse (const char             *data,
 
   g_clear_error (&guard.error);
   return FALSE;
-}
-
-/**
- * email2_xml_writer_new:
- * @indent: whether to indent the elements, two spaces a level
- * @buffer: (out): where the document is written
- *
- * Starts an answer document (UTF-8, with its declaration). Every name,
- * attribute value and text then goes through libxml2's writer, which
- * escapes what XML needs escaped (`&`, `<`, `>`, `"`; in attribute values
- * also newline, tab and carriage return, which would otherwise come back
- * as spaces).
- *
- * Returns: (transfer full): the writer; end it with email2_xml_writer_finish()
- */
-xmlTextWriterPtr
-email2_xml_writer_new (gboolean     indent,
-                       xmlBufferPtr *buffer)
-{
-  xmlTextWriterPtr writer;
-
-  email2_secure_init ();
-  *buffer = xmlBufferCreate ();
-  writer = xmlNewTextWriterMemory (*buffer, 0);
-  if (writer == NULL)
-    g_error ("%s: out of memory", G_STRFUNC);
-
-  if (indent)
-    {
-      xmlTextWriterSetIndent (writer, 1);
-      xmlTextWriterSetIndentString (writer, BAD_CAST "  ");
-    }
-  xmlTextWriterStartDocument (writer, NULL, "UTF-8", NULL);
-
-  return writer;
-}
-
-/**
- * email2_xml_writer_finish:
- * @writer: (transfer full): a writer from email2_xml_writer_new()
- * @buffer: (transfer full): its buffer
- *
- * Closes every open element and the document.
- *
- * Returns: (transfer full): the document
- */
-char *
-email2_xml_writer_finish (xmlTextWriterPtr writer,
-                          xmlBufferPtr     buffer)
-{
-  char *document;
-
-  xmlTextWriterEndDocument (writer);
-  xmlFreeTextWriter (writer);
-
-  /* The buffer's memory becomes the document, without a second copy of a
-   * large answer: libxml2 allocates with malloc (email2_secure_init() puts
-   * only a wiping free and realloc around it), which g_free releases. */
-  document = (char *) xmlBufferDetach (buffer);
-  xmlBufferFree (buffer);
-
-  return document;
-}
-
-/**
- * email2_xml_write_element:
- * @writer: a writer
- * @name: an element name
- * @text: (nullable): its text, %NULL for none
- *
- * Writes `<name>text</name>`, escaped.
- */
-void
-email2_xml_write_element (xmlTextWriterPtr  writer,
-                          const char       *name,
-                          const char       *text)
-{
-  xmlTextWriterWriteElement (writer, BAD_CAST name, BAD_CAST (text != NULL ? text : ""));
 }
