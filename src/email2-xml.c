@@ -89,19 +89,34 @@ most_attributes (const char *data,
   const char *end = data + length;
   guint most = 0;
 
-  while ((at = memchr (at, '<', end - at)) != NULL)
+  while (at < end)
     {
       guint count = 0;
 
-      at++;
-      if (end - at >= 3 && memcmp (at, "!--", 3) == 0)
-        at = find (at + 3, end, "-->");
-      else if (end - at >= 8 && memcmp (at, "![CDATA[", 8) == 0)
-        at = find (at + 8, end, "]]>");
-      else if (at < end && *at == '?')
-        at = find (at + 1, end, "?>");
-      else if (at < end && *at == '!')
+      /* markup often follows markup: memchr() only over text */
+      if (*at != '<' && (at = memchr (at, '<', end - at)) == NULL)
         break;
+      at++;
+      if (at == end)
+        break;
+      /* most tags are neither: one comparison for them */
+      if (G_UNLIKELY (*at == '!' || *at == '?'))
+        {
+          if (end - at >= 3 && memcmp (at, "!--", 3) == 0)
+            at = find (at + 3, end, "-->");
+          else if (end - at >= 8 && memcmp (at, "![CDATA[", 8) == 0)
+            at = find (at + 8, end, "]]>");
+          else if (*at == '?')
+            at = find (at + 1, end, "?>");
+          else
+            break;
+        }
+      else if (*at == '/')
+        {
+          /* an end tag has no attributes, nor quotes when well-formed */
+          while (at < end && *at != '>')
+            at++;
+        }
       else
         {
           while (at < end && *at != '>')
@@ -119,6 +134,9 @@ most_attributes (const char *data,
             }
           most = MAX (most, count);
         }
+      /* past the '>' (or into what ended a comment, CDATA or PI) */
+      if (at < end)
+        at++;
     }
 
   return most;
