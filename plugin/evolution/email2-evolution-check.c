@@ -42,13 +42,11 @@
 #include "email2-evolution-keyring.h"
 #include "email2-evolution-sources.h"
 #include "email2-journal-private.h"
+#include "email2-keyring-private.h"
 #include "email2-source-extension.h"
 
 #define UID_PREFIX "email2-"
 
-#define provisioned_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_PROVISIONED))
-#define backup_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_BACKUP))
-#define eds_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_EDS))
 #define EDS_ORIGIN "evolution-data-server"
 
 void
@@ -282,7 +280,7 @@ check_keyring_usable (GPtrArray *findings)
 {
   g_autoptr(GError) error = NULL;
 
-  if (email2_evolution_keyring_ensure_usable (&error))
+  if (email2_keyring_ensure_usable (&error))
     return TRUE;
   add_finding (findings, "keyring-locked", SECRET_COLLECTION_DEFAULT, g_strdup (error->message),
                g_strdup (_("the secrets were not checked: unlock the keyring and repeat")), FALSE);
@@ -336,7 +334,7 @@ check_orphans (GHashTable *sources,
                gboolean    repair,
                GPtrArray  *findings)
 {
-  GList *items = search_all (&backup_schema, NULL, NULL);
+  GList *items = search_all (email2_keyring_backup_schema (), NULL, NULL);
 
   for (GList *l = items; l != NULL; l = l->next)
     {
@@ -354,7 +352,7 @@ check_orphans (GHashTable *sources,
     }
   g_list_free_full (items, g_object_unref);
 
-  items = search_all (&provisioned_schema, NULL, NULL);
+  items = search_all (email2_keyring_provisioned_schema (), NULL, NULL);
   for (GList *l = items; l != NULL; l = l->next)
     {
       g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
@@ -375,7 +373,7 @@ check_orphans (GHashTable *sources,
     }
   g_list_free_full (items, g_object_unref);
 
-  items = search_all (&eds_schema, "eds-origin", EDS_ORIGIN);
+  items = search_all (email2_evolution_keyring_eds_schema (), "eds-origin", EDS_ORIGIN);
   for (GList *l = items; l != NULL; l = l->next)
     {
       g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
@@ -399,7 +397,7 @@ is_true (const Email2Account *account,
 }
 
 static guint
-count_with (Email2KeyringSchema schema,
+count_with (const SecretSchema *schema,
             const char         *attribute,
             const char         *value,
             const char         *node)
@@ -409,7 +407,7 @@ count_with (Email2KeyringSchema schema,
   g_hash_table_insert (attributes, (char *) attribute, (char *) value);
   if (node != NULL)
     g_hash_table_insert (attributes, "email2-node", (char *) node);
-  return email2_evolution_keyring_count (schema, attributes, NULL);
+  return email2_keyring_count (schema, attributes, NULL);
 }
 
 /* Evolution's item @uid should hold @node of the account @guid. */
@@ -425,9 +423,9 @@ check_copy (GHashTable *sources,
   g_autoptr(GError) error = NULL;
   char *secret;
 
-  if (count_with (EMAIL2_KEYRING_EDS, "e-source-uid", uid, NULL) > 0)
+  if (count_with (email2_evolution_keyring_eds_schema (), "e-source-uid", uid, NULL) > 0)
     return;
-  if (count_with (EMAIL2_KEYRING_PROVISIONED, "email2-guid", guid, node) == 0)
+  if (count_with (email2_keyring_provisioned_schema (), "email2-guid", guid, node) == 0)
     return;              /* reported as missing from email2's items */
   if (!repair || info == NULL)
     {
@@ -437,7 +435,7 @@ check_copy (GHashTable *sources,
       return;
     }
 
-  secret = email2_evolution_keyring_lookup (guid, node_by_name (node), &error);
+  secret = email2_keyring_lookup (guid, node_by_name (node), &error);
   if (secret != NULL && email2_evolution_keyring_store_eds (uid, info->label, secret, &error))
     add_finding (findings, "missing-secret", uid,
                  g_strdup_printf (_("Evolution had no password for it; the payload gave %s"), node),
@@ -476,7 +474,7 @@ check_secrets (GHashTable *sources,
           const char *node = email2_schema_get (secret_nodes[i])->name;
 
           if (email2_account_has (info->account, secret_nodes[i]) &&
-              count_with (EMAIL2_KEYRING_PROVISIONED, "email2-guid", guid, node) == 0)
+              count_with (email2_keyring_provisioned_schema (), "email2-guid", guid, node) == 0)
             add_finding (findings, "missing-secret", guid,
                          g_strdup_printf (_("The payload gave %s; the keyring lacks it"), node),
                          g_strdup_printf (_("send the account's %s again"), node), FALSE);

@@ -3,7 +3,8 @@
  *
  * Email2EvolutionHost: the Email2Host of evolution-source-registry
  * (docs/DESIGN.md §3.1): the transaction, and nothing else. Accounts are
- * Evolution's sources (email2-evolution-sources.c) and keyring items
+ * Evolution's sources (email2-evolution-sources.c), email2's keyring items
+ * (src/email2-keyring.c) and Evolution's copies of the secrets
  * (email2-evolution-keyring.c).
  *
  * The engine calls this host from the worker thread (the registry's main
@@ -13,29 +14,26 @@
  * caller refuses: the transaction fails and is left to the journal.
  *
  * Crash safety: a transaction is written ahead to a journal
- * ($XDG_STATE_HOME/email2/transaction.journal; accounts as provisioned, a
- * secret only as "set"), and a provisioned secret is copied to a backup
- * item of the keyring before it is replaced or removed. Commit marks the
- * journal committed, then drops the backups and the journal. When the
- * registry starts, email2_evolution_host_recover() finishes a committed
- * transaction or undoes an open one from the journal and the backups, so
- * that after kill -9 at any point every account of an Atomic is fully
- * there or fully absent.
+ * (Email2Journal, src/email2-journal.c: accounts as provisioned, a secret
+ * only as "set"), and a provisioned secret is copied to a backup item of
+ * the keyring before it is replaced or removed (src/email2-keyring.c).
+ * Commit marks the journal committed, then drops the backups and the
+ * journal. When the registry starts, email2_evolution_host_recover()
+ * finishes a committed transaction or undoes an open one from the journal
+ * and the backups, so that after kill -9 at any point every account of an
+ * Atomic is fully there or fully absent.
  *
- * One transaction at a time, across restarts and processes: a lock file
- * beside the journal (flock) is held from begin to the end of commit or
- * rollback, and by recovery, so that a second registry (a re-login, D-Bus
- * activation) waits for the first one's undo instead of working on the
- * same files; and begin first ends a journal an earlier transaction left
- * (its undo needed a keyring that was gone), or refuses, changing nothing.
+ * One transaction at a time, across restarts and processes: the journal's
+ * lock is held from begin to the end of commit or rollback, and by
+ * recovery, so that a second registry (a re-login, D-Bus activation) waits
+ * for the first one's undo instead of working on the same files; and
+ * begin first ends a journal an earlier transaction left (its undo needed
+ * a keyring that was gone), or refuses, changing nothing.
  *
- * Over 800 lines because the transaction is one piece: begin, apply,
- * commit, rollback and recovery read and write the same journal, lock and
- * backups, and their order is the crash-safety argument; sources and
- * keyring are in their own files.
  * The keyring must be unlocked before anything changes; every keyring
- * change is verified (email2-evolution-keyring.c), and every source file
- * is replaced whole (email2-evolution-sources.c).
+ * change is verified, and every source file is replaced whole
+ * (email2-evolution-sources.c). This file is the order of those steps,
+ * which is the crash-safety argument, and its crash points.
  */
 
 #include "config.h"
@@ -49,12 +47,8 @@
 #include "email2-evolution-keyring.h"
 #include "email2-evolution-sources.h"
 #include "email2-journal-private.h"
+#include "email2-keyring-private.h"
 #include "email2-test-hooks.h"
-
-static const Email2NodeId secret_nodes[] = { EMAIL2_NODE_AUTHSECRET, EMAIL2_NODE_SMTPALTPASSWORD };
-static const Email2NodeId server_nodes[] = {
-  EMAIL2_NODE_INSERVER, EMAIL2_NODE_OUTSERVER, EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CALENDARSERVER,
-};
 
 struct _Email2EvolutionHost {
   GObject parent_instance;
@@ -83,8 +77,10 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (Email2EvolutionHost, email2_evolution_host, G_TYP
 
 /* One durable step of a transaction is done: a crash point of the tests. */
 static void
-durable_step_done (Email2EvolutionHost *self)
+durable_step_done (gpointer data)
 {
+  Email2EvolutionHost *self = data;
+
   if (++self->steps == self->crash_after)
     raise (SIGKILL);
 }
@@ -258,81 +254,16 @@ email2_evolution_host_lookup_account (Email2Host *host,
 
 /* ---- the transaction ---- */
 
-/* Whether @node of @before is replaced or dropped by @after (%NULL: the
- * account goes), or set where it was not. */
-static gboolean
-secret_changes (const Email2Account *before,
-                const Email2Account *after,
-                Email2NodeId         node)
-{
-  gboolean had = before != NULL && email2_account_has (before, node);
-  gboolean wants = after != NULL && email2_account_has (after, node);
-
-  return wants ? email2_account_get (after, node) != NULL : had;
-}
-
-/* Backs up the provisioned secrets @after replaces or drops, says so in
- * the journal, then writes the new ones. Only a backup that the journal
- * names is ever restored: a keyring that dies while it creates an item can
- * leave the item with an empty secret (gnome-keyring makes the item, saves
- * it, then sets its secret), and the store fails; such a backup is of a
- * secret that was never changed, and restoring it would put the empty one
- * in its place. */
-static gboolean
-write_provisioned (Email2EvolutionHost  *self,
-                   const char           *transaction,
-                   const Email2Account  *before,
-                   const Email2Account  *after,
-                   GError              **error)
-{
-  const char *guid = email2_account_get_guid (after != NULL ? after : before);
-  const char *backed_up[G_N_ELEMENTS (secret_nodes) + 1] = { NULL, };
-  guint n_backed_up = 0;
-
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    {
-      Email2NodeId node = secret_nodes[i];
-
-      if (!secret_changes (before, after, node) || before == NULL || !email2_account_has (before, node))
-        continue;
-      self->keyring_touched = TRUE;
-      if (!email2_evolution_keyring_back_up (transaction, guid, node, error))
-        return FALSE;
-      durable_step_done (self);
-      backed_up[n_backed_up++] = email2_schema_get (node)->name;
-    }
-
-  if (n_backed_up > 0)
-    {
-      if (!email2_journal_name_backups (self->journal, guid, backed_up, error))
-        return FALSE;
-      durable_step_done (self);
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    {
-      Email2NodeId node = secret_nodes[i];
-      const char *value = after != NULL ? email2_account_get (after, node) : NULL;
-
-      if (!secret_changes (before, after, node))
-        continue;
-      self->keyring_touched = TRUE;
-      if (value != NULL ? !email2_evolution_keyring_store (guid, node, value, error)
-                        : !email2_evolution_keyring_clear (guid, node, error))
-        return FALSE;
-      durable_step_done (self);
-    }
-
-  return TRUE;
-}
-
 /* Writes sources, then secrets; on delete the other way round, so that
- * EDS's secret monitor never sees a password without its source. */
+ * EDS's secret monitor never sees a password without its source. An
+ * @undo writes @after (the account as it was) over @before (what the
+ * transaction left): it backs nothing up and publishes nothing, and its
+ * servers are those of any password the user typed. */
 static gboolean
 write_account (Email2EvolutionHost  *self,
-               const char           *transaction,
                const Email2Account  *before,
                const Email2Account  *after,
+               gboolean              undo,
                GError              **error)
 {
   const char *guid = email2_account_get_guid (after != NULL ? after : before);
@@ -345,32 +276,38 @@ write_account (Email2EvolutionHost  *self,
   if (after == NULL)
     {
       self->keyring_touched = TRUE;
-      ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, NULL, &self->keyring_touched, error) &&
-           email2_evolution_keyring_write_collection (guid, NULL, NULL, &self->keyring_touched, error) &&
-           (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
+      ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, FALSE, NULL, NULL,
+                                               &self->keyring_touched, error) &&
+           email2_evolution_keyring_write_collection (guid, NULL, NULL, FALSE, &self->keyring_touched, error) &&
+           (undo ||
+            email2_keyring_write_provisioned (self->journal, before, NULL, durable_step_done, self,
+                                              &self->keyring_touched, error));
     }
   else if (email2_evolution_collection_wanted (after))
     {
       self->keyring_touched = TRUE;
-      ok = email2_evolution_keyring_write_collection (guid, before, after, &self->keyring_touched, error);
+      ok = email2_evolution_keyring_write_collection (guid, before, after, undo,
+                                                      &self->keyring_touched, error);
       if (ok)
         durable_step_done (self);
     }
 
   /* A new account stays hidden until its transaction commits. */
   if (ok)
-    ok = write_sources (self, guid, after, transaction != NULL && before == NULL, &call, error);
+    ok = write_sources (self, guid, after, !undo && before == NULL, &call, error);
   if (ok)
     durable_step_done (self);
 
   if (ok && after != NULL)
     {
       self->keyring_touched = TRUE;
-      ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
-           email2_evolution_keyring_write_eds (guid, before, after, call.account_label,
+      ok = (undo ||
+            email2_keyring_write_provisioned (self->journal, before, after, durable_step_done, self,
+                                              &self->keyring_touched, error)) &&
+           email2_evolution_keyring_write_eds (guid, before, after, undo, call.account_label,
                                                call.transport_label, &self->keyring_touched, error) &&
            (email2_evolution_collection_wanted (after) ||
-            email2_evolution_keyring_write_collection (guid, NULL, NULL, &self->keyring_touched, error));
+            email2_evolution_keyring_write_collection (guid, NULL, NULL, FALSE, &self->keyring_touched, error));
     }
   if (ok && after != NULL)
     durable_step_done (self);
@@ -387,7 +324,6 @@ write_account (Email2EvolutionHost  *self,
  * Evolution's copies of the secrets. */
 static gboolean
 undo_account (Email2EvolutionHost  *self,
-              const char           *transaction,
               const char           *guid,
               gboolean              with_keyring,
               GError              **error)
@@ -414,66 +350,13 @@ undo_account (Email2EvolutionHost  *self,
 
   /* What the transaction left provisioned: Evolution's copy of it is
    * email2's to remove; any other is the password the user typed. */
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      if (email2_evolution_keyring_has (guid, secret_nodes[i], &local_error))
-        email2_account_set_kept (current, secret_nodes[i]);
-      else if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    {
-      Email2NodeId node = secret_nodes[i];
-      Email2JournalBackup named = email2_journal_get_backup (self->journal, guid, node);
-      char *backup;
-      gboolean ok;
-
-      if (named != EMAIL2_JOURNAL_BACKUP_NONE)
-        {
-          g_autoptr(GError) local_error = NULL;
-
-          backup = email2_evolution_keyring_lookup_backup (transaction, guid, node, &local_error);
-          if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          /* Named, but not found or not readable (a locked keyring). */
-          if (backup == NULL && named == EMAIL2_JOURNAL_BACKUP_NAMED)
-            {
-              g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                           _("A password is missing from the keyring"));
-              return FALSE;
-            }
-        }
-      else
-        backup = NULL;         /* not replaced: any backup item is torn */
-
-      if (backup != NULL)
-        ok = email2_evolution_keyring_store (guid, node, backup, error);
-      else if (before == NULL || !email2_account_has (before, node))
-        ok = email2_evolution_keyring_clear (guid, node, error);
-      else
-        ok = TRUE;             /* never replaced */
-      email2_secret_free (backup);
-      if (!ok)
-        return FALSE;
-    }
+  if (!email2_keyring_undo_provisioned (self->journal, guid, before, current, error))
+    return FALSE;
 
   /* "current" stands for whatever is there now: everything is rewritten.
-   * Its servers are @before's: a typed password that stayed is for them
-   * (one typed for a server the transaction moved was removed). */
-  if (before != NULL)
-    for (guint i = 0; i < G_N_ELEMENTS (server_nodes); i++)
-      if (email2_account_get (before, server_nodes[i]) != NULL)
-        email2_account_set (current, server_nodes[i], email2_account_get (before, server_nodes[i]));
-  return write_account (self, NULL, current, before, error);
+   * The servers are @before's again: a typed password that stayed is for
+   * them (one typed for a server the transaction moved was removed). */
+  return write_account (self, current, before, TRUE, error);
 }
 
 /* Undoes the transaction of the journal, newest account first; without
@@ -489,10 +372,10 @@ undo_journal (Email2EvolutionHost  *self,
   if (guids == NULL)
     return FALSE;
   for (guint i = g_strv_length (guids); i > 0; i--)
-    if (!undo_account (self, transaction, guids[i - 1], with_keyring, error))
+    if (!undo_account (self, guids[i - 1], with_keyring, error))
       return FALSE;
 
-  return !with_keyring || email2_evolution_keyring_clear_backups (transaction, error);
+  return !with_keyring || email2_keyring_clear_backups (transaction, error);
 }
 
 /* Ends the transaction of the journal on disk, holding the lock. */
@@ -511,13 +394,13 @@ recover_locked (Email2EvolutionHost  *self,
   /* Ended only with a keyring that takes changes: one that D-Bus has just
    * started, locked, may not even list the items to remove. */
   transaction = email2_journal_dup_transaction (self->journal);
-  if (!email2_evolution_keyring_ensure_usable (error))
+  if (!email2_keyring_ensure_usable (error))
     ok = FALSE;
   else if (email2_journal_get_state (self->journal) == EMAIL2_JOURNAL_COMMITTED && transaction != NULL)
     {
       g_message ("email2: finishing transaction %s, committed before the registry stopped",
                  transaction);
-      ok = email2_evolution_keyring_clear_backups (transaction, error);
+      ok = email2_keyring_clear_backups (transaction, error);
     }
   else
     {
@@ -561,7 +444,7 @@ email2_evolution_host_begin (Email2Host  *host,
     }
 
   /* Before any change: a locked keyring would refuse the secrets halfway. */
-  if (!email2_evolution_keyring_ensure_usable (error))
+  if (!email2_keyring_ensure_usable (error))
     {
       email2_journal_unlock (self->journal);
       return FALSE;
@@ -588,7 +471,6 @@ email2_evolution_host_apply (Email2Host           *host,
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
   const char *guid = email2_account_get_guid (after != NULL ? after : before);
-  g_autofree char *transaction = email2_journal_dup_transaction (self->journal);
   g_autoptr(GError) local_error = NULL;
   gboolean ok;
 
@@ -599,7 +481,7 @@ email2_evolution_host_apply (Email2Host           *host,
   if (ok)
     {
       durable_step_done (self);
-      ok = write_account (self, transaction, before, after, &local_error);
+      ok = write_account (self, before, after, FALSE, &local_error);
     }
   if (!ok)
     {
@@ -677,7 +559,7 @@ email2_evolution_host_commit (Email2Host  *host,
    * The backups stay tied to the journal: while they cannot be dropped
    * (the keyring went away), the journal stays, committed, for the next
    * start or payload to finish. */
-  if (!email2_evolution_keyring_clear_backups (transaction, &cleanup_error))
+  if (!email2_keyring_clear_backups (transaction, &cleanup_error))
     g_debug ("transaction %s is committed; its backups and journal stay until the next start: %s",
              transaction, cleanup_error->message);
   else
