@@ -2,16 +2,20 @@
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
  * Fuzz target: the WBXML decoder; what it decodes goes the whole way (the
- * readers, the engine on an empty in-memory host, the answer encoded as
- * WBXML and decoded again), and the same document written out as XML must
- * be accepted or refused by the XML reader alike.
+ * readers, the engine on an empty in-memory host, the answer written as
+ * WBXML and decoded again), the WBXML answer is what encoding the XML
+ * answer gives, and the same document written out as XML must be accepted
+ * or refused by the XML reader alike.
  */
 
 #include "config.h"
 
+#include <string.h>
+
 #include "email2-error.h"
 #include "email2-memory-host.h"
 #include "email2-payload.h"
+#include "email2-payload-private.h"
 #include "email2-wbxml.h"
 #include "fuzz-common.h"
 
@@ -49,7 +53,11 @@ fuzz_one (const uint8_t *data,
       g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (host));
       g_autofree char *answer = NULL;
       g_autofree char *back = NULL;
-      gsize length = 0, back_length = 0;
+      g_autofree char *direct = NULL;
+      g_autofree char *xml_answer = NULL;
+      g_autofree char *encoded = NULL;
+      gsize length = 0, back_length = 0, direct_length = 0;
+      gsize xml_answer_length = 0, encoded_length = 0;
 
       email2_payload_process (payload, session);
       answer = email2_payload_write_response (payload, &length, &error);
@@ -57,5 +65,19 @@ fuzz_one (const uint8_t *data,
       g_assert_true (answer != NULL);
       back = email2_wbxml_to_xml (answer, length, NULL, NULL, &back_length, &error);
       g_assert_true (back != NULL);
+
+      /* Written directly, the WBXML answer is the XML answer encoded
+       * (when the XML reader takes that: an answer may nest deeper than
+       * a request can). */
+      direct = email2_payload_write_answer (payload, EMAIL2_ENCODING_WBXML, &direct_length, NULL);
+      xml_answer = email2_payload_write_answer (payload, EMAIL2_ENCODING_XML, &xml_answer_length,
+                                                NULL);
+      encoded = email2_wbxml_from_xml (xml_answer, xml_answer_length,
+                                       email2_wbxml_detect ((const char *) data, size) ? data[0] : 0x02,
+                                       &encoded_length, NULL);
+      g_assert_true (direct != NULL);
+      g_assert_true (encoded == NULL ||
+                     (encoded_length == direct_length &&
+                      memcmp (encoded, direct, direct_length) == 0));
     }
 }

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "email2-answer-private.h"
+#include "email2-payload.h"
 #include "email2-syncml.h"
 #include "email2-wapprov.h"
 #include "email2-xml-private.h"
@@ -22,5 +24,18 @@ Email2WapprovDoc    *email2_wapprov_read (Email2XmlStream   stream,
                                           const char       *data,
                                           gsize             length,
                                           GError          **error);
+
+char *email2_payload_write_answer (Email2Payload   *payload,
+                                   Email2Encoding   encoding,
+                                   gsize           *length,
+                                   GError         **error);
+
+/* The payload writers, writing into an answer of either encoding
+ * (email2_payload_write_response() picks). */
+void email2_syncml_write_answer  (const Email2SyncmlMessage *request,
+                                  GPtrArray                 *statuses,
+                                  Email2Answer              *answer);
+void email2_wapprov_write_answer (const Email2WapprovDoc    *doc,
+                                  Email2Answer              *answer);
 
 G_END_DECLS

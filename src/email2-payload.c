@@ -319,24 +319,42 @@ email2_payload_write_response (Email2Payload  *payload,
                                gsize          *length,
                                GError        **error)
 {
-  g_autofree char *xml = NULL;
-  char *wbxml;
+  g_return_val_if_fail (payload != NULL && payload->statuses != NULL, NULL);
+
+  return email2_payload_write_answer (payload, payload->encoding, length, error);
+}
+
+/**
+ * email2_payload_write_answer:
+ * @payload: a processed payload
+ * @encoding: the encoding to write, whatever the request's
+ * @length: (out): the answer's length in bytes
+ * @error: return location for a #GError
+ *
+ * Writes the answer as email2_payload_write_response() does, in
+ * @encoding; WBXML is written directly, not encoded from XML text, in the
+ * request's WBXML version (1.2 for an XML request).
+ *
+ * Returns: (transfer full) (nullable): the answer, or %NULL when it could
+ *   not be encoded
+ */
+char *
+email2_payload_write_answer (Email2Payload   *payload,
+                             Email2Encoding   encoding,
+                             gsize           *length,
+                             GError         **error)
+{
+  Email2Answer *answer = encoding == EMAIL2_ENCODING_WBXML ? email2_answer_new_wbxml ()
+                                                           : email2_answer_new_xml ();
 
   g_return_val_if_fail (payload != NULL && payload->statuses != NULL, NULL);
 
-  xml = payload->cp != NULL ? email2_wapprov_write_response (payload->cp)
-                            : email2_syncml_write_response (payload->syncml, payload->statuses);
+  if (payload->cp != NULL)
+    email2_wapprov_write_answer (payload->cp, answer);
+  else
+    email2_syncml_write_answer (payload->syncml, payload->statuses, answer);
 
-  if (payload->encoding == EMAIL2_ENCODING_XML)
-    {
-      *length = strlen (xml);
-      return g_steal_pointer (&xml);
-    }
-
-  wbxml = email2_wbxml_from_xml (xml, strlen (xml), payload->wbxml_version, length, error);
-  explicit_bzero (xml, strlen (xml));
-
-  return wbxml;
+  return email2_answer_finish (answer, payload->wbxml_version, length, error);
 }
 
 static void

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-answer-private.h"
 #include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-payload-private.h"
@@ -69,9 +70,19 @@ typedef struct {
   char *format;           /* ROLE_COMMAND: the command-level Meta Format */
 } Frame;
 
+/* The open elements the reader looks at: the document's frame, and as
+ * many elements as the stream lets nest. */
+#define MAX_FRAMES (EMAIL2_XML_DEFAULT_MAX_DEPTH + 1)
+
+/* The open elements are frames, except those the reader ignores with all
+ * they hold (ROLE_SKIP): those are only counted, in @skipped, so that a
+ * document of many unknown or deeply nested elements costs a counter per
+ * element. */
 typedef struct {
   Email2SyncmlMessage *message;
-  GArray *frames;         /* of Frame; the open elements */
+  Frame frames[MAX_FRAMES];
+  guint depth;            /* frames in use; the document's is the first */
+  guint skipped;          /* ignored elements open inside the top frame */
   GString *text;          /* the text of the open ROLE_VALUE / ROLE_DATA */
   gboolean markup;        /* ROLE_DATA holds elements */
   gboolean header_seen;
@@ -82,7 +93,7 @@ typedef struct {
 static Frame *
 reader_top (Reader *reader)
 {
-  return &g_array_index (reader->frames, Frame, reader->frames->len - 1);
+  return &reader->frames[reader->depth - 1];
 }
 
 static void
@@ -92,7 +103,11 @@ reader_push (Reader        *reader,
              Email2Command *command,
              Email2Item    *item)
 {
-  Frame frame = { role, dest, command, item, NULL };
+  if (role == ROLE_SKIP)
+    {
+      reader->skipped++;
+      return;
+    }
 
   if (role == ROLE_VALUE || role == ROLE_DATA)
     {
@@ -100,7 +115,9 @@ reader_push (Reader        *reader,
       g_string_truncate (reader->text, 0);
       reader->markup = FALSE;
     }
-  g_array_append_val (reader->frames, frame);
+  /* the stream bounds the depth (EMAIL2_XML_DEFAULT_MAX_DEPTH) */
+  g_assert (reader->depth < MAX_FRAMES);
+  reader->frames[reader->depth++] = (Frame) { role, dest, command, item, NULL };
 }
 
 /* Every command and item costs memory until the message is answered. */
@@ -215,25 +232,37 @@ static const Rule *
 rule_for (Role        parent,
           const char *name)
 {
-  /* Each parent's rows are together: where they start, found once. The
-   * first letters are compared first: an element the grammar does not
-   * name (a hostile document's many) costs no string comparison. */
+  /* Each parent's rows are together. Where the rows of a parent whose
+   * names start with a letter begin, and each parent's row for any other
+   * name, are found once: an element the grammar does not name (a hostile
+   * document's many) then costs two lookups and no string comparison. */
   static gsize done;
-  static guint8 first[ROLE_SKIP + 1];
+  static guint8 first[ROLE_SKIP + 1][128];
+  static guint8 other[ROLE_SKIP + 1];
+  guint8 c = (guint8) name[0];
 
   if (g_once_init_enter (&done))
     {
       memset (first, G_N_ELEMENTS (rules), sizeof first);
+      memset (other, G_N_ELEMENTS (rules), sizeof other);
       for (guint i = G_N_ELEMENTS (rules); i-- > 0; )
-        first[rules[i].parent] = i;
+        {
+          if (rules[i].name == NULL)
+            other[rules[i].parent] = i;
+          else
+            first[rules[i].parent][(guint8) rules[i].name[0]] = i;
+        }
       g_once_init_leave (&done, 1);
     }
 
-  for (guint i = first[parent]; i < G_N_ELEMENTS (rules) && rules[i].parent == parent; i++)
-    if (rules[i].name == NULL || (rules[i].name[0] == name[0] && strcmp (rules[i].name, name) == 0))
-      return &rules[i];
+  if (c < 128)
+    {
+      for (guint i = first[parent][c]; i < G_N_ELEMENTS (rules) && rules[i].parent == parent; i++)
+        if (rules[i].name != NULL && rules[i].name[0] == name[0] && strcmp (rules[i].name, name) == 0)
+          return &rules[i];
+    }
 
-  return &skip_rule;
+  return other[parent] < G_N_ELEMENTS (rules) ? &rules[other[parent]] : &skip_rule;
 }
 
 static char **
@@ -295,10 +324,18 @@ reader_start (gpointer            user_data,
               GError            **error)
 {
   Reader *reader = user_data;
-  Frame *parent = reader_top (reader);
-  const Rule *rule = rule_for (parent->role, name);
+  Frame *parent;
+  const Rule *rule;
   gboolean *once = NULL;
 
+  if (reader->skipped > 0)
+    {
+      reader->skipped++;
+      return TRUE;
+    }
+
+  parent = reader_top (reader);
+  rule = rule_for (parent->role, name);
   switch (rule->action)
     {
     case ACTION_ROOT:
@@ -361,7 +398,7 @@ reader_text (gpointer    user_data,
   Reader *reader = user_data;
   Role role = reader_top (reader)->role;
 
-  if (role == ROLE_VALUE || role == ROLE_DATA)
+  if (reader->skipped == 0 && (role == ROLE_VALUE || role == ROLE_DATA))
     {
       /* Grown by copy and wipe: the text may be a password. */
       email2_secure_string_reserve (reader->text, length);
@@ -415,9 +452,14 @@ static void
 reader_end (gpointer user_data)
 {
   Reader *reader = user_data;
-  Frame frame = *reader_top (reader);
+  Frame frame;
 
-  g_array_set_size (reader->frames, reader->frames->len - 1);
+  if (reader->skipped > 0)
+    {
+      reader->skipped--;
+      return;
+    }
+  frame = reader->frames[--reader->depth];
 
   switch (frame.role)
     {
@@ -514,21 +556,18 @@ email2_syncml_read (Email2XmlStream   stream,
 {
   static const Email2XmlHandler handler = { reader_start, reader_end, reader_text };
   g_autoptr(Email2SyncmlMessage) message = g_new0 (Email2SyncmlMessage, 1);
-  Reader reader = { message, NULL, NULL, FALSE, FALSE, FALSE, 0 };
-  Frame document = { ROLE_DOCUMENT, NULL, NULL, NULL, NULL };
+  Reader reader = { message, };
   gboolean ok;
 
   message->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_command_free);
-  reader.frames = g_array_sized_new (FALSE, FALSE, sizeof (Frame), EMAIL2_XML_DEFAULT_MAX_DEPTH + 1);
   reader.text = g_string_new (NULL);
-  g_array_append_val (reader.frames, document);
+  reader.frames[reader.depth++] = (Frame) { ROLE_DOCUMENT, NULL, NULL, NULL, NULL };
 
   ok = stream (data, length, NULL, &handler, &reader, error);
 
   /* A document stopped half-way leaves commands open: their formats. */
-  for (guint i = 0; i < reader.frames->len; i++)
-    g_free (g_array_index (reader.frames, Frame, i).format);
-  g_array_unref (reader.frames);
+  for (guint i = 0; i < reader.depth; i++)
+    g_free (reader.frames[i].format);
   explicit_bzero (reader.text->str, reader.text->len);
   g_string_free (reader.text, TRUE);
 
@@ -548,77 +587,131 @@ email2_syncml_read (Email2XmlStream   stream,
 }
 
 static void
-write_status (xmlTextWriterPtr  writer,
-              guint             cmd_id,
-              const char       *msg_ref,
-              const char       *cmd_ref,
-              const char       *cmd,
-              const char       *target_ref,
-              const char       *source_ref,
-              guint             code)
+write_status (Email2Answer *answer,
+              guint         cmd_id,
+              const char   *msg_ref,
+              const char   *cmd_ref,
+              const char   *cmd,
+              const char   *target_ref,
+              const char   *source_ref,
+              guint         code)
 {
+  static const char * const none[] = { NULL };
   char number[16];
 
-  xmlTextWriterStartElement (writer, BAD_CAST "Status");
+  email2_answer_start (answer, "Status", NULL, none);
   g_snprintf (number, sizeof number, "%u", cmd_id);
-  email2_xml_write_element (writer, "CmdID", number);
-  email2_xml_write_element (writer, "MsgRef", msg_ref);
-  email2_xml_write_element (writer, "CmdRef", cmd_ref);
-  email2_xml_write_element (writer, "Cmd", cmd);
+  email2_answer_element (answer, "CmdID", number);
+  email2_answer_element (answer, "MsgRef", msg_ref);
+  email2_answer_element (answer, "CmdRef", cmd_ref);
+  email2_answer_element (answer, "Cmd", cmd);
   if (target_ref != NULL)
-    email2_xml_write_element (writer, "TargetRef", target_ref);
+    email2_answer_element (answer, "TargetRef", target_ref);
   if (source_ref != NULL)
-    email2_xml_write_element (writer, "SourceRef", source_ref);
+    email2_answer_element (answer, "SourceRef", source_ref);
   g_snprintf (number, sizeof number, "%u", code);
-  email2_xml_write_element (writer, "Data", number);
-  xmlTextWriterEndElement (writer);
+  email2_answer_element (answer, "Data", number);
+  email2_answer_end (answer);
 }
 
 static void
-write_meta_element (xmlTextWriterPtr  writer,
-                    const char       *name,
-                    const char       *text)
+write_meta_element (Email2Answer *answer,
+                    const char   *name,
+                    const char   *text)
 {
-  xmlTextWriterStartElement (writer, BAD_CAST name);
-  xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST "syncml:metinf");
-  xmlTextWriterWriteString (writer, BAD_CAST text);
-  xmlTextWriterEndElement (writer);
+  static const char * const none[] = { NULL };
+
+  email2_answer_start (answer, name, "syncml:metinf", none);
+  email2_answer_text (answer, text);
+  email2_answer_end (answer);
 }
 
 static void
-write_results (xmlTextWriterPtr    writer,
+write_results (Email2Answer       *answer,
                guint               cmd_id,
                const char         *msg_ref,
                const Email2Status *status)
 {
+  static const char * const none[] = { NULL };
   char number[16];
 
-  xmlTextWriterStartElement (writer, BAD_CAST "Results");
+  email2_answer_start (answer, "Results", NULL, none);
   g_snprintf (number, sizeof number, "%u", cmd_id);
-  email2_xml_write_element (writer, "CmdID", number);
-  email2_xml_write_element (writer, "MsgRef", msg_ref);
-  email2_xml_write_element (writer, "CmdRef", status->cmd_ref);
-  xmlTextWriterStartElement (writer, BAD_CAST "Item");
-  xmlTextWriterStartElement (writer, BAD_CAST "Source");
-  email2_xml_write_element (writer, "LocURI", status->target_ref);
-  xmlTextWriterEndElement (writer);
-  xmlTextWriterStartElement (writer, BAD_CAST "Meta");
-  write_meta_element (writer, "Format", status->result_format);
-  write_meta_element (writer, "Type", "text/plain");
-  xmlTextWriterEndElement (writer);
-  email2_xml_write_element (writer, "Data", status->result_data);
-  xmlTextWriterEndElement (writer);
-  xmlTextWriterEndElement (writer);
+  email2_answer_element (answer, "CmdID", number);
+  email2_answer_element (answer, "MsgRef", msg_ref);
+  email2_answer_element (answer, "CmdRef", status->cmd_ref);
+  email2_answer_start (answer, "Item", NULL, none);
+  email2_answer_start (answer, "Source", NULL, none);
+  email2_answer_element (answer, "LocURI", status->target_ref);
+  email2_answer_end (answer);
+  email2_answer_start (answer, "Meta", NULL, none);
+  write_meta_element (answer, "Format", status->result_format);
+  write_meta_element (answer, "Type", "text/plain");
+  email2_answer_end (answer);
+  email2_answer_element (answer, "Data", status->result_data);
+  email2_answer_end (answer);
+  email2_answer_end (answer);
 }
 
 static void
-write_locuri (xmlTextWriterPtr  writer,
-              const char       *name,
-              const char       *locuri)
+write_locuri (Email2Answer *answer,
+              const char   *name,
+              const char   *locuri)
 {
-  xmlTextWriterStartElement (writer, BAD_CAST name);
-  email2_xml_write_element (writer, "LocURI", locuri);
-  xmlTextWriterEndElement (writer);
+  static const char * const none[] = { NULL };
+
+  email2_answer_start (answer, name, NULL, none);
+  email2_answer_element (answer, "LocURI", locuri);
+  email2_answer_end (answer);
+}
+
+/**
+ * email2_syncml_write_answer:
+ * @request: the request message
+ * @statuses: (element-type Email2Status): what the engine answered, in order
+ * @answer: where the answer is written
+ *
+ * Writes the device's answer to @request into @answer, as
+ * email2_syncml_write_response() describes.
+ */
+void
+email2_syncml_write_answer (const Email2SyncmlMessage *request,
+                            GPtrArray                 *statuses,
+                            Email2Answer              *answer)
+{
+  static const char * const none[] = { NULL };
+  guint cmd_id = 1;
+
+  email2_answer_start (answer, "SyncML", request->namespace, none);
+  email2_answer_start (answer, "SyncHdr", NULL, none);
+  email2_answer_element (answer, "VerDTD", request->ver_dtd != NULL ? request->ver_dtd : "1.2");
+  email2_answer_element (answer, "VerProto", request->ver_proto != NULL ? request->ver_proto : "DM/1.2");
+  email2_answer_element (answer, "SessionID", request->session_id);
+  email2_answer_element (answer, "MsgID", "1");
+  write_locuri (answer, "Target", request->source);
+  write_locuri (answer, "Source", request->target);
+  email2_answer_end (answer);
+  email2_answer_start (answer, "SyncBody", NULL, none);
+
+  write_status (answer, cmd_id++, request->msg_id, "0", "SyncHdr",
+                request->target, request->source, request->header_status);
+
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      const Email2Status *status = statuses->pdata[i];
+
+      if (status->no_resp)
+        continue;
+      write_status (answer, cmd_id++, request->msg_id, status->cmd_ref, status->cmd,
+                    status->target_ref, NULL, status->code);
+      if (status->result_format != NULL)
+        write_results (answer, cmd_id++, request->msg_id, status);
+    }
+
+  email2_answer_start (answer, "Final", NULL, none);
+  email2_answer_end (answer);
+  email2_answer_end (answer);
+  email2_answer_end (answer);
 }
 
 /**
@@ -631,45 +724,15 @@ write_locuri (xmlTextWriterPtr  writer,
  * Status per answered command or item (those with NoResp left out), each
  * Get's Results right after its Status, and Final.
  *
- * Returns: (transfer full): the answer document, UTF-8
+ * Returns: (transfer full): the answer document, XML in UTF-8
  */
 char *
 email2_syncml_write_response (const Email2SyncmlMessage *request,
                               GPtrArray                 *statuses)
 {
-  xmlBufferPtr buffer;
-  xmlTextWriterPtr writer = email2_xml_writer_new (TRUE, &buffer);
-  guint cmd_id = 1;
+  Email2Answer *answer = email2_answer_new_xml ();
+  gsize length;
 
-  xmlTextWriterStartElement (writer, BAD_CAST "SyncML");
-  xmlTextWriterWriteAttribute (writer, BAD_CAST "xmlns", BAD_CAST request->namespace);
-  xmlTextWriterStartElement (writer, BAD_CAST "SyncHdr");
-  email2_xml_write_element (writer, "VerDTD", request->ver_dtd != NULL ? request->ver_dtd : "1.2");
-  email2_xml_write_element (writer, "VerProto", request->ver_proto != NULL ? request->ver_proto : "DM/1.2");
-  email2_xml_write_element (writer, "SessionID", request->session_id);
-  email2_xml_write_element (writer, "MsgID", "1");
-  write_locuri (writer, "Target", request->source);
-  write_locuri (writer, "Source", request->target);
-  xmlTextWriterEndElement (writer);
-  xmlTextWriterStartElement (writer, BAD_CAST "SyncBody");
-
-  write_status (writer, cmd_id++, request->msg_id, "0", "SyncHdr",
-                request->target, request->source, request->header_status);
-
-  for (guint i = 0; i < statuses->len; i++)
-    {
-      const Email2Status *status = statuses->pdata[i];
-
-      if (status->no_resp)
-        continue;
-      write_status (writer, cmd_id++, request->msg_id, status->cmd_ref, status->cmd,
-                    status->target_ref, NULL, status->code);
-      if (status->result_format != NULL)
-        write_results (writer, cmd_id++, request->msg_id, status);
-    }
-
-  xmlTextWriterStartElement (writer, BAD_CAST "Final");
-  xmlTextWriterEndElement (writer);
-
-  return email2_xml_writer_finish (writer, buffer);
+  email2_syncml_write_answer (request, statuses, answer);
+  return email2_answer_finish (answer, 0, &length, NULL);
 }

@@ -7,7 +7,10 @@
  *
  *  - the reader keeps the document as a small tree of its own (the answer
  *    is the document itself, with queries filled in and failed elements
- *    renamed), read by the hardened streaming reader of email2-xml.c;
+ *    renamed), read by the hardened streaming reader of email2-xml.c; the
+ *    tree, its names and URIs live in an arena of the document, the
+ *    attributes in a second one that is wiped, so that a hostile document
+ *    of many elements costs no allocation per element;
  *  - every element that changes something becomes one command of ONE
  *    Atomic: `characteristic type="{GUID}"` an Add of the account node when
  *    the account does not exist yet, each `parm` a Replace of its leaf,
@@ -33,6 +36,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-answer-private.h"
+#include "email2-arena-private.h"
 #include "email2-command-private.h"
 #include "email2-error.h"
 #include "email2-host.h"
@@ -79,9 +84,9 @@ typedef struct _Element Element;
 
 struct _Element {
   Kind kind;
-  const char *name;       /* the element name as given */
-  char *own_name;         /* the name, when it is no kind's name */
-  char *attributes;       /* "name\0value\0name\0value\0…" as given, in one block */
+  const char *name;       /* the element name as given (a kind's, or in the arena) */
+  char *attributes;       /* "name\0value\0name\0value\0…" as given, in one block
+                           * of the values arena */
   gsize attributes_size;
   Element *first_child;   /* owned, in document order through next */
   Element *last_child;
@@ -89,8 +94,8 @@ struct _Element {
   Element *parent;
   guint id;               /* its number in the document: the CmdID */
   Scope scope;            /* characteristics: what they name */
-  char guid[EMAIL2_GUID_SIZE];
-  char *uri;              /* the LocURI of the node it names, if any */
+  const char *guid;       /* the account it is part of, canonical (in the arena) */
+  char *uri;              /* the LocURI of the node it names, if any (in the arena) */
   gboolean recursive;     /* characteristic-query */
   gboolean mask_value;    /* parm: its value is a secret, or unknown */
   guint status;           /* not 0: the element failed (renamed *-error) */
@@ -99,6 +104,8 @@ struct _Element {
 };
 
 struct _Email2WapprovDoc {
+  Email2Arena *arena;     /* every Element, with its name and URI */
+  Email2Arena *values;    /* every Element's attributes; wiped */
   Element *root;
   GPtrArray *elements;    /* Element *, not owned: the request's, by id */
   gboolean processed;
@@ -106,21 +113,22 @@ struct _Email2WapprovDoc {
 };
 
 static Element *
-element_new (Kind        kind,
-             const char *name,
-             Element    *parent)
+element_new (Email2Arena *arena,
+             Kind         kind,
+             const char  *name,
+             Element     *parent)
 {
-  Element *element = g_new0 (Element, 1);
+  Element *element = email2_arena_alloc (arena, sizeof (Element));
 
-  element->kind = kind;
   /* kind_from_name() gave the kind of its name, or KIND_OTHER */
-  if (kind == KIND_OTHER)
-    element->name = element->own_name = g_strdup (name);
-  else
-    element->name = kind_names[kind];
-  element->parent = parent;
-  element->recursive = TRUE;
-  element->mask_value = kind == KIND_PARM;
+  *element = (Element) {
+    .kind = kind,
+    .name = kind == KIND_OTHER ? email2_arena_strndup (arena, name, strlen (name))
+                               : kind_names[kind],
+    .parent = parent,
+    .recursive = TRUE,
+    .mask_value = kind == KIND_PARM,
+  };
   if (parent != NULL)
     {
       if (parent->last_child != NULL)
@@ -133,38 +141,20 @@ element_new (Kind        kind,
   return element;
 }
 
-static void element_free (Element *element);
-
+/* Frees what @element and the elements below it hold outside the arena:
+ * a failure's reason, a query's answer array. */
 static void
-element_free_children (Element *element)
+element_release (Element *element)
 {
-  Element *next;
-
-  for (Element *child = element->first_child; child != NULL; child = next)
-    {
-      next = child->next;
-      element_free (child);
-    }
-}
-
-static void
-element_free (Element *element)
-{
-  element_free_children (element);
+  for (Element *child = element->first_child; child != NULL; child = child->next)
+    element_release (child);
   if (element->answer != NULL)
     {
       for (guint i = 0; i < element->answer->len; i++)
-        element_free (element->answer->pdata[i]);
+        element_release (element->answer->pdata[i]);
       g_ptr_array_unref (element->answer);
     }
-  /* a parm value may be a password */
-  if (element->attributes != NULL)
-    explicit_bzero (element->attributes, element->attributes_size);
-  g_free (element->attributes);
-  g_free (element->own_name);
-  g_free (element->uri);
   g_free (element->reason);
-  g_free (element);
 }
 
 /* The next attribute of @element after @at (NULL: the first), its name
@@ -197,44 +187,44 @@ element_get (const Element *element,
   return NULL;
 }
 
-/* Adds attributes, given as name, value, …, NULL: the block is made anew
- * and the old one wiped. */
+/* Gives @element its attributes, name, value, …, NULL, in one block of
+ * @arena (wiped when the arena is: a value may be a password). */
 static void
-element_set_all (Element            *element,
+element_set_all (Email2Arena        *arena,
+                 Element            *element,
                  const char * const *attributes)
 {
-  gsize size = element->attributes_size;
-  char *block, *at;
+  gsize size = 0;
+  char *at;
+
+  g_assert (element->attributes == NULL);
 
   for (guint i = 0; attributes[i] != NULL; i++)
     size += strlen (attributes[i]) + 1;
-  if (size == element->attributes_size)
+  if (size == 0)
     return;
 
-  block = g_malloc (size);
-  at = block;
-  if (element->attributes != NULL)
-    {
-      memcpy (at, element->attributes, element->attributes_size);
-      at += element->attributes_size;
-      explicit_bzero (element->attributes, element->attributes_size);
-      g_free (element->attributes);
-    }
+  element->attributes = at = email2_arena_alloc (arena, size);
+  element->attributes_size = size;
   for (guint i = 0; attributes[i] != NULL; i++)
     at = stpcpy (at, attributes[i]) + 1;
-
-  element->attributes = block;
-  element->attributes_size = size;
 }
 
+/* Sets @element's URI to @parent_uri/@segment, in @arena. */
 static void
-element_set (Element    *element,
-             const char *name,
-             const char *value)
+element_set_uri (Email2Arena *arena,
+                 Element     *element,
+                 const char  *parent_uri,
+                 const char  *segment)
 {
-  const char *pair[] = { name, value, NULL };
+  gsize parent_length = strlen (parent_uri);
+  gsize segment_length = strlen (segment);
+  char *uri = email2_arena_alloc (arena, parent_length + segment_length + 2);
 
-  element_set_all (element, pair);
+  memcpy (uri, parent_uri, parent_length);
+  uri[parent_length] = '/';
+  memcpy (uri + parent_length + 1, segment, segment_length + 1);
+  element->uri = uri;
 }
 
 static void element_fail (Element    *element,
@@ -260,22 +250,30 @@ element_fail (Element    *element,
   va_end (args);
 }
 
-/* An element of the answer, with attributes given as name, value, …, NULL. */
+/* An element of the answer, with attributes given as name, value, …, NULL
+ * (two at most). */
 static Element *
-answer_new (Kind        kind,
-            Element    *parent,
-            const char *first_name,
+answer_new (Email2WapprovDoc *doc,
+            Kind              kind,
+            Element          *parent,
+            const char       *first_name,
             ...)
 {
-  Element *element = element_new (kind, NULL, parent);
-  const char *name;
+  Element *element = element_new (doc->arena, kind, NULL, parent);
+  const char *attributes[5] = { NULL, };
+  guint n = 0;
   va_list args;
 
   element->mask_value = FALSE;
   va_start (args, first_name);
-  for (name = first_name; name != NULL; name = va_arg (args, const char *))
-    element_set (element, name, va_arg (args, const char *));
+  for (const char *name = first_name; name != NULL; name = va_arg (args, const char *))
+    {
+      g_assert (n + 2 < G_N_ELEMENTS (attributes));
+      attributes[n++] = name;
+      attributes[n++] = va_arg (args, const char *);
+    }
   va_end (args);
+  element_set_all (doc->values, element, attributes);
 
   return element;
 }
@@ -294,8 +292,10 @@ email2_wapprov_doc_free (Email2WapprovDoc *doc)
     return;
 
   if (doc->root != NULL)
-    element_free (doc->root);
+    element_release (doc->root);
   g_ptr_array_unref (doc->elements);
+  email2_arena_free (doc->arena);
+  email2_arena_free (doc->values);
   g_free (doc);
 }
 
@@ -336,7 +336,7 @@ reader_start (gpointer            user_data,
                          "(wap-provisioningdoc)"));
           return FALSE;
         }
-      element = doc->root = element_new (KIND_DOCUMENT, name, NULL);
+      element = doc->root = element_new (doc->arena, KIND_DOCUMENT, name, NULL);
       element->scope = SCOPE_DOCUMENT;
     }
   else if (doc->elements->len >= EMAIL2_WAPPROV_MAX_ELEMENTS)
@@ -347,9 +347,9 @@ reader_start (gpointer            user_data,
       return FALSE;
     }
   else
-    element = element_new (kind_from_name (name), name, reader->current);
+    element = element_new (doc->arena, kind_from_name (name), name, reader->current);
 
-  element_set_all (element, attributes);
+  element_set_all (doc->values, element, attributes);
 
   element->id = doc->elements->len;
   g_ptr_array_add (doc->elements, element);
@@ -390,10 +390,12 @@ parse_recursive (const char *value,
 
 /* characteristic, nocharacteristic, characteristic-query: what it names. */
 static void
-resolve_characteristic (Element *element)
+resolve_characteristic (Email2Arena *arena,
+                        Element     *element)
 {
   const Element *parent = element->parent;
   const char *type = element_get (element, "type");
+  char guid[EMAIL2_GUID_SIZE];
 
   if (type == NULL)
     {
@@ -420,12 +422,12 @@ resolve_characteristic (Element *element)
       else
         {
           element->scope = SCOPE_ROOT;
-          element->uri = g_strdup (ROOT_URI);
+          element->uri = email2_arena_strndup (arena, ROOT_URI, strlen (ROOT_URI));
         }
       break;
 
     case SCOPE_ROOT:
-      if (!email2_guid_canonicalize (type, element->guid))
+      if (!email2_guid_canonicalize (type, guid))
         {
           g_autofree char *why = email2_guid_describe_problem (type);
 
@@ -433,10 +435,11 @@ resolve_characteristic (Element *element)
         }
       else
         {
-          g_autofree char *segment = email2_guid_to_uri_segment (element->guid);
+          g_autofree char *segment = email2_guid_to_uri_segment (guid);
 
+          element->guid = email2_arena_strndup (arena, guid, strlen (guid));
           element->scope = SCOPE_ACCOUNT;
-          element->uri = g_strconcat (ROOT_URI "/", segment, NULL);
+          element_set_uri (arena, element, ROOT_URI, segment);
         }
       break;
 
@@ -446,7 +449,7 @@ resolve_characteristic (Element *element)
       else
         {
           element->scope = SCOPE_TAGPROPS;
-          element->uri = g_strconcat (parent->uri, "/TAGPROPS", NULL);
+          element_set_uri (arena, element, parent->uri, "TAGPROPS");
         }
       break;
 
@@ -460,7 +463,8 @@ resolve_characteristic (Element *element)
 
 /* parm, noparm, parm-query: the leaf it names. */
 static void
-resolve_parm (Element *element)
+resolve_parm (Email2Arena *arena,
+              Element     *element)
 {
   const Element *parent = element->parent;
   const char *name = element_get (element, "name");
@@ -490,7 +494,7 @@ resolve_parm (Element *element)
     }
 
   element->mask_value = (node->flags & EMAIL2_NODE_FLAG_SECRET) != 0;
-  element->uri = g_strconcat (parent->uri, "/", name, NULL);
+  element_set_uri (arena, element, parent->uri, name);
 
   if (element->kind == KIND_PARM && element_get (element, "value") == NULL)
     element_fail (element, 400, _("<parm name=“%s”> has no value attribute"), name);
@@ -498,11 +502,12 @@ resolve_parm (Element *element)
 
 /* Works out what each element names, and what is wrong with it in itself. */
 static void
-resolve (Element *element)
+resolve (Email2Arena *arena,
+         Element     *element)
 {
   Element *parent = element->parent;
 
-  memcpy (element->guid, parent->guid, sizeof element->guid);
+  element->guid = parent->guid;
 
   if (g_str_has_suffix (element->name, "-error"))
     element_fail (element, 400, _("<%s> belongs in an answer, not in a request"), element->name);
@@ -513,16 +518,16 @@ resolve (Element *element)
     element_fail (element, 400, _("<%s> cannot be inside <%s>"), element->name, parent->name);
   else if (element->kind == KIND_PARM || element->kind == KIND_NOPARM ||
            element->kind == KIND_PARM_QUERY)
-    resolve_parm (element);
+    resolve_parm (arena, element);
   else
-    resolve_characteristic (element);
+    resolve_characteristic (arena, element);
 
   /* The children of a failed characteristic are never run. */
   if (element->status != 0)
     return;
 
   for (Element *child = element->first_child; child != NULL; child = child->next)
-    resolve (child);
+    resolve (arena, child);
 }
 
 /**
@@ -572,6 +577,8 @@ email2_wapprov_read (Email2XmlStream   stream,
   Reader reader = { doc, NULL };
   const char *version;
 
+  doc->arena = email2_arena_new (FALSE);
+  doc->values = email2_arena_new (TRUE);
   doc->elements = g_ptr_array_new ();
 
   if (!stream (data, length, NULL, &handler, &reader, error))
@@ -588,7 +595,7 @@ email2_wapprov_read (Email2XmlStream   stream,
     }
 
   for (Element *child = doc->root->first_child; child != NULL; child = child->next)
-    resolve (child);
+    resolve (doc->arena, child);
 
   return g_steal_pointer (&doc);
 }
@@ -875,7 +882,7 @@ answer_parm (Run        *run,
   if (!get_answered (query, status))
     return FALSE;
   if (status->code == 200)
-    answer_new (KIND_PARM, parent, "name", name, "value", status->result_data, NULL);
+    answer_new (run->doc, KIND_PARM, parent, "name", name, "value", status->result_data, NULL);
 
   return TRUE;
 }
@@ -896,11 +903,11 @@ answer_tagprops (Run        *run,
     return FALSE;
   if (status->code == 404)
     {
-      answer_new (KIND_NOCHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
+      answer_new (run->doc, KIND_NOCHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
       return TRUE;
     }
 
-  characteristic = answer_new (KIND_CHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
+  characteristic = answer_new (run->doc, KIND_CHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
   names = g_strsplit (status->result_data, "/", -1);
   for (guint i = 0; names[i] != NULL; i++)
     if (!answer_parm (run, query, characteristic, uri, names[i]))
@@ -929,11 +936,11 @@ answer_account (Run        *run,
     return FALSE;
   if (status->code == 404)
     {
-      answer_new (KIND_NOCHARACTERISTIC, parent, "type", type, NULL);
+      answer_new (run->doc, KIND_NOCHARACTERISTIC, parent, "type", type, NULL);
       return TRUE;
     }
 
-  characteristic = answer_new (KIND_CHARACTERISTIC, parent, "type", type, NULL);
+  characteristic = answer_new (run->doc, KIND_CHARACTERISTIC, parent, "type", type, NULL);
   names = g_strsplit (status->result_data, "/", -1);
   for (guint i = 0; names[i] != NULL; i++)
     {
@@ -947,7 +954,7 @@ answer_account (Run        *run,
           if (recursive)
             ok = answer_tagprops (run, query, characteristic, uri);
           else
-            answer_new (KIND_CHARACTERISTIC, characteristic, "type", "TAGPROPS", NULL);
+            answer_new (run->doc, KIND_CHARACTERISTIC, characteristic, "type", "TAGPROPS", NULL);
         }
       else
         ok = answer_parm (run, query, characteristic, uri, names[i]);
@@ -974,7 +981,7 @@ answer_root (Run     *run,
       return FALSE;
     }
 
-  characteristic = answer_new (KIND_CHARACTERISTIC, parent, "type", "EMAIL2", NULL);
+  characteristic = answer_new (run->doc, KIND_CHARACTERISTIC, parent, "type", "EMAIL2", NULL);
   segments = g_strsplit (status->result_data, "/", -1);
   for (guint i = 0; segments[i] != NULL; i++)
     {
@@ -991,7 +998,7 @@ answer_root (Run     *run,
         continue;
 
       if (!query->recursive)
-        answer_new (KIND_CHARACTERISTIC, characteristic, "type", guid, NULL);
+        answer_new (run->doc, KIND_CHARACTERISTIC, characteristic, "type", guid, NULL);
       else if (!answer_account (run, query, characteristic, guid, guid, TRUE))
         return FALSE;
     }
@@ -1019,7 +1026,7 @@ run_query (Run     *run,
 
   /* A parm-query of a parameter that is not set. */
   if (ok && query->kind == KIND_PARM_QUERY && holder.first_child == NULL)
-    answer_new (KIND_NOPARM, &holder, "name", element_get (query, "name"), NULL);
+    answer_new (run->doc, KIND_NOPARM, &holder, "name", element_get (query, "name"), NULL);
 
   if (ok)
     {
@@ -1031,7 +1038,7 @@ run_query (Run     *run,
         }
     }
   else
-    element_free_children (&holder);
+    element_release (&holder);   /* the elements stay in the arena */
 }
 
 /**
@@ -1124,21 +1131,23 @@ email2_wapprov_response_ok (const Email2WapprovDoc *doc)
 /* Writing ---------------------------------------------------------------- */
 
 static void
-write_element (xmlTextWriterPtr  writer,
-               const Element    *element)
+write_element (Email2Answer  *answer,
+               const Element *element)
 {
+  /* the attributes, within the bound the reader kept, and desc */
+  const char *pairs[2 * (EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES + 1) + 1];
   g_autofree char *name = NULL;
   const char *attribute, *value;
+  guint n = 0;
 
   if (element->answer != NULL && element->status == 0)
     {
       for (guint i = 0; i < element->answer->len; i++)
-        write_element (writer, element->answer->pdata[i]);
+        write_element (answer, element->answer->pdata[i]);
       return;
     }
 
   name = g_strconcat (element->name, element->status != 0 ? "-error" : "", NULL);
-  xmlTextWriterStartElement (writer, BAD_CAST name);
 
   for (const char *at = NULL; (at = element_next_attribute (element, at, &attribute, &value)); )
     {
@@ -1146,16 +1155,36 @@ write_element (xmlTextWriterPtr  writer,
         continue;
       if (element->mask_value && strcmp (attribute, "value") == 0)
         value = SECRET_MASK;
-      xmlTextWriterWriteAttribute (writer, BAD_CAST attribute, BAD_CAST value);
+      g_assert (n + 4 < G_N_ELEMENTS (pairs));
+      pairs[n++] = attribute;
+      pairs[n++] = value;
     }
-
   if (element->status != 0)
-    xmlTextWriterWriteAttribute (writer, BAD_CAST "desc", BAD_CAST element->reason);
+    {
+      pairs[n++] = "desc";
+      pairs[n++] = element->reason;
+    }
+  pairs[n] = NULL;
 
+  email2_answer_start (answer, name, NULL, pairs);
   for (const Element *child = element->first_child; child != NULL; child = child->next)
-    write_element (writer, child);
+    write_element (answer, child);
+  email2_answer_end (answer);
+}
 
-  xmlTextWriterEndElement (writer);
+/**
+ * email2_wapprov_write_answer:
+ * @doc: a document that email2_wapprov_process() ran
+ * @answer: where the answer is written
+ *
+ * Writes the answer to @doc into @answer, as
+ * email2_wapprov_write_response() describes.
+ */
+void
+email2_wapprov_write_answer (const Email2WapprovDoc *doc,
+                             Email2Answer           *answer)
+{
+  write_element (answer, doc->root);
 }
 
 /**
@@ -1170,15 +1199,14 @@ write_element (xmlTextWriterPtr  writer,
  * parameter, is never written: it is `********`; a characteristic-query
  * leaves the secrets out.
  *
- * Returns: (transfer full): the answer document, UTF-8
+ * Returns: (transfer full): the answer document, XML in UTF-8
  */
 char *
 email2_wapprov_write_response (const Email2WapprovDoc *doc)
 {
-  xmlBufferPtr buffer;
-  xmlTextWriterPtr writer = email2_xml_writer_new (TRUE, &buffer);
+  Email2Answer *answer = email2_answer_new_xml ();
+  gsize length;
 
-  write_element (writer, doc->root);
-
-  return email2_xml_writer_finish (writer, buffer);
+  email2_wapprov_write_answer (doc, answer);
+  return email2_answer_finish (answer, 0, &length, NULL);
 }

@@ -35,6 +35,14 @@
 #include "email2-secure-private.h"
 #include "email2-wbxml-private.h"
 
+/* A name of the string table already checked, by its offset. */
+typedef struct {
+  guint32 offset;         /* + 1: 0 is an empty entry */
+  guint32 length;
+} Literal;
+
+#define LITERAL_CACHE 32
+
 typedef struct {
   const guint8 *data;
   gsize length;
@@ -60,6 +68,10 @@ typedef struct {
   gsize *starts;
   const char **pairs;     /* name, value, …, NULL for the handler */
   GString *values;
+  /* The names of LITERAL tokens found plain, by offset modulo the size:
+   * a document of many elements of a few names of its own checks each
+   * name once. */
+  Literal literals[LITERAL_CACHE];
 } Decoder;
 
 static gboolean
@@ -91,11 +103,18 @@ decode_byte (Decoder *decoder,
 }
 
 /* mb_u_int32: 7 bits a byte, the high bit says more follow. */
-static gboolean
+static inline gboolean
 decode_mb (Decoder *decoder,
            guint32 *value)
 {
   guint64 result = 0;
+
+  /* most are one byte */
+  if (G_LIKELY (decoder->at < decoder->length && decoder->data[decoder->at] < 0x80))
+    {
+      *value = decoder->data[decoder->at++];
+      return TRUE;
+    }
 
   for (guint i = 0; i < 5; i++)
     {
@@ -166,51 +185,55 @@ is_plain_name (const char *name,
   return TRUE;
 }
 
-/* XML 1.0 §2.2 Char. */
-static gboolean
-is_xml_char (gunichar c)
+/* The name of a LITERAL token, by the string table offset that follows:
+ * a plain name, or an error for an element's name or, when @attribute,
+ * an attribute's. */
+static inline gboolean
+decode_literal (Decoder     *decoder,
+                gboolean     attribute,
+                const char **name,
+                gsize       *length,
+                GError     **error)
 {
-  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
-         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
-}
+  gsize at = decoder->at;
+  guint32 offset;
+  Literal *literal;
 
-/* Whether @text is XML characters in UTF-8, what the XML reader demands of
- * XML text: one pass, plain ASCII at a byte a step. */
-static gboolean
-is_xml_text (const char *text,
-             gsize       length)
-{
-  const guchar *at = (const guchar *) text;
-  const guchar *end = at + length;
+  if (!decode_mb (decoder, &offset))
+    return decode_fail (error);
 
-  while (at < end)
+  literal = &decoder->literals[offset % LITERAL_CACHE];
+  if (literal->offset == offset + 1)
     {
-      gunichar c;
-
-      if (G_LIKELY (*at >= 0x20 && *at < 0x80))
-        {
-          at++;
-          continue;
-        }
-      if (*at < 0x80)
-        {
-          if (*at != '\t' && *at != '\n' && *at != '\r')
-            return FALSE;
-          at++;
-          continue;
-        }
-      c = g_utf8_get_char_validated ((const char *) at, end - at);
-      if (c == (gunichar) -1 || c == (gunichar) -2 || !is_xml_char (c) ||
-          g_unichar_to_utf8 (c, NULL) != g_utf8_skip[*at])
-        return FALSE;
-      at += g_utf8_skip[*at];
+      *name = (const char *) decoder->strings + offset;
+      *length = literal->length;
+      return TRUE;
     }
 
+  decoder->at = at;
+  if (!decode_table_string (decoder, name, length))
+    return decode_fail (error);
+  if (!is_plain_name (*name, *length))
+    {
+      if (attribute)
+        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                     _("The WBXML document names an attribute with characters a name "
+                       "cannot have"));
+      else
+        g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                     _("The WBXML document names an element with characters a name "
+                       "cannot have"));
+      return FALSE;
+    }
+
+  /* a name is shorter than the table, itself at most EMAIL2_WBXML_MAX_SIZE */
+  literal->offset = offset + 1;
+  literal->length = (guint32) *length;
   return TRUE;
 }
 
 /* The document as XML grows by @adding bytes. */
-static gboolean
+static inline gboolean
 decode_grow (Decoder *decoder,
              gsize    adding,
              GError **error)
@@ -245,7 +268,7 @@ decode_text_token (Decoder     *decoder,
   switch (token)
     {
     case EMAIL2_WBXML_ENTITY:
-      if (!decode_mb (decoder, &value) || !is_xml_char (value))
+      if (!decode_mb (decoder, &value) || !email2_wbxml_is_xml_char (value))
         return decode_fail (error);
       *length = g_unichar_to_utf8 (value, character);
       *text = character;
@@ -287,7 +310,7 @@ decode_text_token (Decoder     *decoder,
       return TRUE;
     }
 
-  if (!is_xml_text (*text, *length))
+  if (!email2_wbxml_is_xml_text (*text, *length))
     return decode_fail (error);
   return TRUE;
 }
@@ -392,15 +415,8 @@ decode_attributes (Decoder  *decoder,
 
       if (token == EMAIL2_WBXML_LITERAL)
         {
-          if (!decode_table_string (decoder, &name, &name_length))
-            return decode_fail (error);
-          if (!is_plain_name (name, name_length))
-            {
-              g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                           _("The WBXML document names an attribute with characters a name "
-                             "cannot have"));
-              return FALSE;
-            }
+          if (!decode_literal (decoder, TRUE, &name, &name_length, error))
+            return FALSE;
           if (!decode_attribute_start (decoder, name, name_length, attributes, taken, error))
             return FALSE;
           attributes++;
@@ -516,15 +532,8 @@ decode_tag (Decoder *decoder,
 
   if ((token & 0x3F) == EMAIL2_WBXML_LITERAL)
     {
-      if (!decode_table_string (decoder, &name, &name_length))
-        return decode_fail (error);
-      if (!is_plain_name (name, name_length))
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                       _("The WBXML document names an element with characters a name "
-                         "cannot have"));
-          return FALSE;
-        }
+      if (!decode_literal (decoder, FALSE, &name, &name_length, error))
+        return FALSE;
     }
   else
     {

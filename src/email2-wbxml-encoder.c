@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
- * The WBXML encoder: an answer email2 wrote as XML (SyncML or CP) becomes
- * WBXML while the hardened XML reader streams it, in one linear pass:
- * names the language's tables lack go in the string table, text as inline
- * strings, kept exactly.
+ * The WBXML encoder: elements and text, given as the events of an
+ * Email2XmlHandler, become WBXML in one linear pass: names the language's
+ * tables lack go in the string table, text as inline strings, kept
+ * exactly. An answer is written to it directly (email2-answer.c); an XML
+ * document becomes WBXML by streaming it through the hardened XML reader
+ * to it (email2_wbxml_from_xml(), for tests and tools). Text that is not
+ * XML characters in UTF-8 cannot be encoded, as it could not be read back
+ * as XML.
  */
 
 #include "config.h"
@@ -16,8 +20,7 @@
 #include "email2-error.h"
 #include "email2-wbxml-private.h"
 
-/* Writes an answer as WBXML while the XML reader streams it. */
-typedef struct {
+struct _Email2WbxmlEncoder {
   const Email2WbxmlLanguage *language;
   const Email2WbxmlIndex *index;
   GString *body;
@@ -27,8 +30,10 @@ typedef struct {
   GArray *open;             /* of gsize: where each open element's tag token is */
   GPtrArray *namespaces;    /* each open element's namespace (borrowed from the tables) */
   guint tag_page;
-  gboolean failed;
-} Encoder;
+  gboolean failed;          /* text that is not XML characters was given */
+};
+
+typedef Email2WbxmlEncoder Encoder;
 
 static void
 encode_mb (GString *out,
@@ -137,6 +142,10 @@ encode_start (gpointer            user_data,
   encode_flush_text (encoder);
   encode_content (encoder);
 
+  for (guint i = 0; attributes[i] != NULL; i += 2)
+    if (!email2_wbxml_is_xml_text (attributes[i + 1], strlen (attributes[i + 1])))
+      encoder->failed = TRUE;
+
   page = page_of (encoder->language, ns, encoder->tag_page);
   if (page != encoder->tag_page)
     {
@@ -202,7 +211,99 @@ encode_text (gpointer    user_data,
 {
   Encoder *encoder = user_data;
 
+  if (!email2_wbxml_is_xml_text (text, length))
+    encoder->failed = TRUE;
   g_string_append_len (encoder->text, text, length);
+}
+
+const Email2XmlHandler email2_wbxml_encoder_handler = { encode_start, encode_end, encode_text };
+
+/**
+ * email2_wbxml_encoder_new:
+ *
+ * Starts a WBXML document: give it one root element, with what is inside,
+ * through email2_wbxml_encoder_handler, then end it with
+ * email2_wbxml_encoder_finish(). The language (its public identifier and
+ * code pages) comes from the root element and its namespace.
+ *
+ * Returns: (transfer full): the encoder
+ */
+Email2WbxmlEncoder *
+email2_wbxml_encoder_new (void)
+{
+  Encoder *encoder = g_new0 (Encoder, 1);
+
+  encoder->body = g_string_sized_new (1024);
+  encoder->strings = g_string_new (NULL);
+  encoder->offsets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  encoder->text = g_string_new (NULL);
+  encoder->open = g_array_new (FALSE, FALSE, sizeof (gsize));
+  encoder->namespaces = g_ptr_array_new ();
+
+  return encoder;
+}
+
+/**
+ * email2_wbxml_encoder_free:
+ * @encoder: (nullable) (transfer full): an encoder
+ *
+ * Drops what was encoded, wiped.
+ */
+void
+email2_wbxml_encoder_free (Email2WbxmlEncoder *encoder)
+{
+  if (encoder == NULL)
+    return;
+
+  /* The answer holds no secret, but the text buffer saw every value. */
+  explicit_bzero (encoder->text->str, encoder->text->len);
+  g_string_free (encoder->text, TRUE);
+  explicit_bzero (encoder->body->str, encoder->body->len);
+  g_string_free (encoder->body, TRUE);
+  g_string_free (encoder->strings, TRUE);
+  g_hash_table_unref (encoder->offsets);
+  g_array_unref (encoder->open);
+  g_ptr_array_unref (encoder->namespaces);
+  g_free (encoder);
+}
+
+/**
+ * email2_wbxml_encoder_finish:
+ * @encoder: (transfer full): an encoder given a whole document
+ * @version: the WBXML version byte to write (the request's)
+ * @length: (out): the length of the WBXML
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the WBXML, or %NULL with @error set
+ *   when a text was not XML characters or no element was given
+ */
+char *
+email2_wbxml_encoder_finish (Email2WbxmlEncoder  *encoder,
+                             guint                version,
+                             gsize               *length,
+                             GError             **error)
+{
+  GString *out;
+
+  if (encoder->failed || encoder->language == NULL || encoder->open->len != 0)
+    {
+      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_FAILED,
+                   _("The answer cannot be encoded as WBXML"));
+      email2_wbxml_encoder_free (encoder);
+      return NULL;
+    }
+
+  out = g_string_sized_new (encoder->body->len + encoder->strings->len + 16);
+  g_string_append_c (out, (char) (version >= 0x01 && version <= 0x03 ? version : 0x02));
+  encode_mb (out, encoder->language->public_id);
+  encode_mb (out, EMAIL2_WBXML_CHARSET_UTF8);
+  encode_mb (out, (guint32) encoder->strings->len);
+  g_string_append_len (out, encoder->strings->str, encoder->strings->len);
+  g_string_append_len (out, encoder->body->str, encoder->body->len);
+  *length = out->len;
+
+  email2_wbxml_encoder_free (encoder);
+  return g_string_free (out, FALSE);
 }
 
 /**
@@ -227,46 +328,13 @@ email2_wbxml_from_xml (const char  *xml,
                        gsize       *length,
                        GError     **error)
 {
-  static const Email2XmlHandler handler = { encode_start, encode_end, encode_text };
-  Encoder encoder = { NULL, };
-  GString *out;
-  gboolean ok;
+  Email2WbxmlEncoder *encoder = email2_wbxml_encoder_new ();
 
-  encoder.body = g_string_sized_new (xml_length / 2 + 16);
-  encoder.strings = g_string_new (NULL);
-  encoder.offsets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  encoder.text = g_string_new (NULL);
-  encoder.open = g_array_new (FALSE, FALSE, sizeof (gsize));
-  encoder.namespaces = g_ptr_array_new ();
-
-  ok = email2_xml_parse (xml, xml_length, NULL, &handler, &encoder, error);
-
-  out = g_string_sized_new (encoder.body->len + encoder.strings->len + 16);
-  if (ok)
+  if (!email2_xml_parse (xml, xml_length, NULL, &email2_wbxml_encoder_handler, encoder, error))
     {
-      g_string_append_c (out, (char) (version >= 0x01 && version <= 0x03 ? version : 0x02));
-      encode_mb (out, encoder.language->public_id);
-      encode_mb (out, EMAIL2_WBXML_CHARSET_UTF8);
-      encode_mb (out, (guint32) encoder.strings->len);
-      g_string_append_len (out, encoder.strings->str, encoder.strings->len);
-      g_string_append_len (out, encoder.body->str, encoder.body->len);
-      *length = out->len;
-    }
-
-  /* The answer holds no secret, but the text buffer saw every value. */
-  explicit_bzero (encoder.text->str, encoder.text->len);
-  g_string_free (encoder.text, TRUE);
-  explicit_bzero (encoder.body->str, encoder.body->len);
-  g_string_free (encoder.body, TRUE);
-  g_string_free (encoder.strings, TRUE);
-  g_hash_table_unref (encoder.offsets);
-  g_array_unref (encoder.open);
-  g_ptr_array_unref (encoder.namespaces);
-
-  if (!ok)
-    {
-      g_string_free (out, TRUE);
+      email2_wbxml_encoder_free (encoder);
       return NULL;
     }
-  return g_string_free (out, FALSE);
+
+  return email2_wbxml_encoder_finish (encoder, version, length, error);
 }

@@ -77,6 +77,10 @@ const Email2WbxmlLanguage *email2_wbxml_language_by_root (const char *root,
                                                           const char *ns);
 const Email2WbxmlIndex    *email2_wbxml_index_for        (const Email2WbxmlLanguage *language);
 
+gboolean email2_wbxml_is_xml_char (gunichar    c);
+gboolean email2_wbxml_is_xml_text (const char *text,
+                                   gsize       length);
+
 /* The decoder (email2-wbxml-decoder.c): an Email2XmlStream. */
 gboolean email2_wbxml_parse (const char             *data,
                              gsize                   length,
@@ -84,5 +88,18 @@ gboolean email2_wbxml_parse (const char             *data,
                              const Email2XmlHandler *handler,
                              gpointer                user_data,
                              GError                **error);
+
+/* The encoder (email2-wbxml-encoder.c): an Email2XmlHandler that writes
+ * the elements and text it is given as WBXML. */
+typedef struct _Email2WbxmlEncoder Email2WbxmlEncoder;
+
+extern const Email2XmlHandler email2_wbxml_encoder_handler;
+
+Email2WbxmlEncoder *email2_wbxml_encoder_new    (void);
+char               *email2_wbxml_encoder_finish (Email2WbxmlEncoder  *encoder,
+                                                 guint                version,
+                                                 gsize               *length,
+                                                 GError             **error);
+void                email2_wbxml_encoder_free   (Email2WbxmlEncoder  *encoder);
 
 G_END_DECLS

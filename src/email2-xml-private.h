@@ -5,7 +5,6 @@
 #pragma once
 
 #include <glib.h>
-#include <libxml/xmlwriter.h>
 
 G_BEGIN_DECLS
 
@@ -92,12 +91,5 @@ gboolean email2_xml_parse       (const char             *data,
                                  const Email2XmlHandler *handler,
                                  gpointer                user_data,
                                  GError                **error);
-xmlTextWriterPtr email2_xml_writer_new    (gboolean          indent,
-                                           xmlBufferPtr     *buffer);
-char            *email2_xml_writer_finish (xmlTextWriterPtr  writer,
-                                           xmlBufferPtr      buffer);
-void             email2_xml_write_element (xmlTextWriterPtr  writer,
-                                           const char       *name,
-                                           const char       *text);
 
 G_END_DECLS

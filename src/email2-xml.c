@@ -23,7 +23,6 @@
 #include <glib/gi18n-lib.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <libxml/xmlwriter.h>
 
 #include "email2-error.h"
 #include "email2-secure-private.h"
@@ -90,19 +89,34 @@ most_attributes (const char *data,
   const char *end = data + length;
   guint most = 0;
 
-  while ((at = memchr (at, '<', end - at)) != NULL)
+  while (at < end)
     {
       guint count = 0;
 
-      at++;
-      if (end - at >= 3 && memcmp (at, "!--", 3) == 0)
-        at = find (at + 3, end, "-->");
-      else if (end - at >= 8 && memcmp (at, "![CDATA[", 8) == 0)
-        at = find (at + 8, end, "]]>");
-      else if (at < end && *at == '?')
-        at = find (at + 1, end, "?>");
-      else if (at < end && *at == '!')
+      /* markup often follows markup: memchr() only over text */
+      if (*at != '<' && (at = memchr (at, '<', end - at)) == NULL)
         break;
+      at++;
+      if (at == end)
+        break;
+      /* most tags are neither: one comparison for them */
+      if (G_UNLIKELY (*at == '!' || *at == '?'))
+        {
+          if (end - at >= 3 && memcmp (at, "!--", 3) == 0)
+            at = find (at + 3, end, "-->");
+          else if (end - at >= 8 && memcmp (at, "![CDATA[", 8) == 0)
+            at = find (at + 8, end, "]]>");
+          else if (*at == '?')
+            at = find (at + 1, end, "?>");
+          else
+            break;
+        }
+      else if (*at == '/')
+        {
+          /* an end tag has no attributes, nor quotes when well-formed */
+          while (at < end && *at != '>')
+            at++;
+        }
       else
         {
           while (at < end && *at != '>')
@@ -120,6 +134,9 @@ most_attributes (const char *data,
             }
           most = MAX (most, count);
         }
+      /* past the '>' (or into what ended a comment, CDATA or PI) */
+      if (at < end)
+        at++;
     }
 
   return most;
@@ -450,82 +467,4 @@ email2_xml_parse (const char             *data,
 
   g_clear_error (&guard.error);
   return FALSE;
-}
-
-/**
- * email2_xml_writer_new:
- * @indent: whether to indent the elements, two spaces a level
- * @buffer: (out): where the document is written
- *
- * Starts an answer document (UTF-8, with its declaration). Every name,
- * attribute value and text then goes through libxml2's writer, which
- * escapes what XML needs escaped (`&`, `<`, `>`, `"`; in attribute values
- * also newline, tab and carriage return, which would otherwise come back
- * as spaces).
- *
- * Returns: (transfer full): the writer; end it with email2_xml_writer_finish()
- */
-xmlTextWriterPtr
-email2_xml_writer_new (gboolean     indent,
-                       xmlBufferPtr *buffer)
-{
-  xmlTextWriterPtr writer;
-
-  email2_secure_init ();
-  *buffer = xmlBufferCreate ();
-  writer = xmlNewTextWriterMemory (*buffer, 0);
-  if (writer == NULL)
-    g_error ("%s: out of memory", G_STRFUNC);
-
-  if (indent)
-    {
-      xmlTextWriterSetIndent (writer, 1);
-      xmlTextWriterSetIndentString (writer, BAD_CAST "  ");
-    }
-  xmlTextWriterStartDocument (writer, NULL, "UTF-8", NULL);
-
-  return writer;
-}
-
-/**
- * email2_xml_writer_finish:
- * @writer: (transfer full): a writer from email2_xml_writer_new()
- * @buffer: (transfer full): its buffer
- *
- * Closes every open element and the document.
- *
- * Returns: (transfer full): the document
- */
-char *
-email2_xml_writer_finish (xmlTextWriterPtr writer,
-                          xmlBufferPtr     buffer)
-{
-  char *document;
-
-  xmlTextWriterEndDocument (writer);
-  xmlFreeTextWriter (writer);
-
-  /* The buffer's memory becomes the document, without a second copy of a
-   * large answer: libxml2 allocates with malloc (email2_secure_init() puts
-   * only a wiping free and realloc around it), which g_free releases. */
-  document = (char *) xmlBufferDetach (buffer);
-  xmlBufferFree (buffer);
-
-  return document;
-}
-
-/**
- * email2_xml_write_element:
- * @writer: a writer
- * @name: an element name
- * @text: (nullable): its text, %NULL for none
- *
- * Writes `<name>text</name>`, escaped.
- */
-void
-email2_xml_write_element (xmlTextWriterPtr  writer,
-                          const char       *name,
-                          const char       *text)
-{
-  xmlTextWriterWriteElement (writer, BAD_CAST name, BAD_CAST (text != NULL ? text : ""));
 }

@@ -872,6 +872,41 @@ test_reader (void)
     }
 }
 
+/* The tree lives in arenas: a value larger than an arena block, and
+ * thousands of names of their own, come back whole in the answer. */
+static void
+test_large_document (void)
+{
+  g_autoptr(Email2MemoryHost) host = email2_memory_host_new ();
+  g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (host));
+  g_autoptr(GString) text = g_string_new ("<wap-provisioningdoc><x a='");
+  g_autofree char *value = g_strnfill (2 * 1024 * 1024 + 3, 'v');
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Email2WapprovDoc) doc = NULL;
+  g_autoptr(GPtrArray) statuses = NULL;
+  g_autofree char *answer = NULL;
+
+  g_string_append_printf (text, "%s'/>", value);
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_printf (text, "<e%u b='%u'/>", i, i);
+  g_string_append (text, "</wap-provisioningdoc>");
+
+  doc = email2_wapprov_parse (text->str, text->len, &error);
+  g_assert_no_error (error);
+  statuses = email2_wapprov_process (doc, session);
+  g_assert_false (email2_wapprov_response_ok (doc));
+  answer = email2_wapprov_write_response (doc);
+
+  g_assert_nonnull (strstr (answer, "<x-error a=\"vvvv"));
+  g_assert_cmpuint (strspn (strstr (answer, "<x-error a=\"") + 12, "v"), ==, strlen (value));
+  for (guint i = 0; i < 5000; i += 499)
+    {
+      g_autofree char *element = g_strdup_printf ("<e%u-error b=\"%u\" desc=", i, i);
+
+      g_assert_nonnull (strstr (answer, element));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -901,6 +936,7 @@ main (int    argc,
   g_test_add_func ("/wapprov/query-errors-create-nothing", test_query_errors_create_nothing);
   g_test_add_func ("/wapprov/unusable", test_unusable);
   g_test_add_func ("/wapprov/reader", test_reader);
+  g_test_add_func ("/wapprov/large-document", test_large_document);
 
   return g_test_run ();
 }
