@@ -40,6 +40,8 @@ die() {
 
 # ---- inside a session: one build's counts ----
 
+. "$here/lib/timing.sh"
+
 # Waits until $1 holds the dump after the worker's call number $2 (1 is
 # the first), written whole; prints its name.
 wait_dump() {
@@ -97,17 +99,6 @@ wait_owned() {
 stop_counted() {
   kill "$cg_pid" 2>/dev/null || true
   wait "$cg_pid" 2>/dev/null || true
-}
-
-stop_session_registry() {
-  kill "$EMAIL2_REGISTRY_PID"
-  i=0
-  while [ -e "/proc/$EMAIL2_REGISTRY_PID" ] &&
-        [ "$(awk '{ print $3 }' "/proc/$EMAIL2_REGISTRY_PID/stat" 2>/dev/null)" != Z ]; do
-    i=$((i + 1))
-    [ $i -lt 600 ] || die "the session's registry did not stop"
-    sleep 0.1
-  done
 }
 
 inner() {

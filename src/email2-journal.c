@@ -39,6 +39,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-file-private.h"
 #include "email2-journal-private.h"
 
 #define TRANSACTION_GROUP "Transaction"
@@ -418,25 +419,19 @@ email2_journal_remove_durably (Email2Journal  *self,
                                GError        **error)
 {
   g_autofree char *dir = NULL;
-  int saved = 0;
-  int fd;
 
   g_return_val_if_fail (EMAIL2_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (self->key_file != NULL, FALSE);
 
-  if (g_unlink (self->path) != 0)
-    saved = errno == ENOENT ? 0 : errno;
-  else
+  if (g_unlink (self->path) == 0)
     {
       dir = g_path_get_dirname (self->path);
-      fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0 || fsync (fd) != 0)
-        saved = errno;
-      if (fd >= 0)
-        close (fd);
+      if (!email2_file_sync_dir (dir, error))
+        return FALSE;
     }
-  if (saved != 0)
+  else if (errno != ENOENT)
     {
+      int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    "%s: %s", self->path, g_strerror (saved));
       return FALSE;

@@ -24,6 +24,7 @@
 
 #include "email2-evolution-mapping.h"
 #include "email2-evolution-sources.h"
+#include "email2-file-private.h"
 #include "email2-source-extension.h"
 
 #define UID_PREFIX "email2-"
@@ -184,26 +185,18 @@ email2_evolution_sources_changed (const char *path)
   note_changed_dir (g_path_get_dirname (path));
 }
 
+/* Missing: nothing is left in it to keep. */
 static gboolean
 sync_dir (const char  *dir,
           GError     **error)
 {
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int saved = 0;
+  g_autoptr(GError) local_error = NULL;
 
-  if (fd < 0 && errno == ENOENT)
-    return TRUE;               /* nothing left in it to keep */
-  if (fd < 0 || fsync (fd) != 0)
-    saved = errno;
-  if (fd >= 0)
-    close (fd);
-  if (saved != 0)
-    {
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
+  if (email2_file_sync_dir (dir, &local_error) ||
+      g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 /**
