@@ -310,7 +310,7 @@ static Kind
 kind_from_name (const char *name)
 {
   for (guint i = KIND_CHARACTERISTIC; i < KIND_OTHER; i++)
-    if (strcmp (name, kind_names[i]) == 0)
+    if (name[0] == kind_names[i][0] && strcmp (name, kind_names[i]) == 0)
       return i;
 
   return KIND_OTHER;
