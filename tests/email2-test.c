@@ -281,6 +281,28 @@ email2_test_registry_running (void)
 }
 
 /**
+ * email2_test_keyring_pid:
+ *
+ * Returns: the process id of the Secret Service (the session's
+ *   gnome-keyring-daemon), 0 when none owns its name
+ */
+guint32
+email2_test_keyring_pid (void)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  guint32 pid = 0;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(u)", &pid);
+  return pid;
+}
+
+/**
  * email2_test_registry_wait:
  * @running: what to wait for
  *

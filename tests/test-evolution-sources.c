@@ -18,6 +18,7 @@
 #include <libebackend/libebackend.h>
 
 #include "email2-test.h"
+#include "email2-evolution-mapping.h"
 #include "email2-evolution-prober.h"
 #include "email2-evolution-sources.h"
 #include "email2-source-extension.h"
@@ -104,7 +105,7 @@ test_configure (void)
   ESourceAuthentication *auth;
 
   g_assert_cmpstr (uid, ==, "email2-c556e16f-56c4-4edb-9c64-d9469ee1fbe0");
-  email2_evolution_sources_configure (source, identity, transport, account);
+  email2_evolution_mapping_configure (source, identity, transport, account);
 
   g_assert_cmpstr (e_source_get_display_name (source), ==, "Contoso Mail");
   g_assert_true (e_source_get_enabled (source));
@@ -144,7 +145,7 @@ test_read_live (void)
   g_autoptr(ESource) identity = scratch_source ();
   g_autoptr(ESource) transport = scratch_source ();
 
-  email2_evolution_sources_configure (source, identity, transport, account);
+  email2_evolution_mapping_configure (source, identity, transport, account);
   e_source_set_display_name (source, "Renamed");
   e_source_refresh_set_enabled (e_source_get_extension (source, E_SOURCE_EXTENSION_REFRESH), FALSE);
   e_source_mail_identity_set_name (e_source_get_extension (identity, E_SOURCE_EXTENSION_MAIL_IDENTITY),
@@ -154,7 +155,7 @@ test_read_live (void)
                                    "that the management server could never have sent to the device "
                                    "in the first place, to be exact");
 
-  email2_evolution_sources_read_live (source, identity, account);
+  email2_evolution_mapping_read_live (source, identity, account);
   g_assert_cmpstr (email2_account_get (account, EMAIL2_NODE_SERVICENAME), ==, "Renamed");
   g_assert_cmpstr (email2_account_get (account, EMAIL2_NODE_LINGER), ==, "0");
   g_assert_cmpstr (email2_account_get (account, EMAIL2_NODE_NAME), ==, "Alice");

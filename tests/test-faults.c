@@ -52,6 +52,7 @@
 
 #include "email2-test.h"
 #include "email2-evolution-keyring.h"
+#include "email2-keyring-private.h"
 
 #define ROOT "./Vendor/MSFT/EMAIL2/"
 #define REGISTRY "/usr/libexec/evolution-source-registry"
@@ -293,21 +294,6 @@ delete_items (const char *attribute,
   g_list_free_full (items, g_object_unref);
 }
 
-static guint32
-keyring_pid (void)
-{
-  g_autoptr(GVariant) reply = NULL;
-  guint32 pid = 0;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                       g_variant_new ("(s)", SECRETS_NAME), G_VARIANT_TYPE ("(u)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(u)", &pid);
-  return pid;
-}
-
 static gboolean
 login_locked (void)
 {
@@ -329,7 +315,7 @@ login_locked (void)
 static guint32
 kill_keyring (void)
 {
-  guint32 pid = keyring_pid ();
+  guint32 pid = email2_test_keyring_pid ();
 
   if (pid != 0)
     kill ((pid_t) pid, SIGKILL);
@@ -343,7 +329,7 @@ wait_keyring_gone (guint32 pid)
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   g_autofree char *proc = g_strdup_printf ("/proc/%u", pid);
 
-  while (pid != 0 && (g_file_test (proc, G_FILE_TEST_EXISTS) || keyring_pid () == pid))
+  while (pid != 0 && (g_file_test (proc, G_FILE_TEST_EXISTS) || email2_test_keyring_pid () == pid))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (20000);
@@ -423,19 +409,19 @@ restore_keyring_after (gboolean changed)
       gboolean stable = TRUE;
       guint32 pid;
 
-      if (!changed && attempt == 0 && keyring_pid () != 0 && !login_locked ())
+      if (!changed && attempt == 0 && email2_test_keyring_pid () != 0 && !login_locked ())
         return;
-      while (keyring_pid () == 0 || login_locked ())
+      while (email2_test_keyring_pid () == 0 || login_locked ())
         {
           g_assert_cmpint (g_get_monotonic_time (), <, deadline);
           if (!unlock_login ())
             g_usleep (G_USEC_PER_SEC / 5);
         }
-      pid = keyring_pid ();
+      pid = email2_test_keyring_pid ();
       for (guint i = 0; i < 20 && stable; i++)
         {
           g_usleep (G_USEC_PER_SEC / 10);
-          stable = keyring_pid () == pid && !login_locked ();
+          stable = email2_test_keyring_pid () == pid && !login_locked ();
         }
       if (stable)
         {
@@ -640,7 +626,7 @@ secrets_at (guint      i,
       if (secrets_of[k].uid != NULL)
         secret = secret_of ("e-source-uid", secrets_of[k].uid, NULL);
       else
-        secret = secret_password_lookup_sync (email2_evolution_keyring_schema (EMAIL2_KEYRING_PROVISIONED),
+        secret = secret_password_lookup_sync (email2_keyring_provisioned_schema (),
                                               NULL, NULL, "email2-guid", braced,
                                               "email2-node", secrets_of[k].node, NULL);
       if (g_strcmp0 (secret, want) != 0)
@@ -984,12 +970,12 @@ test_check (void)
 
   /* Orphans of the three schemas, an Evolution password gone, a source
    * file that cannot be read, a journal left behind. */
-  store (email2_evolution_keyring_schema (EMAIL2_KEYRING_PROVISIONED),
+  store (email2_keyring_provisioned_schema (),
          "email2-guid", ABSENT_GUID, "email2-node", "AUTHSECRET", NULL);
-  store (email2_evolution_keyring_schema (EMAIL2_KEYRING_BACKUP),
+  store (email2_keyring_backup_schema (),
          "email2-transaction", "no-such-transaction", "email2-guid", ABSENT_GUID,
          "email2-node", "AUTHSECRET", NULL);
-  store (email2_evolution_keyring_schema (EMAIL2_KEYRING_EDS),
+  store (email2_evolution_keyring_eds_schema (),
          "e-source-uid", ABSENT_UID, "eds-origin", "evolution-data-server", NULL);
   delete_items ("e-source-uid", uid);
   g_file_set_contents (broken_path, "not a key file\n", -1, &error);

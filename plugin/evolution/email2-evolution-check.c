@@ -41,14 +41,12 @@
 #include "email2-evolution-check.h"
 #include "email2-evolution-keyring.h"
 #include "email2-evolution-sources.h"
+#include "email2-journal-private.h"
+#include "email2-keyring-private.h"
 #include "email2-source-extension.h"
 
 #define UID_PREFIX "email2-"
-#define JOURNAL_NAME "transaction.journal"
 
-#define provisioned_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_PROVISIONED))
-#define backup_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_BACKUP))
-#define eds_schema (*email2_evolution_keyring_schema (EMAIL2_KEYRING_EDS))
 #define EDS_ORIGIN "evolution-data-server"
 
 void
@@ -152,35 +150,31 @@ uid_of_guid (const char       *guid,
 
 /* ---- journal ---- */
 
-static char *
-journal_path (void)
-{
-  return g_build_filename (g_get_user_state_dir (), "email2", JOURNAL_NAME, NULL);
-}
-
 /* The open transaction's id, whose backup items are not orphans. */
 static char *
 check_journal (Email2EvolutionHost *host,
                gboolean             repair,
                GPtrArray           *findings)
 {
-  g_autofree char *path = journal_path ();
-  g_autoptr(GKeyFile) journal = g_key_file_new ();
+  g_autoptr(Email2Journal) journal = email2_journal_new_default ();
+  const char *path = email2_journal_get_path (journal);
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *state = NULL;
+  Email2JournalState state = EMAIL2_JOURNAL_NONE;
+  static const char *state_names[] = { NULL, "open", "committed" };
   char *detail;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  if (!email2_journal_exists (journal))
     return NULL;
 
-  if (g_key_file_load_from_file (journal, path, G_KEY_FILE_NONE, NULL))
+  /* Read without the lock: the worker runs no transaction now. */
+  if (email2_journal_load (journal, NULL))
     {
-      id = g_key_file_get_string (journal, "Transaction", "Id", NULL);
-      state = g_key_file_get_string (journal, "Transaction", "State", NULL);
+      id = email2_journal_dup_transaction (journal);
+      state = email2_journal_get_state (journal);
     }
   detail = g_strdup_printf (_("Transaction %s (%s) was not ended"), id != NULL ? id : "?",
-                            state != NULL ? state : _("unreadable"));
+                            state_names[state] != NULL ? state_names[state] : _("unreadable"));
 
   if (!repair)
     {
@@ -193,7 +187,7 @@ check_journal (Email2EvolutionHost *host,
   if (email2_evolution_host_recover (host, &error))
     {
       add_finding (findings, "open-journal", path, detail,
-                   g_strdup (g_strcmp0 (state, "committed") == 0 ? _("finished: its changes stay")
+                   g_strdup (state == EMAIL2_JOURNAL_COMMITTED ? _("finished: its changes stay")
                                                                  : _("undone: every account as before it")),
                    TRUE);
       return NULL;
@@ -286,7 +280,7 @@ check_keyring_usable (GPtrArray *findings)
 {
   g_autoptr(GError) error = NULL;
 
-  if (email2_evolution_keyring_ensure_usable (&error))
+  if (email2_keyring_ensure_usable (&error))
     return TRUE;
   add_finding (findings, "keyring-locked", SECRET_COLLECTION_DEFAULT, g_strdup (error->message),
                g_strdup (_("the secrets were not checked: unlock the keyring and repeat")), FALSE);
@@ -340,7 +334,7 @@ check_orphans (GHashTable *sources,
                gboolean    repair,
                GPtrArray  *findings)
 {
-  GList *items = search_all (&backup_schema, NULL, NULL);
+  GList *items = search_all (email2_keyring_backup_schema (), NULL, NULL);
 
   for (GList *l = items; l != NULL; l = l->next)
     {
@@ -358,7 +352,7 @@ check_orphans (GHashTable *sources,
     }
   g_list_free_full (items, g_object_unref);
 
-  items = search_all (&provisioned_schema, NULL, NULL);
+  items = search_all (email2_keyring_provisioned_schema (), NULL, NULL);
   for (GList *l = items; l != NULL; l = l->next)
     {
       g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
@@ -379,7 +373,7 @@ check_orphans (GHashTable *sources,
     }
   g_list_free_full (items, g_object_unref);
 
-  items = search_all (&eds_schema, "eds-origin", EDS_ORIGIN);
+  items = search_all (email2_evolution_keyring_eds_schema (), "eds-origin", EDS_ORIGIN);
   for (GList *l = items; l != NULL; l = l->next)
     {
       g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
@@ -403,7 +397,7 @@ is_true (const Email2Account *account,
 }
 
 static guint
-count_with (Email2KeyringSchema schema,
+count_with (const SecretSchema *schema,
             const char         *attribute,
             const char         *value,
             const char         *node)
@@ -413,7 +407,7 @@ count_with (Email2KeyringSchema schema,
   g_hash_table_insert (attributes, (char *) attribute, (char *) value);
   if (node != NULL)
     g_hash_table_insert (attributes, "email2-node", (char *) node);
-  return email2_evolution_keyring_count (schema, attributes, NULL);
+  return email2_keyring_count (schema, attributes, NULL);
 }
 
 /* Evolution's item @uid should hold @node of the account @guid. */
@@ -429,9 +423,9 @@ check_copy (GHashTable *sources,
   g_autoptr(GError) error = NULL;
   char *secret;
 
-  if (count_with (EMAIL2_KEYRING_EDS, "e-source-uid", uid, NULL) > 0)
+  if (count_with (email2_evolution_keyring_eds_schema (), "e-source-uid", uid, NULL) > 0)
     return;
-  if (count_with (EMAIL2_KEYRING_PROVISIONED, "email2-guid", guid, node) == 0)
+  if (count_with (email2_keyring_provisioned_schema (), "email2-guid", guid, node) == 0)
     return;              /* reported as missing from email2's items */
   if (!repair || info == NULL)
     {
@@ -441,7 +435,7 @@ check_copy (GHashTable *sources,
       return;
     }
 
-  secret = email2_evolution_keyring_lookup (guid, node_by_name (node), &error);
+  secret = email2_keyring_lookup (guid, node_by_name (node), &error);
   if (secret != NULL && email2_evolution_keyring_store_eds (uid, info->label, secret, &error))
     add_finding (findings, "missing-secret", uid,
                  g_strdup_printf (_("Evolution had no password for it; the payload gave %s"), node),
@@ -480,7 +474,7 @@ check_secrets (GHashTable *sources,
           const char *node = email2_schema_get (secret_nodes[i])->name;
 
           if (email2_account_has (info->account, secret_nodes[i]) &&
-              count_with (EMAIL2_KEYRING_PROVISIONED, "email2-guid", guid, node) == 0)
+              count_with (email2_keyring_provisioned_schema (), "email2-guid", guid, node) == 0)
             add_finding (findings, "missing-secret", guid,
                          g_strdup_printf (_("The payload gave %s; the keyring lacks it"), node),
                          g_strdup_printf (_("send the account's %s again"), node), FALSE);

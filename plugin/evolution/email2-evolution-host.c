@@ -3,7 +3,8 @@
  *
  * Email2EvolutionHost: the Email2Host of evolution-source-registry
  * (docs/DESIGN.md §3.1): the transaction, and nothing else. Accounts are
- * Evolution's sources (email2-evolution-sources.c) and keyring items
+ * Evolution's sources (email2-evolution-sources.c), email2's keyring items
+ * (src/email2-keyring.c) and Evolution's copies of the secrets
  * (email2-evolution-keyring.c).
  *
  * The engine calls this host from the worker thread (the registry's main
@@ -13,41 +14,31 @@
  * caller refuses: the transaction fails and is left to the journal.
  *
  * Crash safety: a transaction is written ahead to a journal
- * ($XDG_STATE_HOME/email2/transaction.journal; accounts as provisioned, a
- * secret only as "set"), and a provisioned secret is copied to a backup
- * item of the keyring before it is replaced or removed. Commit marks the
- * journal committed, then drops the backups and the journal. When the
- * registry starts, email2_evolution_host_recover() finishes a committed
- * transaction or undoes an open one from the journal and the backups, so
- * that after kill -9 at any point every account of an Atomic is fully
- * there or fully absent.
+ * (Email2Journal, src/email2-journal.c: accounts as provisioned, a secret
+ * only as "set"), and a provisioned secret is copied to a backup item of
+ * the keyring before it is replaced or removed (src/email2-keyring.c).
+ * Commit marks the journal committed, then drops the backups and the
+ * journal. When the registry starts, email2_evolution_host_recover()
+ * finishes a committed transaction or undoes an open one from the journal
+ * and the backups, so that after kill -9 at any point every account of an
+ * Atomic is fully there or fully absent.
  *
- * One transaction at a time, across restarts and processes: a lock file
- * beside the journal (flock) is held from begin to the end of commit or
- * rollback, and by recovery, so that a second registry (a re-login, D-Bus
- * activation) waits for the first one's undo instead of working on the
- * same files; and begin first ends a journal an earlier transaction left
- * (its undo needed a keyring that was gone), or refuses, changing nothing.
+ * One transaction at a time, across restarts and processes: the journal's
+ * lock is held from begin to the end of commit or rollback, and by
+ * recovery, so that a second registry (a re-login, D-Bus activation) waits
+ * for the first one's undo instead of working on the same files; and
+ * begin first ends a journal an earlier transaction left (its undo needed
+ * a keyring that was gone), or refuses, changing nothing.
  *
- * Over 800 lines because the transaction is one piece: begin, apply,
- * commit, rollback and recovery read and write the same journal, lock and
- * backups, and their order is the crash-safety argument; sources and
- * keyring are in their own files.
  * The keyring must be unlocked before anything changes; every keyring
- * change is verified (email2-evolution-keyring.c), and every source file
- * is replaced whole (email2-evolution-sources.c).
+ * change is verified, and every source file is replaced whole
+ * (email2-evolution-sources.c). This file is the order of those steps,
+ * which is the crash-safety argument, and its crash points.
  */
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -55,12 +46,9 @@
 #include "email2-evolution-host.h"
 #include "email2-evolution-keyring.h"
 #include "email2-evolution-sources.h"
+#include "email2-journal-private.h"
+#include "email2-keyring-private.h"
 #include "email2-test-hooks.h"
-
-static const Email2NodeId secret_nodes[] = { EMAIL2_NODE_AUTHSECRET, EMAIL2_NODE_SMTPALTPASSWORD };
-static const Email2NodeId server_nodes[] = {
-  EMAIL2_NODE_INSERVER, EMAIL2_NODE_OUTSERVER, EMAIL2_NODE_CONTACTSSERVER, EMAIL2_NODE_CALENDARSERVER,
-};
 
 struct _Email2EvolutionHost {
   GObject parent_instance;
@@ -69,9 +57,7 @@ struct _Email2EvolutionHost {
   Email2MainCaller *main_caller;
   Email2EvolutionCollection *collections; /* contacts and calendars */
 
-  char *journal_path;
-  int lock_fd;             /* the lock file beside it, -1 until opened */
-  GKeyFile *journal;       /* NULL outside a transaction */
+  Email2Journal *journal;   /* the transaction, and its lock */
   gboolean keyring_touched; /* the transaction changed the keyring */
 
   /* For the crash tests only (EMAIL2_TEST_HOOK_CRASH_AFTER_STEP): kills
@@ -86,14 +72,15 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (Email2EvolutionHost, email2_evolution_host, G_TYP
                                G_IMPLEMENT_INTERFACE (EMAIL2_TYPE_HOST,
                                                       email2_evolution_host_iface_init))
 
-#define JOURNAL_GROUP "Transaction"
 /* How long a transaction waits for another registry's to end. */
-#define LOCK_WAIT_SECONDS 60
+#define LOCK_WAIT_MS (60 * 1000)
 
 /* One durable step of a transaction is done: a crash point of the tests. */
 static void
-durable_step_done (Email2EvolutionHost *self)
+durable_step_done (gpointer data)
 {
+  Email2EvolutionHost *self = data;
+
   if (++self->steps == self->crash_after)
     raise (SIGKILL);
 }
@@ -265,168 +252,18 @@ email2_evolution_host_lookup_account (Email2Host *host,
   return call.found;
 }
 
-/* ---- one transaction at a time, across processes ---- */
-
-static gboolean
-lock_transactions (Email2EvolutionHost  *self,
-                   GError              **error)
-{
-  gint64 deadline = g_get_monotonic_time () + LOCK_WAIT_SECONDS * G_USEC_PER_SEC;
-  g_autofree char *dir = g_path_get_dirname (self->journal_path);
-
-  if (self->lock_fd < 0)
-    {
-      g_autofree char *path = g_build_filename (dir, "transaction.lock", NULL);
-
-      if (g_mkdir_with_parents (dir, 0700) == 0)
-        self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-      if (self->lock_fd < 0)
-        {
-          int saved = errno;
-          g_debug ("%s: %s", path, g_strerror (saved));
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                       _("email2's state directory cannot be written; check the disk"));
-          return FALSE;
-        }
-    }
-
-  while (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time () > deadline)
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                       _("Another account registry is still ending a transaction; "
-                         "send the payload again in a minute"));
-          return FALSE;
-        }
-      g_usleep (G_USEC_PER_SEC / 20);
-    }
-  return TRUE;
-}
-
-static void
-unlock_transactions (Email2EvolutionHost *self)
-{
-  if (self->lock_fd >= 0)
-    flock (self->lock_fd, LOCK_UN);
-}
-
 /* ---- the transaction ---- */
 
-static gboolean
-journal_save (Email2EvolutionHost  *self,
-              GError              **error)
-{
-  g_autofree char *data = g_key_file_to_data (self->journal, NULL, NULL);
-  g_autofree char *dir = g_path_get_dirname (self->journal_path);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
-
-  if (!g_file_set_contents_full (self->journal_path, data, -1,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, error))
-    return FALSE;
-
-  durable_step_done (self);
-  return TRUE;
-}
-
-static char *
-before_group (const char *guid)
-{
-  return g_strconcat ("Before ", guid, NULL);
-}
-
-/* The journal's list of the secrets of @guid that are backed up. */
-static char *
-backups_group (const char *guid)
-{
-  return g_strconcat ("Backups ", guid, NULL);
-}
-
-/* Whether @node of @before is replaced or dropped by @after (%NULL: the
- * account goes), or set where it was not. */
-static gboolean
-secret_changes (const Email2Account *before,
-                const Email2Account *after,
-                Email2NodeId         node)
-{
-  gboolean had = before != NULL && email2_account_has (before, node);
-  gboolean wants = after != NULL && email2_account_has (after, node);
-
-  return wants ? email2_account_get (after, node) != NULL : had;
-}
-
-/* Backs up the provisioned secrets @after replaces or drops, says so in
- * the journal, then writes the new ones. Only a backup that the journal
- * names is ever restored: a keyring that dies while it creates an item can
- * leave the item with an empty secret (gnome-keyring makes the item, saves
- * it, then sets its secret), and the store fails; such a backup is of a
- * secret that was never changed, and restoring it would put the empty one
- * in its place. */
-static gboolean
-write_provisioned (Email2EvolutionHost  *self,
-                   const char           *transaction,
-                   const Email2Account  *before,
-                   const Email2Account  *after,
-                   GError              **error)
-{
-  const char *guid = email2_account_get_guid (after != NULL ? after : before);
-  const char *backed_up[G_N_ELEMENTS (secret_nodes) + 1] = { NULL, };
-  guint n_backed_up = 0;
-
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    {
-      Email2NodeId node = secret_nodes[i];
-
-      if (!secret_changes (before, after, node) || before == NULL || !email2_account_has (before, node))
-        continue;
-      self->keyring_touched = TRUE;
-      if (!email2_evolution_keyring_back_up (transaction, guid, node, error))
-        return FALSE;
-      durable_step_done (self);
-      backed_up[n_backed_up++] = email2_schema_get (node)->name;
-    }
-
-  if (n_backed_up > 0)
-    {
-      g_autofree char *group = backups_group (guid);
-
-      g_key_file_set_string_list (self->journal, group, "Nodes", backed_up, n_backed_up);
-      if (!journal_save (self, error))
-        return FALSE;
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    {
-      Email2NodeId node = secret_nodes[i];
-      const char *value = after != NULL ? email2_account_get (after, node) : NULL;
-
-      if (!secret_changes (before, after, node))
-        continue;
-      self->keyring_touched = TRUE;
-      if (value != NULL ? !email2_evolution_keyring_store (guid, node, value, error)
-                        : !email2_evolution_keyring_clear (guid, node, error))
-        return FALSE;
-      durable_step_done (self);
-    }
-
-  return TRUE;
-}
-
 /* Writes sources, then secrets; on delete the other way round, so that
- * EDS's secret monitor never sees a password without its source. */
+ * EDS's secret monitor never sees a password without its source. An
+ * @undo writes @after (the account as it was) over @before (what the
+ * transaction left): it backs nothing up and publishes nothing, and its
+ * servers are those of any password the user typed. */
 static gboolean
 write_account (Email2EvolutionHost  *self,
-               const char           *transaction,
                const Email2Account  *before,
                const Email2Account  *after,
+               gboolean              undo,
                GError              **error)
 {
   const char *guid = email2_account_get_guid (after != NULL ? after : before);
@@ -439,32 +276,38 @@ write_account (Email2EvolutionHost  *self,
   if (after == NULL)
     {
       self->keyring_touched = TRUE;
-      ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, NULL, NULL, &self->keyring_touched, error) &&
-           email2_evolution_keyring_write_collection (guid, NULL, NULL, &self->keyring_touched, error) &&
-           (transaction == NULL || write_provisioned (self, transaction, before, NULL, error));
+      ok = email2_evolution_keyring_write_eds (guid, NULL, NULL, FALSE, NULL, NULL,
+                                               &self->keyring_touched, error) &&
+           email2_evolution_keyring_write_collection (guid, NULL, NULL, FALSE, &self->keyring_touched, error) &&
+           (undo ||
+            email2_keyring_write_provisioned (self->journal, before, NULL, durable_step_done, self,
+                                              &self->keyring_touched, error));
     }
   else if (email2_evolution_collection_wanted (after))
     {
       self->keyring_touched = TRUE;
-      ok = email2_evolution_keyring_write_collection (guid, before, after, &self->keyring_touched, error);
+      ok = email2_evolution_keyring_write_collection (guid, before, after, undo,
+                                                      &self->keyring_touched, error);
       if (ok)
         durable_step_done (self);
     }
 
   /* A new account stays hidden until its transaction commits. */
   if (ok)
-    ok = write_sources (self, guid, after, transaction != NULL && before == NULL, &call, error);
+    ok = write_sources (self, guid, after, !undo && before == NULL, &call, error);
   if (ok)
     durable_step_done (self);
 
   if (ok && after != NULL)
     {
       self->keyring_touched = TRUE;
-      ok = (transaction == NULL || write_provisioned (self, transaction, before, after, error)) &&
-           email2_evolution_keyring_write_eds (guid, before, after, call.account_label,
+      ok = (undo ||
+            email2_keyring_write_provisioned (self->journal, before, after, durable_step_done, self,
+                                              &self->keyring_touched, error)) &&
+           email2_evolution_keyring_write_eds (guid, before, after, undo, call.account_label,
                                                call.transport_label, &self->keyring_touched, error) &&
            (email2_evolution_collection_wanted (after) ||
-            email2_evolution_keyring_write_collection (guid, NULL, NULL, &self->keyring_touched, error));
+            email2_evolution_keyring_write_collection (guid, NULL, NULL, FALSE, &self->keyring_touched, error));
     }
   if (ok && after != NULL)
     durable_step_done (self);
@@ -481,25 +324,18 @@ write_account (Email2EvolutionHost  *self,
  * Evolution's copies of the secrets. */
 static gboolean
 undo_account (Email2EvolutionHost  *self,
-              GKeyFile             *journal,
-              const char           *transaction,
               const char           *guid,
               gboolean              with_keyring,
               GError              **error)
 {
-  g_autofree char *group = before_group (guid);
-  g_autofree char *backups = backups_group (guid);
-  g_auto(GStrv) backed_up = NULL;
-  /* A journal of before the backups were named in it. */
-  gboolean legacy = !g_key_file_has_key (journal, JOURNAL_GROUP, "Backups", NULL);
-  g_autoptr(Email2Account) before = NULL;
+  g_autoptr(GError) read_error = NULL;
+  g_autoptr(Email2Account) before = email2_journal_dup_before (self->journal, guid, &read_error);
   g_autoptr(Email2Account) current = email2_account_new (guid);
 
-  if (g_key_file_has_group (journal, group))
+  if (read_error != NULL)
     {
-      before = email2_account_new_from_key_file (guid, journal, group, error);
-      if (before == NULL)
-        return FALSE;
+      g_propagate_error (error, g_steal_pointer (&read_error));
+      return FALSE;
     }
 
   /* The keyring is as it was: the sources alone are put back. */
@@ -514,101 +350,32 @@ undo_account (Email2EvolutionHost  *self,
 
   /* What the transaction left provisioned: Evolution's copy of it is
    * email2's to remove; any other is the password the user typed. */
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      if (email2_evolution_keyring_has (guid, secret_nodes[i], &local_error))
-        email2_account_set_kept (current, secret_nodes[i]);
-      else if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-    }
-
-  backed_up = g_key_file_get_string_list (journal, backups, "Nodes", NULL, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-    {
-      Email2NodeId node = secret_nodes[i];
-      const char *name = email2_schema_get (node)->name;
-      char *backup;
-      gboolean ok;
-
-      if (legacy || (backed_up != NULL && g_strv_contains ((const char * const *) backed_up, name)))
-        {
-          g_autoptr(GError) local_error = NULL;
-
-          backup = email2_evolution_keyring_lookup_backup (transaction, guid, node, &local_error);
-          if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          /* Named, but not found or not readable (a locked keyring). */
-          if (backup == NULL && !legacy)
-            {
-              g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                           _("A password is missing from the keyring"));
-              return FALSE;
-            }
-        }
-      else
-        backup = NULL;         /* not replaced: any backup item is torn */
-
-      if (backup != NULL)
-        ok = email2_evolution_keyring_store (guid, node, backup, error);
-      else if (before == NULL || !email2_account_has (before, node))
-        ok = email2_evolution_keyring_clear (guid, node, error);
-      else
-        ok = TRUE;             /* never replaced */
-      email2_secret_free (backup);
-      if (!ok)
-        return FALSE;
-    }
+  if (!email2_keyring_undo_provisioned (self->journal, guid, before, current, error))
+    return FALSE;
 
   /* "current" stands for whatever is there now: everything is rewritten.
-   * Its servers are @before's: a typed password that stayed is for them
-   * (one typed for a server the transaction moved was removed). */
-  if (before != NULL)
-    for (guint i = 0; i < G_N_ELEMENTS (server_nodes); i++)
-      if (email2_account_get (before, server_nodes[i]) != NULL)
-        email2_account_set (current, server_nodes[i], email2_account_get (before, server_nodes[i]));
-  return write_account (self, NULL, current, before, error);
+   * The servers are @before's again: a typed password that stayed is for
+   * them (one typed for a server the transaction moved was removed). */
+  return write_account (self, current, before, TRUE, error);
 }
 
-/* Undoes the transaction of @journal, newest account first; without
+/* Undoes the transaction of the journal, newest account first; without
  * touching the keyring when the transaction never changed it. */
 static gboolean
 undo_journal (Email2EvolutionHost  *self,
-              GKeyFile             *journal,
               gboolean              with_keyring,
               GError              **error)
 {
-  g_autofree char *transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
-  g_auto(GStrv) guids = g_key_file_get_string_list (journal, JOURNAL_GROUP, "Accounts", NULL, NULL);
-  guint n = guids != NULL ? g_strv_length (guids) : 0;
+  g_autofree char *transaction = email2_journal_dup_transaction (self->journal);
+  g_auto(GStrv) guids = email2_journal_list_accounts (self->journal, error);
 
-  if (transaction == NULL)
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("The transaction journal is damaged"));
+  if (guids == NULL)
+    return FALSE;
+  for (guint i = g_strv_length (guids); i > 0; i--)
+    if (!undo_account (self, guids[i - 1], with_keyring, error))
       return FALSE;
-    }
 
-  for (guint i = n; i > 0; i--)
-    {
-      char guid[EMAIL2_GUID_SIZE];
-
-      if (!email2_guid_canonicalize (guids[i - 1], guid))
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("The transaction journal is damaged"));
-          return FALSE;
-        }
-      if (!undo_account (self, journal, transaction, guid, with_keyring, error))
-        return FALSE;
-    }
-
-  return !with_keyring || email2_evolution_keyring_clear_backups (transaction, error);
+  return !with_keyring || email2_keyring_clear_backups (transaction, error);
 }
 
 /* Ends the transaction of the journal on disk, holding the lock. */
@@ -616,43 +383,38 @@ static gboolean
 recover_locked (Email2EvolutionHost  *self,
                 GError              **error)
 {
-  g_autoptr(GKeyFile) journal = g_key_file_new ();
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *state = NULL;
   g_autofree char *transaction = NULL;
+  gboolean ok;
 
-  if (!g_key_file_load_from_file (journal, self->journal_path, G_KEY_FILE_NONE, &local_error))
-    {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!email2_journal_load (self->journal, error))
+    return FALSE;
+  if (email2_journal_get_state (self->journal) == EMAIL2_JOURNAL_NONE)
+    return TRUE;
 
   /* Ended only with a keyring that takes changes: one that D-Bus has just
    * started, locked, may not even list the items to remove. */
-  if (!email2_evolution_keyring_ensure_usable (error))
-    return FALSE;
-
-  state = g_key_file_get_string (journal, JOURNAL_GROUP, "State", NULL);
-  transaction = g_key_file_get_string (journal, JOURNAL_GROUP, "Id", NULL);
-
-  if (g_strcmp0 (state, "committed") == 0 && transaction != NULL)
+  transaction = email2_journal_dup_transaction (self->journal);
+  if (!email2_keyring_ensure_usable (error))
+    ok = FALSE;
+  else if (email2_journal_get_state (self->journal) == EMAIL2_JOURNAL_COMMITTED && transaction != NULL)
     {
       g_message ("email2: finishing transaction %s, committed before the registry stopped",
                  transaction);
-      if (!email2_evolution_keyring_clear_backups (transaction, error))
-        return FALSE;
+      ok = email2_keyring_clear_backups (transaction, error);
     }
   else
     {
       g_message ("email2: undoing transaction %s, left open when the registry stopped",
                  transaction != NULL ? transaction : "?");
-      if (!undo_journal (self, journal, TRUE, error) || !sources_sync (error))
-        return FALSE;
+      ok = undo_journal (self, TRUE, error) && sources_sync (error);
     }
 
-  g_unlink (self->journal_path);
+  if (!ok)
+    {
+      email2_journal_close (self->journal);
+      return FALSE;
+    }
+  email2_journal_remove (self->journal);
   return TRUE;
 }
 
@@ -661,53 +423,42 @@ email2_evolution_host_begin (Email2Host  *host,
                              GError     **error)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
-  g_autofree char *transaction = g_uuid_string_random ();
   g_autoptr(GError) local_error = NULL;
 
-  g_return_val_if_fail (self->journal == NULL, FALSE);
+  g_return_val_if_fail (email2_journal_get_state (self->journal) == EMAIL2_JOURNAL_NONE, FALSE);
 
-  if (!lock_transactions (self, error))
+  if (!email2_journal_lock (self->journal, LOCK_WAIT_MS, error))
     return FALSE;
 
   /* An earlier transaction that could not be ended (its undo needed a
    * keyring that was gone) is ended first; while it cannot be, nothing
    * new starts, and its backups stay with it. */
-  if (g_file_test (self->journal_path, G_FILE_TEST_EXISTS) && !recover_locked (self, &local_error))
+  if (email2_journal_exists (self->journal) && !recover_locked (self, &local_error))
     {
       g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
                    _("An earlier transaction is not ended (%s); nothing was changed. "
                      "Fix that, then send the payload again; email2ctl check says what is left"),
                    local_error->message);
-      unlock_transactions (self);
+      email2_journal_unlock (self->journal);
       return FALSE;
     }
 
   /* Before any change: a locked keyring would refuse the secrets halfway. */
-  if (!email2_evolution_keyring_ensure_usable (error))
+  if (!email2_keyring_ensure_usable (error))
     {
-      unlock_transactions (self);
+      email2_journal_unlock (self->journal);
       return FALSE;
     }
 
   self->steps = 0;
   self->keyring_touched = FALSE;
-  self->journal = g_key_file_new ();
-  g_key_file_set_comment (self->journal, NULL, NULL,
-                          " email2 transaction journal: what to undo if the registry stops\n"
-                          " in the middle. Secrets are never here, only that one is set.", NULL);
-  g_key_file_set_string (self->journal, JOURNAL_GROUP, "Id", transaction);
-  g_key_file_set_string (self->journal, JOURNAL_GROUP, "State", "open");
-  g_key_file_set_string (self->journal, JOURNAL_GROUP, "Accounts", "");
-  /* Only the backups named in a "Backups GUID" group are restored. */
-  g_key_file_set_string (self->journal, JOURNAL_GROUP, "Backups", "named");
-
-  if (!journal_save (self, error))
+  if (!email2_journal_begin (self->journal, error))
     {
-      g_clear_pointer (&self->journal, g_key_file_unref);
       g_prefix_error (error, _("The transaction journal cannot be written: "));
-      unlock_transactions (self);
+      email2_journal_unlock (self->journal);
       return FALSE;
     }
+  durable_step_done (self);
 
   return TRUE;
 }
@@ -720,28 +471,19 @@ email2_evolution_host_apply (Email2Host           *host,
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
   const char *guid = email2_account_get_guid (after != NULL ? after : before);
-  g_autofree char *transaction = NULL;
-  g_autofree char *accounts = NULL;
-  g_autofree char *group = before_group (guid);
   g_autoptr(GError) local_error = NULL;
+  gboolean ok;
 
-  g_return_val_if_fail (self->journal != NULL, FALSE);
+  g_return_val_if_fail (email2_journal_get_state (self->journal) == EMAIL2_JOURNAL_OPEN, FALSE);
 
   /* Ahead of any change: which account, and what it was. */
-  transaction = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Id", NULL);
-  accounts = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Accounts", NULL);
-  if (accounts == NULL || accounts[0] == '\0')
-    g_key_file_set_string (self->journal, JOURNAL_GROUP, "Accounts", guid);
-  else
+  ok = email2_journal_add_account (self->journal, guid, before, &local_error);
+  if (ok)
     {
-      g_autofree char *more = g_strconcat (accounts, ";", guid, NULL);
-      g_key_file_set_string (self->journal, JOURNAL_GROUP, "Accounts", more);
+      durable_step_done (self);
+      ok = write_account (self, before, after, FALSE, &local_error);
     }
-  if (before != NULL)
-    email2_account_to_key_file (before, self->journal, group);
-
-  if (!journal_save (self, &local_error) ||
-      !write_account (self, transaction, before, after, &local_error))
+  if (!ok)
     {
       /* People see what to do; the library's words go to the debug log. */
       if (local_error->domain != EMAIL2_ERROR)
@@ -766,14 +508,15 @@ static gboolean
 publish_new_accounts (Email2EvolutionHost  *self,
                       GError              **error)
 {
-  g_auto(GStrv) guids = g_key_file_get_string_list (self->journal, JOURNAL_GROUP, "Accounts", NULL, NULL);
+  g_auto(GStrv) guids = email2_journal_list_accounts (self->journal, error);
 
-  for (guint i = 0; guids != NULL && guids[i] != NULL; i++)
+  if (guids == NULL)
+    return FALSE;
+  for (guint i = 0; guids[i] != NULL; i++)
     {
-      g_autofree char *group = before_group (guids[i]);
       SourcesCall call = { .server = self->server, .guid = guids[i], };
 
-      if (g_key_file_has_group (self->journal, group))
+      if (!email2_journal_created (self->journal, guids[i]))
         continue;
       if (!email2_main_caller_run (self->main_caller, publish_on_main, &call))
         {
@@ -801,32 +544,31 @@ email2_evolution_host_commit (Email2Host  *host,
   g_autofree char *transaction = NULL;
   g_autoptr(GError) cleanup_error = NULL;
 
-  g_return_val_if_fail (self->journal != NULL, FALSE);
+  g_return_val_if_fail (email2_journal_get_state (self->journal) == EMAIL2_JOURNAL_OPEN, FALSE);
 
   /* If this fails, the engine rolls back with the journal still open. */
   /* The sources are on disk before the journal says committed. */
-  if (!publish_new_accounts (self, error) || !sources_sync (error))
+  if (!publish_new_accounts (self, error) || !sources_sync (error) ||
+      !email2_journal_commit (self->journal, error))
     return FALSE;
-  transaction = g_key_file_get_string (self->journal, JOURNAL_GROUP, "Id", NULL);
-  g_key_file_set_string (self->journal, JOURNAL_GROUP, "State", "committed");
-  if (!journal_save (self, error))
-    return FALSE;
-  g_clear_pointer (&self->journal, g_key_file_unref);
+  durable_step_done (self);
+  transaction = email2_journal_dup_transaction (self->journal);
+  email2_journal_close (self->journal);
 
   /* Committed: what is left is cleaning up, which recovery also finishes.
    * The backups stay tied to the journal: while they cannot be dropped
    * (the keyring went away), the journal stays, committed, for the next
    * start or payload to finish. */
-  if (!email2_evolution_keyring_clear_backups (transaction, &cleanup_error))
+  if (!email2_keyring_clear_backups (transaction, &cleanup_error))
     g_debug ("transaction %s is committed; its backups and journal stay until the next start: %s",
              transaction, cleanup_error->message);
   else
     {
       durable_step_done (self);
-      if (g_unlink (self->journal_path) == 0)
+      if (email2_journal_remove (self->journal))
         durable_step_done (self);
     }
-  unlock_transactions (self);
+  email2_journal_unlock (self->journal);
 
   return TRUE;
 }
@@ -836,22 +578,22 @@ email2_evolution_host_rollback (Email2Host  *host,
                                 GError     **error)
 {
   Email2EvolutionHost *self = EMAIL2_EVOLUTION_HOST (host);
-  g_autoptr(GKeyFile) journal = g_steal_pointer (&self->journal);
 
-  g_return_val_if_fail (journal != NULL, FALSE);
+  g_return_val_if_fail (email2_journal_get_state (self->journal) == EMAIL2_JOURNAL_OPEN, FALSE);
 
   /* A failed undo leaves the journal for the next start to try again.
    * A transaction that never reached the keyring (locked, gone) is undone
    * without it. */
   /* The journal goes once what it undid is on disk. */
-  if (!undo_journal (self, journal, self->keyring_touched, error) || !sources_sync (error))
+  if (!undo_journal (self, self->keyring_touched, error) || !sources_sync (error))
     {
-      unlock_transactions (self);
+      email2_journal_close (self->journal);
+      email2_journal_unlock (self->journal);
       return FALSE;
     }
 
-  g_unlink (self->journal_path);
-  unlock_transactions (self);
+  email2_journal_remove (self->journal);
+  email2_journal_unlock (self->journal);
   return TRUE;
 }
 
@@ -874,13 +616,13 @@ email2_evolution_host_recover (Email2EvolutionHost  *self,
   gboolean ok;
 
   g_return_val_if_fail (EMAIL2_IS_EVOLUTION_HOST (self), FALSE);
-  g_return_val_if_fail (self->journal == NULL, FALSE);
+  g_return_val_if_fail (email2_journal_get_state (self->journal) == EMAIL2_JOURNAL_NONE, FALSE);
 
   /* Another registry may still be ending it (it lost the bus to us). */
-  if (!lock_transactions (self, error))
+  if (!email2_journal_lock (self->journal, LOCK_WAIT_MS, error))
     return FALSE;
   ok = recover_locked (self, error);
-  unlock_transactions (self);
+  email2_journal_unlock (self->journal);
   return ok;
 }
 
@@ -903,10 +645,7 @@ email2_evolution_host_finalize (GObject *object)
   g_clear_object (&self->collections);
   g_clear_object (&self->server);
   g_clear_object (&self->main_caller);
-  g_clear_pointer (&self->journal, g_key_file_unref);
-  g_free (self->journal_path);
-  if (self->lock_fd >= 0)
-    close (self->lock_fd);
+  g_clear_object (&self->journal);
 
   G_OBJECT_CLASS (email2_evolution_host_parent_class)->finalize (object);
 }
@@ -920,7 +659,6 @@ email2_evolution_host_class_init (Email2EvolutionHostClass *klass)
 static void
 email2_evolution_host_init (Email2EvolutionHost *self)
 {
-  self->lock_fd = -1;
 }
 
 /**
@@ -941,8 +679,7 @@ email2_evolution_host_new (ESourceRegistryServer *server,
   self->main_caller = g_object_ref (main_caller);
   /* On the registry's main context, as the module makes the host. */
   self->collections = email2_evolution_collection_new (server);
-  self->journal_path = g_build_filename (g_get_user_state_dir (), "email2",
-                                         "transaction.journal", NULL);
+  self->journal = email2_journal_new_default ();
   self->crash_after = crash_after != NULL ? (guint) g_ascii_strtoull (crash_after, NULL, 10) : 0;
 
   return self;

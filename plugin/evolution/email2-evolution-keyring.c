@@ -1,56 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
- * The keyring side of the Evolution host (docs/DESIGN.md §3.1): three
- * schemas of libsecret items.
+ * Evolution's copies of the provisioned secrets (docs/DESIGN.md §3.1):
+ * items of EDS's own schema, which EDS reads a source's password from.
  *
- *   io.github.email2.Secret          (email2-guid, email2-node): the truth,
- *                                    each provisioned secret as provisioned
- *   org.gnome.Evolution.Data.Source  (e-source-uid): Evolution's copies, made
- *                                    from the provisioned ones whenever an
- *                                    account changes: the account UID holds
- *                                    AUTHSECRET, the transport UID the secret
- *                                    SMTP authenticates with
- *   io.github.email2.Backup          (email2-transaction, email2-guid,
- *                                    email2-node): a provisioned secret about
- *                                    to be replaced or removed, kept until its
- *                                    transaction is committed or undone
+ *   org.gnome.Evolution.Data.Source  (e-source-uid): made from the
+ *                                    provisioned ones (src/email2-keyring.c)
+ *                                    whenever an account changes: the account
+ *                                    UID holds AUTHSECRET, the transport UID
+ *                                    the secret SMTP authenticates with, the
+ *                                    contacts-and-calendars collection's UID
+ *                                    AUTHSECRET
  *
- * Every call blocks: the host makes them in the worker thread, never on
- * the registry's main context. Secrets are overwritten before they are
- * freed (email2_secret_free()).
- *
- * Every change is verified, because libsecret does not say what it did:
- * secret_password_clear() deletes only the unlocked items it finds and
- * reports nothing for locked ones, and a store into a locked default
- * collection asks for a prompt, which a session without a prompter fails
- * (a desktop shows it, and the worker waits for the user). So a
- * transaction starts only when the default collection is unlocked, and
- * every store's item is searched for again;
- * a clear is followed by a search of the items, locked ones included. A
- * daemon that dies in between fails the lookup or the search: the host
- * then keeps its journal. Nothing here ever prompts.
- *
- * A collection can still be locked after the transaction began. libsecret
- * 0.20.5 then tries an unlock prompt, and when the prompt fails it calls
- * g_task_return_error() without an error and never finishes the store:
- * the worker, and with it every later D-Bus call, would wait for ever.
- * So each store, lookup and clear is given KEYRING_DEADLINE_S seconds; one that
- * does not answer fails, and every keyring call after it fails at once
- * until the next transaction finds the keyring usable again. The host
- * then keeps its journal, which the next start ends.
+ * A password the user typed into Evolution (no payload gave one) stays
+ * while its server does. Every store and clear is confirmed and bounded
+ * in time as the library's are (email2_keyring_store_verified()).
  */
 
 #include "config.h"
 
-#include <stdarg.h>
-
-#include <glib/gi18n-lib.h>
-#include <libsecret/secret.h>
-
 #include "email2-evolution-collection.h"
 #include "email2-evolution-keyring.h"
 #include "email2-evolution-sources.h"
+#include "email2-keyring-private.h"
 
 /* EDS's password schema: e-source-uid alone finds an item. */
 static const SecretSchema eds_schema = {
@@ -64,597 +36,16 @@ static const SecretSchema eds_schema = {
 
 #define EDS_ORIGIN "evolution-data-server"
 
-static const SecretSchema email2_schema = {
-  "io.github.email2.Secret", SECRET_SCHEMA_NONE,
-  {
-    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-static const SecretSchema backup_schema = {
-  "io.github.email2.Backup", SECRET_SCHEMA_NONE,
-  {
-    { "email2-transaction", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-guid", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "email2-node", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  }
-};
-
-#define KEYRING_DEADLINE_S 20
-
-/* Set when a call was given up; cleared when a transaction begins with a
- * usable keyring. */
-static gint keyring_unanswered;
-
-/* The unique bus name of the daemon the transaction began with, which
- * every confirmation asks (worker thread only). A daemon killed midway is
- * replaced by one D-Bus starts for the next caller, with the login
- * collection locked, which may list none of the items: asked instead, a
- * confirmation that a clear left nothing would pass while every item is
- * still in the keyring file (seen: a commit's backups left behind and its
- * journal removed). Asking the first daemon fails once it is gone. */
-static char *keyring_owner;
-
-typedef void (*KeyringStart) (gpointer             data,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data);
-
-/* Shared by the caller and the call's callback (an atomic reference-counted
- * box): a call given up may still finish, or never. */
-typedef struct {
-  GMainLoop *loop;
-  GAsyncResult *result;
-} Pending;
-
-static void
-pending_clear (gpointer data)
-{
-  Pending *pending = data;
-
-  g_clear_object (&pending->result);
-  g_main_loop_unref (pending->loop);
-}
-
-static void
-pending_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Pending *pending = user_data;
-
-  pending->result = g_object_ref (result);
-  g_main_loop_quit (pending->loop);
-  g_atomic_rc_box_release_full (pending, pending_clear);
-}
-
-static gboolean
-pending_expired (gpointer user_data)
-{
-  Pending *pending = user_data;
-
-  g_main_loop_quit (pending->loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-set_unanswered (GError **error)
-{
-  g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-               _("The keyring did not answer; unlock it or log in again, then send the payload again"));
-}
-
-/* Runs one asynchronous libsecret call on a context of its own, as its
- * _sync() form would, but for KEYRING_DEADLINE_S seconds at most.
- * Returns: (transfer full) (nullable): the call's result, %NULL with
- * @error set when it did not answer */
-static GAsyncResult *
-keyring_call (KeyringStart   start,
-              gpointer       data,
-              GError       **error)
-{
-  g_autoptr(GMainContext) context = NULL;
-  g_autoptr(GCancellable) cancellable = NULL;
-  g_autoptr(GSource) deadline = NULL;
-  GAsyncResult *result = NULL;
-  Pending *pending;
-
-  if (g_atomic_int_get (&keyring_unanswered))
-    {
-      set_unanswered (error);
-      return NULL;
-    }
-
-  context = g_main_context_new ();
-  cancellable = g_cancellable_new ();
-  pending = g_atomic_rc_box_new0 (Pending);
-  pending->loop = g_main_loop_new (context, FALSE);
-
-  g_main_context_push_thread_default (context);
-  start (data, cancellable, pending_done, g_atomic_rc_box_acquire (pending));
-  deadline = g_timeout_source_new_seconds (KEYRING_DEADLINE_S);
-  g_source_set_callback (deadline, pending_expired, pending, NULL);
-  g_source_attach (deadline, context);
-  g_main_loop_run (pending->loop);
-  g_source_destroy (deadline);
-  g_main_context_pop_thread_default (context);
-
-  if (pending->result != NULL)
-    result = g_object_ref (pending->result);
-  else
-    {
-      g_debug ("a keyring call did not answer in %d s", KEYRING_DEADLINE_S);
-      g_cancellable_cancel (cancellable);
-      g_atomic_int_set (&keyring_unanswered, 1);
-      set_unanswered (error);
-    }
-  g_atomic_rc_box_release_full (pending, pending_clear);
-  return result;
-}
-
-typedef struct {
-  const SecretSchema *schema;
-  GHashTable *attributes;
-  const char *label;
-  const char *secret;
-} KeyringArgs;
-
-static void
-start_store (gpointer             data,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
-{
-  KeyringArgs *args = data;
-
-  secret_password_storev (args->schema, args->attributes, SECRET_COLLECTION_DEFAULT, args->label,
-                          args->secret, cancellable, callback, user_data);
-}
-
-static void
-start_lookup (gpointer             data,
-              GCancellable        *cancellable,
-              GAsyncReadyCallback  callback,
-              gpointer             user_data)
-{
-  KeyringArgs *args = data;
-
-  secret_password_lookupv (args->schema, args->attributes, cancellable, callback, user_data);
-}
-
-static void
-start_clear (gpointer             data,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
-{
-  KeyringArgs *args = data;
-
-  secret_password_clearv (args->schema, args->attributes, cancellable, callback, user_data);
-}
-
-static gboolean
-store_with_deadline (const SecretSchema  *schema,
-                     GHashTable          *attributes,
-                     const char          *label,
-                     const char          *secret,
-                     GError             **error)
-{
-  KeyringArgs args = { schema, attributes, label, secret };
-  g_autoptr(GAsyncResult) result = keyring_call (start_store, &args, error);
-
-  return result != NULL && secret_password_store_finish (result, error);
-}
-
-static char *
-lookup_with_deadline (const SecretSchema  *schema,
-                      GHashTable          *attributes,
-                      GError             **error)
-{
-  KeyringArgs args = { schema, attributes, NULL, NULL };
-  g_autoptr(GAsyncResult) result = keyring_call (start_lookup, &args, error);
-
-  return result != NULL ? secret_password_lookup_finish (result, error) : NULL;
-}
-
-/* %FALSE with @error set when the call failed or did not answer; whether
- * anything matched is not said (the caller searches again). */
-static gboolean
-clear_with_deadline (const SecretSchema  *schema,
-                     GHashTable          *attributes,
-                     GError             **error)
-{
-  KeyringArgs args = { schema, attributes, NULL, NULL };
-  g_autoptr(GAsyncResult) result = keyring_call (start_clear, &args, error);
-  g_autoptr(GError) local_error = NULL;
-
-  if (result == NULL)
-    return FALSE;
-  /* FALSE also when nothing matched: only the error counts. */
-  if (!secret_password_clear_finish (result, &local_error) && local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-set_missing (GError **error)
-{
-  if (error != NULL && *error == NULL)
-    g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST, _("A password is missing from the keyring"));
-}
 
 /**
- * email2_evolution_keyring_schema:
- * @schema: which
+ * email2_evolution_keyring_eds_schema:
  *
- * Returns: (transfer none): the libsecret schema
+ * Returns: (transfer none): EDS's password schema
  */
 const SecretSchema *
-email2_evolution_keyring_schema (Email2KeyringSchema schema)
+email2_evolution_keyring_eds_schema (void)
 {
-  static const SecretSchema *schemas[] = { &email2_schema, &eds_schema, &backup_schema };
-
-  g_return_val_if_fail (schema < G_N_ELEMENTS (schemas), NULL);
-  return schemas[schema];
-}
-
-/**
- * email2_evolution_keyring_ensure_usable:
- * @error: return location for a #GError
- *
- * Whether the keyring takes changes now without a prompt: the Secret
- * Service answers, and its default collection exists and is unlocked.
- * The host asks before a transaction changes anything.
- *
- * Returns: %TRUE when it does
- */
-gboolean
-email2_evolution_keyring_ensure_usable (GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(SecretService) service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, &local_error);
-  g_autoptr(SecretCollection) collection = NULL;
-
-  g_clear_pointer (&keyring_owner, g_free);
-  if (service != NULL)
-    collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
-                                                   SECRET_COLLECTION_NONE, NULL, &local_error);
-  if (collection == NULL)
-    {
-      g_debug ("the keyring is not usable: %s", local_error != NULL ? local_error->message : "no default collection");
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                   _("The keyring is not available: log in again, then send the payload again"));
-      return FALSE;
-    }
-  if (secret_collection_get_locked (collection))
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                   _("The keyring is locked: unlock it, then send the payload again"));
-      return FALSE;
-    }
-  g_atomic_int_set (&keyring_unanswered, 0);
-  {
-    g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-    g_autoptr(GVariant) owner = NULL;
-
-    if (bus != NULL)
-      owner = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                           "org.freedesktop.DBus", "GetNameOwner",
-                                           g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                           G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-    if (owner != NULL)
-      g_variant_get (owner, "(s)", &keyring_owner);
-  }
-  return TRUE;
-}
-
-/**
- * email2_evolution_keyring_count:
- * @schema: the items' schema
- * @attributes: (element-type utf8 utf8): what they match
- * @error: return location for a #GError
- *
- * One SearchItems call of the Secret Service, as libsecret would make it
- * (the schema's name is matched unless the schema says not to), without
- * libsecret's proxy for each item found: a confirmation costs one round
- * trip.
- *
- * Returns: how many items match, locked or not (0 with @error set when
- *   the keyring cannot be searched)
- */
-guint
-email2_evolution_keyring_count (Email2KeyringSchema   schema,
-                                GHashTable           *attributes,
-                                GError              **error)
-{
-  const SecretSchema *secret_schema = email2_evolution_keyring_schema (schema);
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) unlocked = NULL;
-  g_autoptr(GVariant) locked = NULL;
-  GVariantBuilder builder;
-  GHashTableIter iter;
-  gpointer name, value;
-
-  if (bus == NULL)
-    return 0;
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
-  g_hash_table_iter_init (&iter, attributes);
-  while (g_hash_table_iter_next (&iter, &name, &value))
-    g_variant_builder_add (&builder, "{ss}", name, value);
-  if (!(secret_schema->flags & SECRET_SCHEMA_DONT_MATCH_NAME))
-    g_variant_builder_add (&builder, "{ss}", "xdg:schema", secret_schema->name);
-
-  reply = g_dbus_connection_call_sync (bus, keyring_owner != NULL ? keyring_owner : "org.freedesktop.secrets",
-                                       "/org/freedesktop/secrets",
-                                       "org.freedesktop.Secret.Service", "SearchItems",
-                                       g_variant_new ("(a{ss})", &builder), G_VARIANT_TYPE ("(aoao)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
-  if (reply == NULL)
-    return 0;
-  g_variant_get (reply, "(@ao@ao)", &unlocked, &locked);
-  return g_variant_n_children (unlocked) + g_variant_n_children (locked);
-}
-
-static GHashTable *
-attributes_new (const char *name,
-                const char *value,
-                ...) G_GNUC_NULL_TERMINATED;
-
-/* NAME, VALUE pairs, %NULL-ended; the strings are not copied. */
-static GHashTable *
-attributes_new (const char *name,
-                const char *value,
-                ...)
-{
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  va_list args;
-
-  va_start (args, value);
-  while (name != NULL)
-    {
-      g_hash_table_insert (attributes, (char *) name, (char *) value);
-      name = va_arg (args, const char *);
-      if (name != NULL)
-        value = va_arg (args, const char *);
-    }
-  va_end (args);
-  return attributes;
-}
-
-/* Stores @secret (the host made sure at begin that the collection was
- * unlocked), and searches for the item again. The search lists the item without
- * reading its secret back: a lookup of the value would cost a round of
- * decryption, and libsecret 0.20.5 leaks 64 bytes on each (§3.1,
- * Sanitizers); the store replaced any item of the same attributes, so the
- * item found is the one stored. */
-static gboolean
-store_verified (Email2KeyringSchema   schema,
-                GHashTable           *attributes,
-                const char           *label,
-                const char           *secret,
-                GError              **error)
-{
-  const SecretSchema *secret_schema = email2_evolution_keyring_schema (schema);
-  g_autoptr(GError) local_error = NULL;
-  guint found;
-
-  if (!store_with_deadline (secret_schema, attributes, label, secret, error))
-    return FALSE;
-
-  found = email2_evolution_keyring_count (schema, attributes, &local_error);
-  if (found == 0)
-    {
-      g_debug ("a stored password is not there: %s",
-               local_error != NULL ? local_error->message : "no item");
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                   _("The keyring did not keep a password; check that it is unlocked"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Removes every item that matches, then searches again: none may be
- * left, locked or not. Clearing never prompts, but a daemon can still
- * stop answering: the clear has the same deadline as a store. */
-static gboolean
-clear_verified (Email2KeyringSchema   schema,
-                GHashTable           *attributes,
-                GError              **error)
-{
-  const SecretSchema *secret_schema = email2_evolution_keyring_schema (schema);
-  g_autoptr(GError) local_error = NULL;
-  guint left = 0;
-
-  if (clear_with_deadline (secret_schema, attributes, &local_error))
-    left = email2_evolution_keyring_count (schema, attributes, &local_error);
-  if (local_error != NULL)
-    {
-      g_debug ("the keyring cannot be cleared: %s", local_error->message);
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                   _("The keyring is not available: log in again, then send the payload again"));
-      return FALSE;
-    }
-  if (left > 0)
-    {
-      g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_HOST,
-                   _("The keyring kept a password that was to be removed; check that it is unlocked"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* ---- provisioned secrets ---- */
-
-/**
- * email2_evolution_keyring_lookup:
- * @guid: the account
- * @node: AUTHSECRET or SMTPALTPASSWORD
- * @error: return location for a #GError
- *
- * Returns: (transfer full) (nullable): the provisioned secret, to be freed
- *   with email2_secret_free(); %NULL without @error when there is none
- */
-char *
-email2_evolution_keyring_lookup (const char    *guid,
-                                 Email2NodeId   node,
-                                 GError       **error)
-{
-  g_autoptr(GHashTable) attributes = attributes_new ("email2-guid", guid,
-                                                     "email2-node", email2_schema_get (node)->name,
-                                                     NULL);
-
-  return lookup_with_deadline (&email2_schema, attributes, error);
-}
-
-/**
- * email2_evolution_keyring_has:
- * @guid: the account's GUID
- * @node: AUTHSECRET or SMTPALTPASSWORD
- * @error: return location for a #GError
- *
- * Returns: whether the keyring holds a provisioned @node of @guid; %FALSE
- *   with @error set when it cannot be asked
- */
-gboolean
-email2_evolution_keyring_has (const char    *guid,
-                              Email2NodeId   node,
-                              GError       **error)
-{
-  g_autoptr(GHashTable) attributes = attributes_new ("email2-guid", guid,
-                                                     "email2-node", email2_schema_get (node)->name,
-                                                     NULL);
-
-  return email2_evolution_keyring_count (EMAIL2_KEYRING_PROVISIONED, attributes, error) > 0;
-}
-
-/**
- * email2_evolution_keyring_store:
- * @guid: the account
- * @node: AUTHSECRET or SMTPALTPASSWORD
- * @secret: the value
- * @error: return location for a #GError
- *
- * Returns: %TRUE when stored
- */
-gboolean
-email2_evolution_keyring_store (const char    *guid,
-                                Email2NodeId   node,
-                                const char    *secret,
-                                GError       **error)
-{
-  g_autofree char *label = g_strdup_printf ("EMAIL2 %s of account %s",
-                                            email2_schema_get (node)->name, guid);
-  g_autoptr(GHashTable) attributes = attributes_new ("email2-guid", guid,
-                                                     "email2-node", email2_schema_get (node)->name,
-                                                     NULL);
-
-  return store_verified (EMAIL2_KEYRING_PROVISIONED, attributes, label, secret, error);
-}
-
-/**
- * email2_evolution_keyring_clear:
- * @guid: the account
- * @node: AUTHSECRET or SMTPALTPASSWORD
- * @error: return location for a #GError
- *
- * Returns: %TRUE when none is left
- */
-gboolean
-email2_evolution_keyring_clear (const char    *guid,
-                                Email2NodeId   node,
-                                GError       **error)
-{
-  g_autoptr(GHashTable) attributes = attributes_new ("email2-guid", guid,
-                                                     "email2-node", email2_schema_get (node)->name,
-                                                     NULL);
-
-  return clear_verified (EMAIL2_KEYRING_PROVISIONED, attributes, error);
-}
-
-/* ---- backups ---- */
-
-/**
- * email2_evolution_keyring_back_up:
- * @transaction: the transaction's id
- * @guid: the account
- * @node: AUTHSECRET or SMTPALTPASSWORD, set
- * @error: return location for a #GError
- *
- * Copies the provisioned secret into a backup item of @transaction.
- *
- * Returns: %TRUE when the backup is stored
- */
-gboolean
-email2_evolution_keyring_back_up (const char    *transaction,
-                                  const char    *guid,
-                                  Email2NodeId   node,
-                                  GError       **error)
-{
-  const char *name = email2_schema_get (node)->name;
-  g_autofree char *label = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
-  char *old = email2_evolution_keyring_lookup (guid, node, error);
-  gboolean ok;
-
-  if (old == NULL)
-    {
-      set_missing (error);
-      return FALSE;
-    }
-  label = g_strdup_printf ("EMAIL2 %s of account %s, kept until transaction %s ends",
-                           name, guid, transaction);
-  attributes = attributes_new ("email2-transaction", transaction, "email2-guid", guid,
-                               "email2-node", name, NULL);
-  ok = store_verified (EMAIL2_KEYRING_BACKUP, attributes, label, old, error);
-  email2_secret_free (old);
-  return ok;
-}
-
-/**
- * email2_evolution_keyring_lookup_backup:
- * @transaction: the transaction's id
- * @guid: the account
- * @node: AUTHSECRET or SMTPALTPASSWORD
- * @error: return location for a #GError
- *
- * Returns: (transfer full) (nullable): the backup, to be freed with
- *   email2_secret_free(); %NULL without @error when there is none
- */
-char *
-email2_evolution_keyring_lookup_backup (const char    *transaction,
-                                        const char    *guid,
-                                        Email2NodeId   node,
-                                        GError       **error)
-{
-  g_autoptr(GHashTable) attributes = attributes_new ("email2-transaction", transaction,
-                                                     "email2-guid", guid,
-                                                     "email2-node", email2_schema_get (node)->name,
-                                                     NULL);
-
-  return lookup_with_deadline (&backup_schema, attributes, error);
-}
-
-/**
- * email2_evolution_keyring_clear_backups:
- * @transaction: the transaction's id
- * @error: return location for a #GError
- *
- * Returns: %TRUE when no backup of @transaction is left
- */
-gboolean
-email2_evolution_keyring_clear_backups (const char  *transaction,
-                                        GError     **error)
-{
-  g_autoptr(GHashTable) attributes = attributes_new ("email2-transaction", transaction, NULL);
-
-  return clear_verified (EMAIL2_KEYRING_BACKUP, attributes, error);
+  return &eds_schema;
 }
 
 /* ---- Evolution's copies ---- */
@@ -676,18 +67,18 @@ email2_evolution_keyring_store_eds (const char  *uid,
                                     const char  *secret,
                                     GError     **error)
 {
-  g_autoptr(GHashTable) attributes = attributes_new ("e-source-uid", uid, "eds-origin", EDS_ORIGIN, NULL);
+  g_autoptr(GHashTable) attributes = email2_keyring_attributes_new ("e-source-uid", uid, "eds-origin", EDS_ORIGIN, NULL);
 
-  return store_verified (EMAIL2_KEYRING_EDS, attributes, label, secret, error);
+  return email2_keyring_store_verified (&eds_schema, attributes, label, secret, error);
 }
 
 static gboolean
 clear_eds (const char  *uid,
            GError     **error)
 {
-  g_autoptr(GHashTable) attributes = attributes_new ("e-source-uid", uid, NULL);
+  g_autoptr(GHashTable) attributes = email2_keyring_attributes_new ("e-source-uid", uid, NULL);
 
-  return clear_verified (EMAIL2_KEYRING_EDS, attributes, error);
+  return email2_keyring_clear_verified (&eds_schema, attributes, error);
 }
 
 /* A secret of @account: the new value when the payload set one, else the
@@ -700,15 +91,15 @@ provisioned_value (const char          *guid,
 {
   const char *value = email2_account_get (account, node);
 
-  return value != NULL ? g_strdup (value) : email2_evolution_keyring_lookup (guid, node, error);
+  return value != NULL ? g_strdup (value) : email2_keyring_lookup_required (guid, node, error);
 }
 
 /* Whether an item of Evolution's holds a password the user typed (Evolution
  * asked, as for any account without a stored password: a system payload
  * gives none), which an edit leaves alone: @before provisions no password
  * at all, @after not the item's (@node), and none of @servers, the hosts
- * it is sent to, moved; typed for another host, it is removed and
- * Evolution asks again. */
+ * it is sent to, moved (none given: the servers are those it was typed
+ * for); typed for another host, it is removed and Evolution asks again. */
 static gboolean
 holds_typed_password (const Email2Account *before,
                       const Email2Account *after,
@@ -747,10 +138,7 @@ write_eds (const char          *uid,
 
   secret = provisioned_value (guid, account, node, error);
   if (secret == NULL)
-    {
-      set_missing (error);
-      return FALSE;
-    }
+    return FALSE;
   ok = email2_evolution_keyring_store_eds (uid, label, secret, error);
   email2_secret_free (secret);
   return ok;
@@ -760,8 +148,10 @@ write_eds (const char          *uid,
  * email2_evolution_keyring_write_collection:
  * @guid: the account's GUID
  * @before: (nullable): the account before the transaction; %NULL when
- *   created, or in an undo
+ *   created; in an undo, what the transaction left provisioned
  * @account: (nullable): the account as it is to be; %NULL when removed
+ * @servers_unchanged: %TRUE in an undo: @account's servers are those the
+ *   items were written for, so a typed password stays without a comparison
  * @touched: (out): set once the keyring changed
  * @error: return location for a #GError
  *
@@ -778,6 +168,7 @@ gboolean
 email2_evolution_keyring_write_collection (const char          *guid,
                                            const Email2Account *before,
                                            const Email2Account *account,
+                                           gboolean             servers_unchanged,
                                            gboolean            *touched,
                                            GError             **error)
 {
@@ -789,7 +180,8 @@ email2_evolution_keyring_write_collection (const char          *guid,
   g_autofree char *label = g_strdup_printf ("EMAIL2 contacts and calendars of account %s", guid);
   gboolean wanted = account != NULL && email2_evolution_collection_wanted (account);
   gboolean typed = wanted && holds_typed_password (before, account, EMAIL2_NODE_AUTHSECRET,
-                                                   servers, G_N_ELEMENTS (servers));
+                                                   servers,
+                                                   servers_unchanged ? 0 : G_N_ELEMENTS (servers));
 
   if (!write_eds (uid, label, guid, account, wanted ? EMAIL2_NODE_AUTHSECRET : EMAIL2_N_NODES,
                   typed, error))
@@ -802,8 +194,10 @@ email2_evolution_keyring_write_collection (const char          *guid,
  * email2_evolution_keyring_write_eds:
  * @guid: the account
  * @before: (nullable): the account before the transaction; %NULL when
- *   created, or in an undo
+ *   created; in an undo, what the transaction left provisioned
  * @account: (nullable): the account as provisioned; %NULL: removed
+ * @servers_unchanged: %TRUE in an undo: @account's servers are those the
+ *   items were written for, so a typed password stays without a comparison
  * @account_label: the label of the account's item
  * @transport_label: the label of the transport's item
  * @touched: set to %TRUE once an item changed
@@ -820,6 +214,7 @@ gboolean
 email2_evolution_keyring_write_eds (const char          *guid,
                                     const Email2Account *before,
                                     const Email2Account *account,
+                                    gboolean             servers_unchanged,
                                     const char          *account_label,
                                     const char          *transport_label,
                                     gboolean            *touched,
@@ -832,10 +227,10 @@ email2_evolution_keyring_write_eds (const char          *guid,
   Email2NodeId transport_node = account != NULL
                                 ? email2_account_server_secret (account, EMAIL2_NODE_OUTSERVER)
                                 : EMAIL2_N_NODES;
-  gboolean typed = holds_typed_password (before, account, EMAIL2_NODE_AUTHSECRET,
-                                         inserver, G_N_ELEMENTS (inserver));
-  gboolean transport_typed = holds_typed_password (before, account, transport_node,
-                                                   outserver, G_N_ELEMENTS (outserver));
+  gboolean typed = holds_typed_password (before, account, EMAIL2_NODE_AUTHSECRET, inserver,
+                                         servers_unchanged ? 0 : G_N_ELEMENTS (inserver));
+  gboolean transport_typed = holds_typed_password (before, account, transport_node, outserver,
+                                                   servers_unchanged ? 0 : G_N_ELEMENTS (outserver));
 
   if (!write_eds (uid, account_label, guid, account, EMAIL2_NODE_AUTHSECRET, typed, error))
     return FALSE;
@@ -847,3 +242,4 @@ email2_evolution_keyring_write_eds (const char          *guid,
 
   return TRUE;
 }
+

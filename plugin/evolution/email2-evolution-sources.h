@@ -21,15 +21,6 @@ typedef enum {
 char          *email2_evolution_source_uid        (const char             *guid,
                                                    Email2SourceRole        role);
 
-/* The mapping, on any ESource. */
-void           email2_evolution_sources_configure (ESource                *account_source,
-                                                   ESource                *identity,
-                                                   ESource                *transport,
-                                                   const Email2Account    *account);
-void           email2_evolution_sources_read_live (ESource                *account_source,
-                                                   ESource                *identity,
-                                                   Email2Account          *account);
-
 /* The registry's sources; on its main context. */
 char         **email2_evolution_sources_list      (ESourceRegistryServer  *server);
 Email2Account *email2_evolution_sources_lookup    (ESourceRegistryServer  *server,
