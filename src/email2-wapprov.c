@@ -194,20 +194,31 @@ element_set_all (Email2Arena        *arena,
                  Element            *element,
                  const char * const *attributes)
 {
+  /* each string's length with its NUL; the readers give at most
+   * EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES pairs, the answer two */
+  gsize lengths[2 * EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES];
   gsize size = 0;
+  guint n;
   char *at;
 
   g_assert (element->attributes == NULL);
 
-  for (guint i = 0; attributes[i] != NULL; i++)
-    size += strlen (attributes[i]) + 1;
+  for (n = 0; attributes[n] != NULL; n++)
+    {
+      g_assert (n < G_N_ELEMENTS (lengths));
+      lengths[n] = strlen (attributes[n]) + 1;
+      size += lengths[n];
+    }
   if (size == 0)
     return;
 
   element->attributes = at = email2_arena_alloc (arena, size);
   element->attributes_size = size;
-  for (guint i = 0; attributes[i] != NULL; i++)
-    at = stpcpy (at, attributes[i]) + 1;
+  for (guint i = 0; i < n; i++)
+    {
+      memcpy (at, attributes[i], lengths[i]);
+      at += lengths[i];
+    }
 }
 
 /* Sets @element's URI to @parent_uri/@segment, in @arena. */
@@ -509,7 +520,8 @@ resolve (Email2Arena *arena,
 
   element->guid = parent->guid;
 
-  if (g_str_has_suffix (element->name, "-error"))
+  /* a kind's own name never ends so */
+  if (element->kind == KIND_OTHER && g_str_has_suffix (element->name, "-error"))
     element_fail (element, 400, _("<%s> belongs in an answer, not in a request"), element->name);
   else if (element->kind == KIND_OTHER)
     element_fail (element, 400, _("<%s> is not an element of a provisioning document"),
