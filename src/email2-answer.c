@@ -59,6 +59,11 @@ email2_answer_new_xml (void)
 
   email2_secure_init ();
   answer->buffer = xmlBufferCreate ();
+  /* libxml2 2.9 grows a buffer by a few bytes at a time by default, and
+   * email2_secure_init()'s realloc moves and wipes the whole block at
+   * each growth (it must not free payload bytes unwiped): doubling keeps
+   * writing an answer linear in its size. */
+  xmlBufferSetAllocationScheme (answer->buffer, XML_BUFFER_ALLOC_DOUBLEIT);
   answer->writer = xmlNewTextWriterMemory (answer->buffer, 0);
   if (answer->writer == NULL)
     g_error ("%s: out of memory", G_STRFUNC);
