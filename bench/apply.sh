@@ -137,14 +137,7 @@ count=$(find "$sources" -name 'email2-*.source' | wc -l)
 [ "$count" -eq $((3 * accounts)) ] || die "$accounts accounts gave $count key files"
 
 # The session's registry stops; this one starts its own, one at a time.
-kill "$EMAIL2_REGISTRY_PID"
-i=0
-while [ -e "/proc/$EMAIL2_REGISTRY_PID" ] &&
-      [ "$(awk '{ print $3 }' "/proc/$EMAIL2_REGISTRY_PID/stat" 2>/dev/null)" != Z ]; do
-  i=$((i + 1))
-  [ $i -lt 600 ] || die "the session's registry did not stop"
-  sleep 0.1
-done
+stop_session_registry
 
 no_modules=$tmp/no-modules
 mkdir -p "$no_modules"

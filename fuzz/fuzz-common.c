@@ -14,6 +14,7 @@
 #include "fuzz-common.h"
 
 #define FUZZ_MS_PER_KB 50
+#define FUZZ_RETRIES 2
 
 /* The CPU time of the calling thread, in milliseconds. */
 static double
@@ -32,19 +33,35 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   return 0;
 }
 
+/* How long one run of @data takes, in milliseconds of CPU. */
+static double
+time_one (const uint8_t *data,
+          size_t         size)
+{
+  double start = cpu_ms ();
+
+  fuzz_one (data, size);
+  return cpu_ms () - start;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  double start = cpu_ms ();
   double allowed = FUZZ_MS_PER_KB * MAX (1.0, size / 1024.0);
-  double took;
+  double took = time_one (data, size);
 
-  fuzz_one (data, size);
-  took = cpu_ms () - start;
+  /* One run can be slow for reasons the input does not control: on a
+   * loaded virtual machine the thread's CPU clock also runs while the
+   * host keeps the CPU from it, and the sanitizer's allocator recycles its
+   * quarantine inside whichever call fills it. A slow input is slow every
+   * time, so a slow run is measured twice more and the fastest counts. */
+  for (guint again = 0; again < FUZZ_RETRIES && took > allowed; again++)
+    took = MIN (took, time_one (data, size));
+
   if (took > allowed)
     {
-      fprintf (stderr, "fuzz: %zu bytes took %.1f ms of CPU, more than %.1f ms (%d ms per KiB)\n",
-               size, took, allowed, FUZZ_MS_PER_KB);
+      fprintf (stderr, "fuzz: %zu bytes took %.1f ms of CPU at best of %d runs, more than %.1f ms (%d ms per KiB)\n",
+               size, took, FUZZ_RETRIES + 1, allowed, FUZZ_MS_PER_KB);
       abort ();
     }
   return 0;

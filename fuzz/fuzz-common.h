@@ -6,8 +6,9 @@
  * and criticals are fatal (a g_return_if_fail() reached from input is a
  * bug), and an input that takes more than 50 ms of CPU per KiB (at least
  * one KiB; the CPU time of the calling thread alone, not of libFuzzer's
- * or the sanitizer's own threads) aborts like a crash: reading must be
- * linear (docs/DESIGN.md §5.1).
+ * or the sanitizer's own threads; the fastest of three runs when the
+ * first is slow) aborts like a crash: reading must be linear
+ * (docs/DESIGN.md §5.1).
  */
 
 #pragma once

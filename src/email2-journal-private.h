@@ -69,6 +69,9 @@ gboolean            email2_journal_name_backups    (Email2Journal        *self,
 gboolean            email2_journal_commit          (Email2Journal        *self,
                                                     GError              **error);
 void                email2_journal_close           (Email2Journal        *self);
+gboolean            email2_journal_names_backups   (Email2Journal        *self);
+gboolean            email2_journal_remove_durably  (Email2Journal        *self,
+                                                    GError              **error);
 gboolean            email2_journal_remove          (Email2Journal        *self);
 
 Email2JournalState  email2_journal_get_state       (Email2Journal        *self);

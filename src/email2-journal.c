@@ -8,7 +8,8 @@
  * will need to undo.
  *
  * The file is a key file, replaced whole on each save (temporary file,
- * fsync, rename: a crash leaves the old one or the new one):
+ * fsync, rename, fsync of the directory: a crash leaves the old one or
+ * the new one), first when the first account is about to change:
  *
  *   [Transaction]
  *   Id=UUID                  the transaction; its keyring backups carry it
@@ -38,10 +39,12 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "email2-file-private.h"
 #include "email2-journal-private.h"
 
 #define TRANSACTION_GROUP "Transaction"
 #define LOCK_NAME "transaction.lock"
+#define BACKUPS_PREFIX "Backups "
 
 struct _Email2Journal {
   GObject parent_instance;
@@ -68,7 +71,7 @@ before_group (const char *guid)
 static char *
 backups_group (const char *guid)
 {
-  return g_strconcat ("Backups ", guid, NULL);
+  return g_strconcat (BACKUPS_PREFIX, guid, NULL);
 }
 
 /* Writes the journal as it is in memory, durably. */
@@ -257,10 +260,12 @@ email2_journal_load (Email2Journal  *self,
  * @self: the journal, with no transaction in memory
  * @error: return location for a #GError
  *
- * Starts a transaction of a new id, open, with no account, and writes it
- * durably (over any journal on disk: end that one first).
+ * Starts a transaction of a new id, open, with no account, in memory:
+ * until an account is about to change there is nothing to undo, and the
+ * first email2_journal_add_account() writes it (over any journal on disk:
+ * end that one first).
  *
- * Returns: %TRUE when written; %FALSE with no transaction in memory
+ * Returns: %TRUE
  */
 gboolean
 email2_journal_begin (Email2Journal  *self,
@@ -279,12 +284,6 @@ email2_journal_begin (Email2Journal  *self,
   g_key_file_set_string (self->key_file, TRANSACTION_GROUP, "State", "open");
   g_key_file_set_string (self->key_file, TRANSACTION_GROUP, "Accounts", "");
   g_key_file_set_string (self->key_file, TRANSACTION_GROUP, "Backups", "named");
-
-  if (!save (self, error))
-    {
-      email2_journal_close (self);
-      return FALSE;
-    }
   return TRUE;
 }
 
@@ -377,6 +376,68 @@ email2_journal_commit (Email2Journal  *self,
     return TRUE;
   g_key_file_set_string (self->key_file, TRANSACTION_GROUP, "State", "open");
   return FALSE;
+}
+
+/**
+ * email2_journal_names_backups:
+ * @self: the journal, open
+ *
+ * Returns: whether the transaction named a backup of any account
+ *   (email2_journal_name_backups()): only then has its commit a clean-up
+ *   to leave to recovery
+ */
+gboolean
+email2_journal_names_backups (Email2Journal *self)
+{
+  g_auto(GStrv) groups = NULL;
+
+  g_return_val_if_fail (EMAIL2_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (self->key_file != NULL, FALSE);
+
+  groups = g_key_file_get_groups (self->key_file, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    if (g_str_has_prefix (groups[i], BACKUPS_PREFIX))
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * email2_journal_remove_durably:
+ * @self: the journal, open
+ * @error: return location for a #GError
+ *
+ * Commits a transaction that named no backup: with nothing to clean up,
+ * the journal's removal, its directory synced, is the commit (one fsync
+ * instead of a committed journal's two). A journal never written is not
+ * there, which is as good.
+ *
+ * Returns: %TRUE when removed, and forgotten; %FALSE with the transaction
+ *   still open in memory (the caller rolls back)
+ */
+gboolean
+email2_journal_remove_durably (Email2Journal  *self,
+                               GError        **error)
+{
+  g_autofree char *dir = NULL;
+
+  g_return_val_if_fail (EMAIL2_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (self->key_file != NULL, FALSE);
+
+  if (g_unlink (self->path) == 0)
+    {
+      dir = g_path_get_dirname (self->path);
+      if (!email2_file_sync_dir (dir, error))
+        return FALSE;
+    }
+  else if (errno != ENOENT)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "%s: %s", self->path, g_strerror (saved));
+      return FALSE;
+    }
+  email2_journal_close (self);
+  return TRUE;
 }
 
 /**

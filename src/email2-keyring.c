@@ -470,8 +470,11 @@ email2_keyring_store_verified (const SecretSchema  *schema,
  * @error: return location for a #GError
  *
  * Removes every item that matches, then searches again: none may be
- * left, locked or not. Clearing never prompts, but a daemon can still
- * stop answering: the clear has the same deadline as a store.
+ * left, locked or not. The search comes first too: with no item there
+ * (locked ones included) nothing is to be removed, and the call costs one
+ * round trip instead of two, as in every creation. Clearing never
+ * prompts, but a daemon can still stop answering: the clear has the same
+ * deadline as a store.
  *
  * Returns: %TRUE when none is left
  */
@@ -483,7 +486,8 @@ email2_keyring_clear_verified (const SecretSchema  *schema,
   g_autoptr(GError) local_error = NULL;
   guint left = 0;
 
-  if (clear_with_deadline (schema, attributes, &local_error))
+  left = email2_keyring_count (schema, attributes, &local_error);
+  if (left > 0 && clear_with_deadline (schema, attributes, &local_error))
     left = email2_keyring_count (schema, attributes, &local_error);
   if (local_error != NULL)
     {

@@ -438,6 +438,41 @@ test_default_path (void)
   g_assert_cmpstr (email2_journal_get_path (journal), ==, expected);
 }
 
+/* Nothing is written before the first account; a transaction that named
+ * no backup is committed by removing its journal, durably; one that named
+ * one has a clean-up left and is saved as committed. */
+static void
+test_commit_without_backups (void)
+{
+  g_autofree char *path = journal_path ();
+  g_autoptr(Email2Journal) journal = email2_journal_new (path);
+  g_autoptr(GError) error = NULL;
+
+  g_unlink (path);
+  g_assert_true (email2_journal_begin (journal, &error));
+  g_assert_no_error (error);
+  g_assert_false (email2_journal_exists (journal));
+  g_assert_false (email2_journal_names_backups (journal));
+  /* Never written: nothing to remove. */
+  g_assert_true (email2_journal_remove_durably (journal, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (email2_journal_get_state (journal), ==, EMAIL2_JOURNAL_NONE);
+
+  g_assert_true (email2_journal_begin (journal, &error));
+  g_assert_true (email2_journal_add_account (journal, TEST_GUID, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (email2_journal_exists (journal));
+  g_assert_false (email2_journal_names_backups (journal));
+  g_assert_true (email2_journal_remove_durably (journal, &error));
+  g_assert_no_error (error);
+  g_assert_false (email2_journal_exists (journal));
+  g_assert_cmpint (email2_journal_get_state (journal), ==, EMAIL2_JOURNAL_NONE);
+
+  write_two (journal);
+  g_assert_true (email2_journal_names_backups (journal));
+  g_assert_true (email2_journal_remove (journal));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -451,6 +486,7 @@ main (int    argc,
 
   g_test_add_func ("/transaction-journal/write-read", test_write_read);
   g_test_add_func ("/transaction-journal/cut-short", test_cut_short);
+  g_test_add_func ("/transaction-journal/commit-without-backups", test_commit_without_backups);
   g_test_add_func ("/transaction-journal/damaged", test_damaged);
   g_test_add_func ("/transaction-journal/torn", test_torn);
   g_test_add_func ("/transaction-journal/legacy", test_legacy);

@@ -35,3 +35,17 @@ maximum() {
 median() {
   sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int ((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
+
+# stop_session_registry: stops the registry tools/with-session started
+# ($EMAIL2_REGISTRY_PID) and waits until it is gone, for a benchmark that
+# starts its own.
+stop_session_registry() {
+  kill "$EMAIL2_REGISTRY_PID"
+  stop_i=0
+  while [ -e "/proc/$EMAIL2_REGISTRY_PID" ] &&
+        [ "$(awk '{ print $3 }' "/proc/$EMAIL2_REGISTRY_PID/stat" 2>/dev/null)" != Z ]; do
+    stop_i=$((stop_i + 1))
+    [ $stop_i -lt 600 ] || die "the session's registry did not stop"
+    sleep 0.1
+  done
+}

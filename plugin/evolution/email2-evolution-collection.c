@@ -517,6 +517,17 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
       /* The children go with the collection; EDS keeps them as orphans,
        * which a collection of the same UID would adopt, stale. */
       children = e_source_registry_server_list_sources (self->server, NULL);
+      /* Their files go (EDS deletes them): the transaction syncs their
+       * directories. */
+      for (GList *l = children; l != NULL; l = l->next)
+        if (l->data == source || g_strcmp0 (e_source_get_parent (l->data), uid) == 0)
+          {
+            GFile *file = e_server_side_source_get_file (E_SERVER_SIDE_SOURCE (l->data));
+            g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+            if (path != NULL)
+              email2_evolution_sources_changed (path);
+          }
       if (!e_source_remove_sync (source, NULL, error))
         {
           g_list_free_full (children, g_object_unref);

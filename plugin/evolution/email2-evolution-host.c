@@ -18,7 +18,8 @@
  * only as "set"), and a provisioned secret is copied to a backup item of
  * the keyring before it is replaced or removed (src/email2-keyring.c).
  * Commit marks the journal committed, then drops the backups and the
- * journal. When the registry starts, email2_evolution_host_recover()
+ * journal; with no backup, removing the journal durably is the commit
+ * (docs/DESIGN.md §3.8, Durable writes). When the registry starts, email2_evolution_host_recover()
  * finishes a committed transaction or undoes an open one from the journal
  * and the backups, so that after kill -9 at any point every account of an
  * Atomic is fully there or fully absent.
@@ -452,13 +453,13 @@ email2_evolution_host_begin (Email2Host  *host,
 
   self->steps = 0;
   self->keyring_touched = FALSE;
+  /* In memory: the first apply() writes it, ahead of the first change. */
   if (!email2_journal_begin (self->journal, error))
     {
       g_prefix_error (error, _("The transaction journal cannot be written: "));
       email2_journal_unlock (self->journal);
       return FALSE;
     }
-  durable_step_done (self);
 
   return TRUE;
 }
@@ -548,8 +549,21 @@ email2_evolution_host_commit (Email2Host  *host,
 
   /* If this fails, the engine rolls back with the journal still open. */
   /* The sources are on disk before the journal says committed. */
-  if (!publish_new_accounts (self, error) || !sources_sync (error) ||
-      !email2_journal_commit (self->journal, error))
+  if (!publish_new_accounts (self, error) || !sources_sync (error))
+    return FALSE;
+
+  /* No backup: nothing is left to clean up, and the journal's removal,
+   * made durable, is the commit. */
+  if (!email2_journal_names_backups (self->journal))
+    {
+      if (!email2_journal_remove_durably (self->journal, error))
+        return FALSE;
+      durable_step_done (self);
+      email2_journal_unlock (self->journal);
+      return TRUE;
+    }
+
+  if (!email2_journal_commit (self->journal, error))
     return FALSE;
   durable_step_done (self);
   transaction = email2_journal_dup_transaction (self->journal);

@@ -13,7 +13,6 @@
  * ESource.
  */
 
-#define _GNU_SOURCE  /* syncfs() */
 #include "config.h"
 
 #include <errno.h>
@@ -25,6 +24,7 @@
 
 #include "email2-evolution-mapping.h"
 #include "email2-evolution-sources.h"
+#include "email2-file-private.h"
 #include "email2-source-extension.h"
 
 #define UID_PREFIX "email2-"
@@ -157,34 +157,129 @@ file_holds (const char *path,
          length == strlen (data) && memcmp (contents, data, length) == 0;
 }
 
+/* The directories in which a file was renamed or removed since the last
+ * email2_evolution_sources_sync() (paths): written on the registry's main
+ * context, synced from the host's worker. */
+static GMutex changed_lock;
+static GHashTable *changed_dirs;
+
+static void
+note_changed_dir (char *dir)
+{
+  g_mutex_lock (&changed_lock);
+  if (changed_dirs == NULL)
+    changed_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_add (changed_dirs, dir);
+  g_mutex_unlock (&changed_lock);
+}
+
+/**
+ * email2_evolution_sources_changed:
+ * @path: a source file that was renamed into place or removed
+ *
+ * Remembers @path's directory for email2_evolution_sources_sync().
+ */
+void
+email2_evolution_sources_changed (const char *path)
+{
+  note_changed_dir (g_path_get_dirname (path));
+}
+
+/* Missing: nothing is left in it to keep. */
+static gboolean
+sync_dir (const char  *dir,
+          GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (email2_file_sync_dir (dir, &local_error) ||
+      g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 /**
  * email2_evolution_sources_sync:
  * @error: return location for a #GError
  *
- * Makes every source file written so far durable, renames included: one
- * syncfs() of the file system of Evolution's sources, where a transaction
- * commits or its undo ends, instead of an fsync of each file and of the
- * directory after each rename (measured: 8 ms a file on ext4).
+ * Makes every source file written so far durable, renames and removals
+ * included: each file's text was synced before it was renamed into place
+ * (email2_evolution_source_file_write()), so what is left is one fsync()
+ * of each directory where a file was renamed or removed since the last
+ * sync; a transaction calls it where it commits and where its undo ends.
+ * Not syncfs(): that flushes every file of the file system, whoever wrote
+ * it, and on a shared disk took most of an apply's time.
  *
- * Returns: %TRUE when they are on disk
+ * Returns: %TRUE when they are on disk; on failure the directories not
+ *   synced are kept for the next call
  */
 gboolean
 email2_evolution_sources_sync (GError **error)
 {
-  const char *dir = e_server_side_source_get_user_dir ();
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int saved = 0;
+  g_autoptr(GHashTable) dirs = NULL;
+  GHashTableIter iter;
+  gpointer dir;
+  gboolean ok = TRUE;
 
-  if (fd < 0 || syncfs (fd) != 0)
+  g_mutex_lock (&changed_lock);
+  dirs = g_steal_pointer (&changed_dirs);
+  g_mutex_unlock (&changed_lock);
+  if (dirs == NULL)
+    return TRUE;
+
+  g_hash_table_iter_init (&iter, dirs);
+  while (ok && g_hash_table_iter_next (&iter, &dir, NULL))
+    if ((ok = sync_dir (dir, error)))
+      g_hash_table_iter_remove (&iter);
+
+  /* Those not synced are for the next call. */
+  g_hash_table_iter_init (&iter, dirs);
+  while (g_hash_table_iter_next (&iter, &dir, NULL))
+    note_changed_dir (g_strdup (dir));
+  return ok;
+}
+
+/* Writes @data whole to a new file beside @path, syncs it, and renames it
+ * over @path: a reader, or the disk after a power cut, finds the old file
+ * or the new one, never a short one. Unlike g_file_set_contents_full(),
+ * the directory is not synced here but once for the whole transaction
+ * (email2_evolution_sources_sync()). */
+static gboolean
+replace_file (const char  *path,
+              const char  *data,
+              GError     **error)
+{
+  g_autofree char *temp = g_strconcat (path, ".XXXXXX", NULL);
+  gsize length = strlen (data);
+  gsize done = 0;
+  int fd = g_mkstemp_full (temp, O_RDWR | O_CLOEXEC, 0600);
+  int saved = fd < 0 ? errno : 0;
+
+  while (saved == 0 && done < length)
+    {
+      gssize n = write (fd, data + done, length - done);
+
+      if (n > 0)
+        done += n;
+      else if (n == 0 || errno != EINTR)
+        saved = n == 0 ? EIO : errno;
+    }
+  if (saved == 0 && fdatasync (fd) != 0)
     saved = errno;
-  if (fd >= 0)
-    close (fd);
+  if (fd >= 0 && close (fd) != 0 && saved == 0)
+    saved = errno;
+  if (saved == 0 && g_rename (temp, path) != 0)
+    saved = errno;
   if (saved != 0)
     {
+      if (fd >= 0)
+        g_unlink (temp);
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: %s", dir, g_strerror (saved));
+                   "%s: %s", path, g_strerror (saved));
       return FALSE;
     }
+  email2_evolution_sources_changed (path);
   return TRUE;
 }
 
@@ -195,10 +290,10 @@ email2_evolution_sources_sync (GError **error)
  * @error: return location for a #GError
  *
  * Makes @path hold @data without ever being seen short: a temporary file
- * in the same directory (not a name EDS loads) renamed over @path once
- * written whole (GLib syncs it first when it replaces a file). A file that
- * holds @data already is left alone; one that differs, whatever is in
- * memory, is rewritten. email2_evolution_sources_sync() makes it durable.
+ * in the same directory (not a name EDS loads), synced, renamed over
+ * @path once written whole. A file that holds @data already is left
+ * alone; one that differs, whatever is in memory, is rewritten.
+ * email2_evolution_sources_sync() makes the rename durable.
  *
  * Returns: %TRUE when @path holds @data
  */
@@ -209,7 +304,7 @@ email2_evolution_source_file_write (const char  *path,
 {
   if (file_holds (path, data))
     return TRUE;
-  return g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  return replace_file (path, data, error);
 }
 
 /* A copy of @live, the registry's source @uid, that nobody exports:
@@ -453,6 +548,7 @@ email2_evolution_sources_publish (ESourceRegistryServer  *server,
                        "%s: %s", pending, g_strerror (saved));
           return FALSE;
         }
+      email2_evolution_sources_changed (path);
       taken = take_from_disk (server, uid, live, error);
       if (taken == NULL)
         return FALSE;
@@ -483,8 +579,11 @@ email2_evolution_sources_remove (ESourceRegistryServer  *server,
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES; role++)
     {
       g_autofree char *uid = email2_evolution_source_uid (guid, role);
+      g_autofree char *path = source_file_path (uid);
 
       sources[role] = e_source_registry_server_ref_source (server, uid);
+      /* Its file goes, here or in EDS. */
+      email2_evolution_sources_changed (path);
     }
 
   for (guint role = 0; role < EMAIL2_N_SOURCE_ROLES && ok; role++)

@@ -43,6 +43,7 @@ ESource       *email2_evolution_source_edit       (ESourceRegistryServer  *serve
 gboolean       email2_evolution_source_file_write (const char             *path,
                                                    const char             *data,
                                                    GError                **error);
+void           email2_evolution_sources_changed   (const char             *path);
 gboolean       email2_evolution_sources_sync      (GError                **error);
 gboolean       email2_evolution_sources_publish   (ESourceRegistryServer  *server,
                                                    const char             *guid,
