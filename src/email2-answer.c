@@ -3,7 +3,7 @@
  *
  * An answer being written, as XML text or as WBXML: the SyncML and CP
  * writers give it elements, attributes and text, and it writes them in
- * the request's encoding (docs/DESIGN.md §6). WBXML is encoded from the
+ * the request's encoding (docs/DESIGN.md §2.4). WBXML is encoded from the
  * writers' calls directly, not from XML text read again, so a WBXML answer
  * costs what an XML one costs. Both say the same: the WBXML answer is
  * byte for byte what encoding the XML answer gives (tests/test-wbxml.c

@@ -310,7 +310,7 @@ static Kind
 kind_from_name (const char *name)
 {
   for (guint i = KIND_CHARACTERISTIC; i < KIND_OTHER; i++)
-    if (strcmp (name, kind_names[i]) == 0)
+    if (name[0] == kind_names[i][0] && strcmp (name, kind_names[i]) == 0)
       return i;
 
   return KIND_OTHER;
@@ -1136,7 +1136,8 @@ write_element (Email2Answer  *answer,
 {
   /* the attributes, within the bound the reader kept, and desc */
   const char *pairs[2 * (EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES + 1) + 1];
-  g_autofree char *name = NULL;
+  g_autofree char *error_name = NULL;
+  const char *name = element->name;
   const char *attribute, *value;
   guint n = 0;
 
@@ -1147,7 +1148,8 @@ write_element (Email2Answer  *answer,
       return;
     }
 
-  name = g_strconcat (element->name, element->status != 0 ? "-error" : "", NULL);
+  if (element->status != 0)
+    name = error_name = g_strconcat (element->name, "-error", NULL);
 
   for (const char *at = NULL; (at = element_next_attribute (element, at, &attribute, &value)); )
     {
