@@ -67,8 +67,8 @@ fuzz_one (const uint8_t *data,
       g_assert_true (back != NULL);
 
       /* Written directly, the WBXML answer is the XML answer encoded
-       * (when the XML reader takes that: an answer may nest deeper than
-       * a request can). */
+       * (when the XML reader takes that: its bounds are a request's, and
+       * an answer may be larger). */
       direct = email2_payload_write_answer (payload, EMAIL2_ENCODING_WBXML, &direct_length, NULL);
       xml_answer = email2_payload_write_answer (payload, EMAIL2_ENCODING_XML, &xml_answer_length,
                                                 NULL);

@@ -3,7 +3,7 @@
  *
  * An answer being written, as XML text or as WBXML: the SyncML and CP
  * writers give it elements, attributes and text, and it writes them in
- * the request's encoding (docs/DESIGN.md §6). WBXML is encoded from the
+ * the request's encoding (docs/DESIGN.md §2.4). WBXML is encoded from the
  * writers' calls directly, not from XML text read again, so a WBXML answer
  * costs what an XML one costs. Both say the same: the WBXML answer is
  * byte for byte what encoding the XML answer gives (tests/test-wbxml.c
@@ -59,6 +59,11 @@ email2_answer_new_xml (void)
 
   email2_secure_init ();
   answer->buffer = xmlBufferCreate ();
+  /* libxml2 2.9 grows a buffer by a few bytes at a time by default, and
+   * email2_secure_init()'s realloc moves and wipes the whole block at
+   * each growth (it must not free payload bytes unwiped): doubling keeps
+   * writing an answer linear in its size. */
+  xmlBufferSetAllocationScheme (answer->buffer, XML_BUFFER_ALLOC_DOUBLEIT);
   answer->writer = xmlNewTextWriterMemory (answer->buffer, 0);
   if (answer->writer == NULL)
     g_error ("%s: out of memory", G_STRFUNC);

@@ -153,8 +153,10 @@ const Email2NodeInfo *
 email2_schema_lookup_child (Email2NodeId  parent,
                             const char   *name)
 {
+  /* the first letters first: a payload of many parms looks up often */
   for (guint i = EMAIL2_FIRST_SLOT; i < EMAIL2_N_NODES; i++)
-    if (schema[i].parent == parent && strcmp (schema[i].name, name) == 0)
+    if (schema[i].parent == parent && schema[i].name[0] == name[0] &&
+        strcmp (schema[i].name, name) == 0)
       return &schema[i];
 
   return NULL;

@@ -194,20 +194,31 @@ element_set_all (Email2Arena        *arena,
                  Element            *element,
                  const char * const *attributes)
 {
+  /* each string's length with its NUL; the readers give at most
+   * EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES pairs, the answer two */
+  gsize lengths[2 * EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES];
   gsize size = 0;
+  guint n;
   char *at;
 
   g_assert (element->attributes == NULL);
 
-  for (guint i = 0; attributes[i] != NULL; i++)
-    size += strlen (attributes[i]) + 1;
+  for (n = 0; attributes[n] != NULL; n++)
+    {
+      g_assert (n < G_N_ELEMENTS (lengths));
+      lengths[n] = strlen (attributes[n]) + 1;
+      size += lengths[n];
+    }
   if (size == 0)
     return;
 
   element->attributes = at = email2_arena_alloc (arena, size);
   element->attributes_size = size;
-  for (guint i = 0; attributes[i] != NULL; i++)
-    at = stpcpy (at, attributes[i]) + 1;
+  for (guint i = 0; i < n; i++)
+    {
+      memcpy (at, attributes[i], lengths[i]);
+      at += lengths[i];
+    }
 }
 
 /* Sets @element's URI to @parent_uri/@segment, in @arena. */
@@ -310,7 +321,7 @@ static Kind
 kind_from_name (const char *name)
 {
   for (guint i = KIND_CHARACTERISTIC; i < KIND_OTHER; i++)
-    if (strcmp (name, kind_names[i]) == 0)
+    if (name[0] == kind_names[i][0] && strcmp (name, kind_names[i]) == 0)
       return i;
 
   return KIND_OTHER;
@@ -509,7 +520,8 @@ resolve (Email2Arena *arena,
 
   element->guid = parent->guid;
 
-  if (g_str_has_suffix (element->name, "-error"))
+  /* a kind's own name never ends so */
+  if (element->kind == KIND_OTHER && g_str_has_suffix (element->name, "-error"))
     element_fail (element, 400, _("<%s> belongs in an answer, not in a request"), element->name);
   else if (element->kind == KIND_OTHER)
     element_fail (element, 400, _("<%s> is not an element of a provisioning document"),
@@ -1136,7 +1148,8 @@ write_element (Email2Answer  *answer,
 {
   /* the attributes, within the bound the reader kept, and desc */
   const char *pairs[2 * (EMAIL2_XML_DEFAULT_MAX_ATTRIBUTES + 1) + 1];
-  g_autofree char *name = NULL;
+  g_autofree char *error_name = NULL;
+  const char *name = element->name;
   const char *attribute, *value;
   guint n = 0;
 
@@ -1147,7 +1160,8 @@ write_element (Email2Answer  *answer,
       return;
     }
 
-  name = g_strconcat (element->name, element->status != 0 ? "-error" : "", NULL);
+  if (element->status != 0)
+    name = error_name = g_strconcat (element->name, "-error", NULL);
 
   for (const char *at = NULL; (at = element_next_attribute (element, at, &attribute, &value)); )
     {

@@ -65,6 +65,8 @@ typedef struct {
    * value starts in @values. */
   const char **names;     /* limits->max_attributes */
   guint *hashes;
+  guint8 *slots;          /* hash table of the names: index + 1, 0 empty */
+  guint n_slots;          /* a power of two, at least twice the bound */
   gsize *starts;
   const char **pairs;     /* name, value, …, NULL for the handler */
   GString *values;
@@ -315,6 +317,20 @@ decode_text_token (Decoder     *decoder,
   return TRUE;
 }
 
+/* Appends to the attribute values, grown by copy and wipe (a value may
+ * be a password). */
+static inline void
+values_append (GString    *values,
+               const char *text,
+               gsize       length)
+{
+  if (G_UNLIKELY (values->len + length + 1 > values->allocated_len))
+    email2_secure_string_reserve (values, length);
+  memcpy (values->str + values->len, text, length);
+  values->len += length;
+  values->str[values->len] = '\0';
+}
+
 /* A cheap hash of an attribute name, for the duplicate check. */
 static guint
 name_hash (const char *name,
@@ -350,16 +366,13 @@ decode_attribute_start (Decoder     *decoder,
   /* Namespaces come from the code pages; an xmlns attribute would declare
    * one again (XML refuses it, or it would turn elements into another
    * language). */
-  if (strcmp (name, "xmlns") == 0)
+  if (name_length == 5 && memcmp (name, "xmlns", 5) == 0)
     return decode_fail (error);
 
   if (!decode_grow (decoder, name_length + 4, error))
     return FALSE;
   if (attributes > 0)
-    {
-      email2_secure_string_reserve (decoder->values, 1);
-      g_string_append_c (decoder->values, '\0');
-    }
+    values_append (decoder->values, "", 1);
   decoder->names[attributes] = name;
   decoder->hashes[attributes] = hash;
   decoder->starts[attributes] = decoder->values->len;
@@ -375,8 +388,7 @@ decode_value_append (Decoder    *decoder,
 {
   if (!decode_grow (decoder, length, error))
     return FALSE;
-  email2_secure_string_reserve (decoder->values, length);
-  g_string_append_len (decoder->values, text, length);
+  values_append (decoder->values, text, length);
   return TRUE;
 }
 
@@ -469,12 +481,29 @@ decode_attributes (Decoder  *decoder,
     }
 
   /* A name given twice is not well-formed XML either; checked once all
-   * are counted, as the XML reader counts before libxml2 looks. */
-  for (guint i = 1; i < attributes; i++)
-    for (guint j = 0; j < i; j++)
-      if (decoder->hashes[i] == decoder->hashes[j] &&
-          strcmp (decoder->names[i], decoder->names[j]) == 0)
-        return decode_fail (error);
+   * are counted, as the XML reader counts before libxml2 looks, through
+   * a small hash table: each name is compared only with those of the
+   * same hash. */
+  if (attributes > 1)
+    {
+      guint mask = decoder->n_slots - 1;
+
+      memset (decoder->slots, 0, decoder->n_slots);
+      for (guint i = 0; i < attributes; i++)
+        {
+          guint slot = decoder->hashes[i] & mask;
+
+          for (; decoder->slots[slot] != 0; slot = (slot + 1) & mask)
+            {
+              guint j = decoder->slots[slot] - 1;
+
+              if (decoder->hashes[i] == decoder->hashes[j] &&
+                  strcmp (decoder->names[i], decoder->names[j]) == 0)
+                return decode_fail (error);
+            }
+          decoder->slots[slot] = (guint8) (i + 1);
+        }
+    }
 
   *n_attributes = attributes;
   return TRUE;
@@ -736,6 +765,11 @@ email2_wbxml_parse (const char             *data,
   decoder.open_ns = g_new (const char *, limits->max_depth + 1);
   decoder.names = g_new (const char *, limits->max_attributes + 1);
   decoder.hashes = g_new (guint, limits->max_attributes + 1);
+  /* indexes + 1 fit a byte */
+  g_assert (limits->max_attributes < G_MAXUINT8);
+  for (decoder.n_slots = 16; decoder.n_slots < 2 * (limits->max_attributes + 1); )
+    decoder.n_slots *= 2;
+  decoder.slots = g_new (guint8, decoder.n_slots);
   decoder.starts = g_new (gsize, limits->max_attributes + 1);
   decoder.pairs = g_new (const char *, 2 * (gsize) limits->max_attributes + 1);
   decoder.values = g_string_sized_new (256);
@@ -750,6 +784,7 @@ email2_wbxml_parse (const char             *data,
   g_free (decoder.pairs);
   g_free (decoder.starts);
   g_free (decoder.hashes);
+  g_free (decoder.slots);
   g_free (decoder.names);
   g_free (decoder.open_ns);
 

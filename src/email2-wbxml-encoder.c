@@ -165,18 +165,12 @@ encode_start (gpointer            user_data,
       encoder->body->str[at] |= EMAIL2_WBXML_TAG_HAS_ATTRIBUTES;
       for (guint i = 0; attributes[i] != NULL; i += 2)
         {
-          const Email2WbxmlAttribute *start = NULL;
+          gpointer start;
 
           /* The page-0 start of the name alone ("name", "value", "type"). */
-          for (guint t = 0x05; t < 0x80 && start == NULL; t++)
-            {
-              const Email2WbxmlAttribute *a = encoder->index->attributes[0][t];
-
-              if (a != NULL && a->value == NULL && strcmp (a->name, attributes[i]) == 0)
-                start = a;
-            }
-          if (start != NULL)
-            g_string_append_c (encoder->body, (char) start->token);
+          if (g_hash_table_lookup_extended (encoder->index->attribute_tokens, attributes[i], NULL,
+                                            &start))
+            g_string_append_c (encoder->body, (char) GPOINTER_TO_UINT (start));
           else
             encode_literal (encoder, EMAIL2_WBXML_LITERAL, attributes[i]);
           g_string_append_c (encoder->body, EMAIL2_WBXML_STR_I);

@@ -70,6 +70,7 @@ typedef struct {
   const Email2WbxmlAttribute *attributes[EMAIL2_WBXML_PAGES][128];
   const char *values[EMAIL2_WBXML_PAGES][128];
   GHashTable *tag_tokens[EMAIL2_WBXML_PAGES];   /* name → token */
+  GHashTable *attribute_tokens;  /* name → token of page 0's start of the name alone */
 } Email2WbxmlIndex;
 
 const Email2WbxmlLanguage *email2_wbxml_language_by_id   (guint32     public_id);

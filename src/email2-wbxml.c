@@ -37,8 +37,21 @@ index_new (const Email2WbxmlLanguage *language)
       g_hash_table_insert (index->tag_tokens[t->page], (gpointer) t->name,
                            GUINT_TO_POINTER (t->token));
     }
+  index->attribute_tokens = g_hash_table_new (g_str_hash, g_str_equal);
   for (const Email2WbxmlAttribute *a = language->attributes; a != NULL && a->name != NULL; a++)
-    index->attributes[a->page][a->token & 0x7F] = a;
+    {
+      index->attributes[a->page][a->token & 0x7F] = a;
+      /* page 0's start of the name alone; the lowest token if several */
+      if (a->page == 0 && a->value == NULL)
+        {
+          gpointer token;
+
+          if (!g_hash_table_lookup_extended (index->attribute_tokens, a->name, NULL, &token) ||
+              a->token < GPOINTER_TO_UINT (token))
+            g_hash_table_insert (index->attribute_tokens, (gpointer) a->name,
+                                 GUINT_TO_POINTER (a->token));
+        }
+    }
   for (const Email2WbxmlValue *v = language->values; v != NULL && v->value != NULL; v++)
     index->values[v->page][v->token & 0x7F] = v->value;
 

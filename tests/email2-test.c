@@ -281,6 +281,24 @@ email2_test_registry_running (void)
 }
 
 /**
+ * email2_test_init_session:
+ * @argc: main()'s
+ * @argv: main()'s
+ *
+ * g_test_init() for a test that must run inside tools/with-session: it
+ * uses the session's keyring, never the real user's, and stops at once
+ * outside one.
+ */
+void
+email2_test_init_session (int    *argc,
+                          char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  if (g_getenv ("EMAIL2_SESSION_DIR") == NULL)
+    g_error ("run under tools/with-session");
+}
+
+/**
  * email2_test_keyring_pid:
  *
  * Returns: the process id of the Secret Service (the session's

@@ -45,6 +45,8 @@ void       email2_test_assert_no_secret_on_disk (const char         *dir,
 
 gboolean   email2_test_registry_running (void);
 guint32    email2_test_keyring_pid      (void);
+void       email2_test_init_session     (int                *argc,
+                                         char             ***argv);
 void       email2_test_registry_wait    (gboolean     running);
 void       email2_test_registry_stop    (GPid        *child);
 void       email2_test_registry_start   (const char * const *env,

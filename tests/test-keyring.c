@@ -228,11 +228,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-
-  /* Never the real user's keyring. */
-  if (g_getenv ("EMAIL2_SESSION_DIR") == NULL)
-    g_error ("run under tools/with-session");
+  email2_test_init_session (&argc, &argv);
 
   g_test_add_func ("/keyring/usable", test_usable);
   g_test_add_func ("/keyring/provisioned", test_provisioned);

@@ -23,12 +23,36 @@
 
 #define SECRET "journal-s3cret"
 
-/* Each test has a state directory of its own (G_TEST_OPTION_ISOLATE_DIRS),
- * which does not exist yet: begin makes it. */
+/* Under a temporary directory of the whole run, removed at its end. */
+static char *test_dir;
+
+/* Each test has a state directory of its own, which does not exist yet:
+ * begin makes it. */
 static char *
 journal_path (void)
 {
-  return g_build_filename (g_get_user_state_dir (), "email2", "transaction.journal", NULL);
+  static guint n;
+  g_autofree char *name = g_strdup_printf ("%u", ++n);
+
+  return g_build_filename (test_dir, name, "email2", "transaction.journal", NULL);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_remove (path);
 }
 
 static Email2Account *
@@ -403,7 +427,7 @@ test_lock (void)
   email2_journal_unlock (first);
 }
 
-/* The user's journal, under the state directory. */
+/* The user's journal, under the state directory (only named here). */
 static void
 test_default_path (void)
 {
@@ -453,7 +477,12 @@ int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  test_dir = g_dir_make_tmp ("email2-journal-XXXXXX", &error);
+  g_assert_no_error (error);
 
   g_test_add_func ("/transaction-journal/write-read", test_write_read);
   g_test_add_func ("/transaction-journal/cut-short", test_cut_short);
@@ -464,5 +493,8 @@ main (int    argc,
   g_test_add_func ("/transaction-journal/lock", test_lock);
   g_test_add_func ("/transaction-journal/default-path", test_default_path);
 
-  return g_test_run ();
+  status = g_test_run ();
+  remove_tree (test_dir);
+  g_free (test_dir);
+  return status;
 }

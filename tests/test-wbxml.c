@@ -832,6 +832,65 @@ test_detect (void)
   g_assert_true (email2_wbxml_is_available ());
 }
 
+/* A CP root with @n attributes named a0, a1, … from the string table,
+ * and, when @again, a last one named as the first, from another offset. */
+static GBytes *
+cp_with_attributes (guint    n,
+                    gboolean again)
+{
+  g_autoptr(GString) table = g_string_new (NULL);
+  g_autoptr(GString) out = g_string_new_len ("\x03\x0b\x6a", 3);
+  g_autoptr(GArray) offsets = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; i < n + (again ? 1 : 0); i++)
+    {
+      guint offset = table->len;
+
+      g_array_append_val (offsets, offset);
+      g_string_append_printf (table, "a%u", i < n ? i : 0);
+      g_string_append_c (table, '\0');
+    }
+  g_assert_cmpuint (table->len, <, 128);
+  g_string_append_c (out, (char) table->len);
+  g_string_append_len (out, table->str, table->len);
+  g_string_append_c (out, (char) 0xC5);
+  for (guint i = 0; i < offsets->len; i++)
+    {
+      g_assert_cmpuint (g_array_index (offsets, guint, i), <, 128);
+      g_string_append_c (out, 0x04);
+      g_string_append_c (out, (char) g_array_index (offsets, guint, i));
+      g_string_append_len (out, "\x03v\x00", 3);
+    }
+  g_string_append_len (out, "\x01\x01", 2);
+
+  return g_bytes_new (out->str, out->len);
+}
+
+/* The duplicate check finds a name given twice among many, from other
+ * offsets of the string table, and lets different names be. */
+static void
+test_duplicate_attributes (void)
+{
+  for (guint n = 1; n <= 30; n++)
+    {
+      g_autoptr(GBytes) good = cp_with_attributes (n, FALSE);
+      g_autoptr(GBytes) twice = cp_with_attributes (n, TRUE);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(Email2Payload) payload = NULL;
+
+      payload = email2_payload_parse (g_bytes_get_data (good, NULL), g_bytes_get_size (good),
+                                      EMAIL2_FORMAT_AUTO, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (payload);
+      g_clear_pointer (&payload, email2_payload_free);
+
+      payload = email2_payload_parse (g_bytes_get_data (twice, NULL), g_bytes_get_size (twice),
+                                      EMAIL2_FORMAT_AUTO, &error);
+      g_assert_null (payload);
+      g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT);
+    }
+}
+
 /* The answer to @data, run twice on @host, written directly as WBXML is
  * byte for byte the XML answer encoded as WBXML. Returns how many answers
  * were compared. */
@@ -952,6 +1011,7 @@ main (int    argc,
   g_test_add_func ("/wbxml/random", test_random);
   g_test_add_func ("/wbxml/ctl", test_ctl);
   g_test_add_func ("/wbxml/direct-answers", test_direct_answers);
+  g_test_add_func ("/wbxml/duplicate-attributes", test_duplicate_attributes);
 
   return g_test_run ();
 }

@@ -24,6 +24,10 @@
  *                      checked; nothing is prompted
  *   registry-stopping  the registry is quitting: nothing more was checked
  *
+ * email2's own items (orphans, secrets the keyring lacks) are checked by
+ * the library (src/email2-check.c); this file adds the registry's files,
+ * the journal and Evolution's items.
+ *
  * It runs in the module's worker, between two calls, so never in the
  * middle of a transaction; source work is done on the registry's main
  * context. It never reads a secret except to copy it into Evolution's item.
@@ -48,37 +52,6 @@
 #define UID_PREFIX "email2-"
 
 #define EDS_ORIGIN "evolution-data-server"
-
-void
-email2_check_finding_free (Email2CheckFinding *finding)
-{
-  if (finding == NULL)
-    return;
-  g_free (finding->kind);
-  g_free (finding->subject);
-  g_free (finding->detail);
-  g_free (finding->action);
-  g_free (finding);
-}
-
-static Email2CheckFinding *
-add_finding (GPtrArray  *findings,
-             const char *kind,
-             const char *subject,
-             char       *detail,
-             char       *action,
-             gboolean    repaired)
-{
-  Email2CheckFinding *finding = g_new0 (Email2CheckFinding, 1);
-
-  finding->kind = g_strdup (kind);
-  finding->subject = g_strdup (subject);
-  finding->detail = detail;
-  finding->action = action;
-  finding->repaired = repaired;
-  g_ptr_array_add (findings, finding);
-  return finding;
-}
 
 /* ---- the registry's view, taken on its main context ---- */
 
@@ -178,23 +151,23 @@ check_journal (Email2EvolutionHost *host,
 
   if (!repair)
     {
-      add_finding (findings, "open-journal", path, detail,
-                   g_strdup (_("email2ctl check --repair ends it, as the registry's next start does")),
-                   FALSE);
+      email2_check_add (findings, "open-journal", path, detail,
+                        g_strdup (_("email2ctl check --repair ends it, as the registry's next start does")),
+                        FALSE);
       return g_steal_pointer (&id);
     }
 
   if (email2_evolution_host_recover (host, &error))
     {
-      add_finding (findings, "open-journal", path, detail,
-                   g_strdup (state == EMAIL2_JOURNAL_COMMITTED ? _("finished: its changes stay")
-                                                                 : _("undone: every account as before it")),
-                   TRUE);
+      email2_check_add (findings, "open-journal", path, detail,
+                        g_strdup (state == EMAIL2_JOURNAL_COMMITTED ? _("finished: its changes stay")
+                                                                      : _("undone: every account as before it")),
+                        TRUE);
       return NULL;
     }
-  add_finding (findings, "open-journal", path, detail,
-               g_strdup_printf (_("could not be ended (%s); fix that and repeat"), error->message),
-               FALSE);
+  email2_check_add (findings, "open-journal", path, detail,
+                    g_strdup_printf (_("could not be ended (%s); fix that and repeat"), error->message),
+                    FALSE);
   return g_steal_pointer (&id);
 }
 
@@ -213,13 +186,13 @@ check_pending_file (const char *path,
     return;
   detail = g_strdup (_("A new account's file that no transaction will publish"));
   if (!repair)
-    add_finding (findings, "pending-source", path, detail,
-                 g_strdup (_("email2ctl check --repair removes it")), FALSE);
+    email2_check_add (findings, "pending-source", path, detail,
+                      g_strdup (_("email2ctl check --repair removes it")), FALSE);
   else if (g_unlink (path) == 0)
-    add_finding (findings, "pending-source", path, detail, g_strdup (_("removed")), TRUE);
+    email2_check_add (findings, "pending-source", path, detail, g_strdup (_("removed")), TRUE);
   else
-    add_finding (findings, "pending-source", path, detail,
-                 g_strdup_printf (_("could not be removed: %s"), g_strerror (errno)), FALSE);
+    email2_check_add (findings, "pending-source", path, detail,
+                      g_strdup_printf (_("could not be removed: %s"), g_strerror (errno)), FALSE);
 }
 
 static void
@@ -254,126 +227,41 @@ check_source_files (const char *open_transaction,
       uid = g_strndup (name, strlen (name) - strlen (".source"));
       if (!repair)
         {
-          add_finding (findings, "unreadable-source", path,
-                       g_strdup (error != NULL ? error->message : _("No [Data Source] group")),
-                       g_strdup (_("email2ctl check --repair moves it aside; then delete the account and send its creation again")),
-                       FALSE);
+          email2_check_add (findings, "unreadable-source", path,
+                            g_strdup (error != NULL ? error->message : _("No [Data Source] group")),
+                            g_strdup (_("email2ctl check --repair moves it aside; then delete the account and send its creation again")),
+                            FALSE);
           continue;
         }
       broken = g_strconcat (path, ".broken", NULL);
       if (g_rename (path, broken) == 0)
-        add_finding (findings, "unreadable-source", path,
-                     g_strdup (error != NULL ? error->message : _("No [Data Source] group")),
-                     g_strdup_printf (_("moved to %s; delete the account and send its creation again"), broken),
-                     TRUE);
+        email2_check_add (findings, "unreadable-source", path,
+                          g_strdup (error != NULL ? error->message : _("No [Data Source] group")),
+                          g_strdup_printf (_("moved to %s; delete the account and send its creation again"), broken),
+                          TRUE);
       else
-        add_finding (findings, "unreadable-source", path,
-                     g_strdup (error != NULL ? error->message : _("No [Data Source] group")),
-                     g_strdup_printf (_("could not be moved aside: %s"), g_strerror (errno)), FALSE);
+        email2_check_add (findings, "unreadable-source", path,
+                          g_strdup (error != NULL ? error->message : _("No [Data Source] group")),
+                          g_strdup_printf (_("could not be moved aside: %s"), g_strerror (errno)), FALSE);
     }
 }
 
 /* ---- keyring ---- */
 
-static gboolean
-check_keyring_usable (GPtrArray *findings)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (email2_keyring_ensure_usable (&error))
-    return TRUE;
-  add_finding (findings, "keyring-locked", SECRET_COLLECTION_DEFAULT, g_strdup (error->message),
-               g_strdup (_("the secrets were not checked: unlock the keyring and repeat")), FALSE);
-  return FALSE;
-}
-
-static GList *
-search_all (const SecretSchema *schema,
-            const char         *attribute,
-            const char         *value)
-{
-  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
-
-  if (attribute != NULL)
-    g_hash_table_insert (attributes, (char *) attribute, (char *) value);
-  return secret_password_searchv_sync (schema, attributes, SECRET_SEARCH_ALL, NULL, NULL);
-}
-
-/* Removes an orphan, or says that repair would. */
-static void
-orphan (GPtrArray  *findings,
-        SecretItem *item,
-        const char *subject,
-        char       *detail,
-        gboolean    repair)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!repair)
-    add_finding (findings, "orphan-item", subject, detail,
-                 g_strdup (_("email2ctl check --repair removes it")), FALSE);
-  else if (secret_item_delete_sync (item, NULL, &error))
-    add_finding (findings, "orphan-item", subject, detail, g_strdup (_("removed")), TRUE);
-  else
-    add_finding (findings, "orphan-item", subject, detail,
-                 g_strdup_printf (_("could not be removed: %s"), error->message), FALSE);
-}
-
-static Email2NodeId
-node_by_name (const char *name)
-{
-  for (Email2NodeId id = EMAIL2_NODE_ROOT; id < EMAIL2_N_NODES; id++)
-    if (g_strcmp0 (email2_schema_get (id)->name, name) == 0)
-      return id;
-  return EMAIL2_N_NODES;
-}
-
+/* email2's items (email2_check_orphans()), then Evolution's: a password
+ * of an email2- UID that is not there. */
 static void
 check_orphans (GHashTable *sources,
+               GHashTable *accounts,
                const char *open_transaction,
                gboolean    repair,
                GPtrArray  *findings)
 {
-  GList *items = search_all (email2_keyring_backup_schema (), NULL, NULL);
+  GList *items;
 
-  for (GList *l = items; l != NULL; l = l->next)
-    {
-      g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
-      const char *transaction = g_hash_table_lookup (attributes, "email2-transaction");
-      const char *guid = g_hash_table_lookup (attributes, "email2-guid");
+  email2_check_orphans (accounts, open_transaction, repair, findings);
 
-      if (open_transaction != NULL && g_strcmp0 (transaction, open_transaction) == 0)
-        continue;
-      orphan (findings, l->data, guid,
-              g_strdup_printf (_("A backup of %s for transaction %s, which is not open"),
-                               (char *) g_hash_table_lookup (attributes, "email2-node"),
-                               transaction != NULL ? transaction : "?"),
-              repair);
-    }
-  g_list_free_full (items, g_object_unref);
-
-  items = search_all (email2_keyring_provisioned_schema (), NULL, NULL);
-  for (GList *l = items; l != NULL; l = l->next)
-    {
-      g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
-      const char *guid = g_hash_table_lookup (attributes, "email2-guid");
-      const char *node = g_hash_table_lookup (attributes, "email2-node");
-      g_autofree char *uid = uid_of_guid (guid, EMAIL2_SOURCE_ACCOUNT);
-      SourceInfo *info = uid != NULL ? g_hash_table_lookup (sources, uid) : NULL;
-      Email2NodeId id = node_by_name (node);
-
-      if (info != NULL && info->account != NULL && id != EMAIL2_N_NODES &&
-          email2_account_has (info->account, id))
-        continue;
-      orphan (findings, l->data, guid,
-              g_strdup_printf (info == NULL ? _("The %s of an account that is not there")
-                                            : _("The %s of an account that has none"),
-                               node != NULL ? node : "?"),
-              repair);
-    }
-  g_list_free_full (items, g_object_unref);
-
-  items = search_all (email2_evolution_keyring_eds_schema (), "eds-origin", EDS_ORIGIN);
+  items = email2_check_search (email2_evolution_keyring_eds_schema (), "eds-origin", EDS_ORIGIN);
   for (GList *l = items; l != NULL; l = l->next)
     {
       g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
@@ -381,70 +269,51 @@ check_orphans (GHashTable *sources,
 
       if (uid == NULL || !g_str_has_prefix (uid, UID_PREFIX) || g_hash_table_contains (sources, uid))
         continue;
-      orphan (findings, l->data, uid, g_strdup (_("Evolution's password of a source that is not there")),
-              repair);
+      email2_check_orphan (findings, l->data, uid,
+                           g_strdup (_("Evolution's password of a source that is not there")), repair);
     }
   g_list_free_full (items, g_object_unref);
 }
 
-static gboolean
-is_true (const Email2Account *account,
-         Email2NodeId         node)
-{
-  const char *value = email2_account_get (account, node);
-
-  return g_strcmp0 (value, "TRUE") == 0 || g_strcmp0 (value, "1") == 0;
-}
-
-static guint
-count_with (const SecretSchema *schema,
-            const char         *attribute,
-            const char         *value,
-            const char         *node)
-{
-  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
-
-  g_hash_table_insert (attributes, (char *) attribute, (char *) value);
-  if (node != NULL)
-    g_hash_table_insert (attributes, "email2-node", (char *) node);
-  return email2_keyring_count (schema, attributes, NULL);
-}
-
 /* Evolution's item @uid should hold @node of the account @guid. */
 static void
-check_copy (GHashTable *sources,
-            const char *guid,
-            const char *uid,
-            const char *node,
-            gboolean    repair,
-            GPtrArray  *findings)
+check_copy (GHashTable   *sources,
+            const char   *guid,
+            const char   *uid,
+            Email2NodeId  node_id,
+            gboolean      repair,
+            GPtrArray    *findings)
 {
   SourceInfo *info = g_hash_table_lookup (sources, uid);
+  const char *node = email2_schema_get (node_id)->name;
+  g_autoptr(GHashTable) copy = email2_keyring_attributes_new ("e-source-uid", uid, NULL);
+  g_autoptr(GHashTable) provisioned = email2_keyring_attributes_new ("email2-guid", guid,
+                                                                     "email2-node", node, NULL);
   g_autoptr(GError) error = NULL;
   char *secret;
 
-  if (count_with (email2_evolution_keyring_eds_schema (), "e-source-uid", uid, NULL) > 0)
+  if (email2_keyring_count (email2_evolution_keyring_eds_schema (), copy, NULL) > 0)
     return;
-  if (count_with (email2_keyring_provisioned_schema (), "email2-guid", guid, node) == 0)
+  if (email2_keyring_count (email2_keyring_provisioned_schema (), provisioned, NULL) == 0)
     return;              /* reported as missing from email2's items */
   if (!repair || info == NULL)
     {
-      add_finding (findings, "missing-secret", uid,
-                   g_strdup_printf (_("Evolution has no password for it; the payload gave %s"), node),
-                   g_strdup (_("email2ctl check --repair copies it from email2's item")), FALSE);
+      email2_check_add (findings, "missing-secret", uid,
+                        g_strdup_printf (_("Evolution has no password for it; the payload gave %s"), node),
+                        g_strdup (_("email2ctl check --repair copies it from email2's item")), FALSE);
       return;
     }
 
-  secret = email2_keyring_lookup (guid, node_by_name (node), &error);
+  secret = email2_keyring_lookup (guid, node_id, &error);
   if (secret != NULL && email2_evolution_keyring_store_eds (uid, info->label, secret, &error))
-    add_finding (findings, "missing-secret", uid,
-                 g_strdup_printf (_("Evolution had no password for it; the payload gave %s"), node),
-                 g_strdup (_("copied from email2's item")), TRUE);
+    email2_check_add (findings, "missing-secret", uid,
+                      g_strdup_printf (_("Evolution had no password for it; the payload gave %s"), node),
+                      g_strdup (_("copied from email2's item")), TRUE);
   else
-    add_finding (findings, "missing-secret", uid,
-                 g_strdup_printf (_("Evolution has no password for it; the payload gave %s"), node),
-                 g_strdup_printf (_("could not be copied: %s"),
-                                  error != NULL ? error->message : _("email2's item is gone")), FALSE);
+    email2_check_add (findings, "missing-secret", uid,
+                      g_strdup_printf (_("Evolution has no password for it; the payload gave %s"), node),
+                      g_strdup_printf (_("could not be copied: %s"),
+                                       error != NULL ? error->message : _("email2's item is gone")), FALSE);
   if (secret != NULL)
     email2_secret_free (secret);
 }
@@ -454,7 +323,6 @@ check_secrets (GHashTable *sources,
                gboolean    repair,
                GPtrArray  *findings)
 {
-  static const Email2NodeId secret_nodes[] = { EMAIL2_NODE_AUTHSECRET, EMAIL2_NODE_SMTPALTPASSWORD };
   GHashTableIter iter;
   gpointer key, value;
 
@@ -464,36 +332,42 @@ check_secrets (GHashTable *sources,
       SourceInfo *info = value;
       const char *guid;
       g_autofree char *transport_uid = NULL;
-      Email2NodeId transport_node = EMAIL2_N_NODES;
+      Email2NodeId transport_node;
 
       if (info->account == NULL)
         continue;
       guid = email2_account_get_guid (info->account);
-      for (guint i = 0; i < G_N_ELEMENTS (secret_nodes); i++)
-        {
-          const char *node = email2_schema_get (secret_nodes[i])->name;
-
-          if (email2_account_has (info->account, secret_nodes[i]) &&
-              count_with (email2_keyring_provisioned_schema (), "email2-guid", guid, node) == 0)
-            add_finding (findings, "missing-secret", guid,
-                         g_strdup_printf (_("The payload gave %s; the keyring lacks it"), node),
-                         g_strdup_printf (_("send the account's %s again"), node), FALSE);
-        }
+      email2_check_provisioned (info->account, findings);
 
       if (email2_account_has (info->account, EMAIL2_NODE_AUTHSECRET))
-        check_copy (sources, guid, key, email2_schema_get (EMAIL2_NODE_AUTHSECRET)->name,
-                    repair, findings);
+        check_copy (sources, guid, key, EMAIL2_NODE_AUTHSECRET, repair, findings);
 
-      /* The transport's: as email2-evolution-host.c copies it. */
-      if (g_strcmp0 (email2_account_get (info->account, EMAIL2_NODE_AUTHREQUIRED), "1") == 0)
-        transport_node = is_true (info->account, EMAIL2_NODE_SMTPALTENABLED)
-          ? EMAIL2_NODE_SMTPALTPASSWORD : EMAIL2_NODE_AUTHSECRET;
+      /* The transport's: as email2-evolution-keyring.c copies it. */
+      transport_node = email2_account_server_secret (info->account, EMAIL2_NODE_OUTSERVER);
       transport_uid = uid_of_guid (guid, EMAIL2_SOURCE_TRANSPORT);
       if (transport_node != EMAIL2_N_NODES && email2_account_has (info->account, transport_node) &&
           g_hash_table_contains (sources, transport_uid))
-        check_copy (sources, guid, transport_uid, email2_schema_get (transport_node)->name,
-                    repair, findings);
+        check_copy (sources, guid, transport_uid, transport_node, repair, findings);
     }
+}
+
+/* The accounts of @sources, by GUID. */
+static GHashTable *
+accounts_of (GHashTable *sources)
+{
+  GHashTable *accounts = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, sources);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      SourceInfo *info = value;
+
+      if (info->account != NULL)
+        g_hash_table_insert (accounts, (char *) email2_account_get_guid (info->account), info->account);
+    }
+  return accounts;
 }
 
 /**
@@ -513,7 +387,7 @@ email2_evolution_check (Email2EvolutionHost   *host,
                         Email2MainCaller      *main_caller,
                         gboolean               repair)
 {
-  GPtrArray *findings = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_check_finding_free);
+  GPtrArray *findings = email2_check_findings_new ();
   g_autofree char *open_transaction = NULL;
   g_autoptr(GHashTable) sources = NULL;
 
@@ -522,35 +396,14 @@ email2_evolution_check (Email2EvolutionHost   *host,
   check_source_files (open_transaction, repair, findings);
   sources = take_snapshot (server, main_caller);
   if (sources == NULL)
-    add_finding (findings, "registry-stopping", "", g_strdup (_("The account registry is stopping")),
-                 g_strdup (_("run the check again when it runs")), FALSE);
-  else if (check_keyring_usable (findings))
+    email2_check_add (findings, "registry-stopping", "", g_strdup (_("The account registry is stopping")),
+                      g_strdup (_("run the check again when it runs")), FALSE);
+  else if (email2_check_keyring_usable (findings))
     {
-      check_orphans (sources, open_transaction, repair, findings);
+      g_autoptr(GHashTable) accounts = accounts_of (sources);
+
+      check_orphans (sources, accounts, open_transaction, repair, findings);
       check_secrets (sources, repair, findings);
     }
   return findings;
-}
-
-/**
- * email2_check_findings_add:
- * @findings: (element-type Email2CheckFinding): what email2_evolution_check() found
- * @builder: an a(ssssb) builder
- *
- * Adds the findings as D-Bus's (kind, subject, detail, action, repaired).
- */
-void
-email2_check_findings_add (GPtrArray       *findings,
-                           GVariantBuilder *builder)
-{
-  for (guint i = 0; i < findings->len; i++)
-    {
-      const Email2CheckFinding *finding = findings->pdata[i];
-
-      g_variant_builder_add (builder, "(ssssb)", finding->kind,
-                             finding->subject != NULL ? finding->subject : "",
-                             finding->detail != NULL ? finding->detail : "",
-                             finding->action != NULL ? finding->action : "",
-                             finding->repaired);
-    }
 }

@@ -34,4 +34,12 @@ gboolean  email2_evolution_collection_child_service (ESource                  *s
 void      email2_evolution_collection_read_live    (ESourceRegistryServer     *server,
                                                     Email2Account             *account);
 
+/* email2-evolution-collection-https.c */
+void      email2_evolution_collection_probe_https  (ESourceRegistryServer     *server,
+                                                    const char                *uid,
+                                                    Email2DavService           service,
+                                                    const char                *https_url,
+                                                    const char                *plain_url,
+                                                    gboolean                   upgrade);
+
 G_END_DECLS
