@@ -435,7 +435,7 @@ email2_evolution_source_edit (ESourceRegistryServer  *server,
   if (scratch == NULL)
     return NULL;
   edit (scratch, user_data);
-  data = e_source_to_string (scratch, NULL);
+  data = email2_source_to_string (scratch);
   if (!email2_evolution_source_file_write (path, data, error))
     return NULL;
   return take_from_disk (server, uid, live, error);
@@ -491,7 +491,7 @@ email2_evolution_sources_write (ESourceRegistryServer  *server,
     {
       g_autofree char *uid = email2_evolution_source_uid (guid, role);
       g_autofree char *path = pending ? pending_file_path (uid) : source_file_path (uid);
-      g_autofree char *data = e_source_to_string (scratch[role], NULL);
+      g_autofree char *data = email2_source_to_string (scratch[role]);
       ESource *taken;
 
       ok = email2_evolution_source_file_write (path, data, error);

@@ -4,6 +4,7 @@
 
 #pragma once
 
+#include <libebackend/libebackend.h>
 #include <libedataserver/libedataserver.h>
 
 #include "email2.h"
@@ -27,5 +28,8 @@ void           email2_source_extension_set_account   (Email2SourceExtension *sel
 gboolean       email2_source_extension_get_probed    (Email2SourceExtension *self);
 void           email2_source_extension_set_probed    (Email2SourceExtension *self,
                                                       gboolean               probed);
+
+char          *email2_source_to_string               (ESource               *source);
+void           email2_source_extension_upgrade       (ESourceRegistryServer *server);
 
 G_END_DECLS
