@@ -1631,7 +1631,7 @@ test_legacy_source (void)
     {
       g_autofree char *text = source_text (LEGACY_UID);
 
-      if (strstr (text, "\nValues=") != NULL)
+      if (strstr (text, "\nNodes=") == NULL)
         break;
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (100000);

@@ -217,6 +217,25 @@ email2_evolution_source_file_write (const char  *path,
   return TRUE;
 }
 
+/* EDS writes a source whose settings changed itself, from an idle, with
+ * g_file_replace_contents() to its UID's file in the registry's
+ * directory: a scratch copy would write after email2, unsafely (a short
+ * file on a full disk) and with what email2 left out. Its "changed"
+ * never reaches that class handler. */
+static void
+stop_changed (ESource *scratch)
+{
+  g_signal_stop_emission_by_name (scratch, "changed");
+}
+
+static ESource *
+unwritten (ESource *scratch)
+{
+  if (scratch != NULL)
+    g_signal_connect (scratch, "changed", G_CALLBACK (stop_changed), NULL);
+  return scratch;
+}
+
 /* A copy of @live, the registry's source @uid, that nobody exports:
  * through a private temporary file, since EDS takes a source's UID from
  * its file's name. */
@@ -239,7 +258,7 @@ scratch_of_live (ESourceRegistryServer  *server,
   data = e_source_to_string (live, NULL);
   copy = g_file_new_for_path (copy_path);
   if (g_file_set_contents_full (copy_path, data, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
-    scratch = e_server_side_source_new (server, copy, error);
+    scratch = unwritten (e_server_side_source_new (server, copy, error));
   g_unlink (copy_path);
   g_rmdir (dir);
   return scratch;
@@ -261,12 +280,12 @@ scratch_source (ESourceRegistryServer  *server,
 
   if (live == NULL || g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      scratch = e_server_side_source_new (server, file, &local_error);
+      scratch = unwritten (e_server_side_source_new (server, file, &local_error));
       if (scratch != NULL)
         return scratch;
       g_debug ("%s cannot be read (%s): rewritten whole", path, local_error->message);
       if (live == NULL)
-        return e_server_side_source_new_memory_only (server, uid, error);
+        return unwritten (e_server_side_source_new_memory_only (server, uid, error));
     }
   return scratch_of_live (server, uid, live, error);
 }

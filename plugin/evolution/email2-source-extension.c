@@ -325,7 +325,6 @@ email2_source_to_string (ESource *source)
     }
 
   data = e_source_to_string (source, NULL);
-  g_debug ("DBG to_string %s: %s %s", e_source_get_uid (source), strstr (data, "Values=A") ? "values" : "no values", strstr (data, "\nNodes=") ? "nodes" : "no nodes");
   if (strstr (data, "\n" LEGACY_NODES_KEY "=") == NULL ||
       !g_key_file_load_from_data (file, data, -1,
                                   G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, NULL))
