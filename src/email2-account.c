@@ -571,6 +571,38 @@ email2_account_set_strv (Email2Account      *account,
     }
 }
 
+/**
+ * email2_account_set_legacy_group:
+ * @account: an account
+ * @file: a key file
+ * @group: a group as email2 0.1.0 wrote `[EMAIL2]`: `Nodes`, the paths
+ *   set, and one key per non-secret leaf, its path without `/`
+ *
+ * Sets the nodes that @group names, as email2_account_set_strv() does.
+ */
+void
+email2_account_set_legacy_group (Email2Account *account,
+                                 GKeyFile      *file,
+                                 const char    *group)
+{
+  g_auto(GStrv) nodes = g_key_file_get_string_list (file, group, "Nodes", NULL, NULL);
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; nodes != NULL && nodes[i] != NULL; i++)
+    {
+      g_autoptr(GString) key = g_string_new (nodes[i]);
+      g_autofree char *value = NULL;
+
+      g_string_replace (key, "/", "", 0);
+      value = g_key_file_get_string (file, group, key->str, NULL);
+      g_ptr_array_add (list, value != NULL ? g_strconcat (nodes[i], "=", value, NULL)
+                                           : g_strdup (nodes[i]));
+    }
+  g_ptr_array_add (list, NULL);
+  email2_account_set_strv (account, (const char * const *) list->pdata);
+  g_ptr_array_unref (list);
+}
+
 static gboolean
 read_carried (Email2Account  *account,
               GKeyFile       *file,

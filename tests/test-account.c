@@ -104,6 +104,35 @@ test_foreign_items (void)
   g_assert_true (g_strv_equal ((const char * const *) list, expected));
 }
 
+/* The group email2 0.1.0 wrote (tests/data/legacy/): every node, exactly. */
+static void
+test_legacy_group (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "legacy",
+                                                 "email2-7a1e9c44-3b2d-4f10-8e5a-6c0d9b2f4e11.source",
+                                                 NULL);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(Email2Account) account = email2_account_new ("{7A1E9C44-3B2D-4F10-8E5A-6C0D9B2F4E11}");
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) list = NULL;
+  const char * const expected[] = {
+    "ACCOUNTICON=res://x;y=z\\w.png", "ACCOUNTTYPE=Email", "AUTHNAME=a;l=i\\ce", "AUTHREQUIRED=1",
+    "AUTHSECRET", "DOMAIN=CONTOSO", "DWNDAY=30", "INSERVER=imap.contoso.com:993", "LINGER=15",
+    "KEEPMAX=125", "NAME=", "OUTSERVER=smtp.contoso.com:587", "REPLYADDR=alice@contoso.com",
+    "SERVICENAME=Contoso; Mail = \\ Büro ☃ \\; x", "SERVICETYPE=IMAP4", "RETRIEVE=2048",
+    "SERVERDELETEACTION=2", "CELLULARONLY=0", "SYNCINGCONTENTTYPES=0x2",
+    "SMTPALTAUTHNAME=relay;user", "SMTPALTDOMAIN=", "SMTPALTENABLED=1", "SMTPALTPASSWORD",
+    "TAGPROPS", "TAGPROPS/8128000B=1", "TAGPROPS/812C000B=1", NULL
+  };
+
+  g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  email2_account_set_legacy_group (account, file, "EMAIL2");
+  list = email2_account_to_strv (account);
+  for (guint i = 0; expected[i] != NULL || list[i] != NULL; i++)
+    g_assert_cmpstr (list[i], ==, expected[i]);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -113,6 +142,7 @@ main (int    argc,
   g_test_add_func ("/account/values-round-trip", test_round_trip);
   g_test_add_func ("/account/values-items", test_items);
   g_test_add_func ("/account/values-foreign-items", test_foreign_items);
+  g_test_add_func ("/account/legacy-group", test_legacy_group);
 
   return g_test_run ();
 }

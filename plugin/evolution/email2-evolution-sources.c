@@ -66,12 +66,11 @@ email2_evolution_sources_list (ESourceRegistryServer *server)
 
   for (GList *l = sources; l != NULL; l = l->next)
     {
-      Email2SourceExtension *extension =
-        e_source_get_extension (l->data, EMAIL2_SOURCE_EXTENSION_NAME);
-      g_autoptr(Email2Account) account = email2_source_extension_to_account (extension);
+      char *guid = email2_source_extension_dup_guid (e_source_get_extension (l->data,
+                                                                             EMAIL2_SOURCE_EXTENSION_NAME));
 
-      if (account != NULL)
-        g_ptr_array_add (guids, g_strdup (email2_account_get_guid (account)));
+      if (guid != NULL)
+        g_ptr_array_add (guids, guid);
     }
   g_list_free_full (sources, g_object_unref);
   g_ptr_array_add (guids, NULL);

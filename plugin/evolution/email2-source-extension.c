@@ -14,13 +14,11 @@
  *   Probed=false
  *   PasswordCarriedTo=
  *
- * Four keys, so that EDS loads the group cheaply (docs/DESIGN.md §3,
- * `[EMAIL2]`; email2_account_to_strv() for the items). `PasswordCarriedTo`
- * lists the servers whose password was kept while they moved (§5.3): the
- * prober reaches them over TLS only. email2 0.1.0 wrote `Nodes` and one key
- * per node instead: such a group is read from the source's key file and
- * written in this format by the next write, or at start
- * (email2_source_extension_upgrade()).
+ * Four keys, so that EDS loads the group cheaply (docs/DESIGN.md §3.1,
+ * `[EMAIL2]`). `PasswordCarriedTo` lists the servers whose password was
+ * kept while they moved (§5.3). email2 0.1.0 wrote `Nodes` and one key per
+ * node: that group is read from the source's key file, and rewritten by
+ * the next write or five seconds after start.
  */
 
 #include "config.h"
@@ -29,9 +27,6 @@
 
 #include "email2-evolution-sources.h"
 #include "email2-source-extension.h"
-
-/* email2 0.1.0's list of the nodes set; each had a key of its own. */
-#define LEGACY_NODES_KEY "Nodes"
 
 struct _Email2SourceExtension {
   ESourceExtension parent_instance;
@@ -174,34 +169,37 @@ is_legacy (Email2SourceExtension *self)
   return legacy;
 }
 
-/* The items of `Values` for a group email2 0.1.0 wrote, read from the
- * source's key file: each node of `Nodes`, with the value of its key
- * (its path without `/`) when it has one. */
-static char **
-legacy_values (Email2SourceExtension *self)
+/* email2 0.1.0's group, read from the source's key file. */
+static void
+read_legacy (Email2SourceExtension *self,
+             Email2Account         *account)
 {
   g_autoptr(ESource) source = e_source_extension_ref_source (E_SOURCE_EXTENSION (self));
   g_autofree char *data = source != NULL ? e_source_to_string (source, NULL) : NULL;
   g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_auto(GStrv) nodes = NULL;
-  GPtrArray *list = g_ptr_array_new ();
 
   if (data != NULL && g_key_file_load_from_data (file, data, -1, G_KEY_FILE_NONE, NULL))
-    nodes = g_key_file_get_string_list (file, EMAIL2_SOURCE_EXTENSION_NAME, LEGACY_NODES_KEY,
-                                        NULL, NULL);
-  for (guint i = 0; nodes != NULL && nodes[i] != NULL; i++)
-    {
-      g_autoptr(GString) key = g_string_new (nodes[i]);
-      g_autofree char *value = NULL;
+    email2_account_set_legacy_group (account, file, EMAIL2_SOURCE_EXTENSION_NAME);
+}
 
-      g_string_replace (key, "/", "", 0);
-      value = g_key_file_get_string (file, EMAIL2_SOURCE_EXTENSION_NAME, key->str, NULL);
-      g_ptr_array_add (list, value != NULL ? g_strconcat (nodes[i], "=", value, NULL)
-                                           : g_strdup (nodes[i]));
-    }
-  g_ptr_array_add (list, NULL);
+/**
+ * email2_source_extension_dup_guid:
+ * @self: the [EMAIL2] extension of an account source
+ *
+ * Returns: (transfer full) (nullable): the account's canonical GUID;
+ *   %NULL when the group holds no valid one
+ */
+char *
+email2_source_extension_dup_guid (Email2SourceExtension *self)
+{
+  char guid[EMAIL2_GUID_SIZE];
+  gboolean valid;
 
-  return (char **) g_ptr_array_free (list, FALSE);
+  e_source_extension_property_lock (E_SOURCE_EXTENSION (self));
+  valid = self->guid != NULL && email2_guid_canonicalize (self->guid, guid);
+  e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
+
+  return valid ? g_strdup (guid) : NULL;
 }
 
 /**
@@ -214,28 +212,24 @@ legacy_values (Email2SourceExtension *self)
 Email2Account *
 email2_source_extension_to_account (Email2SourceExtension *self)
 {
+  g_autofree char *guid = email2_source_extension_dup_guid (self);
   g_autoptr(Email2Account) account = NULL;
-  char guid[EMAIL2_GUID_SIZE];
 
+  if (guid == NULL)
+    return NULL;
+
+  account = email2_account_new (guid);
   e_source_extension_property_lock (E_SOURCE_EXTENSION (self));
-  if (self->guid != NULL && email2_guid_canonicalize (self->guid, guid))
-    {
-      account = email2_account_new (guid);
-      email2_account_set_strv (account, (const char * const *) self->values);
-      for (guint i = 0; self->carried != NULL && self->carried[i] != NULL; i++)
-        for (guint k = 0; k < G_N_ELEMENTS (servers); k++)
-          if (strcmp (self->carried[i], email2_schema_get (servers[k])->path) == 0)
-            email2_account_set_password_carried (account, servers[k], TRUE);
-    }
+  email2_account_set_strv (account, (const char * const *) self->values);
+  for (guint i = 0; self->carried != NULL && self->carried[i] != NULL; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (servers); k++)
+      if (strcmp (self->carried[i], email2_schema_get (servers[k])->path) == 0)
+        email2_account_set_password_carried (account, servers[k], TRUE);
   e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
 
   /* Unlocked: e_source_to_string() reads the properties. */
-  if (account != NULL && is_legacy (self))
-    {
-      g_auto(GStrv) values = legacy_values (self);
-
-      email2_account_set_strv (account, (const char * const *) values);
-    }
+  if (is_legacy (self))
+    read_legacy (self, account);
   return g_steal_pointer (&account);
 }
 
@@ -318,14 +312,17 @@ email2_source_to_string (ESource *source)
   if (e_source_has_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))
     {
       Email2SourceExtension *self = e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME);
-      g_auto(GStrv) values = is_legacy (self) ? legacy_values (self) : NULL;
+      g_autoptr(Email2Account) account = is_legacy (self) ? email2_source_extension_to_account (self)
+                                                          : NULL;
+      g_auto(GStrv) values = account != NULL ? email2_account_to_strv (account) : NULL;
 
       if (values != NULL)
         g_object_set (self, "values", values, NULL);
     }
 
   data = e_source_to_string (source, NULL);
-  if (strstr (data, "\n" LEGACY_NODES_KEY "=") == NULL ||
+  /* Only email2 0.1.0's group has `Nodes`. */
+  if (strstr (data, "\nNodes=") == NULL ||
       !g_key_file_load_from_data (file, data, -1,
                                   G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, NULL))
     return g_steal_pointer (&data);

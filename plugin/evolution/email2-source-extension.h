@@ -21,6 +21,7 @@ G_DECLARE_FINAL_TYPE (Email2SourceExtension, email2_source_extension,
 
 void           email2_source_extension_type_register (GTypeModule           *type_module);
 
+char          *email2_source_extension_dup_guid      (Email2SourceExtension *self);
 Email2Account *email2_source_extension_to_account    (Email2SourceExtension *self);
 void           email2_source_extension_set_account   (Email2SourceExtension *self,
                                                       const Email2Account   *account);
