@@ -543,28 +543,6 @@ resolve (Email2Arena *arena,
 }
 
 /**
- * email2_wapprov_parse:
- * @data: an OMA Client Provisioning document (XML)
- * @length: its length in bytes
- * @error: return location for a #GError
- *
- * Reads a `wap-provisioningdoc` with the hardened streaming XML reader.
- * Problems of single elements (an unknown parameter, a characteristic
- * that is not EMAIL2) are not errors: they fail the document when it is
- * processed, and are reported on those elements.
- *
- * Returns: (transfer full) (nullable): the document, or %NULL when it
- *   cannot be used at all (%EMAIL2_ERROR_INVALID_INPUT, %EMAIL2_ERROR_LIMIT)
- */
-Email2WapprovDoc *
-email2_wapprov_parse (const char  *data,
-                      gsize        length,
-                      GError     **error)
-{
-  return email2_wapprov_read (email2_xml_parse, data, length, error);
-}
-
-/**
  * email2_wapprov_read:
  * @stream: what streams the document: email2_xml_parse() or
  *   email2_wbxml_parse()
@@ -572,11 +550,13 @@ email2_wapprov_parse (const char  *data,
  * @length: its length in bytes
  * @error: return location for a #GError
  *
- * Reads a `wap-provisioningdoc` as email2_wapprov_parse() does, streamed
- * by @stream.
+ * Reads a `wap-provisioningdoc` with the hardened streaming XML reader or
+ * the WBXML decoder. Problems of single elements (an unknown parameter, a
+ * characteristic that is not EMAIL2) are not errors: they fail the
+ * document when it is processed, and are reported on those elements.
  *
  * Returns: (transfer full) (nullable): the document, or %NULL when it
- *   cannot be used at all
+ *   cannot be used at all (%EMAIL2_ERROR_INVALID_INPUT, %EMAIL2_ERROR_LIMIT)
  */
 Email2WapprovDoc *
 email2_wapprov_read (Email2XmlStream   stream,
@@ -1055,7 +1035,7 @@ run_query (Run     *run,
 
 /**
  * email2_wapprov_process:
- * @doc: a document from email2_wapprov_parse()
+ * @doc: a document from email2_wapprov_read()
  * @session: the engine
  *
  * Runs @doc as one transaction: every change it asks for is one command
