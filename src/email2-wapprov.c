@@ -879,6 +879,34 @@ answer_parm (Run        *run,
   return TRUE;
 }
 
+/* The Get of the interior node @uri answered under @parent: a
+ * characteristic of @type, returned with the names of its children in
+ * @names to fill it; or a nocharacteristic when there is no such node
+ * (returns NULL, *@ok TRUE); or NULL and *@ok FALSE when the Get failed. */
+static Element *
+answer_characteristic (Run         *run,
+                       Element     *query,
+                       Element     *parent,
+                       const char  *uri,
+                       const char  *type,
+                       GStrv       *names,
+                       gboolean    *ok)
+{
+  const Email2Status *status = run_get (run, query, uri);
+
+  *ok = get_answered (query, status);
+  if (!*ok)
+    return NULL;
+  if (status->code == 404)
+    {
+      answer_new (run->doc, KIND_NOCHARACTERISTIC, parent, "type", type, NULL);
+      return NULL;
+    }
+
+  *names = g_strsplit (status->result_data, "/", -1);
+  return answer_new (run->doc, KIND_CHARACTERISTIC, parent, "type", type, NULL);
+}
+
 /* The characteristic TAGPROPS with its parms, or nocharacteristic. */
 static gboolean
 answer_tagprops (Run        *run,
@@ -887,20 +915,12 @@ answer_tagprops (Run        *run,
                  const char *account_uri)
 {
   g_autofree char *uri = g_strconcat (account_uri, "/TAGPROPS", NULL);
-  const Email2Status *status = run_get (run, query, uri);
   g_auto(GStrv) names = NULL;
-  Element *characteristic;
+  gboolean ok;
+  Element *characteristic = answer_characteristic (run, query, parent, uri, "TAGPROPS", &names, &ok);
 
-  if (!get_answered (query, status))
-    return FALSE;
-  if (status->code == 404)
-    {
-      answer_new (run->doc, KIND_NOCHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
-      return TRUE;
-    }
-
-  characteristic = answer_new (run->doc, KIND_CHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
-  names = g_strsplit (status->result_data, "/", -1);
+  if (characteristic == NULL)
+    return ok;
   for (guint i = 0; names[i] != NULL; i++)
     if (!answer_parm (run, query, characteristic, uri, names[i]))
       return FALSE;
@@ -920,25 +940,18 @@ answer_account (Run        *run,
 {
   g_autofree char *segment = email2_guid_to_uri_segment (guid);
   g_autofree char *uri = g_strconcat (ROOT_URI "/", segment, NULL);
-  const Email2Status *status = run_get (run, query, uri);
   g_auto(GStrv) names = NULL;
-  Element *characteristic;
+  gboolean ok;
+  Element *characteristic = answer_characteristic (run, query, parent, uri, type, &names, &ok);
 
-  if (!get_answered (query, status))
-    return FALSE;
-  if (status->code == 404)
-    {
-      answer_new (run->doc, KIND_NOCHARACTERISTIC, parent, "type", type, NULL);
-      return TRUE;
-    }
-
-  characteristic = answer_new (run->doc, KIND_CHARACTERISTIC, parent, "type", type, NULL);
-  names = g_strsplit (status->result_data, "/", -1);
+  if (characteristic == NULL)
+    return ok;
   for (guint i = 0; names[i] != NULL; i++)
     {
       const Email2NodeInfo *node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, names[i]);
-      gboolean ok = TRUE;
 
+      /* ok is TRUE here: the characteristic was made, and each round
+       * that sets it FALSE returns. */
       if (node == NULL || (node->flags & EMAIL2_NODE_FLAG_SECRET))
         continue;
       if (node->id == EMAIL2_NODE_TAGPROPS)
