@@ -818,3 +818,52 @@ email2_test_notifications_assert_shown (Email2TestNotifications *self,
   g_assert_cmpstr (got_body, ==, body);
   g_assert_cmpstr (entry, ==, "org.gnome.Evolution");
 }
+
+typedef struct {
+  GFunc func;
+  gpointer data;
+  gint done;
+} Worker;
+
+static gpointer
+worker_run (gpointer data)
+{
+  Worker *worker = data;
+
+  worker->func (worker->data, NULL);
+  g_atomic_int_set (&worker->done, 1);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+/**
+ * email2_test_notifications_run:
+ * @self: the notification service
+ * @func: what the module's worker would do
+ * @data: for @func
+ * @expected: how many notifications are shown in all once it is done
+ *
+ * Runs @func in a thread of its own while this thread serves the
+ * notification service (the notifier asks for its capabilities
+ * synchronously, from the worker), until @func returned and @expected
+ * notifications were shown (10 s at most).
+ */
+void
+email2_test_notifications_run (Email2TestNotifications *self,
+                               GFunc                    func,
+                               gpointer                 data,
+                               guint                    expected)
+{
+  Worker worker = { func, data, 0 };
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GThread *thread = g_thread_new ("worker", worker_run, &worker);
+
+  while ((!g_atomic_int_get (&worker.done) || self->shown->len < expected) &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  /* What the service answers last is only logged: let it arrive. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (self->shown->len, ==, expected);
+}

@@ -104,6 +104,10 @@ void email2_test_notifications_init        (Email2TestNotifications *self,
                                             gboolean                 with_service,
                                             gboolean                 markup);
 void email2_test_notifications_clear       (Email2TestNotifications *self);
+void email2_test_notifications_run         (Email2TestNotifications *self,
+                                            GFunc                    func,
+                                            gpointer                 data,
+                                            guint                    expected);
 void email2_test_notifications_assert_shown (Email2TestNotifications *self,
                                              guint                    index,
                                              const char              *icon,

@@ -4,7 +4,7 @@
  * Email2Notifier in-process, on a private bus: what it asks the desktop's
  * notification service to show (summary, body, icon), that a body is
  * escaped only for a service that reads markup, and that no service at
- * all is no error. The service here only records the calls; a real
+ * all is no error. The service (email2-test.c's) only records the calls; a real
  * notification daemon (dunst) showing them is tests/test-notify.c's.
  */
 
@@ -37,13 +37,12 @@ typedef struct {
   Email2Notifier *notifier;
   GPtrArray *changes;       /* NULL: a failed rollout */
   const char *origin;
-  gint done;
 } Job;
 
-/* The notifier is used from the module's worker, and asks the service for
- * its capabilities synchronously: so here too, while this thread serves. */
-static gpointer
-run_job (gpointer data)
+/* As the module's worker does. */
+static void
+run_job (gpointer data,
+         gpointer unused)
 {
   Job *job = data;
 
@@ -51,9 +50,6 @@ run_job (gpointer data)
     email2_notifier_accounts_changed (job->notifier, job->changes);
   else
     email2_notifier_rollout_failed (job->notifier, job->origin, "INSERVER is missing");
-  g_atomic_int_set (&job->done, 1);
-  g_main_context_wakeup (NULL);
-  return NULL;
 }
 
 /* Runs @job in a worker and waits for the notification it sends (none
@@ -64,19 +60,9 @@ run (Fixture *fixture,
      guint    expected)
 {
   g_autoptr(Email2Notifier) notifier = email2_notifier_new (fixture->client_connection);
-  GThread *thread;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   job->notifier = notifier;
-  thread = g_thread_new ("worker", run_job, job);
-  while ((!g_atomic_int_get (&job->done) || fixture->shown->len < expected) &&
-         g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_thread_join (thread);
-  /* What the service answers last is only logged: let it arrive. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_assert_cmpuint (fixture->shown->len, ==, expected);
+  email2_test_notifications_run (fixture, run_job, job, expected);
 }
 
 static void
@@ -112,7 +98,7 @@ test_one_added (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
-  Job job = { NULL, changes, NULL, 0 };
+  Job job = { NULL, changes, NULL };
 
   add_change (changes, EMAIL2_ACCOUNT_ADDED, "Work <Contoso> & Co", TRUE);
   run (fixture, &job, 1);
@@ -130,7 +116,7 @@ test_many (Fixture       *fixture,
            gconstpointer  data)
 {
   g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
-  Job job = { NULL, changes, NULL, 0 };
+  Job job = { NULL, changes, NULL };
 
   add_change (changes, EMAIL2_ACCOUNT_CHANGED, "One", FALSE);
   add_change (changes, EMAIL2_ACCOUNT_REMOVED, "Two", FALSE);
@@ -153,8 +139,8 @@ static void
 test_rollout_failed (Fixture       *fixture,
                      gconstpointer  data)
 {
-  Job from_file = { NULL, NULL, "50-work.xml", 0 };
-  Job from_bus = { NULL, NULL, NULL, 0 };
+  Job from_file = { NULL, NULL, "50-work.xml" };
+  Job from_bus = { NULL, NULL, NULL };
 
   run (fixture, &from_file, 1);
   run (fixture, &from_bus, 2);
@@ -177,7 +163,7 @@ test_no_service (Fixture       *fixture,
                  gconstpointer  data)
 {
   g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
-  Job job = { NULL, changes, NULL, 0 };
+  Job job = { NULL, changes, NULL };
 
   add_change (changes, EMAIL2_ACCOUNT_ADDED, "Work", FALSE);
   run (fixture, &job, 0);

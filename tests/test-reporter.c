@@ -16,7 +16,6 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
 
 #include "email2-test.h"
 #include "email2-reporter-private.h"
@@ -82,12 +81,12 @@ typedef struct {
   const char *origin;       /* NULL: a D-Bus client's */
   gboolean answered;        /* emit call-done afterwards, as Apply does */
   gboolean succeeded;
-  gint done;
 } Job;
 
 /* As the service's worker runs a payload. */
-static gpointer
-run_job (gpointer data)
+static void
+run_job (gpointer data,
+         gpointer unused)
 {
   Job *job = data;
   g_autofree char *text = email2_test_message (job->body);
@@ -104,31 +103,16 @@ run_job (gpointer data)
   job->succeeded = email2_payload_succeeded (payload);
   if (job->answered)
     g_signal_emit_by_name (job->service, "call-done");
-  g_atomic_int_set (&job->done, 1);
-  g_main_context_wakeup (NULL);
-  return NULL;
 }
 
-/* Runs @job in a worker while this thread serves the notification
- * service, until @expected notifications were shown in all. */
+/* Runs @job in a worker until @expected notifications were shown in all. */
 static void
 run (Fixture *fixture,
      Job     *job,
      guint    expected)
 {
-  GPtrArray *shown = fixture->notifications.shown;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  GThread *thread;
-
   job->service = fixture->service;
-  thread = g_thread_new ("worker", run_job, job);
-  while ((!g_atomic_int_get (&job->done) || shown->len < expected) &&
-         g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_thread_join (thread);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_assert_cmpuint (shown->len, ==, expected);
+  email2_test_notifications_run (&fixture->notifications, run_job, job, expected);
 }
 
 static char *
@@ -186,7 +170,7 @@ test_committed (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autofree char *body = create_body ();
-  Job job = { NULL, body, "50-work.xml", FALSE, FALSE, 0 };
+  Job job = { NULL, body, "50-work.xml", FALSE, FALSE };
   g_autoptr(GVariant) dict = NULL;
   g_autoptr(GKeyFile) records = g_key_file_new ();
   g_autoptr(GError) error = NULL;
@@ -233,8 +217,8 @@ test_failed (Fixture       *fixture,
   g_autofree char *other = email2_test_item_cmd ("Replace", "4", TEST_ACCOUNT2 "/SERVICENAME", "chr",
                                                  "Other");
   g_autofree char *edit = g_strdup_printf ("<Atomic><CmdID>2</CmdID>%s%s</Atomic>", bad_port, other);
-  Job created = { NULL, create, NULL, TRUE, FALSE, 0 };
-  Job failed = { NULL, edit, NULL, TRUE, FALSE, 0 };
+  Job created = { NULL, create, NULL, TRUE, FALSE };
+  Job failed = { NULL, edit, NULL, TRUE, FALSE };
   g_autoptr(GVariant) dict = NULL;
   g_autoptr(GVariant) none = NULL;
   g_autoptr(GVariant) stopped_dict = NULL;
@@ -274,8 +258,8 @@ test_dropped (Fixture       *fixture,
   g_autofree char *body = create_body ();
   g_autofree char *bad = email2_test_item_cmd ("Replace", "2", TEST_ACCOUNT "/INSERVER", "chr",
                                                "mail.contoso.com:99999");
-  Job created = { NULL, body, NULL, TRUE, FALSE, 0 };
-  Job failed = { NULL, bad, "work.xml", TRUE, FALSE, 0 };
+  Job created = { NULL, body, NULL, TRUE, FALSE };
+  Job failed = { NULL, bad, "work.xml", TRUE, FALSE };
   g_autoptr(GVariant) dict = NULL;
   gboolean stopped = TRUE;
 
