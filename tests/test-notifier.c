@@ -65,6 +65,12 @@ run (Fixture *fixture,
   email2_test_notifications_run (fixture, run_job, job, expected);
 }
 
+static GPtrArray *
+changes_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) email2_account_change_free);
+}
+
 static void
 add_change (GPtrArray               *changes,
             Email2AccountChangeKind  kind,
@@ -80,15 +86,6 @@ add_change (GPtrArray               *changes,
   g_ptr_array_add (changes, change);
 }
 
-static void
-change_free (gpointer data)
-{
-  Email2AccountChange *change = data;
-
-  g_free (change->guid);
-  g_free (change->name);
-  g_free (change);
-}
 
 /* One new account without a password: named, with why Evolution will ask;
  * a name with markup characters is escaped for a service reading markup,
@@ -97,7 +94,7 @@ static void
 test_one_added (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
+  g_autoptr(GPtrArray) changes = changes_new ();
   Job job = { NULL, changes, NULL };
 
   add_change (changes, EMAIL2_ACCOUNT_ADDED, "Work <Contoso> & Co", TRUE);
@@ -115,7 +112,7 @@ static void
 test_many (Fixture       *fixture,
            gconstpointer  data)
 {
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
+  g_autoptr(GPtrArray) changes = changes_new ();
   Job job = { NULL, changes, NULL };
 
   add_change (changes, EMAIL2_ACCOUNT_CHANGED, "One", FALSE);
@@ -162,7 +159,7 @@ static void
 test_no_service (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
+  g_autoptr(GPtrArray) changes = changes_new ();
   Job job = { NULL, changes, NULL };
 
   add_change (changes, EMAIL2_ACCOUNT_ADDED, "Work", FALSE);
