@@ -125,9 +125,9 @@ uid_of_guid (const char       *guid,
 
 /* The open transaction's id, whose backup items are not orphans. */
 static char *
-check_journal (Email2EvolutionHost *host,
-               gboolean             repair,
-               GPtrArray           *findings)
+check_journal (Email2Transaction *transaction,
+               gboolean           repair,
+               GPtrArray         *findings)
 {
   g_autoptr(Email2Journal) journal = email2_journal_new_default ();
   const char *path = email2_journal_get_path (journal);
@@ -157,7 +157,7 @@ check_journal (Email2EvolutionHost *host,
       return g_steal_pointer (&id);
     }
 
-  if (email2_evolution_host_recover (host, &error))
+  if (email2_transaction_recover (transaction, &error))
     {
       email2_check_add (findings, "open-journal", path, detail,
                         g_strdup (state == EMAIL2_JOURNAL_COMMITTED ? _("finished: its changes stay")
@@ -372,7 +372,7 @@ accounts_of (GHashTable *sources)
 
 /**
  * email2_evolution_check:
- * @host: the host, whose recovery ends an open journal
+ * @transaction: the host's transaction, whose recovery ends an open journal
  * @server: the registry
  * @main_caller: runs source work on the registry's main context
  * @repair: fix what can be fixed safely
@@ -382,7 +382,7 @@ accounts_of (GHashTable *sources)
  * Returns: (transfer full) (element-type Email2CheckFinding): what was found
  */
 GPtrArray *
-email2_evolution_check (Email2EvolutionHost   *host,
+email2_evolution_check (Email2Transaction     *transaction,
                         ESourceRegistryServer *server,
                         Email2MainCaller      *main_caller,
                         gboolean               repair)
@@ -392,7 +392,7 @@ email2_evolution_check (Email2EvolutionHost   *host,
   g_autoptr(GHashTable) sources = NULL;
 
   /* A journal first: ending it changes what the rest finds. */
-  open_transaction = check_journal (host, repair, findings);
+  open_transaction = check_journal (transaction, repair, findings);
   check_source_files (open_transaction, repair, findings);
   sources = take_snapshot (server, main_caller);
   if (sources == NULL)

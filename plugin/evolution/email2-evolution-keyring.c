@@ -152,7 +152,6 @@ write_eds (const char          *uid,
  * @account: (nullable): the account as it is to be; %NULL when removed
  * @servers_unchanged: %TRUE in an undo: @account's servers are those the
  *   items were written for, so a typed password stays without a comparison
- * @touched: (out): set once the keyring changed
  * @error: return location for a #GError
  *
  * Makes the item of the account's contacts and calendars collection (EDS
@@ -169,7 +168,6 @@ email2_evolution_keyring_write_collection (const char          *guid,
                                            const Email2Account *before,
                                            const Email2Account *account,
                                            gboolean             servers_unchanged,
-                                           gboolean            *touched,
                                            GError             **error)
 {
   static const Email2NodeId servers[] = {
@@ -183,11 +181,8 @@ email2_evolution_keyring_write_collection (const char          *guid,
                                                    servers,
                                                    servers_unchanged ? 0 : G_N_ELEMENTS (servers));
 
-  if (!write_eds (uid, label, guid, account, wanted ? EMAIL2_NODE_AUTHSECRET : EMAIL2_N_NODES,
-                  typed, error))
-    return FALSE;
-  *touched = TRUE;
-  return TRUE;
+  return write_eds (uid, label, guid, account, wanted ? EMAIL2_NODE_AUTHSECRET : EMAIL2_N_NODES,
+                    typed, error);
 }
 
 /**
@@ -200,7 +195,6 @@ email2_evolution_keyring_write_collection (const char          *guid,
  *   items were written for, so a typed password stays without a comparison
  * @account_label: the label of the account's item
  * @transport_label: the label of the transport's item
- * @touched: set to %TRUE once an item changed
  * @error: return location for a #GError
  *
  * Makes Evolution's password items match @account. Where neither @before
@@ -217,7 +211,6 @@ email2_evolution_keyring_write_eds (const char          *guid,
                                     gboolean             servers_unchanged,
                                     const char          *account_label,
                                     const char          *transport_label,
-                                    gboolean            *touched,
                                     GError             **error)
 {
   g_autofree char *uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_ACCOUNT);
@@ -232,14 +225,7 @@ email2_evolution_keyring_write_eds (const char          *guid,
   gboolean transport_typed = holds_typed_password (before, account, transport_node, outserver,
                                                    servers_unchanged ? 0 : G_N_ELEMENTS (outserver));
 
-  if (!write_eds (uid, account_label, guid, account, EMAIL2_NODE_AUTHSECRET, typed, error))
-    return FALSE;
-  *touched = TRUE;
-
-  if (!write_eds (transport_uid, transport_label, guid, account, transport_node, transport_typed, error))
-    return FALSE;
-  *touched = TRUE;
-
-  return TRUE;
+  return write_eds (uid, account_label, guid, account, EMAIL2_NODE_AUTHSECRET, typed, error) &&
+         write_eds (transport_uid, transport_label, guid, account, transport_node, transport_typed, error);
 }
 
