@@ -222,13 +222,13 @@ recover_locked (Email2Transaction  *self,
     ok = FALSE;
   else if (email2_journal_get_state (self->journal) == EMAIL2_JOURNAL_COMMITTED && transaction != NULL)
     {
-      g_message ("email2: finishing transaction %s, committed before the registry stopped",
+      g_message ("email2: finishing transaction %s, committed before its process stopped",
                  transaction);
       ok = email2_keyring_clear_backups (transaction, error);
     }
   else
     {
-      g_message ("email2: undoing transaction %s, left open when the registry stopped",
+      g_message ("email2: undoing transaction %s, left open when its process stopped",
                  transaction != NULL ? transaction : "?");
       ok = undo_journal (self, TRUE, error) && email2_account_store_sync (self->store, error);
     }
