@@ -8,7 +8,7 @@
 #error "Only <email2.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "email2-account.h"
 
@@ -106,6 +106,29 @@ gboolean       email2_dav_plan_get_unresolved (const Email2DavPlan *plan,
 
 void           email2_dav_plan_look_up        (Email2DavPlan       *plan,
                                                guint                timeout_ms);
+
+/**
+ * Email2DavTransport:
+ * @EMAIL2_DAV_TRANSPORT_UNKNOWN: neither HTTPS nor plain HTTP answered
+ * @EMAIL2_DAV_TRANSPORT_HTTPS: the server speaks TLS (perhaps with a
+ *   certificate that does not validate)
+ * @EMAIL2_DAV_TRANSPORT_HTTP: HTTPS cannot be reached, plain HTTP answers
+ *
+ * What email2_dav_find_transport_async() found.
+ */
+typedef enum {
+  EMAIL2_DAV_TRANSPORT_UNKNOWN,
+  EMAIL2_DAV_TRANSPORT_HTTPS,
+  EMAIL2_DAV_TRANSPORT_HTTP,
+} Email2DavTransport;
+
+void               email2_dav_find_transport_async  (const char          *https_url,
+                                                     const char          *plain_url,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+Email2DavTransport email2_dav_find_transport_finish (GAsyncResult        *result,
+                                                     GError             **error);
 
 gboolean       email2_parse_content_types     (const char          *value,
                                                guint32             *types);

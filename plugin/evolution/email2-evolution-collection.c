@@ -44,6 +44,7 @@ struct _Email2EvolutionCollection {
 
   ESourceRegistryServer *server;
   GMainContext *main_context;
+  GCancellable *cancellable;   /* the HTTPS checks; cancelled at dispose */
   gulong added_id;
 };
 
@@ -427,7 +428,7 @@ recheck_plain (Email2EvolutionCollection *self,
       if (plain != NULL && g_strcmp0 (current, plain) == 0 &&
           g_strcmp0 (email2_dav_source_extension_get_url (written, s), plain) == 0)
         email2_evolution_collection_probe_https (self->server, uid, s, email2_dav_plan_get_url (plan, s),
-                                                 plain, TRUE);
+                                                 plain, TRUE, self->cancellable);
     }
 }
 
@@ -568,7 +569,8 @@ email2_evolution_collection_write (Email2EvolutionCollection *self,
   for (guint s = 0; s < EMAIL2_DAV_N_SERVICES; s++)
     if (email2_dav_plan_get_plain_url (plan, s) != NULL)
       email2_evolution_collection_probe_https (self->server, uid, s, email2_dav_plan_get_url (plan, s),
-                                               email2_dav_plan_get_plain_url (plan, s), FALSE);
+                                               email2_dav_plan_get_plain_url (plan, s), FALSE,
+                                               self->cancellable);
   return TRUE;
 }
 
@@ -606,6 +608,8 @@ email2_evolution_collection_dispose (GObject *object)
 {
   Email2EvolutionCollection *self = EMAIL2_EVOLUTION_COLLECTION (object);
 
+  /* A check still running writes nothing. */
+  g_cancellable_cancel (self->cancellable);
   if (self->added_id != 0)
     g_clear_signal_handler (&self->added_id, self->server);
   g_clear_object (&self->server);
@@ -615,14 +619,26 @@ email2_evolution_collection_dispose (GObject *object)
 }
 
 static void
+email2_evolution_collection_finalize (GObject *object)
+{
+  Email2EvolutionCollection *self = EMAIL2_EVOLUTION_COLLECTION (object);
+
+  g_object_unref (self->cancellable);
+
+  G_OBJECT_CLASS (email2_evolution_collection_parent_class)->finalize (object);
+}
+
+static void
 email2_evolution_collection_class_init (Email2EvolutionCollectionClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = email2_evolution_collection_dispose;
+  G_OBJECT_CLASS (klass)->finalize = email2_evolution_collection_finalize;
 }
 
 static void
 email2_evolution_collection_init (Email2EvolutionCollection *self)
 {
+  self->cancellable = g_cancellable_new ();
 }
 
 /**

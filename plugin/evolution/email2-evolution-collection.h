@@ -40,6 +40,7 @@ void      email2_evolution_collection_probe_https  (ESourceRegistryServer     *s
                                                     Email2DavService           service,
                                                     const char                *https_url,
                                                     const char                *plain_url,
-                                                    gboolean                   upgrade);
+                                                    gboolean                   upgrade,
+                                                    GCancellable              *cancellable);
 
 G_END_DECLS
