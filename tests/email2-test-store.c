@@ -144,25 +144,27 @@ test_store_write_secrets_ahead (Email2AccountStore       *store,
   return TRUE;
 }
 
-/* The copy of AUTHSECRET, made from the keyring's (or the new value). */
+/* The copy of AUTHSECRET, made from the keyring's (or the new value); a
+ * password the user typed stays while its server does. */
 static gboolean
 test_store_write_secrets (Email2AccountStore       *store,
                           const Email2StoreChange  *change,
                           GError                  **error)
 {
+  static const Email2NodeId inserver[] = { EMAIL2_NODE_INSERVER };
   Email2TestStore *self = EMAIL2_TEST_STORE (store);
-  const char *value = email2_account_get (change->after, EMAIL2_NODE_AUTHSECRET);
   char *secret;
 
   g_assert_cmpstr (change->labels[0], ==, "label");
   record (self, "copy", change->guid);
   if (!email2_account_has (change->after, EMAIL2_NODE_AUTHSECRET))
     {
-      g_hash_table_remove (self->copies, change->guid);
+      if (!email2_keyring_typed_password_stays (change->before, change->after, EMAIL2_NODE_AUTHSECRET,
+                                                inserver, change->undo ? 0 : G_N_ELEMENTS (inserver)))
+        g_hash_table_remove (self->copies, change->guid);
       return TRUE;
     }
-  secret = value != NULL ? g_strdup (value)
-                         : email2_keyring_lookup_required (change->guid, EMAIL2_NODE_AUTHSECRET, error);
+  secret = email2_keyring_dup_secret (change->after, EMAIL2_NODE_AUTHSECRET, error);
   if (secret == NULL)
     return FALSE;
   g_hash_table_replace (self->copies, g_strdup (change->guid), g_strdup (secret));
@@ -223,6 +225,15 @@ email2_test_store_is_pending (Email2TestStore *self,
                               const char      *guid)
 {
   return g_hash_table_contains (self->pending, guid);
+}
+
+/* The user types @secret into the desktop's client for @guid. */
+void
+email2_test_store_type_password (Email2TestStore *self,
+                                 const char      *guid,
+                                 const char      *secret)
+{
+  g_hash_table_replace (self->copies, g_strdup (guid), g_strdup (secret));
 }
 
 /* The store's copy of @guid's AUTHSECRET, or NULL. */

@@ -19,6 +19,9 @@ G_DECLARE_FINAL_TYPE (Email2TestStore, email2_test_store, EMAIL2, TEST_STORE, GO
 Email2TestStore *email2_test_store_new          (void);
 gboolean         email2_test_store_is_pending   (Email2TestStore *self,
                                                  const char      *guid);
+void             email2_test_store_type_password (Email2TestStore *self,
+                                                  const char      *guid,
+                                                  const char      *secret);
 const char      *email2_test_store_get_copy     (Email2TestStore *self,
                                                  const char      *guid);
 guint            email2_test_store_get_unsynced (Email2TestStore *self);

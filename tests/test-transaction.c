@@ -9,7 +9,8 @@
  * secrets, new accounts hidden until published, synced before the
  * commit); rollback after a good and after a failed apply; and recovery of
  * a journal left open (the process gone mid-transaction) and of one left
- * committed, at start and at the next begin. The Evolution store is
+ * committed, at start and at the next begin; the typed-password rule of a
+ * store's copies. The Evolution store is
  * tested against the real registry (tests/test-evolution.c, /evolution/crash).
  */
 
@@ -340,6 +341,35 @@ test_recover_committed (void)
   clear_keyring ();
 }
 
+/* A password the user typed (none provisioned) stays through an edit,
+ * and goes when its server moves to another host. */
+static void
+test_typed_password (void)
+{
+  g_autoptr(Email2TestStore) store = email2_test_store_new ();
+  g_autoptr(Email2Transaction) transaction = transaction_new (store);
+  g_autoptr(Email2Account) created = account_new (TEST_GUID, "a", NULL);
+  g_autoptr(Email2Account) renamed = account_new (TEST_GUID, "renamed", NULL);
+  g_autoptr(Email2Account) moved = account_new (TEST_GUID, "renamed", NULL);
+
+  begin (transaction);
+  apply (transaction, NULL, created);
+  commit (transaction);
+  email2_test_store_type_password (store, TEST_GUID, "typed");
+
+  begin (transaction);
+  apply (transaction, created, renamed);
+  commit (transaction);
+  g_assert_cmpstr (email2_test_store_get_copy (store, TEST_GUID), ==, "typed");
+
+  email2_account_set (moved, EMAIL2_NODE_INSERVER, "imap.elsewhere.example");
+  begin (transaction);
+  apply (transaction, renamed, moved);
+  commit (transaction);
+  g_assert_null (email2_test_store_get_copy (store, TEST_GUID));
+  assert_ended (store);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -357,6 +387,7 @@ main (int    argc,
   g_test_add_func ("/transaction/rollback", test_rollback);
   g_test_add_func ("/transaction/recover-open", test_recover_open);
   g_test_add_func ("/transaction/recover-committed", test_recover_committed);
+  g_test_add_func ("/transaction/typed-password", test_typed_password);
 
   status = g_test_run ();
   email2_test_remove_tree (dir);
