@@ -2,7 +2,8 @@
  * SPDX-FileCopyrightText: 2026 The email2 authors
  *
  * Library-internal (not in email2.h): what `email2ctl check` finds of
- * email2's own keyring items, on any host (email2-check.c).
+ * email2's own keyring items, journal and source files, on any host
+ * (email2-check.c).
  */
 
 #pragma once
@@ -10,6 +11,7 @@
 #include <libsecret/secret.h>
 
 #include "email2.h"
+#include "email2-journal-private.h"
 
 G_BEGIN_DECLS
 
@@ -58,6 +60,20 @@ void       email2_check_orphans       (GHashTable          *accounts,
                                        GPtrArray           *findings);
 void       email2_check_provisioned   (const Email2Account *account,
                                        GPtrArray           *findings);
+
+/* Ends the journal a transaction left, as the host's start does. */
+typedef gboolean (*Email2CheckRecoverFunc) (gpointer   user_data,
+                                            GError   **error);
+
+char      *email2_check_journal       (Email2Journal          *journal,
+                                       gboolean                repair,
+                                       Email2CheckRecoverFunc  recover,
+                                       gpointer                user_data,
+                                       GPtrArray              *findings);
+void       email2_check_source_files  (const char             *dir,
+                                       const char             *open_transaction,
+                                       gboolean                repair,
+                                       GPtrArray              *findings);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Email2CheckFinding, email2_check_finding_free)
 

@@ -13,17 +13,36 @@
  *   keyring-locked   locked or unavailable: the secrets cannot be checked;
  *                    nothing is prompted
  *
- * A host adds what it knows of its own files and items
+ * and of what they may leave of a host's journal and source files:
+ *
+ *   open-journal       a transaction not ended (its process stopped, or
+ *                      its undo needed a keyring that was gone): repair
+ *                      ends it as the host's start does
+ *   pending-source     a new account's hidden file (.UID.source.pending)
+ *                      that no open transaction will publish: repair
+ *                      removes it
+ *   unreadable-source  an email2- source file that is not a key file with a
+ *                      [Data Source] group: repair moves it aside
+ *                      (NAME.source.broken, which is not loaded)
+ *
+ * A host adds what it knows of its own items and the sources it holds
  * (plugin/evolution/email2-evolution-check.c). Nothing here reads a
  * secret.
  */
 
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "email2-check-private.h"
+#include "email2-journal-private.h"
 #include "email2-keyring-private.h"
+
+/* What the UIDs of email2's sources begin with. */
+#define SOURCE_UID_PREFIX "email2-"
 
 /**
  * email2_check_finding_free:
@@ -266,5 +285,163 @@ email2_check_provisioned (const Email2Account *account,
         email2_check_add (findings, "missing-secret", guid,
                           g_strdup_printf (_("The payload gave %s; the keyring lacks it"), node),
                           g_strdup_printf (_("send the account's %s again"), node), FALSE);
+    }
+}
+
+/**
+ * email2_check_journal:
+ * @journal: the host's transaction journal
+ * @repair: end a journal left open
+ * @recover: how the host ends it (as at its start)
+ * @user_data: for @recover
+ * @findings: (element-type Email2CheckFinding): what was found so far
+ *
+ * Finds a transaction not ended (its process stopped, or its undo needed
+ * a keyring that was gone): open-journal. Call it where no transaction
+ * runs; the journal is read without its lock.
+ *
+ * Returns: (transfer full) (nullable): the id of the transaction left
+ *   open, whose backups and pending files are not orphans; %NULL when
+ *   there is none (or it was ended)
+ */
+char *
+email2_check_journal (Email2Journal          *journal,
+                      gboolean                repair,
+                      Email2CheckRecoverFunc  recover,
+                      gpointer                user_data,
+                      GPtrArray              *findings)
+{
+  static const char * const state_names[] = { NULL, "open", "committed" };
+  const char *path = email2_journal_get_path (journal);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  Email2JournalState state = EMAIL2_JOURNAL_NONE;
+  char *detail;
+
+  if (!email2_journal_exists (journal))
+    return NULL;
+
+  if (email2_journal_load (journal, NULL))
+    {
+      id = email2_journal_dup_transaction (journal);
+      state = email2_journal_get_state (journal);
+    }
+  detail = g_strdup_printf (_("Transaction %s (%s) was not ended"), id != NULL ? id : "?",
+                            state_names[state] != NULL ? state_names[state] : _("unreadable"));
+
+  if (!repair)
+    {
+      email2_check_add (findings, "open-journal", path, detail,
+                        g_strdup (_("email2ctl check --repair ends it, as the registry's next start does")),
+                        FALSE);
+      return g_steal_pointer (&id);
+    }
+
+  if (recover (user_data, &error))
+    {
+      email2_check_add (findings, "open-journal", path, detail,
+                        g_strdup (state == EMAIL2_JOURNAL_COMMITTED ? _("finished: its changes stay")
+                                                                      : _("undone: every account as before it")),
+                        TRUE);
+      return NULL;
+    }
+  email2_check_add (findings, "open-journal", path, detail,
+                    g_strdup_printf (_("could not be ended (%s); fix that and repeat"), error->message),
+                    FALSE);
+  return g_steal_pointer (&id);
+}
+
+/* A new account's file that no open transaction will publish or undo. */
+static void
+check_pending_file (const char *path,
+                    const char *open_transaction,
+                    gboolean    repair,
+                    GPtrArray  *findings)
+{
+  char *detail;
+
+  if (open_transaction != NULL)
+    return;
+  detail = g_strdup (_("A new account's file that no transaction will publish"));
+  if (!repair)
+    email2_check_add (findings, "pending-source", path, detail,
+                      g_strdup (_("email2ctl check --repair removes it")), FALSE);
+  else if (g_unlink (path) == 0)
+    email2_check_add (findings, "pending-source", path, detail, g_strdup (_("removed")), TRUE);
+  else
+    email2_check_add (findings, "pending-source", path, detail,
+                      g_strdup_printf (_("could not be removed: %s"), g_strerror (errno)), FALSE);
+}
+
+/* A source file that cannot be loaded: moved aside by a repair. */
+static void
+check_unreadable_file (const char *path,
+                       GError     *error,
+                       gboolean    repair,
+                       GPtrArray  *findings)
+{
+  g_autofree char *broken = NULL;
+  const char *why = error != NULL ? error->message : _("No [Data Source] group");
+
+  if (!repair)
+    {
+      email2_check_add (findings, "unreadable-source", path, g_strdup (why),
+                        g_strdup (_("email2ctl check --repair moves it aside; then delete the account and send its creation again")),
+                        FALSE);
+      return;
+    }
+  broken = g_strconcat (path, ".broken", NULL);
+  if (g_rename (path, broken) == 0)
+    email2_check_add (findings, "unreadable-source", path, g_strdup (why),
+                      g_strdup_printf (_("moved to %s; delete the account and send its creation again"), broken),
+                      TRUE);
+  else
+    email2_check_add (findings, "unreadable-source", path, g_strdup (why),
+                      g_strdup_printf (_("could not be moved aside: %s"), g_strerror (errno)), FALSE);
+}
+
+/**
+ * email2_check_source_files:
+ * @dir: where the host keeps its source files: key files, one per
+ *   source, `UID.source` with a `[Data Source]` group (Evolution's form);
+ *   a new account's written as the hidden `.UID.source.pending` until its
+ *   transaction commits
+ * @open_transaction: (nullable): the transaction a journal leaves open,
+ *   whose pending files it will publish or remove
+ * @repair: remove pending files, move unreadable ones aside
+ * @findings: (element-type Email2CheckFinding): what was found so far
+ *
+ * Finds, among email2's files (UIDs beginning `email2-`), a pending file
+ * no transaction will publish (pending-source) and a file that is no key
+ * file with a `[Data Source]` group (unreadable-source; repaired by
+ * moving it to `NAME.broken`, which is not loaded). Reads files only.
+ */
+void
+email2_check_source_files (const char *dir,
+                           const char *open_transaction,
+                           gboolean    repair,
+                           GPtrArray  *findings)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(GKeyFile) key_file = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (g_str_has_prefix (name, "." SOURCE_UID_PREFIX) && g_str_has_suffix (name, ".source.pending"))
+        {
+          check_pending_file (path, open_transaction, repair, findings);
+          continue;
+        }
+      if (!g_str_has_prefix (name, SOURCE_UID_PREFIX) || !g_str_has_suffix (name, ".source"))
+        continue;
+      key_file = g_key_file_new ();
+      if (g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &error) &&
+          g_key_file_has_group (key_file, "Data Source"))
+        continue;
+      check_unreadable_file (path, error, repair, findings);
     }
 }

@@ -22,13 +22,12 @@
 #include <glib/gstdio.h>
 
 #include "email2-error.h"
+#include "email2-file-private.h"
 #include "email2-launcher.h"
 #include "email2-locuri.h"
 
 #define FILE_PREFIX "email2-"
 #define FILE_SUFFIX ".desktop"
-/* A launcher being written: FILE_SUFFIX, then this (g_mkstemp's X's). */
-#define TEMP_SUFFIX ".XXXXXX"
 /* An icon-theme name is short; longer ones are not names. */
 #define ICON_NAME_MAX 64
 /* The class of Evolution's windows (GTK 3 on X11: the program's name,
@@ -310,52 +309,6 @@ email2_launcher_contents (const Email2Account  *account,
   return g_string_free (out, FALSE);
 }
 
-/* Writes @contents to a temporary file beside @path and renames it over
- * @path: a reader sees the old file or the new one. Without fsync: a
- * launcher is derived from its account, and a file a crash left empty or
- * old is rewritten by the reconciliation at start (g_file_set_contents_full
- * with CONSISTENT synced every new file, 13 ms each on the test machine).
- * The temporary name does not end in .desktop, so menus ignore it. */
-static gboolean
-replace_file (const char  *path,
-              const char  *contents,
-              GError     **error)
-{
-  g_autofree char *tmp = g_strconcat (path, TEMP_SUFFIX, NULL);
-  gsize length = strlen (contents);
-  gsize done = 0;
-  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
-  int saved;
-
-  if (fd < 0)
-    goto failed;
-  while (done < length)
-    {
-      gssize n = write (fd, contents + done, length - done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          saved = errno;
-          close (fd);
-          errno = saved;
-          goto failed;
-        }
-      done += n;
-    }
-  if (close (fd) != 0 || g_rename (tmp, path) != 0)
-    goto failed;
-  return TRUE;
-
-failed:
-  saved = errno;
-  g_unlink (tmp);
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-               "%s: %s", path, g_strerror (saved));
-  return FALSE;
-}
-
 /**
  * email2_launcher_write:
  * @dir: the applications directory (`$XDG_DATA_HOME/applications`)
@@ -396,7 +349,12 @@ email2_launcher_write (const char           *dir,
                    "%s: %s", dir, g_strerror (saved));
       return FALSE;
     }
-  return replace_file (path, contents, error);
+  /* Without fsync: a launcher is derived from its account, and a file
+   * a crash left empty or old is rewritten by the reconciliation at start
+   * (g_file_set_contents_full with CONSISTENT synced every new file, 13 ms
+   * each on the test machine). */
+  return email2_file_replace (path, contents, strlen (contents), 0644, EMAIL2_FILE_REPLACE_NONE,
+                              error);
 }
 
 /**
@@ -447,7 +405,7 @@ email2_launcher_remove_leftovers (const char *dir)
       g_autofree char *path = NULL;
 
       if (!g_str_has_prefix (name, FILE_PREFIX) || suffix == NULL ||
-          strlen (suffix) != strlen (FILE_SUFFIX TEMP_SUFFIX))
+          strlen (suffix) != strlen (FILE_SUFFIX EMAIL2_FILE_TEMP_SUFFIX))
         continue;
       path = g_build_filename (dir, name, NULL);
       g_unlink (path);

@@ -55,6 +55,7 @@
 
 #include "email2-digest.h"
 #include "email2-error.h"
+#include "email2-file-private.h"
 #include "email2-payload.h"
 #include "email2-log.h"
 #include "email2-policy.h"
@@ -300,7 +301,7 @@ write_at (int          dirfd,
 {
   g_autofree char *temp = g_strdup_printf (".%s.%08x" TEMP_SUFFIX, name, g_random_int ());
   int fd = openat (dirfd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  gsize done = 0;
+  int saved;
 
   if (fd < 0)
     {
@@ -308,20 +309,12 @@ write_at (int          dirfd,
       return FALSE;
     }
 
-  while (done < length)
+  saved = email2_file_write_all (fd, data, length);
+  if (saved == 0 && fsync (fd) != 0)
+    saved = errno;
+  if (saved != 0)
     {
-      gssize n = write (fd, data + done, length - done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        break;
-      done += n;
-    }
-
-  if (done < length || fsync (fd) != 0)
-    {
-      set_errno_error (error, errno, name);
+      set_errno_error (error, saved, name);
       close (fd);
       unlinkat (dirfd, temp, 0);
       return FALSE;

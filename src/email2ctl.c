@@ -24,6 +24,7 @@
 #include "email2.h"
 #include "email2ctl-private.h"
 #include "email2-dbus-generated.h"
+#include "email2-file-private.h"
 #include "email2-secure-private.h"
 #include "email2-xml-private.h"
 #include "email2ctl-check.h"
@@ -151,36 +152,20 @@ payload_memfd (const Email2SecureBuffer  *payload,
                GError                   **error)
 {
   int fd = memfd_create ("email2-payload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  gsize written = 0;
+  int saved = fd < 0 ? errno : email2_file_write_all (fd, payload->data, payload->length);
 
-  if (fd < 0)
-    goto failed;
-  while (written < payload->length)
-    {
-      gssize n = write (fd, payload->data + written, payload->length - written);
+  if (saved == 0 &&
+      (lseek (fd, 0, SEEK_SET) != 0 ||
+       fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0))
+    saved = errno;
+  if (saved == 0)
+    return fd;
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        goto failed;
-      written += n;
-    }
-  if (lseek (fd, 0, SEEK_SET) != 0 ||
-      fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
-    goto failed;
-
-  return fd;
-
-failed:
-  {
-    int saved = errno;
-
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                 _("The payload cannot be handed over: %s"), g_strerror (saved));
-    if (fd >= 0)
-      close (fd);
-    return -1;
-  }
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+               _("The payload cannot be handed over: %s"), g_strerror (saved));
+  if (fd >= 0)
+    close (fd);
+  return -1;
 }
 
 static int

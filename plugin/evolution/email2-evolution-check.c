@@ -4,29 +4,18 @@
  * email2ctl check, inside the registry: what transactions may leave
  * behind, and with --repair what can be put right without guessing.
  *
- *   open-journal       a transaction not ended (its registry stopped, or
- *                      its undo needed a keyring that was gone): repair
- *                      ends it as the registry's start does
- *   pending-source     a new account's hidden file (.UID.source.pending)
- *                      that no open transaction will publish: repair
- *                      removes it
- *   unreadable-source  an email2- source file that is not a key file with a
- *                      [Data Source] group: repair moves it aside
- *                      (NAME.source.broken, which EDS does not load)
- *   orphan-item        a keyring item of email2's schemas, or of EDS's for an
- *                      email2- UID, whose account or source is not there, or
- *                      a backup item of no open transaction: repair removes it
- *   missing-secret     an account whose payload gave a secret the keyring
- *                      lacks: repair copies Evolution's item from email2's
- *                      when that one is there; else the secret must be sent
- *                      again
- *   keyring-locked     locked or unavailable: the secrets cannot be
- *                      checked; nothing is prompted
- *   registry-stopping  the registry is quitting: nothing more was checked
+ * The library (src/email2-check.c) finds what is left in the journal
+ * (open-journal), in the registry's source files (pending-source,
+ * unreadable-source) and of email2's own keyring items (orphan-item,
+ * missing-secret, keyring-locked). This file adds what needs the
+ * registry's sources and EDS's keyring schema:
  *
- * email2's own items (orphans, secrets the keyring lacks) are checked by
- * the library (src/email2-check.c); this file adds the registry's files,
- * the journal and Evolution's items.
+ *   orphan-item        Evolution's password of an email2- UID that is not
+ *                      there: repair removes it
+ *   missing-secret     Evolution's copy of a secret the payload gave is
+ *                      missing: repair copies it from email2's item when
+ *                      that one is there
+ *   registry-stopping  the registry is quitting: nothing more was checked
  *
  * It runs in the module's worker, between two calls, so never in the
  * middle of a transaction; source work is done on the registry's main
@@ -35,10 +24,6 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <string.h>
-
-#include <glib/gstdio.h>
 #include <glib/gi18n-lib.h>
 #include <libsecret/secret.h>
 
@@ -121,129 +106,11 @@ uid_of_guid (const char       *guid,
   return email2_evolution_source_uid (canonical, role);
 }
 
-/* ---- journal ---- */
-
-/* The open transaction's id, whose backup items are not orphans. */
-static char *
-check_journal (Email2Transaction *transaction,
-               gboolean           repair,
-               GPtrArray         *findings)
+static gboolean
+recover (gpointer   transaction,
+         GError   **error)
 {
-  g_autoptr(Email2Journal) journal = email2_journal_new_default ();
-  const char *path = email2_journal_get_path (journal);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = NULL;
-  Email2JournalState state = EMAIL2_JOURNAL_NONE;
-  static const char *state_names[] = { NULL, "open", "committed" };
-  char *detail;
-
-  if (!email2_journal_exists (journal))
-    return NULL;
-
-  /* Read without the lock: the worker runs no transaction now. */
-  if (email2_journal_load (journal, NULL))
-    {
-      id = email2_journal_dup_transaction (journal);
-      state = email2_journal_get_state (journal);
-    }
-  detail = g_strdup_printf (_("Transaction %s (%s) was not ended"), id != NULL ? id : "?",
-                            state_names[state] != NULL ? state_names[state] : _("unreadable"));
-
-  if (!repair)
-    {
-      email2_check_add (findings, "open-journal", path, detail,
-                        g_strdup (_("email2ctl check --repair ends it, as the registry's next start does")),
-                        FALSE);
-      return g_steal_pointer (&id);
-    }
-
-  if (email2_transaction_recover (transaction, &error))
-    {
-      email2_check_add (findings, "open-journal", path, detail,
-                        g_strdup (state == EMAIL2_JOURNAL_COMMITTED ? _("finished: its changes stay")
-                                                                      : _("undone: every account as before it")),
-                        TRUE);
-      return NULL;
-    }
-  email2_check_add (findings, "open-journal", path, detail,
-                    g_strdup_printf (_("could not be ended (%s); fix that and repeat"), error->message),
-                    FALSE);
-  return g_steal_pointer (&id);
-}
-
-/* ---- source files ---- */
-
-/* A new account's file that no open transaction will publish or undo. */
-static void
-check_pending_file (const char *path,
-                    const char *open_transaction,
-                    gboolean    repair,
-                    GPtrArray  *findings)
-{
-  char *detail;
-
-  if (open_transaction != NULL)
-    return;
-  detail = g_strdup (_("A new account's file that no transaction will publish"));
-  if (!repair)
-    email2_check_add (findings, "pending-source", path, detail,
-                      g_strdup (_("email2ctl check --repair removes it")), FALSE);
-  else if (g_unlink (path) == 0)
-    email2_check_add (findings, "pending-source", path, detail, g_strdup (_("removed")), TRUE);
-  else
-    email2_check_add (findings, "pending-source", path, detail,
-                      g_strdup_printf (_("could not be removed: %s"), g_strerror (errno)), FALSE);
-}
-
-static void
-check_source_files (const char *open_transaction,
-                    gboolean    repair,
-                    GPtrArray  *findings)
-{
-  const char *dir_path = e_server_side_source_get_user_dir ();
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = NULL;
-      g_autoptr(GKeyFile) key_file = g_key_file_new ();
-      g_autofree char *broken = NULL;
-      g_autofree char *uid = NULL;
-      g_autoptr(GError) error = NULL;
-
-      path = g_build_filename (dir_path, name, NULL);
-      if (g_str_has_prefix (name, "." UID_PREFIX) && g_str_has_suffix (name, ".source.pending"))
-        {
-          check_pending_file (path, open_transaction, repair, findings);
-          continue;
-        }
-      if (!g_str_has_prefix (name, UID_PREFIX) || !g_str_has_suffix (name, ".source"))
-        continue;
-      if (g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &error) &&
-          g_key_file_has_group (key_file, "Data Source"))
-        continue;
-
-      uid = g_strndup (name, strlen (name) - strlen (".source"));
-      if (!repair)
-        {
-          email2_check_add (findings, "unreadable-source", path,
-                            g_strdup (error != NULL ? error->message : _("No [Data Source] group")),
-                            g_strdup (_("email2ctl check --repair moves it aside; then delete the account and send its creation again")),
-                            FALSE);
-          continue;
-        }
-      broken = g_strconcat (path, ".broken", NULL);
-      if (g_rename (path, broken) == 0)
-        email2_check_add (findings, "unreadable-source", path,
-                          g_strdup (error != NULL ? error->message : _("No [Data Source] group")),
-                          g_strdup_printf (_("moved to %s; delete the account and send its creation again"), broken),
-                          TRUE);
-      else
-        email2_check_add (findings, "unreadable-source", path,
-                          g_strdup (error != NULL ? error->message : _("No [Data Source] group")),
-                          g_strdup_printf (_("could not be moved aside: %s"), g_strerror (errno)), FALSE);
-    }
+  return email2_transaction_recover (transaction, error);
 }
 
 /* ---- keyring ---- */
@@ -388,12 +255,15 @@ email2_evolution_check (Email2Transaction     *transaction,
                         gboolean               repair)
 {
   GPtrArray *findings = email2_check_findings_new ();
+  g_autoptr(Email2Journal) journal = NULL;
   g_autofree char *open_transaction = NULL;
   g_autoptr(GHashTable) sources = NULL;
 
   /* A journal first: ending it changes what the rest finds. */
-  open_transaction = check_journal (transaction, repair, findings);
-  check_source_files (open_transaction, repair, findings);
+  journal = email2_journal_new_default ();
+  open_transaction = email2_check_journal (journal, repair, recover, transaction, findings);
+  email2_check_source_files (e_server_side_source_get_user_dir (), open_transaction, repair,
+                             findings);
   sources = take_snapshot (server, main_caller);
   if (sources == NULL)
     email2_check_add (findings, "registry-stopping", "", g_strdup (_("The account registry is stopping")),

@@ -16,14 +16,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <glib/gstdio.h>
 
 #include "email2-evolution-mapping.h"
 #include "email2-evolution-sources.h"
+#include "email2-dirty-dirs-private.h"
 #include "email2-file-private.h"
 #include "email2-source-extension.h"
 
@@ -145,32 +144,17 @@ pending_file_path (const char *uid)
   return g_build_filename (e_server_side_source_get_user_dir (), name, NULL);
 }
 
-/* Whether @path holds @data, byte for byte. */
-static gboolean
-file_holds (const char *path,
-            const char *data)
-{
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-
-  return g_file_get_contents (path, &contents, &length, NULL) &&
-         length == strlen (data) && memcmp (contents, data, length) == 0;
-}
-
-/* The directories in which a file was renamed or removed since the last
- * email2_evolution_sources_sync() (paths): written on the registry's main
+/* The directories where a source file was renamed or removed since the
+ * last email2_evolution_sources_sync(): noted on the registry's main
  * context, synced from the host's worker. */
-static GMutex changed_lock;
-static GHashTable *changed_dirs;
-
-static void
-note_changed_dir (char *dir)
+static Email2DirtyDirs *
+changed_dirs (void)
 {
-  g_mutex_lock (&changed_lock);
-  if (changed_dirs == NULL)
-    changed_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_hash_table_add (changed_dirs, dir);
-  g_mutex_unlock (&changed_lock);
+  static Email2DirtyDirs *dirs;
+
+  if (g_once_init_enter (&dirs))
+    g_once_init_leave (&dirs, email2_dirty_dirs_new ());
+  return dirs;
 }
 
 /**
@@ -182,21 +166,7 @@ note_changed_dir (char *dir)
 void
 email2_evolution_sources_changed (const char *path)
 {
-  note_changed_dir (g_path_get_dirname (path));
-}
-
-/* Missing: nothing is left in it to keep. */
-static gboolean
-sync_dir (const char  *dir,
-          GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (email2_file_sync_dir (dir, &local_error) ||
-      g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    return TRUE;
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
+  email2_dirty_dirs_add_file (changed_dirs (), path);
 }
 
 /**
@@ -208,8 +178,6 @@ sync_dir (const char  *dir,
  * (email2_evolution_source_file_write()), so what is left is one fsync()
  * of each directory where a file was renamed or removed since the last
  * sync; a transaction calls it where it commits and where its undo ends.
- * Not syncfs(): that flushes every file of the file system, whoever wrote
- * it, and on a shared disk took most of an apply's time.
  *
  * Returns: %TRUE when they are on disk; on failure the directories not
  *   synced are kept for the next call
@@ -217,70 +185,7 @@ sync_dir (const char  *dir,
 gboolean
 email2_evolution_sources_sync (GError **error)
 {
-  g_autoptr(GHashTable) dirs = NULL;
-  GHashTableIter iter;
-  gpointer dir;
-  gboolean ok = TRUE;
-
-  g_mutex_lock (&changed_lock);
-  dirs = g_steal_pointer (&changed_dirs);
-  g_mutex_unlock (&changed_lock);
-  if (dirs == NULL)
-    return TRUE;
-
-  g_hash_table_iter_init (&iter, dirs);
-  while (ok && g_hash_table_iter_next (&iter, &dir, NULL))
-    if ((ok = sync_dir (dir, error)))
-      g_hash_table_iter_remove (&iter);
-
-  /* Those not synced are for the next call. */
-  g_hash_table_iter_init (&iter, dirs);
-  while (g_hash_table_iter_next (&iter, &dir, NULL))
-    note_changed_dir (g_strdup (dir));
-  return ok;
-}
-
-/* Writes @data whole to a new file beside @path, syncs it, and renames it
- * over @path: a reader, or the disk after a power cut, finds the old file
- * or the new one, never a short one. Unlike g_file_set_contents_full(),
- * the directory is not synced here but once for the whole transaction
- * (email2_evolution_sources_sync()). */
-static gboolean
-replace_file (const char  *path,
-              const char  *data,
-              GError     **error)
-{
-  g_autofree char *temp = g_strconcat (path, ".XXXXXX", NULL);
-  gsize length = strlen (data);
-  gsize done = 0;
-  int fd = g_mkstemp_full (temp, O_RDWR | O_CLOEXEC, 0600);
-  int saved = fd < 0 ? errno : 0;
-
-  while (saved == 0 && done < length)
-    {
-      gssize n = write (fd, data + done, length - done);
-
-      if (n > 0)
-        done += n;
-      else if (n == 0 || errno != EINTR)
-        saved = n == 0 ? EIO : errno;
-    }
-  if (saved == 0 && fdatasync (fd) != 0)
-    saved = errno;
-  if (fd >= 0 && close (fd) != 0 && saved == 0)
-    saved = errno;
-  if (saved == 0 && g_rename (temp, path) != 0)
-    saved = errno;
-  if (saved != 0)
-    {
-      if (fd >= 0)
-        g_unlink (temp);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "%s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  email2_evolution_sources_changed (path);
-  return TRUE;
+  return email2_dirty_dirs_sync (changed_dirs (), error);
 }
 
 /**
@@ -302,9 +207,14 @@ email2_evolution_source_file_write (const char  *path,
                                     const char  *data,
                                     GError     **error)
 {
-  if (file_holds (path, data))
+  gsize length = strlen (data);
+
+  if (email2_file_holds (path, data, length))
     return TRUE;
-  return replace_file (path, data, error);
+  if (!email2_file_replace (path, data, length, 0600, EMAIL2_FILE_REPLACE_DATASYNC, error))
+    return FALSE;
+  email2_evolution_sources_changed (path);
+  return TRUE;
 }
 
 /* A copy of @live, the registry's source @uid, that nobody exports:
