@@ -513,28 +513,6 @@ read_header (Email2SyncmlMessage *message)
 }
 
 /**
- * email2_syncml_parse:
- * @data: a SyncML DM message (XML)
- * @length: its length in bytes
- * @error: return location for a #GError
- *
- * Reads a request message with the hardened streaming XML reader. Problems
- * of single commands (no CmdID, an unknown element) are not errors: they
- * become the status of that command.
- *
- * Returns: (transfer full) (nullable): the message, or %NULL when the
- *   document cannot be used at all (%EMAIL2_ERROR_INVALID_INPUT,
- *   %EMAIL2_ERROR_LIMIT)
- */
-Email2SyncmlMessage *
-email2_syncml_parse (const char  *data,
-                     gsize        length,
-                     GError     **error)
-{
-  return email2_syncml_read (email2_xml_parse, data, length, error);
-}
-
-/**
  * email2_syncml_read:
  * @stream: what streams the document: email2_xml_parse() or
  *   email2_wbxml_parse()
@@ -542,11 +520,13 @@ email2_syncml_parse (const char  *data,
  * @length: its length in bytes
  * @error: return location for a #GError
  *
- * Reads a request message as email2_syncml_parse() does, streamed by
- * @stream.
+ * Reads a request message with the hardened streaming XML reader or the
+ * WBXML decoder. Problems of single commands (no CmdID, an unknown
+ * element) are not errors: they become the status of that command.
  *
  * Returns: (transfer full) (nullable): the message, or %NULL when the
- *   document cannot be used at all
+ *   document cannot be used at all (%EMAIL2_ERROR_INVALID_INPUT,
+ *   %EMAIL2_ERROR_LIMIT)
  */
 Email2SyncmlMessage *
 email2_syncml_read (Email2XmlStream   stream,

@@ -48,9 +48,6 @@ struct _Email2SyncmlMessage {
   GPtrArray *commands;
 };
 
-Email2SyncmlMessage *email2_syncml_parse          (const char                *data,
-                                                   gsize                      length,
-                                                   GError                   **error);
 void                 email2_syncml_message_free   (Email2SyncmlMessage       *message);
 char                *email2_syncml_write_response (const Email2SyncmlMessage *request,
                                                    GPtrArray                 *statuses);

@@ -543,28 +543,6 @@ resolve (Email2Arena *arena,
 }
 
 /**
- * email2_wapprov_parse:
- * @data: an OMA Client Provisioning document (XML)
- * @length: its length in bytes
- * @error: return location for a #GError
- *
- * Reads a `wap-provisioningdoc` with the hardened streaming XML reader.
- * Problems of single elements (an unknown parameter, a characteristic
- * that is not EMAIL2) are not errors: they fail the document when it is
- * processed, and are reported on those elements.
- *
- * Returns: (transfer full) (nullable): the document, or %NULL when it
- *   cannot be used at all (%EMAIL2_ERROR_INVALID_INPUT, %EMAIL2_ERROR_LIMIT)
- */
-Email2WapprovDoc *
-email2_wapprov_parse (const char  *data,
-                      gsize        length,
-                      GError     **error)
-{
-  return email2_wapprov_read (email2_xml_parse, data, length, error);
-}
-
-/**
  * email2_wapprov_read:
  * @stream: what streams the document: email2_xml_parse() or
  *   email2_wbxml_parse()
@@ -572,11 +550,13 @@ email2_wapprov_parse (const char  *data,
  * @length: its length in bytes
  * @error: return location for a #GError
  *
- * Reads a `wap-provisioningdoc` as email2_wapprov_parse() does, streamed
- * by @stream.
+ * Reads a `wap-provisioningdoc` with the hardened streaming XML reader or
+ * the WBXML decoder. Problems of single elements (an unknown parameter, a
+ * characteristic that is not EMAIL2) are not errors: they fail the
+ * document when it is processed, and are reported on those elements.
  *
  * Returns: (transfer full) (nullable): the document, or %NULL when it
- *   cannot be used at all
+ *   cannot be used at all (%EMAIL2_ERROR_INVALID_INPUT, %EMAIL2_ERROR_LIMIT)
  */
 Email2WapprovDoc *
 email2_wapprov_read (Email2XmlStream   stream,
@@ -899,6 +879,34 @@ answer_parm (Run        *run,
   return TRUE;
 }
 
+/* The Get of the interior node @uri answered under @parent: a
+ * characteristic of @type, returned with the names of its children in
+ * @names to fill it; or a nocharacteristic when there is no such node
+ * (returns NULL, *@ok TRUE); or NULL and *@ok FALSE when the Get failed. */
+static Element *
+answer_characteristic (Run         *run,
+                       Element     *query,
+                       Element     *parent,
+                       const char  *uri,
+                       const char  *type,
+                       GStrv       *names,
+                       gboolean    *ok)
+{
+  const Email2Status *status = run_get (run, query, uri);
+
+  *ok = get_answered (query, status);
+  if (!*ok)
+    return NULL;
+  if (status->code == 404)
+    {
+      answer_new (run->doc, KIND_NOCHARACTERISTIC, parent, "type", type, NULL);
+      return NULL;
+    }
+
+  *names = g_strsplit (status->result_data, "/", -1);
+  return answer_new (run->doc, KIND_CHARACTERISTIC, parent, "type", type, NULL);
+}
+
 /* The characteristic TAGPROPS with its parms, or nocharacteristic. */
 static gboolean
 answer_tagprops (Run        *run,
@@ -907,20 +915,12 @@ answer_tagprops (Run        *run,
                  const char *account_uri)
 {
   g_autofree char *uri = g_strconcat (account_uri, "/TAGPROPS", NULL);
-  const Email2Status *status = run_get (run, query, uri);
   g_auto(GStrv) names = NULL;
-  Element *characteristic;
+  gboolean ok;
+  Element *characteristic = answer_characteristic (run, query, parent, uri, "TAGPROPS", &names, &ok);
 
-  if (!get_answered (query, status))
-    return FALSE;
-  if (status->code == 404)
-    {
-      answer_new (run->doc, KIND_NOCHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
-      return TRUE;
-    }
-
-  characteristic = answer_new (run->doc, KIND_CHARACTERISTIC, parent, "type", "TAGPROPS", NULL);
-  names = g_strsplit (status->result_data, "/", -1);
+  if (characteristic == NULL)
+    return ok;
   for (guint i = 0; names[i] != NULL; i++)
     if (!answer_parm (run, query, characteristic, uri, names[i]))
       return FALSE;
@@ -940,25 +940,18 @@ answer_account (Run        *run,
 {
   g_autofree char *segment = email2_guid_to_uri_segment (guid);
   g_autofree char *uri = g_strconcat (ROOT_URI "/", segment, NULL);
-  const Email2Status *status = run_get (run, query, uri);
   g_auto(GStrv) names = NULL;
-  Element *characteristic;
+  gboolean ok;
+  Element *characteristic = answer_characteristic (run, query, parent, uri, type, &names, &ok);
 
-  if (!get_answered (query, status))
-    return FALSE;
-  if (status->code == 404)
-    {
-      answer_new (run->doc, KIND_NOCHARACTERISTIC, parent, "type", type, NULL);
-      return TRUE;
-    }
-
-  characteristic = answer_new (run->doc, KIND_CHARACTERISTIC, parent, "type", type, NULL);
-  names = g_strsplit (status->result_data, "/", -1);
+  if (characteristic == NULL)
+    return ok;
   for (guint i = 0; names[i] != NULL; i++)
     {
       const Email2NodeInfo *node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, names[i]);
-      gboolean ok = TRUE;
 
+      /* ok is TRUE here: the characteristic was made, and each round
+       * that sets it FALSE returns. */
       if (node == NULL || (node->flags & EMAIL2_NODE_FLAG_SECRET))
         continue;
       if (node->id == EMAIL2_NODE_TAGPROPS)
@@ -1055,7 +1048,7 @@ run_query (Run     *run,
 
 /**
  * email2_wapprov_process:
- * @doc: a document from email2_wapprov_parse()
+ * @doc: a document from email2_wapprov_read()
  * @session: the engine
  *
  * Runs @doc as one transaction: every change it asks for is one command

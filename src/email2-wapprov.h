@@ -19,9 +19,6 @@ G_BEGIN_DECLS
 
 typedef struct _Email2WapprovDoc Email2WapprovDoc;
 
-Email2WapprovDoc *email2_wapprov_parse          (const char        *data,
-                                                 gsize              length,
-                                                 GError           **error);
 void              email2_wapprov_doc_free       (Email2WapprovDoc  *doc);
 GPtrArray        *email2_wapprov_process        (Email2WapprovDoc  *doc,
                                                  Email2Session     *session);

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "email2-test.h"
+#include "email2-payload-private.h"
 
 /**
  * email2_test_message:
@@ -131,7 +132,7 @@ email2_test_run (Email2MemoryHost  *host,
   g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (host));
   GPtrArray *statuses;
 
-  message = email2_syncml_parse (text, strlen (text), &error);
+  message = email2_syncml_read (email2_xml_parse, text, strlen (text), &error);
   g_assert_no_error (error);
   g_assert_nonnull (message);
   g_assert_cmpuint (message->header_status, ==, 200);

@@ -567,7 +567,7 @@ wait_verdict (const char *uid,
 {
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   g_autofree char *guid = g_ascii_strup (uid + strlen ("email2-"), -1);
-  /* The log names the account by its GUID (email2-evolution-prober.c). */
+  /* The log names the account by its GUID (src/email2-account-probe.c). */
   g_autofree char *needle = g_strdup_printf ("Account {%s} probed", guid);
 
   while (g_get_monotonic_time () < deadline)
@@ -576,10 +576,17 @@ wait_verdict (const char *uid,
       g_autofree char *log = NULL;
       gsize length = 0;
 
+      gboolean logged = g_file_get_contents (registry_log, &log, &length, NULL) &&
+                        length > log_from && strstr (log + log_from, needle) != NULL;
+
+      /* Decided: the file says so first, the log line follows; waiting
+       * for it too keeps it out of the next call's part of the log. */
       if (account != NULL && g_key_file_get_boolean (account, "EMAIL2", "Probed", NULL))
-        return TRUE;
-      if (g_file_get_contents (registry_log, &log, &length, NULL) && length > log_from &&
-          strstr (log + log_from, needle) != NULL)
+        {
+          if (logged)
+            return TRUE;
+        }
+      else if (logged)
         return FALSE;
       g_usleep (50000);
     }

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "email2-test.h"
+#include "email2-payload-private.h"
 
 #define ATOMIC(id, body) "<Atomic><CmdID>" id "</CmdID>" body "</Atomic>"
 #define INBOX_PREFIX "folder://test-"
@@ -415,7 +416,7 @@ run (Fixture    *fixture,
 {
   g_autofree char *text = email2_test_message (body);
   g_autoptr(GError) error = NULL;
-  g_autoptr(Email2SyncmlMessage) message = email2_syncml_parse (text, strlen (text), &error);
+  g_autoptr(Email2SyncmlMessage) message = email2_syncml_read (email2_xml_parse, text, strlen (text), &error);
   g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (fixture->host));
   g_autoptr(GPtrArray) statuses = NULL;
 

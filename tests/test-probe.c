@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "email2-test.h"
+#include "email2-account-probe-private.h"
 #include "email2-probe-private.h"
 
 /* Deadlines the tests give the probe: short, so that a test of a silent
@@ -1329,6 +1330,157 @@ test_cancel (void)
   spin (50);
 }
 
+/* ---- both servers of an account (src/email2-account-probe.c) ------------ */
+
+typedef struct {
+  gboolean done;
+  Email2AccountProbe *found;
+  GError *error;
+} AccountWait;
+
+static void
+on_account_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  AccountWait *wait = data;
+
+  wait->found = email2_account_probe_finish (result, &wait->error);
+  wait->done = TRUE;
+}
+
+static Email2AccountProbe *
+probe_account (const Email2Account  *account,
+               GCancellable         *cancellable,
+               GError              **error)
+{
+  g_autofree char *ca = ca_file ();
+  AccountWait wait = { FALSE, };
+
+  email2_account_probe_async (account, ca, cancellable, on_account_done, &wait);
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (wait.error != NULL)
+    g_propagate_error (error, wait.error);
+  return wait.found;
+}
+
+static Email2Account *
+account_at (guint16 in_port,
+            guint16 out_port)
+{
+  Email2Account *account = email2_account_new ("{C556E16F-56C4-4EDB-9C64-D9469EE1FBE0}");
+  g_autofree char *in = g_strdup_printf ("127.0.0.2:%u", in_port);
+  g_autofree char *out = g_strdup_printf ("127.0.0.2:%u", out_port);
+
+  email2_account_set (account, EMAIL2_NODE_SERVICETYPE, "IMAP4");
+  email2_account_set (account, EMAIL2_NODE_INSERVER, in);
+  email2_account_set (account, EMAIL2_NODE_OUTSERVER, out);
+  email2_account_set (account, EMAIL2_NODE_AUTHREQUIRED, "1");
+  return account;
+}
+
+/* IMAP on implicit TLS and SMTP with STARTTLS: decided, each server's
+ * mode, SMTP's mechanism from what it offers after TLS; an edit of a
+ * server or of its TLS requirement makes the result stale. */
+static void
+test_account (void)
+{
+  g_autoptr(Hostile) imap = NULL;
+  g_autoptr(Hostile) smtp = NULL;
+  g_autoptr(Email2Account) account = NULL;
+  g_autoptr(Email2Account) edited = NULL;
+  g_autoptr(Email2AccountProbe) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  assert_dovecot ();        /* the certificates come from its test CA */
+  imap = hostile_new (EMAIL2_PROBE_PROTOCOL_IMAP, BEHAVE_SCRIPT, HOSTILE_IMPLICIT, "server");
+  smtp = hostile_new (EMAIL2_PROBE_PROTOCOL_SMTP, BEHAVE_SCRIPT, 0, "server");
+  account = account_at (imap->port, smtp->port);
+
+  found = probe_account (account, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (email2_account_probe_is_decided (found));
+  g_assert_cmpint (email2_account_probe_get_result (found, EMAIL2_NODE_INSERVER)->security, ==,
+                   EMAIL2_PROBE_SECURITY_TLS);
+  g_assert_cmpint (email2_account_probe_get_result (found, EMAIL2_NODE_OUTSERVER)->security, ==,
+                   EMAIL2_PROBE_SECURITY_STARTTLS);
+  g_assert_cmpstr (email2_account_probe_get_server (found, EMAIL2_NODE_OUTSERVER), ==,
+                   email2_account_get (account, EMAIL2_NODE_OUTSERVER));
+  /* AUTH PLAIN LOGIN after TLS: PLAIN comes first of Evolution's. */
+  g_assert_cmpstr (email2_account_probe_get_smtp_mechanism (found, account), ==, "PLAIN");
+  g_assert_true (email2_account_probe_matches (found, account));
+
+  edited = email2_account_copy (account);
+  email2_account_set (edited, EMAIL2_NODE_AUTHREQUIRED, "0");
+  g_assert_null (email2_account_probe_get_smtp_mechanism (found, edited));
+  g_assert_true (email2_account_probe_matches (found, edited));
+  email2_account_set (edited, EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL, "1");
+  g_assert_false (email2_account_probe_matches (found, edited));
+  email2_account_free (g_steal_pointer (&edited));
+  edited = email2_account_copy (account);
+  email2_account_set (edited, EMAIL2_NODE_INSERVER, "127.0.0.2:1");
+  g_assert_false (email2_account_probe_matches (found, edited));
+}
+
+/* One server refuses every connection: not decided, and that server has
+ * no mode; an account naming no server that parses is an error. */
+static void
+test_account_undecided (void)
+{
+  g_autoptr(Hostile) smtp = NULL;
+  g_autoptr(Email2Account) account = NULL;
+  g_autoptr(Email2AccountProbe) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  assert_dovecot ();
+  smtp = hostile_new (EMAIL2_PROBE_PROTOCOL_SMTP, BEHAVE_SCRIPT, 0, "server");
+  account = account_at (1, smtp->port);
+
+  found = probe_account (account, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (email2_account_probe_is_decided (found));
+  g_assert_null (email2_account_probe_get_result (found, EMAIL2_NODE_INSERVER));
+  g_assert_nonnull (email2_account_probe_get_result (found, EMAIL2_NODE_OUTSERVER));
+
+  email2_account_set (account, EMAIL2_NODE_INSERVER, "[::1");
+  email2_account_set (account, EMAIL2_NODE_OUTSERVER, "");
+  g_assert_null (probe_account (account, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+/* Servers that never answer hold the probe until it is cancelled; then it
+ * ends at once with the cancellation and nothing found. */
+static void
+test_account_cancel (void)
+{
+  g_autoptr(Hostile) imap = NULL;
+  g_autoptr(Hostile) smtp = NULL;
+  g_autoptr(Email2Account) account = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *ca = ca_file ();
+  AccountWait wait = { FALSE, };
+  gint64 start;
+
+  assert_dovecot ();
+  imap = hostile_new (EMAIL2_PROBE_PROTOCOL_IMAP, BEHAVE_SILENT, 0, NULL);
+  smtp = hostile_new (EMAIL2_PROBE_PROTOCOL_SMTP, BEHAVE_SILENT, 0, NULL);
+  account = account_at (imap->port, smtp->port);
+
+  email2_account_probe_async (account, ca, cancellable, on_account_done, &wait);
+  spin (100);
+  g_assert_false (wait.done);
+  start = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 200 * 1000 * time_scale);
+  g_assert_error (wait.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (wait.found);
+  g_clear_error (&wait.error);
+  spin (50);
+}
+
 static void
 test_connection_cap (void)
 {
@@ -1584,6 +1736,9 @@ main (int    argc,
   g_test_add_func ("/probe/silent-tls-plain", test_silent_tls_plain);
   g_test_add_func ("/probe/old-tls", test_old_tls);
   g_test_add_func ("/probe/cancel", test_cancel);
+  g_test_add_func ("/probe/account", test_account);
+  g_test_add_func ("/probe/account-undecided", test_account_undecided);
+  g_test_add_func ("/probe/account-cancel", test_account_cancel);
   g_test_add_func ("/probe/connection-cap", test_connection_cap);
   g_test_add_func ("/probe/polite-close", test_polite_close);
   g_test_add_func ("/probe/ctl", test_ctl);

@@ -12,6 +12,7 @@
 #include <libxml/parser.h>
 
 #include "email2-test.h"
+#include "email2-payload-private.h"
 
 #define HEADER \
   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
@@ -289,7 +290,7 @@ static Email2SyncmlMessage *
 parse (const char  *text,
        GError     **error)
 {
-  return email2_syncml_parse (text, strlen (text), error);
+  return email2_syncml_read (email2_xml_parse, text, strlen (text), error);
 }
 
 static void
@@ -399,7 +400,7 @@ test_no_stderr (void)
   if (g_test_subprocess ())
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(Email2SyncmlMessage) message = email2_syncml_parse (document, sizeof document - 1, &error);
+      g_autoptr(Email2SyncmlMessage) message = email2_syncml_read (email2_xml_parse, document, sizeof document - 1, &error);
 
       g_assert_null (message);
       g_assert_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT);

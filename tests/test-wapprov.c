@@ -14,6 +14,7 @@
 #include <libxml/parser.h>
 
 #include "email2-test.h"
+#include "email2-payload-private.h"
 
 #define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 
@@ -68,7 +69,7 @@ cp_run (Email2MemoryHost *host,
 {
   g_autofree char *text = cp_document (body);
   g_autoptr(GError) error = NULL;
-  g_autoptr(Email2WapprovDoc) doc = email2_wapprov_parse (text, strlen (text), &error);
+  g_autoptr(Email2WapprovDoc) doc = email2_wapprov_read (email2_xml_parse, text, strlen (text), &error);
   g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (host));
   xmlDoc *xml;
 
@@ -831,7 +832,7 @@ test_unusable (void)
   for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(Email2WapprovDoc) doc = email2_wapprov_parse (documents[i], strlen (documents[i]),
+      g_autoptr(Email2WapprovDoc) doc = email2_wapprov_read (email2_xml_parse, documents[i], strlen (documents[i]),
                                                               &error);
 
       g_assert_null (doc);
@@ -856,7 +857,7 @@ test_reader (void)
         "<parm name='NAME' value='M&#xfc;ller &amp; S&#246;hne' datatype='string'/> text is ignored"
         "</characteristic></characteristic></wap-provisioningdoc>", versions[i]);
       g_autoptr(GError) error = NULL;
-      g_autoptr(Email2WapprovDoc) doc = email2_wapprov_parse (text, strlen (text), &error);
+      g_autoptr(Email2WapprovDoc) doc = email2_wapprov_read (email2_xml_parse, text, strlen (text), &error);
       g_autoptr(Email2Session) session = email2_session_new (EMAIL2_HOST (host));
       g_autoptr(GPtrArray) statuses = NULL;
       g_autofree char *answer = NULL;
@@ -891,7 +892,7 @@ test_large_document (void)
     g_string_append_printf (text, "<e%u b='%u'/>", i, i);
   g_string_append (text, "</wap-provisioningdoc>");
 
-  doc = email2_wapprov_parse (text->str, text->len, &error);
+  doc = email2_wapprov_read (email2_xml_parse, text->str, text->len, &error);
   g_assert_no_error (error);
   statuses = email2_wapprov_process (doc, session);
   g_assert_false (email2_wapprov_response_ok (doc));
@@ -933,7 +934,7 @@ test_large_answer (void)
     }
   g_string_append (text, "</wap-provisioningdoc>");
 
-  doc = email2_wapprov_parse (text->str, text->len, &error);
+  doc = email2_wapprov_read (email2_xml_parse, text->str, text->len, &error);
   g_assert_no_error (error);
   statuses = email2_wapprov_process (doc, session);
 

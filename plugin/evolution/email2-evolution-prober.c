@@ -26,6 +26,7 @@
 
 #include <string.h>
 
+#include "email2-account-probe-private.h"
 #include "email2-evolution-prober.h"
 #include "email2-evolution-sources.h"
 #include "email2-source-extension.h"
@@ -43,24 +44,11 @@ struct _Email2EvolutionProber {
 
 G_DEFINE_FINAL_TYPE (Email2EvolutionProber, email2_evolution_prober, G_TYPE_OBJECT)
 
-/* One account: its two probes, and what they found. */
+/* One account being probed. */
 typedef struct {
   Email2EvolutionProber *self;
   char *uid;
-  char *in_server;         /* the values probed, to notice a later edit */
-  char *out_server;
-  gboolean in_tls;         /* and whether TLS was required */
-  gboolean out_tls;
-  Email2ProbeResult *in;
-  Email2ProbeResult *out;
-  guint waiting;
 } AccountProbe;
-
-/* One server of an account: where its result goes. */
-typedef struct {
-  AccountProbe *account;
-  Email2ProbeResult **result;
-} ServerProbe;
 
 static void
 account_probe_free (AccountProbe *probe)
@@ -68,10 +56,6 @@ account_probe_free (AccountProbe *probe)
   g_hash_table_remove (probe->self->running, probe->uid);
   g_object_unref (probe->self);
   g_free (probe->uid);
-  g_free (probe->in_server);
-  g_free (probe->out_server);
-  g_clear_pointer (&probe->in, email2_probe_result_unref);
-  g_clear_pointer (&probe->out, email2_probe_result_unref);
   g_free (probe);
 }
 
@@ -88,42 +72,10 @@ security_method (Email2ProbeSecurity security)
     }
 }
 
-/* The strongest mechanism Evolution can use that the server offers. */
-static const char *
-smtp_mechanism (const Email2ProbeResult *result)
-{
-  static const char * const preferred[] = { "CRAM-MD5", "PLAIN", "LOGIN", NULL };
-
-  for (guint i = 0; preferred[i] != NULL; i++)
-    for (guint k = 0; result->auth_mechanisms != NULL && result->auth_mechanisms[k] != NULL; k++)
-      if (g_ascii_strcasecmp (result->auth_mechanisms[k], preferred[i]) == 0)
-        return preferred[i];
-
-  return "PLAIN";
-}
-
-static void
-apply_result (ESource                 *source,
-              const Email2ProbeResult *result,
-              const char              *server,
-              const char              *smtp_auth)
-{
-  ESourceAuthentication *auth = e_source_get_extension (source, E_SOURCE_EXTENSION_AUTHENTICATION);
-  guint16 given_port = 0;
-
-  email2_parse_host_port (server, NULL, &given_port);
-  e_source_security_set_method (e_source_get_extension (source, E_SOURCE_EXTENSION_SECURITY),
-                                security_method (result->security));
-  if (given_port == 0)
-    e_source_authentication_set_port (auth, result->port);
-  if (smtp_auth != NULL)
-    e_source_authentication_set_method (auth, smtp_auth);
-}
-
 /* What a probe writes into one source. */
 typedef struct {
-  const Email2ProbeResult *result;   /* %NULL: no usable mode found */
-  const char *server;
+  const Email2AccountProbe *found;
+  Email2NodeId server;               /* INSERVER: the account; OUTSERVER: the transport */
   const char *smtp_auth;
   int probed;                        /* the account's Probed=, or -1 */
 } ProbeEdit;
@@ -133,88 +85,65 @@ edit_probed (ESource  *source,
              gpointer  user_data)
 {
   const ProbeEdit *edit = user_data;
+  const Email2ProbeResult *result = email2_account_probe_get_result (edit->found, edit->server);
+  ESourceAuthentication *auth = e_source_get_extension (source, E_SOURCE_EXTENSION_AUTHENTICATION);
+  guint16 given_port = 0;
 
-  if (edit->result != NULL)
-    apply_result (source, edit->result, edit->server, edit->smtp_auth);
+  if (result != NULL)
+    {
+      email2_parse_host_port (email2_account_probe_get_server (edit->found, edit->server), NULL, &given_port);
+      e_source_security_set_method (e_source_get_extension (source, E_SOURCE_EXTENSION_SECURITY),
+                                    security_method (result->security));
+      if (given_port == 0)
+        e_source_authentication_set_port (auth, result->port);
+      if (edit->smtp_auth != NULL)
+        e_source_authentication_set_method (auth, edit->smtp_auth);
+    }
   if (edit->probed >= 0)
     email2_source_extension_set_probed (e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME),
                                         edit->probed);
 }
 
-static gboolean
-usable (const Email2ProbeResult *result)
-{
-  return result != NULL && result->security != EMAIL2_PROBE_SECURITY_NONE;
-}
-
+/* Writes what @found says into the account's sources, unless the account
+ * was edited while it was probed (the next round probes the new values). */
 static void
-account_probe_finish (AccountProbe *probe)
+write_probed (Email2EvolutionProber    *self,
+              const char               *uid,
+              const Email2AccountProbe *found)
 {
-  Email2EvolutionProber *self = probe->self;
-  g_autofree char *transport_uid = g_strconcat (probe->uid, "-transport", NULL);
-  g_autoptr(ESource) account = e_source_registry_server_ref_source (self->server, probe->uid);
+  g_autofree char *transport_uid = g_strconcat (uid, "-transport", NULL);
+  g_autoptr(ESource) account = e_source_registry_server_ref_source (self->server, uid);
   g_autoptr(ESource) transport = e_source_registry_server_ref_source (self->server, transport_uid);
   g_autoptr(Email2Account) now = NULL;
   g_autoptr(ESource) written = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean decided;
-  gboolean carried;
 
   if (account == NULL || transport == NULL ||
       !e_source_has_extension (account, EMAIL2_SOURCE_EXTENSION_NAME))
     return;
-
-  /* Edited while probing: the next round probes the new values (a
-   * password carried over since makes TLS required). */
   now = email2_source_extension_to_account (e_source_get_extension (account, EMAIL2_SOURCE_EXTENSION_NAME));
-  if (now == NULL ||
-      g_strcmp0 (email2_account_get (now, EMAIL2_NODE_INSERVER), probe->in_server) != 0 ||
-      g_strcmp0 (email2_account_get (now, EMAIL2_NODE_OUTSERVER), probe->out_server) != 0 ||
-      email2_account_requires_tls (now, EMAIL2_NODE_INSERVER) != probe->in_tls ||
-      email2_account_requires_tls (now, EMAIL2_NODE_OUTSERVER) != probe->out_tls)
+  if (now == NULL || !email2_account_probe_matches (found, now))
     return;
 
-  decided = usable (probe->in) && usable (probe->out);
   {
     ProbeEdit transport_edit = {
-      usable (probe->out) ? probe->out : NULL, probe->out_server,
-      g_strcmp0 (email2_account_get (now, EMAIL2_NODE_AUTHREQUIRED), "1") == 0 && usable (probe->out)
-        ? smtp_mechanism (probe->out) : NULL,
-      -1,
+      found, EMAIL2_NODE_OUTSERVER, email2_account_probe_get_smtp_mechanism (found, now), -1,
     };
-    ProbeEdit account_edit = { usable (probe->in) ? probe->in : NULL, probe->in_server, NULL, decided };
+    ProbeEdit account_edit = { found, EMAIL2_NODE_INSERVER, NULL, email2_account_probe_is_decided (found) };
 
     /* Each file replaced whole, as every source email2 writes. */
     written = email2_evolution_source_edit (self->server, transport_uid, edit_probed, &transport_edit, &error);
     if (written != NULL)
       {
         g_clear_object (&written);
-        written = email2_evolution_source_edit (self->server, probe->uid, edit_probed, &account_edit, &error);
+        written = email2_evolution_source_edit (self->server, uid, edit_probed, &account_edit, &error);
       }
   }
-  carried = email2_account_password_carried (now, EMAIL2_NODE_INSERVER) ||
-            email2_account_password_carried (now, EMAIL2_NODE_OUTSERVER);
 
   if (written == NULL)
-    g_warning ("email2: the probed settings of %s could not be written: %s", probe->uid, error->message);
+    g_warning ("email2: the probed settings of %s could not be written: %s", uid, error->message);
   else
-    {
-      const char *in = probe->in ? email2_probe_security_to_string (probe->in->security) : NULL;
-      const char *out = probe->out ? email2_probe_security_to_string (probe->out->security) : NULL;
-
-      /* A decision, or the lack of one, with the servers: never a secret. */
-      email2_log_event (decided ? EMAIL2_EVENT_PROBED : EMAIL2_EVENT_PROBE_FAILED,
-                        EMAIL2_ORIGIN_NONE, NULL, email2_account_get_guid (now), 0,
-                        "Account %s probed: incoming %s %s, outgoing %s %s%s",
-                        email2_account_get_guid (now), probe->in_server, in ? in : "none",
-                        probe->out_server, out ? out : "none",
-                        decided ? ""
-                        : !carried ? "; no acceptable mode for every server, probed again when "
-                                     "the network changes"
-                        : "; no acceptable mode for every server, probed again when the network "
-                          "changes (TLS is required where the password was kept while the server "
-                          "moved: send the password again with the server to allow plain)");
-    }
+    email2_account_probe_log (found, now);
 }
 
 static void
@@ -222,48 +151,12 @@ probe_done (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  ServerProbe *server = user_data;
-  AccountProbe *probe = server->account;
-  g_autoptr(GError) error = NULL;
+  AccountProbe *probe = user_data;
+  g_autoptr(Email2AccountProbe) found = email2_account_probe_finish (result, NULL);
 
-  *server->result = email2_probe_run_finish (EMAIL2_PROBE (object), result, &error);
-  g_free (server);
-
-  if (--probe->waiting > 0)
-    return;
-
-  if (!probe->self->stopped && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    account_probe_finish (probe);
+  if (found != NULL && !probe->self->stopped)
+    write_probed (probe->self, probe->uid, found);
   account_probe_free (probe);
-}
-
-static void
-start_probe (AccountProbe         *probe,
-             Email2ProbeProtocol   protocol,
-             const char           *server,
-             gboolean              require_tls,
-             Email2ProbeResult   **result)
-{
-  g_autofree char *host = NULL;
-  guint16 port = 0;
-  g_autoptr(Email2Probe) prober = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *ca_file = email2_test_hook (EMAIL2_TEST_HOOK_PROBE_CA_FILE);
-  ServerProbe *server_probe;
-
-  if (!email2_parse_host_port (server, &host, &port))
-    return;
-
-  prober = email2_probe_new (protocol, host, port, require_tls);
-  /* The tests' CA; an enterprise adds its CA to the system store. */
-  if (ca_file != NULL && !email2_probe_set_ca_file (prober, ca_file, &error))
-    g_debug ("the test CA file %s cannot be read: %s", ca_file, error->message);
-
-  server_probe = g_new0 (ServerProbe, 1);
-  server_probe->account = probe;
-  server_probe->result = result;
-  probe->waiting++;
-  email2_probe_run_async (prober, probe->self->cancellable, probe_done, server_probe);
 }
 
 static void
@@ -281,20 +174,10 @@ probe_account (Email2EvolutionProber *self,
   probe = g_new0 (AccountProbe, 1);
   probe->self = g_object_ref (self);
   probe->uid = g_strdup (uid);
-  probe->in_server = g_strdup (email2_account_get (account, EMAIL2_NODE_INSERVER));
-  probe->out_server = g_strdup (email2_account_get (account, EMAIL2_NODE_OUTSERVER));
-  probe->in_tls = email2_account_requires_tls (account, EMAIL2_NODE_INSERVER);
-  probe->out_tls = email2_account_requires_tls (account, EMAIL2_NODE_OUTSERVER);
   g_hash_table_add (self->running, g_strdup (uid));
-
-  start_probe (probe,
-               g_strcmp0 (email2_account_get (account, EMAIL2_NODE_SERVICETYPE), "POP3") == 0
-               ? EMAIL2_PROBE_PROTOCOL_POP3 : EMAIL2_PROBE_PROTOCOL_IMAP,
-               probe->in_server, probe->in_tls, &probe->in);
-  start_probe (probe, EMAIL2_PROBE_PROTOCOL_SMTP, probe->out_server, probe->out_tls, &probe->out);
-
-  if (probe->waiting == 0)
-    account_probe_free (probe);
+  /* The tests' CA; an enterprise adds its CA to the system store. */
+  email2_account_probe_async (account, email2_test_hook (EMAIL2_TEST_HOOK_PROBE_CA_FILE),
+                              self->cancellable, probe_done, probe);
 }
 
 /**
