@@ -487,6 +487,122 @@ email2_account_to_key_file (const Email2Account *account,
     }
 }
 
+/* The node at the first @length bytes of @path ("INSERVER",
+ * "TAGPROPS/8128000B"), or %NULL. */
+static const Email2NodeInfo *
+lookup_path (const char *path,
+             gsize       length)
+{
+  char name[64];
+  char *slash;
+  const Email2NodeInfo *node;
+
+  if (length >= sizeof name)
+    return NULL;
+  memcpy (name, path, length);
+  name[length] = '\0';
+  slash = strchr (name, '/');
+  if (slash != NULL)
+    *slash = '\0';
+  node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, name);
+  if (node != NULL && slash != NULL)
+    node = email2_schema_lookup_child (node->id, slash + 1);
+  return node;
+}
+
+/**
+ * email2_account_to_strv:
+ * @account: an account
+ *
+ * Lists the nodes @account has, in the schema's order, as `PATH=value`;
+ * a secret and an interior node as `PATH` alone: a secret's value is never
+ * in the list. A value is the rest of its item after the first `=`, so it
+ * may hold any character; GKeyFile's string lists escape `;`, `\` and
+ * line ends (docs/DESIGN.md §3, `[EMAIL2]`).
+ *
+ * Returns: (transfer full): the list
+ */
+char **
+email2_account_to_strv (const Email2Account *account)
+{
+  GPtrArray *list = g_ptr_array_new ();
+
+  for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
+    {
+      const Email2NodeInfo *node = email2_schema_get (id);
+
+      if (!email2_account_has (account, id))
+        continue;
+      if (node->flags & (EMAIL2_NODE_FLAG_SECRET | EMAIL2_NODE_FLAG_INTERIOR))
+        g_ptr_array_add (list, g_strdup (node->path));
+      else
+        g_ptr_array_add (list, g_strconcat (node->path, "=", account->values[SLOT (id)], NULL));
+    }
+  g_ptr_array_add (list, NULL);
+
+  return (char **) g_ptr_array_free (list, FALSE);
+}
+
+/**
+ * email2_account_set_strv:
+ * @account: an account
+ * @list: (nullable): items written by email2_account_to_strv()
+ *
+ * Sets the nodes that @list names: a secret as kept (a value beside it is
+ * not read), a node named without a value as "". An item that names no
+ * node (one of a later version) is skipped.
+ */
+void
+email2_account_set_strv (Email2Account      *account,
+                         const char * const *list)
+{
+  for (; list != NULL && *list != NULL; list++)
+    {
+      const char *equals = strchr (*list, '=');
+      const Email2NodeInfo *node = lookup_path (*list, equals != NULL ? (gsize) (equals - *list)
+                                                                      : strlen (*list));
+
+      if (node == NULL)
+        continue;
+      if (node->flags & EMAIL2_NODE_FLAG_SECRET)
+        email2_account_set_kept (account, node->id);
+      else
+        email2_account_set (account, node->id, equals != NULL ? equals + 1 : "");
+    }
+}
+
+/**
+ * email2_account_set_legacy_group:
+ * @account: an account
+ * @file: a key file
+ * @group: a group as email2 0.1.0 wrote `[EMAIL2]`: `Nodes`, the paths
+ *   set, and one key per non-secret leaf, its path without `/`
+ *
+ * Sets the nodes that @group names, as email2_account_set_strv() does.
+ */
+void
+email2_account_set_legacy_group (Email2Account *account,
+                                 GKeyFile      *file,
+                                 const char    *group)
+{
+  g_auto(GStrv) nodes = g_key_file_get_string_list (file, group, "Nodes", NULL, NULL);
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; nodes != NULL && nodes[i] != NULL; i++)
+    {
+      g_autoptr(GString) key = g_string_new (nodes[i]);
+      g_autofree char *value = NULL;
+
+      g_string_replace (key, "/", "", 0);
+      value = g_key_file_get_string (file, group, key->str, NULL);
+      g_ptr_array_add (list, value != NULL ? g_strconcat (nodes[i], "=", value, NULL)
+                                           : g_strdup (nodes[i]));
+    }
+  g_ptr_array_add (list, NULL);
+  email2_account_set_strv (account, (const char * const *) list->pdata);
+  g_ptr_array_unref (list);
+}
+
 static gboolean
 read_carried (Email2Account  *account,
               GKeyFile       *file,
@@ -537,8 +653,7 @@ email2_account_new_from_key_file (const char  *guid,
     {
       g_autofree char *value = g_key_file_get_string (file, group, keys[i], NULL);
       g_autofree char *canonical = NULL;
-      g_auto(GStrv) parts = g_strsplit (keys[i], "/", 2);
-      const Email2NodeInfo *node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, parts[0]);
+      const Email2NodeInfo *node = lookup_path (keys[i], strlen (keys[i]));
 
       if (strcmp (keys[i], CARRIED_KEY) == 0)
         {
@@ -549,8 +664,6 @@ email2_account_new_from_key_file (const char  *guid,
             }
           continue;
         }
-      if (node != NULL && parts[1] != NULL)
-        node = email2_schema_lookup_child (node->id, parts[1]);
       if (node == NULL || value == NULL)
         {
           g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,

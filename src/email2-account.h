@@ -57,6 +57,13 @@ gboolean       email2_account_moves_server (const Email2Account *before,
                                             const Email2Account *after,
                                             Email2NodeId         server);
 
+char         **email2_account_to_strv      (const Email2Account *account);
+void           email2_account_set_strv     (Email2Account       *account,
+                                            const char * const  *list);
+void           email2_account_set_legacy_group (Email2Account   *account,
+                                                GKeyFile        *file,
+                                                const char      *group);
+
 void           email2_account_to_key_file  (const Email2Account *account,
                                             GKeyFile            *file,
                                             const char          *group);

@@ -42,11 +42,15 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (Email2DesktopHost, email2_desktop_host, G_TYPE_OB
                                G_IMPLEMENT_INTERFACE (EMAIL2_TYPE_HOST,
                                                       email2_desktop_host_iface_init))
 
-static void
-change_free (gpointer data)
+/**
+ * email2_account_change_free:
+ * @change: (nullable): one account of a committed transaction
+ */
+void
+email2_account_change_free (Email2AccountChange *change)
 {
-  Email2AccountChange *change = data;
-
+  if (change == NULL)
+    return;
   g_free (change->guid);
   g_free (change->name);
   g_free (change);
@@ -92,7 +96,7 @@ email2_desktop_host_begin (Email2Host  *host,
 
   if (!email2_host_begin (self->inner, error))
     return FALSE;
-  self->changes = g_ptr_array_new_with_free_func (change_free);
+  self->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) email2_account_change_free);
   return TRUE;
 }
 

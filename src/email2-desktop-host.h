@@ -43,6 +43,8 @@ typedef struct {
   gboolean needs_password;
 } Email2AccountChange;
 
+void email2_account_change_free (Email2AccountChange *change);
+
 /**
  * Email2InboxUriFunc:
  * @account: a complete account

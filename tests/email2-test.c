@@ -676,3 +676,195 @@ email2_test_bus_down (Email2TestBus *bus)
   g_free (bus->address);
   g_free (bus);
 }
+
+/* ---- a notification service that records what it is asked to show ---- */
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "    <method name='Notify'>"
+  "      <arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "      <arg type='u' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+notifications_call (GDBusConnection       *connection,
+                    const char            *sender,
+                    const char            *path,
+                    const char            *interface,
+                    const char            *method,
+                    GVariant              *parameters,
+                    GDBusMethodInvocation *invocation,
+                    gpointer               user_data)
+{
+  Email2TestNotifications *self = user_data;
+
+  if (g_strcmp0 (method, "GetCapabilities") == 0)
+    {
+      const char *with_markup[] = { "body", "body-markup", NULL };
+      const char *without[] = { "body", NULL };
+
+      g_dbus_method_invocation_return_value (invocation,
+                                             g_variant_new ("(^as)", self->markup ? with_markup
+                                                                                  : without));
+    }
+  else
+    {
+      const char *icon, *summary, *body, *entry = "";
+      g_autoptr(GVariant) hints = NULL;
+
+      g_variant_get (parameters, "(&su&s&s&sas@a{sv}i)", NULL, NULL, &icon, &summary, &body, NULL,
+                     &hints, NULL);
+      g_variant_lookup (hints, "desktop-entry", "&s", &entry);
+      g_ptr_array_add (self->shown,
+                       g_variant_ref_sink (g_variant_new ("(ssss)", icon, summary, body, entry)));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", self->shown->len));
+    }
+}
+
+static const GDBusInterfaceVTable notifications_vtable = { notifications_call, NULL, NULL, { NULL } };
+
+static GDBusConnection *
+connect_test_bus (Email2TestBus *bus)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection =
+    g_dbus_connection_new_for_address_sync (email2_test_bus_get_address (bus),
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return connection;
+}
+
+/**
+ * email2_test_notifications_init:
+ * @self: where to keep it (a test's fixture)
+ * @with_service: whether the bus has a notification service at all
+ * @markup: whether the service says it reads body markup
+ *
+ * Starts a private bus with a notification service that only records
+ * the calls (@self->shown); a notifier made on @self->client_connection
+ * sends them there. A real notification daemon is tests/test-notify.c's.
+ */
+void
+email2_test_notifications_init (Email2TestNotifications *self,
+                                gboolean                 with_service,
+                                gboolean                 markup)
+{
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->bus = email2_test_bus_up ();
+  self->service_connection = connect_test_bus (self->bus);
+  self->client_connection = connect_test_bus (self->bus);
+  self->shown = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  self->markup = markup;
+  self->registration = 0;
+  if (!with_service)
+    return;
+
+  node = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_assert_no_error (error);
+  self->registration = g_dbus_connection_register_object (self->service_connection,
+                                                          "/org/freedesktop/Notifications",
+                                                          node->interfaces[0], &notifications_vtable,
+                                                          self, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (self->service_connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName",
+                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       &error);
+  g_assert_no_error (error);
+}
+
+void
+email2_test_notifications_clear (Email2TestNotifications *self)
+{
+  if (self->registration != 0)
+    g_dbus_connection_unregister_object (self->service_connection, self->registration);
+  g_dbus_connection_close_sync (self->client_connection, NULL, NULL);
+  g_dbus_connection_close_sync (self->service_connection, NULL, NULL);
+  g_clear_object (&self->client_connection);
+  g_clear_object (&self->service_connection);
+  g_clear_pointer (&self->shown, g_ptr_array_unref);
+  g_clear_pointer (&self->bus, email2_test_bus_down);
+}
+
+/* The @index-th notification shown is Evolution's, with these texts. */
+void
+email2_test_notifications_assert_shown (Email2TestNotifications *self,
+                                        guint                    index,
+                                        const char              *icon,
+                                        const char              *summary,
+                                        const char              *body)
+{
+  const char *got_icon, *got_summary, *got_body, *entry;
+
+  g_assert_cmpuint (index, <, self->shown->len);
+  g_variant_get (self->shown->pdata[index], "(&s&s&s&s)", &got_icon, &got_summary, &got_body,
+                 &entry);
+  g_assert_cmpstr (got_icon, ==, icon);
+  g_assert_cmpstr (got_summary, ==, summary);
+  g_assert_cmpstr (got_body, ==, body);
+  g_assert_cmpstr (entry, ==, "org.gnome.Evolution");
+}
+
+typedef struct {
+  GFunc func;
+  gpointer data;
+  gint done;
+} Worker;
+
+static gpointer
+worker_run (gpointer data)
+{
+  Worker *worker = data;
+
+  worker->func (worker->data, NULL);
+  g_atomic_int_set (&worker->done, 1);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+/**
+ * email2_test_notifications_run:
+ * @self: the notification service
+ * @func: what the module's worker would do
+ * @data: for @func
+ * @expected: how many notifications are shown in all once it is done
+ *
+ * Runs @func in a thread of its own while this thread serves the
+ * notification service (the notifier asks for its capabilities
+ * synchronously, from the worker), until @func returned and @expected
+ * notifications were shown (10 s at most).
+ */
+void
+email2_test_notifications_run (Email2TestNotifications *self,
+                               GFunc                    func,
+                               gpointer                 data,
+                               guint                    expected)
+{
+  Worker worker = { func, data, 0 };
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GThread *thread = g_thread_new ("worker", worker_run, &worker);
+
+  while ((!g_atomic_int_get (&worker.done) || self->shown->len < expected) &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  /* What the service answers last is only logged: let it arrive. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (self->shown->len, ==, expected);
+}

@@ -90,4 +90,28 @@ Email2TestBus *email2_test_bus_up          (void);
 const char    *email2_test_bus_get_address (Email2TestBus *bus);
 void           email2_test_bus_down        (Email2TestBus *bus);
 
+/* A private bus with a notification service that records what it shows. */
+typedef struct {
+  Email2TestBus *bus;
+  GDBusConnection *service_connection;
+  GDBusConnection *client_connection;   /* for the notifier */
+  guint registration;
+  gboolean markup;          /* the service says it reads body markup */
+  GPtrArray *shown;         /* of GVariant (ssss): icon, summary, body, desktop-entry */
+} Email2TestNotifications;
+
+void email2_test_notifications_init        (Email2TestNotifications *self,
+                                            gboolean                 with_service,
+                                            gboolean                 markup);
+void email2_test_notifications_clear       (Email2TestNotifications *self);
+void email2_test_notifications_run         (Email2TestNotifications *self,
+                                            GFunc                    func,
+                                            gpointer                 data,
+                                            guint                    expected);
+void email2_test_notifications_assert_shown (Email2TestNotifications *self,
+                                             guint                    index,
+                                             const char              *icon,
+                                             const char              *summary,
+                                             const char              *body);
+
 G_END_DECLS

@@ -4,7 +4,7 @@
  * Email2Notifier in-process, on a private bus: what it asks the desktop's
  * notification service to show (summary, body, icon), that a body is
  * escaped only for a service that reads markup, and that no service at
- * all is no error. The service here only records the calls; a real
+ * all is no error. The service (email2-test.c's) only records the calls; a real
  * notification daemon (dunst) showing them is tests/test-notify.c's.
  */
 
@@ -13,138 +13,36 @@
 #include "email2-test.h"
 #include "email2-notifier-private.h"
 
-static const char introspection[] =
-  "<node>"
-  "  <interface name='org.freedesktop.Notifications'>"
-  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-  "    <method name='Notify'>"
-  "      <arg type='s' direction='in'/><arg type='u' direction='in'/>"
-  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
-  "      <arg type='s' direction='in'/><arg type='as' direction='in'/>"
-  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
-  "      <arg type='u' direction='out'/>"
-  "    </method>"
-  "  </interface>"
-  "</node>";
-
-typedef struct {
-  Email2TestBus *bus;
-  GDBusConnection *service_connection;
-  GDBusConnection *client_connection;
-  guint registration;
-  gboolean markup;          /* the service says it reads body markup */
-  GPtrArray *shown;         /* of GVariant (ssss): icon, summary, body, desktop-entry */
-} Fixture;
-
-static void
-handle_call (GDBusConnection       *connection,
-             const char            *sender,
-             const char            *path,
-             const char            *interface,
-             const char            *method,
-             GVariant              *parameters,
-             GDBusMethodInvocation *invocation,
-             gpointer               user_data)
-{
-  Fixture *fixture = user_data;
-
-  if (g_strcmp0 (method, "GetCapabilities") == 0)
-    {
-      const char *with_markup[] = { "body", "body-markup", NULL };
-      const char *without[] = { "body", NULL };
-
-      g_dbus_method_invocation_return_value (invocation,
-                                             g_variant_new ("(^as)", fixture->markup ? with_markup
-                                                                                     : without));
-    }
-  else
-    {
-      const char *icon, *summary, *body, *entry = "";
-      g_autoptr(GVariant) hints = NULL;
-
-      g_variant_get (parameters, "(&su&s&s&sas@a{sv}i)", NULL, NULL, &icon, &summary, &body, NULL,
-                     &hints, NULL);
-      g_variant_lookup (hints, "desktop-entry", "&s", &entry);
-      g_ptr_array_add (fixture->shown,
-                       g_variant_ref_sink (g_variant_new ("(ssss)", icon, summary, body, entry)));
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", fixture->shown->len));
-    }
-}
-
-static const GDBusInterfaceVTable vtable = { handle_call, NULL, NULL, { NULL } };
-
-static GDBusConnection *
-connect_bus (Fixture *fixture)
-{
-  g_autoptr(GError) error = NULL;
-  GDBusConnection *connection =
-    g_dbus_connection_new_for_address_sync (email2_test_bus_get_address (fixture->bus),
-                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                            NULL, NULL, &error);
-
-  g_assert_no_error (error);
-  return connection;
-}
+/* The recording notification service of email2-test.c, on a bus of its
+ * own: with body markup for a test given TRUE, none at all for
+ * /notifier/no-service. */
+typedef Email2TestNotifications Fixture;
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GDBusNodeInfo) node = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-
-  fixture->bus = email2_test_bus_up ();
-  fixture->service_connection = connect_bus (fixture);
-  fixture->client_connection = connect_bus (fixture);
-  fixture->shown = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  fixture->markup = GPOINTER_TO_INT (data);
-
-  if (g_str_has_suffix (g_test_get_path (), "/no-service"))
-    return;
-
-  node = g_dbus_node_info_new_for_xml (introspection, &error);
-  g_assert_no_error (error);
-  fixture->registration = g_dbus_connection_register_object (fixture->service_connection,
-                                                             "/org/freedesktop/Notifications",
-                                                             node->interfaces[0], &vtable,
-                                                             fixture, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (fixture->service_connection, "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "RequestName",
-                                       g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                       &error);
-  g_assert_no_error (error);
+  email2_test_notifications_init (fixture, !g_str_has_suffix (g_test_get_path (), "/no-service"),
+                                  GPOINTER_TO_INT (data));
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  if (fixture->registration != 0)
-    g_dbus_connection_unregister_object (fixture->service_connection, fixture->registration);
-  g_dbus_connection_close_sync (fixture->client_connection, NULL, NULL);
-  g_dbus_connection_close_sync (fixture->service_connection, NULL, NULL);
-  g_clear_object (&fixture->client_connection);
-  g_clear_object (&fixture->service_connection);
-  g_ptr_array_unref (fixture->shown);
-  email2_test_bus_down (fixture->bus);
+  email2_test_notifications_clear (fixture);
 }
 
 typedef struct {
   Email2Notifier *notifier;
   GPtrArray *changes;       /* NULL: a failed rollout */
   const char *origin;
-  gint done;
 } Job;
 
-/* The notifier is used from the module's worker, and asks the service for
- * its capabilities synchronously: so here too, while this thread serves. */
-static gpointer
-run_job (gpointer data)
+/* As the module's worker does. */
+static void
+run_job (gpointer data,
+         gpointer unused)
 {
   Job *job = data;
 
@@ -152,9 +50,6 @@ run_job (gpointer data)
     email2_notifier_accounts_changed (job->notifier, job->changes);
   else
     email2_notifier_rollout_failed (job->notifier, job->origin, "INSERVER is missing");
-  g_atomic_int_set (&job->done, 1);
-  g_main_context_wakeup (NULL);
-  return NULL;
 }
 
 /* Runs @job in a worker and waits for the notification it sends (none
@@ -165,19 +60,15 @@ run (Fixture *fixture,
      guint    expected)
 {
   g_autoptr(Email2Notifier) notifier = email2_notifier_new (fixture->client_connection);
-  GThread *thread;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   job->notifier = notifier;
-  thread = g_thread_new ("worker", run_job, job);
-  while ((!g_atomic_int_get (&job->done) || fixture->shown->len < expected) &&
-         g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_thread_join (thread);
-  /* What the service answers last is only logged: let it arrive. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_assert_cmpuint (fixture->shown->len, ==, expected);
+  email2_test_notifications_run (fixture, run_job, job, expected);
+}
+
+static GPtrArray *
+changes_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) email2_account_change_free);
 }
 
 static void
@@ -195,32 +86,6 @@ add_change (GPtrArray               *changes,
   g_ptr_array_add (changes, change);
 }
 
-static void
-change_free (gpointer data)
-{
-  Email2AccountChange *change = data;
-
-  g_free (change->guid);
-  g_free (change->name);
-  g_free (change);
-}
-
-static void
-assert_shown (Fixture    *fixture,
-              guint       index,
-              const char *icon,
-              const char *summary,
-              const char *body)
-{
-  const char *got_icon, *got_summary, *got_body, *entry;
-
-  g_variant_get (fixture->shown->pdata[index], "(&s&s&s&s)", &got_icon, &got_summary, &got_body,
-                 &entry);
-  g_assert_cmpstr (got_icon, ==, icon);
-  g_assert_cmpstr (got_summary, ==, summary);
-  g_assert_cmpstr (got_body, ==, body);
-  g_assert_cmpstr (entry, ==, "org.gnome.Evolution");
-}
 
 /* One new account without a password: named, with why Evolution will ask;
  * a name with markup characters is escaped for a service reading markup,
@@ -229,12 +94,12 @@ static void
 test_one_added (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
-  Job job = { NULL, changes, NULL, 0 };
+  g_autoptr(GPtrArray) changes = changes_new ();
+  Job job = { NULL, changes, NULL };
 
   add_change (changes, EMAIL2_ACCOUNT_ADDED, "Work <Contoso> & Co", TRUE);
   run (fixture, &job, 1);
-  assert_shown (fixture, 0, "evolution-mail", "New mail account",
+  email2_test_notifications_assert_shown (fixture, 0, "evolution-mail", "New mail account",
                 fixture->markup
                 ? "Your organisation added the account Work &lt;Contoso&gt; &amp; Co. "
                   "Evolution will ask for its password when it first connects."
@@ -247,8 +112,8 @@ static void
 test_many (Fixture       *fixture,
            gconstpointer  data)
 {
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
-  Job job = { NULL, changes, NULL, 0 };
+  g_autoptr(GPtrArray) changes = changes_new ();
+  Job job = { NULL, changes, NULL };
 
   add_change (changes, EMAIL2_ACCOUNT_CHANGED, "One", FALSE);
   add_change (changes, EMAIL2_ACCOUNT_REMOVED, "Two", FALSE);
@@ -257,7 +122,7 @@ test_many (Fixture       *fixture,
   add_change (changes, EMAIL2_ACCOUNT_ADDED, "Five", FALSE);
   add_change (changes, EMAIL2_ACCOUNT_ADDED, "Six", FALSE);
   run (fixture, &job, 1);
-  assert_shown (fixture, 0, "evolution-mail", "Mail accounts changed",
+  email2_test_notifications_assert_shown (fixture, 0, "evolution-mail", "Mail accounts changed",
                 "Your organisation changed the settings of the account One.\n"
                 "Your organisation removed the account Two.\n"
                 "Your organisation added the account Three.\n"
@@ -271,17 +136,17 @@ static void
 test_rollout_failed (Fixture       *fixture,
                      gconstpointer  data)
 {
-  Job from_file = { NULL, NULL, "50-work.xml", 0 };
-  Job from_bus = { NULL, NULL, NULL, 0 };
+  Job from_file = { NULL, NULL, "50-work.xml" };
+  Job from_bus = { NULL, NULL, NULL };
 
   run (fixture, &from_file, 1);
   run (fixture, &from_bus, 2);
-  assert_shown (fixture, 0, "dialog-warning", "Mail settings not applied",
+  email2_test_notifications_assert_shown (fixture, 0, "dialog-warning", "Mail settings not applied",
                 "Mail settings from your organisation (the file 50-work.xml) could not be applied.\n"
                 "INSERVER is missing\n"
                 "Nothing was changed on this computer. If your mail does not work, tell your IT "
                 "support.");
-  assert_shown (fixture, 1, "dialog-warning", "Mail settings not applied",
+  email2_test_notifications_assert_shown (fixture, 1, "dialog-warning", "Mail settings not applied",
                 "Mail settings sent by your organisation could not be applied.\n"
                 "INSERVER is missing\n"
                 "Nothing was changed on this computer. If your mail does not work, tell your IT "
@@ -294,8 +159,8 @@ static void
 test_no_service (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (change_free);
-  Job job = { NULL, changes, NULL, 0 };
+  g_autoptr(GPtrArray) changes = changes_new ();
+  Job job = { NULL, changes, NULL };
 
   add_change (changes, EMAIL2_ACCOUNT_ADDED, "Work", FALSE);
   run (fixture, &job, 0);

@@ -12,8 +12,9 @@
  *                 connection, one worker thread for every call and job,
  *   the spool     the rollout inboxes, run in the same worker,
  *   the prober    the accounts' servers, on the main context,
- *   the notifier  tells the user what changed or failed,
- *   the ledger    who changed each account, and how it went.
+ *   the reporter  tells the user what changed or failed, and records who
+ *                 changed each account and how it went (the notifier and
+ *                 the ledger).
  *
  * Stopping (SIGTERM, or the registry letting the module go) is ordered:
  * the spool and the prober stop; the service answers queued calls with an
@@ -37,9 +38,8 @@
 #include "email2-evolution-prober.h"
 #include "email2-evolution-sources.h"
 #include "email2-evolution-store.h"
-#include "email2-ledger-private.h"
 #include "email2-main-caller-private.h"
-#include "email2-notifier-private.h"
+#include "email2-reporter-private.h"
 #include "email2-source-extension.h"
 #include "email2-test-hooks.h"
 
@@ -62,8 +62,7 @@ struct _Email2Module {
   Email2Service *service;
   Email2Spool *spool;
   Email2EvolutionProber *prober;
-  Email2Notifier *notifier;
-  Email2Ledger *ledger;
+  Email2Reporter *reporter;    /* the notifier and the ledger */
   ESourceRegistryServer *server;
   guint sigterm_id;
   gboolean stopped;
@@ -111,52 +110,6 @@ recover (gpointer data)
     g_warning ("The accounts' launchers could not all be written: %s", error->message);
 }
 
-/* What sent the payload being applied, for the ledger: "dbus" or
- * "spool:NAME". In the worker. */
-static char *
-ledger_origin (Email2Module *self)
-{
-  const char *origin = email2_service_get_origin (self->service);
-
-  return origin != NULL ? g_strconcat ("spool:", origin, NULL) : g_strdup ("dbus");
-}
-
-/* The user is told what a committed transaction changed. */
-static void
-accounts_committed (GPtrArray *changes,
-                    gpointer   user_data)
-{
-  Email2Module *self = user_data;
-  g_autofree char *origin = ledger_origin (self);
-
-  email2_notifier_accounts_changed (self->notifier, changes);
-  email2_ledger_record_changes (self->ledger, changes, origin);
-}
-
-/* A payload that failed to change what it meant to: the user is told
- * once, with the reason email2_payload_get_failure() picks; the accounts
- * it was about keep what they had, and their records say so. In the
- * worker. */
-static void
-on_payload_failed (Email2Service *service,
-                   Email2Payload *payload,
-                   const char    *origin,
-                   Email2Module  *self)
-{
-  const Email2Status *failed = email2_payload_get_failure (payload);
-  g_auto(GStrv) existing = NULL;
-  g_autofree char *recorded_origin = NULL;
-
-  if (failed == NULL)
-    return;
-  email2_notifier_rollout_failed (self->notifier, origin, email2_status_get_reason (failed));
-
-  existing = email2_host_list_accounts (EMAIL2_HOST (self->host));
-  recorded_origin = ledger_origin (self);
-  email2_ledger_record_payload_failure (self->ledger, payload, (const char * const *) existing,
-                                        recorded_origin);
-}
-
 typedef struct {
   ESourceRegistryServer *server;
   const char *guid;
@@ -172,9 +125,9 @@ describe_on_main (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* ListAccounts: an account's servers and the security the probe chose
- * (from its sources, on the main context), and its record (the ledger).
- * In the worker. */
+/* ListAccounts: an account's servers and the security the probe chose,
+ * from its sources, on the main context (its record follows: the
+ * reporter's). In the worker. */
 static gboolean
 on_describe_account (Email2Service   *service,
                      const char      *guid,
@@ -183,14 +136,10 @@ on_describe_account (Email2Service   *service,
 {
   DescribeCall describe = { self->server, guid, builder };
 
-  if (!email2_main_caller_run (self->main_caller, describe_on_main, &describe))
-    return TRUE;
-  email2_ledger_describe (self->ledger, guid, builder);
-  return FALSE;
+  /* The registry is stopping: nothing more is described. */
+  return !email2_main_caller_run (self->main_caller, describe_on_main, &describe);
 }
 
-/* Answered: what the accounts' records gained is written now, so that no
- * client waits for the ledger's sync. In the worker. */
 /* email2ctl check, in the worker (email2-evolution-check.c). */
 static gboolean
 on_check (Email2Service   *service,
@@ -202,13 +151,6 @@ on_check (Email2Service   *service,
 
   email2_check_findings_add (found, findings);
   return FALSE;
-}
-
-static void
-on_call_done (Email2Service *service,
-              Email2Module  *self)
-{
-  email2_ledger_save (self->ledger);
 }
 
 /* Evolution opens an IMAP account's Inbox by its store UID (the account
@@ -233,10 +175,16 @@ probe_pending (Email2Module *self)
     email2_evolution_prober_probe_pending (self->prober);
 }
 
+/* Once the registry has settled: accounts that email2 0.1.0 wrote are
+ * written in the current format, and servers not decided yet probed. */
 static gboolean
 probe_pending_later (gpointer data)
 {
-  probe_pending (data);
+  Email2Module *self = data;
+
+  if (!self->stopped)
+    email2_source_extension_upgrade (self->server);
+  probe_pending (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -305,16 +253,12 @@ on_files_loaded (ESourceRegistryServer *server,
   self->desktop = email2_desktop_host_new (EMAIL2_HOST (self->host), applications, inbox_uri, NULL);
   self->session = email2_session_new (EMAIL2_HOST (self->desktop));
   self->prober = email2_evolution_prober_new (server);
-  self->notifier = email2_notifier_new (self->connection);
-  email2_desktop_host_set_committed_func (self->desktop, accounts_committed, self);
-  ledger = g_build_filename (g_get_user_state_dir (), "email2", "accounts.ini", NULL);
-  self->ledger = email2_ledger_new (ledger);
   self->server = g_object_ref (server);
   self->service = email2_service_new (self->session);
-  g_signal_connect (self->service, "payload-failed", G_CALLBACK (on_payload_failed), self);
+  ledger = g_build_filename (g_get_user_state_dir (), "email2", "accounts.ini", NULL);
+  self->reporter = email2_reporter_new (self->service, self->desktop, self->connection, ledger);
   g_signal_connect (self->service, "describe-account", G_CALLBACK (on_describe_account), self);
   g_signal_connect (self->service, "check", G_CALLBACK (on_check), self);
-  g_signal_connect (self->service, "call-done", G_CALLBACK (on_call_done), self);
   /* Accounts just written are probed on the main context. */
   g_signal_connect_swapped (self->service, "applied", G_CALLBACK (probe_pending), self);
 
@@ -362,11 +306,10 @@ email2_module_dispose (GObject *object)
   email2_module_stop (self);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
   g_clear_object (&self->spool);
+  g_clear_object (&self->reporter);
   g_clear_object (&self->service);
   g_clear_object (&self->session);
   g_clear_object (&self->prober);
-  g_clear_object (&self->notifier);
-  g_clear_object (&self->ledger);
   g_clear_object (&self->server);
   g_clear_object (&self->desktop);
   g_clear_object (&self->host);
