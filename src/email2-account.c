@@ -449,6 +449,60 @@ email2_account_requires_tls (const Email2Account *account,
 #define SECRET_PLACEHOLDER "********"
 
 /**
+ * email2_account_dup_carried:
+ * @account: an account
+ *
+ * Returns: (transfer full): the paths of the servers whose password was
+ *   carried over (`INSERVER`, `OUTSERVER`), maybe none
+ */
+char **
+email2_account_dup_carried (const Email2Account *account)
+{
+  g_autoptr(GStrvBuilder) carried = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
+    if (account->carried[i])
+      g_strv_builder_add (carried, email2_schema_get (servers[i])->path);
+  return g_strv_builder_end (carried);
+}
+
+/**
+ * email2_account_set_carried:
+ * @account: an account
+ * @list: (nullable): paths of servers, as email2_account_dup_carried() gives
+ * @error: return location for a #GError
+ *
+ * Marks the servers @list names as carried over.
+ *
+ * Returns: %FALSE when @list names something else (the servers it names
+ *   are marked all the same)
+ */
+gboolean
+email2_account_set_carried (Email2Account       *account,
+                            const char * const  *list,
+                            GError             **error)
+{
+  gboolean ok = TRUE;
+
+  for (guint k = 0; list != NULL && list[k] != NULL; k++)
+    {
+      guint i = 0;
+
+      while (i < G_N_ELEMENTS (servers) && strcmp (list[k], email2_schema_get (servers[i])->path) != 0)
+        i++;
+      if (i < G_N_ELEMENTS (servers))
+        account->carried[i] = TRUE;
+      else if (ok)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                       _("“%s” is not a server"), list[k]);
+          ok = FALSE;
+        }
+    }
+  return ok;
+}
+
+/**
  * email2_account_to_key_file:
  * @account: an account
  * @file: a key file
@@ -463,15 +517,10 @@ email2_account_to_key_file (const Email2Account *account,
                             GKeyFile            *file,
                             const char          *group)
 {
-  g_autoptr(GStrvBuilder) carried = g_strv_builder_new ();
-  g_auto(GStrv) list = NULL;
+  g_auto(GStrv) list = email2_account_dup_carried (account);
 
   g_key_file_remove_group (file, group, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
-    if (account->carried[i])
-      g_strv_builder_add (carried, email2_schema_get (servers[i])->path);
-  list = g_strv_builder_end (carried);
   if (list[0] != NULL)
     g_key_file_set_string_list (file, group, CARRIED_KEY, (const char * const *) list,
                                 g_strv_length (list));
@@ -487,29 +536,173 @@ email2_account_to_key_file (const Email2Account *account,
     }
 }
 
-static gboolean
-read_carried (Email2Account  *account,
-              GKeyFile       *file,
-              const char     *group,
-              GError        **error)
+/* The node at the first @length bytes of @path ("INSERVER",
+ * "TAGPROPS/8128000B"), or %NULL. */
+static const Email2NodeInfo *
+lookup_path (const char *path,
+             gsize       length)
 {
-  g_auto(GStrv) list = g_key_file_get_string_list (file, group, CARRIED_KEY, NULL, NULL);
+  char name[64];
+  char *slash;
+  const Email2NodeInfo *node;
 
-  for (guint k = 0; list != NULL && list[k] != NULL; k++)
+  if (length >= sizeof name)
+    return NULL;
+  memcpy (name, path, length);
+  name[length] = '\0';
+  slash = strchr (name, '/');
+  if (slash != NULL)
+    *slash = '\0';
+  node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, name);
+  if (node != NULL && slash != NULL)
+    node = email2_schema_lookup_child (node->id, slash + 1);
+  return node;
+}
+
+/**
+ * email2_account_to_strv:
+ * @account: an account
+ *
+ * Lists the nodes @account has, in the schema's order, as `PATH=value`;
+ * a secret and an interior node as `PATH` alone: a secret's value is never
+ * in the list. A value is the rest of its item after the first `=`, so it
+ * may hold any character; GKeyFile's string lists escape `;`, `\` and
+ * line ends (docs/DESIGN.md §3, `[EMAIL2]`).
+ *
+ * Returns: (transfer full): the list
+ */
+char **
+email2_account_to_strv (const Email2Account *account)
+{
+  GPtrArray *list = g_ptr_array_new ();
+
+  for (Email2NodeId id = EMAIL2_FIRST_SLOT; id < EMAIL2_N_NODES; id++)
     {
-      guint i = 0;
+      const Email2NodeInfo *node = email2_schema_get (id);
 
-      while (i < G_N_ELEMENTS (servers) && strcmp (list[k], email2_schema_get (servers[i])->path) != 0)
-        i++;
-      if (i == G_N_ELEMENTS (servers))
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                       _("“%s” is not a server"), list[k]);
-          return FALSE;
-        }
-      account->carried[i] = TRUE;
+      if (!email2_account_has (account, id))
+        continue;
+      if (node->flags & (EMAIL2_NODE_FLAG_SECRET | EMAIL2_NODE_FLAG_INTERIOR))
+        g_ptr_array_add (list, g_strdup (node->path));
+      else
+        g_ptr_array_add (list, g_strconcat (node->path, "=", account->values[SLOT (id)], NULL));
     }
-  return TRUE;
+  g_ptr_array_add (list, NULL);
+
+  return (char **) g_ptr_array_free (list, FALSE);
+}
+
+/**
+ * email2_account_set_strv:
+ * @account: an account
+ * @list: (nullable): items written by email2_account_to_strv()
+ *
+ * Sets the nodes that @list names: a secret as kept (a value beside it is
+ * not read), a node named without a value as "". An item that names no
+ * node (one of a later version) is skipped.
+ */
+void
+email2_account_set_strv (Email2Account      *account,
+                         const char * const *list)
+{
+  for (; list != NULL && *list != NULL; list++)
+    {
+      const char *equals = strchr (*list, '=');
+      const Email2NodeInfo *node = lookup_path (*list, equals != NULL ? (gsize) (equals - *list)
+                                                                      : strlen (*list));
+
+      if (node == NULL)
+        continue;
+      if (node->flags & EMAIL2_NODE_FLAG_SECRET)
+        email2_account_set_kept (account, node->id);
+      else
+        email2_account_set (account, node->id, equals != NULL ? equals + 1 : "");
+    }
+}
+
+/* The items of `Values` for @group in email2 0.1.0's format: `Nodes`, the
+ * paths set, and one key per non-secret leaf, its path without `/`. */
+static char **
+legacy_values (GKeyFile   *file,
+               const char *group)
+{
+  g_auto(GStrv) nodes = g_key_file_get_string_list (file, group, "Nodes", NULL, NULL);
+  GPtrArray *list = g_ptr_array_new ();
+
+  for (guint i = 0; nodes != NULL && nodes[i] != NULL; i++)
+    {
+      g_autoptr(GString) key = g_string_new (nodes[i]);
+      g_autofree char *value = NULL;
+
+      g_string_replace (key, "/", "", 0);
+      value = g_key_file_get_string (file, group, key->str, NULL);
+      g_ptr_array_add (list, value != NULL ? g_strconcat (nodes[i], "=", value, NULL)
+                                           : g_strdup (nodes[i]));
+    }
+  g_ptr_array_add (list, NULL);
+  return (char **) g_ptr_array_free (list, FALSE);
+}
+
+/**
+ * email2_account_set_legacy_group:
+ * @account: an account
+ * @file: a key file
+ * @group: a group as email2 0.1.0 wrote `[EMAIL2]`: `Nodes`, the paths
+ *   set, and one key per non-secret leaf, its path without `/`
+ *
+ * Sets the nodes that @group names, as email2_account_set_strv() does.
+ */
+void
+email2_account_set_legacy_group (Email2Account *account,
+                                 GKeyFile      *file,
+                                 const char    *group)
+{
+  g_auto(GStrv) values = legacy_values (file, group);
+
+  email2_account_set_strv (account, (const char * const *) values);
+}
+
+/**
+ * email2_account_upgrade_legacy_group:
+ * @data: a key file's text
+ * @group: a group that email2 0.1.0 may have written
+ * @keys: the group's keys in the current format, `Values` among them
+ *
+ * When @group has 0.1.0's `Nodes`: @data with its nodes in `Values` (if
+ * `Values` lists none) and without any key of @group but @keys.
+ *
+ * Returns: (transfer full) (nullable): the new text; %NULL when @group is
+ *   not in 0.1.0's format
+ */
+char *
+email2_account_upgrade_legacy_group (const char         *data,
+                                     const char         *group,
+                                     const char * const *keys)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_auto(GStrv) present = NULL;
+  g_auto(GStrv) values = NULL;
+
+  /* Only 0.1.0's group has `Nodes`: the search spares the parse. */
+  if (strstr (data, "\nNodes=") == NULL ||
+      !g_key_file_load_from_data (file, data, -1,
+                                  G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, NULL) ||
+      !g_key_file_has_key (file, group, "Nodes", NULL))
+    return NULL;
+
+  values = g_key_file_get_string_list (file, group, "Values", NULL, NULL);
+  if (values == NULL || values[0] == NULL)
+    {
+      g_strfreev (values);
+      values = legacy_values (file, group);
+      g_key_file_set_string_list (file, group, "Values", (const char * const *) values,
+                                  g_strv_length (values));
+    }
+  present = g_key_file_get_keys (file, group, NULL, NULL);
+  for (guint i = 0; present[i] != NULL; i++)
+    if (!g_strv_contains (keys, present[i]))
+      g_key_file_remove_key (file, group, present[i], NULL);
+  return g_key_file_to_data (file, NULL, NULL);
 }
 
 /**
@@ -537,20 +730,19 @@ email2_account_new_from_key_file (const char  *guid,
     {
       g_autofree char *value = g_key_file_get_string (file, group, keys[i], NULL);
       g_autofree char *canonical = NULL;
-      g_auto(GStrv) parts = g_strsplit (keys[i], "/", 2);
-      const Email2NodeInfo *node = email2_schema_lookup_child (EMAIL2_NODE_ACCOUNT, parts[0]);
+      const Email2NodeInfo *node = lookup_path (keys[i], strlen (keys[i]));
 
       if (strcmp (keys[i], CARRIED_KEY) == 0)
         {
-          if (!read_carried (account, file, group, error))
+          g_auto(GStrv) carried = g_key_file_get_string_list (file, group, CARRIED_KEY, NULL, NULL);
+
+          if (!email2_account_set_carried (account, (const char * const *) carried, error))
             {
               g_prefix_error (error, _("Account %s: "), guid);
               return NULL;
             }
           continue;
         }
-      if (node != NULL && parts[1] != NULL)
-        node = email2_schema_lookup_child (node->id, parts[1]);
       if (node == NULL || value == NULL)
         {
           g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,

@@ -328,6 +328,65 @@ test_edit_full_disk (void)
   g_assert_true (by_eds == NULL || strlen (by_eds) < strlen (renamed));
 }
 
+/* An account source that email2 0.1.0 wrote (tests/data/legacy/): read
+ * exactly, and written in the current format by the first write. */
+static void
+test_legacy (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EDBusServer) server = e_source_registry_server_new ();
+  const char *uid = "email2-7a1e9c44-3b2d-4f10-8e5a-6c0d9b2f4e11";
+  g_autofree char *name = g_strconcat (uid, ".source", NULL);
+  g_autofree char *from = g_build_filename (g_getenv ("EMAIL2_SOURCE_ROOT"), "tests", "data",
+                                            "legacy", name, NULL);
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "evolution", "sources", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = NULL, *written = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(ESource) live = NULL, edited = NULL;
+  g_autoptr(Email2Account) before = NULL, after = NULL;
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_auto(GStrv) keys = NULL;
+
+  g_file_get_contents (from, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_mkdir_with_parents (dir, 0700);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  live = e_server_side_source_new (E_SOURCE_REGISTRY_SERVER (server), file, &error);
+  g_assert_no_error (error);
+  e_source_registry_server_add_source (E_SOURCE_REGISTRY_SERVER (server), live);
+
+  before = email2_source_extension_to_account (e_source_get_extension (live, EMAIL2_SOURCE_EXTENSION_NAME));
+  g_assert_nonnull (before);
+  g_assert_cmpstr (email2_account_get (before, EMAIL2_NODE_SERVICENAME), ==,
+                   "Contoso; Mail = \\ Büro ☃ \\; x");
+  g_assert_cmpstr (email2_account_get (before, EMAIL2_NODE_AUTHNAME), ==, "a;l=i\\ce");
+  g_assert_cmpstr (email2_account_get (before, EMAIL2_NODE_NAME), ==, "");
+  g_assert_cmpstr (email2_account_get (before, EMAIL2_NODE_SMTPALTDOMAIN), ==, "");
+  g_assert_cmpstr (email2_account_get (before, EMAIL2_NODE_TAGPROPS_OUTSERVER_SSL), ==, "1");
+  g_assert_true (email2_account_has (before, EMAIL2_NODE_AUTHSECRET));
+  g_assert_null (email2_account_get (before, EMAIL2_NODE_AUTHSECRET));
+  g_assert_false (email2_account_has (before, EMAIL2_NODE_CONTACTSSERVER));
+
+  edited = email2_evolution_source_edit (E_SOURCE_REGISTRY_SERVER (server), uid, rename_source,
+                                         (gpointer) "Renamed", &error);
+  g_assert_no_error (error);
+  /* Nothing writes after email2: not EDS for the scratch copy. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  written = read_source_file (uid);
+  g_assert_null (strstr (written, "\nNodes="));
+  g_assert_nonnull (strstr (written, "\nValues="));
+  g_key_file_load_from_data (key_file, written, -1, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  keys = g_key_file_get_keys (key_file, EMAIL2_SOURCE_EXTENSION_NAME, NULL, NULL);
+  g_assert_cmpuint (g_strv_length (keys), ==, 4);
+  after = email2_source_extension_to_account (e_source_get_extension (edited, EMAIL2_SOURCE_EXTENSION_NAME));
+  g_assert_true (email2_account_equal (before, after));
+  g_unlink (path);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -354,6 +413,8 @@ main (int    argc,
   email2_source_extension_type_register (module);
   e_source_camel_register_types ();
 
+  /* First: it runs the main context, which the others leave idles on. */
+  g_test_add_func ("/evolution-sources/legacy", test_legacy);
   g_test_add_func ("/evolution-sources/configure", test_configure);
   g_test_add_func ("/evolution-sources/read-live", test_read_live);
   g_test_add_func ("/evolution-sources/prober-stop", test_prober_stop);

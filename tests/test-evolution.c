@@ -1512,6 +1512,144 @@ test_translated (void)
   teardown ();
 }
 
+/* ---- an account written by email2 0.1.0 ---- */
+
+#define LEGACY_GUID "{7A1E9C44-3B2D-4F10-8E5A-6C0D9B2F4E11}"
+#define LEGACY_URI "./Vendor/MSFT/EMAIL2/%7B7A1E9C44-3B2D-4F10-8E5A-6C0D9B2F4E11%7D"
+#define LEGACY_UID "email2-7a1e9c44-3b2d-4f10-8e5a-6c0d9b2f4e11"
+
+/* What tests/data/legacy/ holds, as Get answers it and as `Values` lists it. */
+static const char * const legacy_nodes[][2] = {
+  { "ACCOUNTICON", "res://x;y=z\\w.png" }, { "ACCOUNTTYPE", "Email" },
+  { "AUTHNAME", "a;l=i\\ce" }, { "AUTHREQUIRED", "1" }, { "AUTHSECRET", NULL },
+  { "DOMAIN", "CONTOSO" }, { "DWNDAY", "30" }, { "INSERVER", "imap.contoso.com:993" },
+  { "LINGER", "15" }, { "KEEPMAX", "125" }, { "NAME", "" },
+  { "OUTSERVER", "smtp.contoso.com:587" }, { "REPLYADDR", "alice@contoso.com" },
+  { "SERVICENAME", "Contoso; Mail = \\ Büro ☃ \\; x" }, { "SERVICETYPE", "IMAP4" },
+  { "RETRIEVE", "2048" }, { "SERVERDELETEACTION", "2" }, { "CELLULARONLY", "0" },
+  { "SYNCINGCONTENTTYPES", "0x2" }, { "SMTPALTAUTHNAME", "relay;user" },
+  { "SMTPALTDOMAIN", "" }, { "SMTPALTENABLED", "1" }, { "SMTPALTPASSWORD", NULL },
+  { "TAGPROPS", NULL }, { "TAGPROPS/8128000B", "1" }, { "TAGPROPS/812C000B", "1" },
+};
+
+/* The registry's sources directory gets the three files of 0.1.0. */
+static void
+install_legacy_sources (void)
+{
+  static const char * const suffixes[] = { "", "-identity", "-transport" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (LEGACY_UID, suffixes[i], ".source", NULL);
+      g_autofree char *from = g_build_filename (g_getenv ("EMAIL2_SOURCE_ROOT"), "tests", "data",
+                                                "legacy", name, NULL);
+      g_autofree char *to = g_build_filename (g_get_user_config_dir (), "evolution", "sources",
+                                              name, NULL);
+      g_autofree char *text = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_file_get_contents (from, &text, NULL, &error);
+      g_assert_no_error (error);
+      g_file_set_contents (to, text, -1, &error);
+      g_assert_no_error (error);
+    }
+}
+
+/* Get answers every node as provisioned; @linger when it was edited. */
+static void
+assert_legacy_get (const char *linger)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (legacy_nodes); i++)
+    {
+      g_autofree char *uri = g_strconcat (LEGACY_URI "/", legacy_nodes[i][0], NULL);
+      g_autofree char *value = get (uri, 0);
+      const char *expected = strcmp (legacy_nodes[i][0], "LINGER") == 0 ? linger : legacy_nodes[i][1];
+
+      g_test_message ("%s", legacy_nodes[i][0]);
+      if (strcmp (legacy_nodes[i][0], "TAGPROPS") == 0)
+        expected = "8128000B/812C000B";
+      g_assert_cmpstr (value, ==, expected != NULL ? expected : "********");
+    }
+}
+
+/* The file's [EMAIL2] is the current format: four keys, every node in
+ * `Values` exactly. */
+static void
+assert_current_format (const char *linger)
+{
+  g_autoptr(GKeyFile) file = key_file (LEGACY_UID);
+  g_auto(GStrv) keys = g_key_file_get_keys (file, "EMAIL2", NULL, NULL);
+  g_auto(GStrv) values = g_key_file_get_string_list (file, "EMAIL2", "Values", NULL, NULL);
+  const char *expected_keys[] = { "Guid", "Values", "Probed", "PasswordCarriedTo" };
+
+  g_assert_cmpuint (g_strv_length (keys), ==, G_N_ELEMENTS (expected_keys));
+  for (guint i = 0; i < G_N_ELEMENTS (expected_keys); i++)
+    g_assert_true (g_strv_contains ((const char * const *) keys, expected_keys[i]));
+  assert_key (file, "EMAIL2", "Guid", LEGACY_GUID);
+  g_assert_cmpuint (g_strv_length (values), ==, G_N_ELEMENTS (legacy_nodes));
+  for (guint i = 0; i < G_N_ELEMENTS (legacy_nodes); i++)
+    {
+      const char *value = strcmp (legacy_nodes[i][0], "LINGER") == 0 ? linger : legacy_nodes[i][1];
+      g_autofree char *item = value != NULL ? g_strconcat (legacy_nodes[i][0], "=", value, NULL)
+                                            : g_strdup (legacy_nodes[i][0]);
+
+      g_assert_cmpstr (values[i], ==, item);
+    }
+}
+
+static void
+test_legacy_source (void)
+{
+  g_autofree char *replace = email2_test_item_cmd ("Replace", "2", LEGACY_URI "/LINGER", NULL, "30");
+  g_autofree char *edit = g_strconcat ("<Atomic><CmdID>1</CmdID>", replace, "</Atomic>", NULL);
+  g_autofree char *create = g_build_filename (g_getenv ("EMAIL2_SOURCE_ROOT"), "tests", "data",
+                                              "legacy", "create.xml", NULL);
+  g_autofree char *path = source_path (LEGACY_UID);
+  gint64 deadline;
+
+  /* The payload that made the files: its secrets are in the keyring as
+   * 0.1.0 left them (the keyring's format did not change). */
+  apply_file (create, 0);
+
+  /* Read as 0.1.0 wrote it; the first write, an edit, writes the current
+   * format, before the start's own rewrite (five seconds after start). */
+  stop_registry ();
+  install_legacy_sources ();
+  start_registry (0);
+  assert_legacy_get ("15");
+  apply_body (edit, 0);
+  assert_current_format ("30");
+  assert_legacy_get ("30");
+
+  /* Not written at all: the start rewrites it. */
+  stop_registry ();
+  install_legacy_sources ();
+  start_registry (0);
+  assert_legacy_get ("15");
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree char *text = source_text (LEGACY_UID);
+
+      if (strstr (text, "\nNodes=") == NULL)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (100000);
+    }
+  assert_current_format ("15");
+  assert_legacy_get ("15");
+
+  /* And it stays so after a restart. */
+  stop_registry ();
+  start_registry (0);
+  assert_current_format ("15");
+  assert_legacy_get ("15");
+
+  delete_account (LEGACY_GUID, LEGACY_UID);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  teardown ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1544,6 +1682,7 @@ main (int    argc,
   g_test_add_func ("/evolution/ctl-answers", test_ctl_answers);
   g_test_add_func ("/evolution/translated", test_translated);
   g_test_add_func ("/evolution/real-mdm-shapes", test_real_mdm_shapes);
+  g_test_add_func ("/evolution/legacy-source", test_legacy_source);
   /* Last: it restarts the registry many times. */
   g_test_add_func ("/evolution/crash", test_crash);
 

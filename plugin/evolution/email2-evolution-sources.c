@@ -66,12 +66,11 @@ email2_evolution_sources_list (ESourceRegistryServer *server)
 
   for (GList *l = sources; l != NULL; l = l->next)
     {
-      Email2SourceExtension *extension =
-        e_source_get_extension (l->data, EMAIL2_SOURCE_EXTENSION_NAME);
-      g_autoptr(Email2Account) account = email2_source_extension_to_account (extension);
+      char *guid = email2_source_extension_dup_guid (e_source_get_extension (l->data,
+                                                                             EMAIL2_SOURCE_EXTENSION_NAME));
 
-      if (account != NULL)
-        g_ptr_array_add (guids, g_strdup (email2_account_get_guid (account)));
+      if (guid != NULL)
+        g_ptr_array_add (guids, guid);
     }
   g_list_free_full (sources, g_object_unref);
   g_ptr_array_add (guids, NULL);
@@ -217,6 +216,25 @@ email2_evolution_source_file_write (const char  *path,
   return TRUE;
 }
 
+/* EDS writes a source whose settings changed itself, from an idle, with
+ * g_file_replace_contents() to its UID's file in the registry's
+ * directory: a scratch copy would write after email2, unsafely (a short
+ * file on a full disk) and with what email2 left out. Its "changed"
+ * never reaches that class handler. */
+static void
+stop_changed (ESource *scratch)
+{
+  g_signal_stop_emission_by_name (scratch, "changed");
+}
+
+static ESource *
+unwritten (ESource *scratch)
+{
+  if (scratch != NULL)
+    g_signal_connect (scratch, "changed", G_CALLBACK (stop_changed), NULL);
+  return scratch;
+}
+
 /* A copy of @live, the registry's source @uid, that nobody exports:
  * through a private temporary file, since EDS takes a source's UID from
  * its file's name. */
@@ -239,7 +257,7 @@ scratch_of_live (ESourceRegistryServer  *server,
   data = e_source_to_string (live, NULL);
   copy = g_file_new_for_path (copy_path);
   if (g_file_set_contents_full (copy_path, data, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
-    scratch = e_server_side_source_new (server, copy, error);
+    scratch = unwritten (e_server_side_source_new (server, copy, error));
   g_unlink (copy_path);
   g_rmdir (dir);
   return scratch;
@@ -261,12 +279,12 @@ scratch_source (ESourceRegistryServer  *server,
 
   if (live == NULL || g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      scratch = e_server_side_source_new (server, file, &local_error);
+      scratch = unwritten (e_server_side_source_new (server, file, &local_error));
       if (scratch != NULL)
         return scratch;
       g_debug ("%s cannot be read (%s): rewritten whole", path, local_error->message);
       if (live == NULL)
-        return e_server_side_source_new_memory_only (server, uid, error);
+        return unwritten (e_server_side_source_new_memory_only (server, uid, error));
     }
   return scratch_of_live (server, uid, live, error);
 }
@@ -345,7 +363,7 @@ email2_evolution_source_edit (ESourceRegistryServer  *server,
   if (scratch == NULL)
     return NULL;
   edit (scratch, user_data);
-  data = e_source_to_string (scratch, NULL);
+  data = email2_source_to_string (scratch);
   if (!email2_evolution_source_file_write (path, data, error))
     return NULL;
   return take_from_disk (server, uid, live, error);
@@ -401,7 +419,7 @@ email2_evolution_sources_write (ESourceRegistryServer  *server,
     {
       g_autofree char *uid = email2_evolution_source_uid (guid, role);
       g_autofree char *path = pending ? pending_file_path (uid) : source_file_path (uid);
-      g_autofree char *data = e_source_to_string (scratch[role], NULL);
+      g_autofree char *data = email2_source_to_string (scratch[role]);
       ESource *taken;
 
       ok = email2_evolution_source_file_write (path, data, error);

@@ -4,6 +4,7 @@
 
 #pragma once
 
+#include <libebackend/libebackend.h>
 #include <libedataserver/libedataserver.h>
 
 #include "email2.h"
@@ -20,6 +21,7 @@ G_DECLARE_FINAL_TYPE (Email2SourceExtension, email2_source_extension,
 
 void           email2_source_extension_type_register (GTypeModule           *type_module);
 
+char          *email2_source_extension_dup_guid      (Email2SourceExtension *self);
 Email2Account *email2_source_extension_to_account    (Email2SourceExtension *self);
 void           email2_source_extension_set_account   (Email2SourceExtension *self,
                                                       const Email2Account   *account);
@@ -27,5 +29,8 @@ void           email2_source_extension_set_account   (Email2SourceExtension *sel
 gboolean       email2_source_extension_get_probed    (Email2SourceExtension *self);
 void           email2_source_extension_set_probed    (Email2SourceExtension *self,
                                                       gboolean               probed);
+
+char          *email2_source_to_string               (ESource               *source);
+void           email2_source_extension_upgrade       (ESourceRegistryServer *server);
 
 G_END_DECLS

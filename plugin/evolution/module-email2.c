@@ -159,10 +159,16 @@ probe_pending (Email2Module *self)
     email2_evolution_prober_probe_pending (self->prober);
 }
 
+/* Once the registry has settled: accounts that email2 0.1.0 wrote are
+ * written in the current format, and servers not decided yet probed. */
 static gboolean
 probe_pending_later (gpointer data)
 {
-  probe_pending (data);
+  Email2Module *self = data;
+
+  if (!self->stopped)
+    email2_source_extension_upgrade (self->server);
+  probe_pending (self);
   return G_SOURCE_REMOVE;
 }
 
