@@ -449,6 +449,60 @@ email2_account_requires_tls (const Email2Account *account,
 #define SECRET_PLACEHOLDER "********"
 
 /**
+ * email2_account_dup_carried:
+ * @account: an account
+ *
+ * Returns: (transfer full): the paths of the servers whose password was
+ *   carried over (`INSERVER`, `OUTSERVER`), maybe none
+ */
+char **
+email2_account_dup_carried (const Email2Account *account)
+{
+  g_autoptr(GStrvBuilder) carried = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
+    if (account->carried[i])
+      g_strv_builder_add (carried, email2_schema_get (servers[i])->path);
+  return g_strv_builder_end (carried);
+}
+
+/**
+ * email2_account_set_carried:
+ * @account: an account
+ * @list: (nullable): paths of servers, as email2_account_dup_carried() gives
+ * @error: return location for a #GError
+ *
+ * Marks the servers @list names as carried over.
+ *
+ * Returns: %FALSE when @list names something else (the servers it names
+ *   are marked all the same)
+ */
+gboolean
+email2_account_set_carried (Email2Account       *account,
+                            const char * const  *list,
+                            GError             **error)
+{
+  gboolean ok = TRUE;
+
+  for (guint k = 0; list != NULL && list[k] != NULL; k++)
+    {
+      guint i = 0;
+
+      while (i < G_N_ELEMENTS (servers) && strcmp (list[k], email2_schema_get (servers[i])->path) != 0)
+        i++;
+      if (i < G_N_ELEMENTS (servers))
+        account->carried[i] = TRUE;
+      else if (ok)
+        {
+          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
+                       _("“%s” is not a server"), list[k]);
+          ok = FALSE;
+        }
+    }
+  return ok;
+}
+
+/**
  * email2_account_to_key_file:
  * @account: an account
  * @file: a key file
@@ -463,15 +517,10 @@ email2_account_to_key_file (const Email2Account *account,
                             GKeyFile            *file,
                             const char          *group)
 {
-  g_autoptr(GStrvBuilder) carried = g_strv_builder_new ();
-  g_auto(GStrv) list = NULL;
+  g_auto(GStrv) list = email2_account_dup_carried (account);
 
   g_key_file_remove_group (file, group, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
-    if (account->carried[i])
-      g_strv_builder_add (carried, email2_schema_get (servers[i])->path);
-  list = g_strv_builder_end (carried);
   if (list[0] != NULL)
     g_key_file_set_string_list (file, group, CARRIED_KEY, (const char * const *) list,
                                 g_strv_length (list));
@@ -571,6 +620,29 @@ email2_account_set_strv (Email2Account      *account,
     }
 }
 
+/* The items of `Values` for @group in email2 0.1.0's format: `Nodes`, the
+ * paths set, and one key per non-secret leaf, its path without `/`. */
+static char **
+legacy_values (GKeyFile   *file,
+               const char *group)
+{
+  g_auto(GStrv) nodes = g_key_file_get_string_list (file, group, "Nodes", NULL, NULL);
+  GPtrArray *list = g_ptr_array_new ();
+
+  for (guint i = 0; nodes != NULL && nodes[i] != NULL; i++)
+    {
+      g_autoptr(GString) key = g_string_new (nodes[i]);
+      g_autofree char *value = NULL;
+
+      g_string_replace (key, "/", "", 0);
+      value = g_key_file_get_string (file, group, key->str, NULL);
+      g_ptr_array_add (list, value != NULL ? g_strconcat (nodes[i], "=", value, NULL)
+                                           : g_strdup (nodes[i]));
+    }
+  g_ptr_array_add (list, NULL);
+  return (char **) g_ptr_array_free (list, FALSE);
+}
+
 /**
  * email2_account_set_legacy_group:
  * @account: an account
@@ -585,47 +657,52 @@ email2_account_set_legacy_group (Email2Account *account,
                                  GKeyFile      *file,
                                  const char    *group)
 {
-  g_auto(GStrv) nodes = g_key_file_get_string_list (file, group, "Nodes", NULL, NULL);
-  GPtrArray *list = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) values = legacy_values (file, group);
 
-  for (guint i = 0; nodes != NULL && nodes[i] != NULL; i++)
-    {
-      g_autoptr(GString) key = g_string_new (nodes[i]);
-      g_autofree char *value = NULL;
-
-      g_string_replace (key, "/", "", 0);
-      value = g_key_file_get_string (file, group, key->str, NULL);
-      g_ptr_array_add (list, value != NULL ? g_strconcat (nodes[i], "=", value, NULL)
-                                           : g_strdup (nodes[i]));
-    }
-  g_ptr_array_add (list, NULL);
-  email2_account_set_strv (account, (const char * const *) list->pdata);
-  g_ptr_array_unref (list);
+  email2_account_set_strv (account, (const char * const *) values);
 }
 
-static gboolean
-read_carried (Email2Account  *account,
-              GKeyFile       *file,
-              const char     *group,
-              GError        **error)
+/**
+ * email2_account_upgrade_legacy_group:
+ * @data: a key file's text
+ * @group: a group that email2 0.1.0 may have written
+ * @keys: the group's keys in the current format, `Values` among them
+ *
+ * When @group has 0.1.0's `Nodes`: @data with its nodes in `Values` (if
+ * `Values` lists none) and without any key of @group but @keys.
+ *
+ * Returns: (transfer full) (nullable): the new text; %NULL when @group is
+ *   not in 0.1.0's format
+ */
+char *
+email2_account_upgrade_legacy_group (const char         *data,
+                                     const char         *group,
+                                     const char * const *keys)
 {
-  g_auto(GStrv) list = g_key_file_get_string_list (file, group, CARRIED_KEY, NULL, NULL);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_auto(GStrv) present = NULL;
+  g_auto(GStrv) values = NULL;
 
-  for (guint k = 0; list != NULL && list[k] != NULL; k++)
+  /* Only 0.1.0's group has `Nodes`: the search spares the parse. */
+  if (strstr (data, "\nNodes=") == NULL ||
+      !g_key_file_load_from_data (file, data, -1,
+                                  G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, NULL) ||
+      !g_key_file_has_key (file, group, "Nodes", NULL))
+    return NULL;
+
+  values = g_key_file_get_string_list (file, group, "Values", NULL, NULL);
+  if (values == NULL || values[0] == NULL)
     {
-      guint i = 0;
-
-      while (i < G_N_ELEMENTS (servers) && strcmp (list[k], email2_schema_get (servers[i])->path) != 0)
-        i++;
-      if (i == G_N_ELEMENTS (servers))
-        {
-          g_set_error (error, EMAIL2_ERROR, EMAIL2_ERROR_INVALID_INPUT,
-                       _("“%s” is not a server"), list[k]);
-          return FALSE;
-        }
-      account->carried[i] = TRUE;
+      g_strfreev (values);
+      values = legacy_values (file, group);
+      g_key_file_set_string_list (file, group, "Values", (const char * const *) values,
+                                  g_strv_length (values));
     }
-  return TRUE;
+  present = g_key_file_get_keys (file, group, NULL, NULL);
+  for (guint i = 0; present[i] != NULL; i++)
+    if (!g_strv_contains (keys, present[i]))
+      g_key_file_remove_key (file, group, present[i], NULL);
+  return g_key_file_to_data (file, NULL, NULL);
 }
 
 /**
@@ -657,7 +734,9 @@ email2_account_new_from_key_file (const char  *guid,
 
       if (strcmp (keys[i], CARRIED_KEY) == 0)
         {
-          if (!read_carried (account, file, group, error))
+          g_auto(GStrv) carried = g_key_file_get_string_list (file, group, CARRIED_KEY, NULL, NULL);
+
+          if (!email2_account_set_carried (account, (const char * const *) carried, error))
             {
               g_prefix_error (error, _("Account %s: "), guid);
               return NULL;

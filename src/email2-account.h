@@ -57,12 +57,20 @@ gboolean       email2_account_moves_server (const Email2Account *before,
                                             const Email2Account *after,
                                             Email2NodeId         server);
 
+char         **email2_account_dup_carried  (const Email2Account *account);
+gboolean       email2_account_set_carried  (Email2Account       *account,
+                                            const char * const  *list,
+                                            GError             **error);
+
 char         **email2_account_to_strv      (const Email2Account *account);
 void           email2_account_set_strv     (Email2Account       *account,
                                             const char * const  *list);
 void           email2_account_set_legacy_group (Email2Account   *account,
                                                 GKeyFile        *file,
                                                 const char      *group);
+char          *email2_account_upgrade_legacy_group (const char         *data,
+                                                    const char         *group,
+                                                    const char * const *keys);
 
 void           email2_account_to_key_file  (const Email2Account *account,
                                             GKeyFile            *file,

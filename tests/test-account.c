@@ -133,6 +133,54 @@ test_legacy_group (void)
     g_assert_cmpstr (list[i], ==, expected[i]);
 }
 
+/* A source file of 0.1.0 rewritten: `Values` from its keys, the old keys
+ * gone, every other group and the comments as they were; `Values` that an
+ * edit already set is kept; a file without `Nodes` is left alone. */
+static void
+test_upgrade_legacy_group (void)
+{
+  const char * const keys[] = { "Guid", "Values", "Probed", "PasswordCarriedTo", NULL };
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "legacy",
+                                                 "email2-7a1e9c44-3b2d-4f10-8e5a-6c0d9b2f4e11.source",
+                                                 NULL);
+  g_autofree char *data = NULL, *upgraded = NULL, *edited = NULL, *kept = NULL;
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GKeyFile) legacy = g_key_file_new ();
+  g_autoptr(Email2Account) from_legacy = email2_account_new (GUID);
+  g_autoptr(Email2Account) from_values = email2_account_new (GUID);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) group = NULL;
+  g_auto(GStrv) values = NULL;
+
+  g_file_get_contents (path, &data, NULL, &error);
+  g_assert_no_error (error);
+  upgraded = email2_account_upgrade_legacy_group (data, "EMAIL2", keys);
+  g_assert_nonnull (upgraded);
+  g_assert_true (g_str_has_prefix (upgraded, "# An account source"));
+  g_key_file_load_from_data (file, upgraded, -1, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  group = g_key_file_get_keys (file, "EMAIL2", NULL, NULL);
+  g_assert_cmpuint (g_strv_length (group), ==, 4);
+  g_assert_cmpint (g_key_file_get_integer (file, "Refresh", "IntervalMinutes", NULL), ==, 15);
+  values = g_key_file_get_string_list (file, "EMAIL2", "Values", NULL, NULL);
+  email2_account_set_strv (from_values, (const char * const *) values);
+  g_key_file_load_from_data (legacy, data, -1, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  email2_account_set_legacy_group (from_legacy, legacy, "EMAIL2");
+  g_assert_true (email2_account_equal (from_legacy, from_values));
+  g_assert_cmpuint (g_strv_length (values), ==, 26);
+
+  /* Values already written by an edit: kept, the old keys dropped. */
+  g_key_file_set_string (legacy, "EMAIL2", "Values", "SERVICENAME=Edited;");
+  edited = g_key_file_to_data (legacy, NULL, NULL);
+  kept = email2_account_upgrade_legacy_group (edited, "EMAIL2", keys);
+  g_assert_nonnull (strstr (kept, "\nValues=SERVICENAME=Edited;\n"));
+  g_assert_null (strstr (kept, "\nNodes="));
+  g_assert_null (strstr (kept, "\nSERVICENAME="));
+
+  g_assert_null (email2_account_upgrade_legacy_group (upgraded, "EMAIL2", keys));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -143,6 +191,7 @@ main (int    argc,
   g_test_add_func ("/account/values-items", test_items);
   g_test_add_func ("/account/values-foreign-items", test_foreign_items);
   g_test_add_func ("/account/legacy-group", test_legacy_group);
+  g_test_add_func ("/account/upgrade-legacy-group", test_upgrade_legacy_group);
 
   return g_test_run ();
 }

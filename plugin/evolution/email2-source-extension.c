@@ -23,8 +23,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "email2-evolution-sources.h"
 #include "email2-source-extension.h"
 
@@ -47,9 +45,6 @@ enum {
 
 /* The group's keys (e_source_parameter_to_key() of the properties). */
 static const char * const keys[] = { "Guid", "Values", "Probed", "PasswordCarriedTo", NULL };
-
-/* The servers a password is sent to. */
-static const Email2NodeId servers[] = { EMAIL2_NODE_INSERVER, EMAIL2_NODE_OUTSERVER };
 
 G_DEFINE_DYNAMIC_TYPE (Email2SourceExtension, email2_source_extension, E_TYPE_SOURCE_EXTENSION)
 
@@ -221,10 +216,7 @@ email2_source_extension_to_account (Email2SourceExtension *self)
   account = email2_account_new (guid);
   e_source_extension_property_lock (E_SOURCE_EXTENSION (self));
   email2_account_set_strv (account, (const char * const *) self->values);
-  for (guint i = 0; self->carried != NULL && self->carried[i] != NULL; i++)
-    for (guint k = 0; k < G_N_ELEMENTS (servers); k++)
-      if (strcmp (self->carried[i], email2_schema_get (servers[k])->path) == 0)
-        email2_account_set_password_carried (account, servers[k], TRUE);
+  email2_account_set_carried (account, (const char * const *) self->carried, NULL);
   e_source_extension_property_unlock (E_SOURCE_EXTENSION (self));
 
   /* Unlocked: e_source_to_string() reads the properties. */
@@ -244,20 +236,14 @@ void
 email2_source_extension_set_account (Email2SourceExtension *self,
                                      const Email2Account   *account)
 {
-  g_autoptr(GStrvBuilder) carried = g_strv_builder_new ();
   g_auto(GStrv) values = email2_account_to_strv (account);
-  g_auto(GStrv) carried_list = NULL;
-
-  for (guint k = 0; k < G_N_ELEMENTS (servers); k++)
-    if (email2_account_password_carried (account, servers[k]))
-      g_strv_builder_add (carried, email2_schema_get (servers[k])->path);
-  carried_list = g_strv_builder_end (carried);
+  g_auto(GStrv) carried = email2_account_dup_carried (account);
 
   /* Written from a payload: the servers are to be probed (again). */
   g_object_set (self,
                 "guid", email2_account_get_guid (account),
                 "values", values,
-                "password-carried-to", carried_list[0] != NULL ? carried_list : NULL,
+                "password-carried-to", carried[0] != NULL ? carried : NULL,
                 "probed", FALSE,
                 NULL);
 }
@@ -305,33 +291,10 @@ email2_source_extension_set_probed (Email2SourceExtension *self,
 char *
 email2_source_to_string (ESource *source)
 {
-  g_autofree char *data = NULL;
-  g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_auto(GStrv) group = NULL;
+  g_autofree char *data = e_source_to_string (source, NULL);
+  char *upgraded = email2_account_upgrade_legacy_group (data, EMAIL2_SOURCE_EXTENSION_NAME, keys);
 
-  if (e_source_has_extension (source, EMAIL2_SOURCE_EXTENSION_NAME))
-    {
-      Email2SourceExtension *self = e_source_get_extension (source, EMAIL2_SOURCE_EXTENSION_NAME);
-      g_autoptr(Email2Account) account = is_legacy (self) ? email2_source_extension_to_account (self)
-                                                          : NULL;
-      g_auto(GStrv) values = account != NULL ? email2_account_to_strv (account) : NULL;
-
-      if (values != NULL)
-        g_object_set (self, "values", values, NULL);
-    }
-
-  data = e_source_to_string (source, NULL);
-  /* Only email2 0.1.0's group has `Nodes`. */
-  if (strstr (data, "\nNodes=") == NULL ||
-      !g_key_file_load_from_data (file, data, -1,
-                                  G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, NULL))
-    return g_steal_pointer (&data);
-
-  group = g_key_file_get_keys (file, EMAIL2_SOURCE_EXTENSION_NAME, NULL, NULL);
-  for (guint i = 0; group != NULL && group[i] != NULL; i++)
-    if (!g_strv_contains (keys, group[i]))
-      g_key_file_remove_key (file, EMAIL2_SOURCE_EXTENSION_NAME, group[i], NULL);
-  return g_key_file_to_data (file, NULL, NULL);
+  return upgraded != NULL ? upgraded : g_steal_pointer (&data);
 }
 
 static void
