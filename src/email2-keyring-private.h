@@ -76,5 +76,13 @@ gboolean    email2_keyring_undo_provisioned  (Email2Journal        *journal,
                                               const Email2Account  *before,
                                               Email2Account        *left,
                                               GError              **error);
+char       *email2_keyring_dup_secret        (const Email2Account  *account,
+                                              Email2NodeId          node,
+                                              GError              **error);
+gboolean    email2_keyring_typed_password_stays (const Email2Account *before,
+                                                 const Email2Account *after,
+                                                 Email2NodeId         node,
+                                                 const Email2NodeId  *servers,
+                                                 gsize                n_servers);
 
 G_END_DECLS

@@ -5,8 +5,10 @@
  * the secrets a change replaces or removes are backed up to items of the
  * transaction (email2-keyring.c), the journal names them, and only then
  * are they changed; an undo restores exactly the backups the journal
- * names. Each durable step is reported to the host, whose crash tests
- * kill it there.
+ * names. Each durable step is reported to the transaction, whose crash
+ * tests kill it there. And what a store's own copies of the secrets are
+ * made from: the provisioned secrets, and the rule that keeps a password
+ * the user typed.
  */
 
 #include "config.h"
@@ -178,5 +180,65 @@ email2_keyring_undo_provisioned (Email2Journal        *journal,
       if (!ok)
         return FALSE;
     }
+  return TRUE;
+}
+
+/**
+ * email2_keyring_dup_secret:
+ * @account: an account of a transaction
+ * @node: a secret node set in @account
+ * @error: return location for a #GError
+ *
+ * What a store's copy of @node is made from: the new value when the
+ * payload set one, else the provisioned one from the keyring.
+ *
+ * Returns: (transfer full): the secret, for email2_secret_free(); %NULL
+ *   and @error when the keyring lacks it
+ */
+char *
+email2_keyring_dup_secret (const Email2Account  *account,
+                           Email2NodeId          node,
+                           GError              **error)
+{
+  const char *value = email2_account_get (account, node);
+
+  return value != NULL ? g_strdup (value)
+                       : email2_keyring_lookup_required (email2_account_get_guid (account), node, error);
+}
+
+/**
+ * email2_keyring_typed_password_stays:
+ * @before: (nullable): the account before the change
+ * @after: (nullable): the account after it
+ * @node: the secret a store's item would hold, or %EMAIL2_N_NODES
+ * @servers: (array length=n_servers): the servers the item's password is
+ *   sent to
+ * @n_servers: their number; 0 in an undo (the servers are those it was
+ *   typed for)
+ *
+ * Whether a store's item holds a password the user typed (the mail client
+ * asked, as for any account without a stored password: a system payload
+ * gives none), which a change leaves alone: @before provisions no password
+ * at all, @after not @node, and none of @servers moved to another host;
+ * typed for another host, it is removed and the client asks again
+ * (docs/DESIGN.md §3.1, §5.3).
+ *
+ * Returns: %TRUE when the item is to stay as it is
+ */
+gboolean
+email2_keyring_typed_password_stays (const Email2Account *before,
+                                     const Email2Account *after,
+                                     Email2NodeId         node,
+                                     const Email2NodeId  *servers,
+                                     gsize                n_servers)
+{
+  if (before == NULL || after == NULL ||
+      email2_account_has (before, EMAIL2_NODE_AUTHSECRET) ||
+      email2_account_has (before, EMAIL2_NODE_SMTPALTPASSWORD) ||
+      (node != EMAIL2_N_NODES && email2_account_has (after, node)))
+    return FALSE;
+  for (gsize i = 0; i < n_servers; i++)
+    if (email2_account_moves_server (before, after, servers[i]))
+      return FALSE;
   return TRUE;
 }

@@ -107,10 +107,10 @@ uid_of_guid (const char       *guid,
 }
 
 static gboolean
-recover (gpointer   host,
+recover (gpointer   transaction,
          GError   **error)
 {
-  return email2_evolution_host_recover (host, error);
+  return email2_transaction_recover (transaction, error);
 }
 
 /* ---- keyring ---- */
@@ -239,7 +239,7 @@ accounts_of (GHashTable *sources)
 
 /**
  * email2_evolution_check:
- * @host: the host, whose recovery ends an open journal
+ * @transaction: the host's transaction, whose recovery ends an open journal
  * @server: the registry
  * @main_caller: runs source work on the registry's main context
  * @repair: fix what can be fixed safely
@@ -249,7 +249,7 @@ accounts_of (GHashTable *sources)
  * Returns: (transfer full) (element-type Email2CheckFinding): what was found
  */
 GPtrArray *
-email2_evolution_check (Email2EvolutionHost   *host,
+email2_evolution_check (Email2Transaction     *transaction,
                         ESourceRegistryServer *server,
                         Email2MainCaller      *main_caller,
                         gboolean               repair)
@@ -261,7 +261,7 @@ email2_evolution_check (Email2EvolutionHost   *host,
 
   /* A journal first: ending it changes what the rest finds. */
   journal = email2_journal_new_default ();
-  open_transaction = email2_check_journal (journal, repair, recover, host, findings);
+  open_transaction = email2_check_journal (journal, repair, recover, transaction, findings);
   email2_check_source_files (e_server_side_source_get_user_dir (), open_transaction, repair,
                              findings);
   sources = take_snapshot (server, main_caller);

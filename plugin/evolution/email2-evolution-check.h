@@ -7,12 +7,12 @@
 #include <libebackend/libebackend.h>
 
 #include "email2-check-private.h"
-#include "email2-evolution-host.h"
 #include "email2-main-caller-private.h"
+#include "email2-transaction-private.h"
 
 G_BEGIN_DECLS
 
-GPtrArray *email2_evolution_check   (Email2EvolutionHost   *host,
+GPtrArray *email2_evolution_check   (Email2Transaction     *transaction,
                                      ESourceRegistryServer *server,
                                      Email2MainCaller      *main_caller,
                                      gboolean               repair);

@@ -81,50 +81,12 @@ clear_eds (const char  *uid,
   return email2_keyring_clear_verified (&eds_schema, attributes, error);
 }
 
-/* A secret of @account: the new value when the payload set one, else the
- * provisioned one from the keyring. */
-static char *
-provisioned_value (const char          *guid,
-                   const Email2Account *account,
-                   Email2NodeId         node,
-                   GError             **error)
-{
-  const char *value = email2_account_get (account, node);
-
-  return value != NULL ? g_strdup (value) : email2_keyring_lookup_required (guid, node, error);
-}
-
-/* Whether an item of Evolution's holds a password the user typed (Evolution
- * asked, as for any account without a stored password: a system payload
- * gives none), which an edit leaves alone: @before provisions no password
- * at all, @after not the item's (@node), and none of @servers, the hosts
- * it is sent to, moved (none given: the servers are those it was typed
- * for); typed for another host, it is removed and Evolution asks again. */
-static gboolean
-holds_typed_password (const Email2Account *before,
-                      const Email2Account *after,
-                      Email2NodeId         node,
-                      const Email2NodeId  *servers,
-                      gsize                n_servers)
-{
-  if (before == NULL || after == NULL ||
-      email2_account_has (before, EMAIL2_NODE_AUTHSECRET) ||
-      email2_account_has (before, EMAIL2_NODE_SMTPALTPASSWORD) ||
-      (node != EMAIL2_N_NODES && email2_account_has (after, node)))
-    return FALSE;
-  for (gsize i = 0; i < n_servers; i++)
-    if (email2_account_moves_server (before, after, servers[i]))
-      return FALSE;
-  return TRUE;
-}
-
 /* Makes the item of @uid hold @node of @account, or removes it when @node
  * is EMAIL2_N_NODES or not set, unless it holds what the user typed
  * (@typed). */
 static gboolean
 write_eds (const char          *uid,
            const char          *label,
-           const char          *guid,
            const Email2Account *account,
            Email2NodeId         node,
            gboolean             typed,
@@ -136,7 +98,7 @@ write_eds (const char          *uid,
   if (account == NULL || node == EMAIL2_N_NODES || !email2_account_has (account, node))
     return typed || clear_eds (uid, error);
 
-  secret = provisioned_value (guid, account, node, error);
+  secret = email2_keyring_dup_secret (account, node, error);
   if (secret == NULL)
     return FALSE;
   ok = email2_evolution_keyring_store_eds (uid, label, secret, error);
@@ -152,7 +114,6 @@ write_eds (const char          *uid,
  * @account: (nullable): the account as it is to be; %NULL when removed
  * @servers_unchanged: %TRUE in an undo: @account's servers are those the
  *   items were written for, so a typed password stays without a comparison
- * @touched: (out): set once the keyring changed
  * @error: return location for a #GError
  *
  * Makes the item of the account's contacts and calendars collection (EDS
@@ -169,7 +130,6 @@ email2_evolution_keyring_write_collection (const char          *guid,
                                            const Email2Account *before,
                                            const Email2Account *account,
                                            gboolean             servers_unchanged,
-                                           gboolean            *touched,
                                            GError             **error)
 {
   static const Email2NodeId servers[] = {
@@ -179,15 +139,12 @@ email2_evolution_keyring_write_collection (const char          *guid,
   g_autofree char *uid = email2_evolution_collection_uid (guid);
   g_autofree char *label = g_strdup_printf ("EMAIL2 contacts and calendars of account %s", guid);
   gboolean wanted = account != NULL && email2_evolution_collection_wanted (account);
-  gboolean typed = wanted && holds_typed_password (before, account, EMAIL2_NODE_AUTHSECRET,
+  gboolean typed = wanted && email2_keyring_typed_password_stays (before, account, EMAIL2_NODE_AUTHSECRET,
                                                    servers,
                                                    servers_unchanged ? 0 : G_N_ELEMENTS (servers));
 
-  if (!write_eds (uid, label, guid, account, wanted ? EMAIL2_NODE_AUTHSECRET : EMAIL2_N_NODES,
-                  typed, error))
-    return FALSE;
-  *touched = TRUE;
-  return TRUE;
+  return write_eds (uid, label, account, wanted ? EMAIL2_NODE_AUTHSECRET : EMAIL2_N_NODES,
+                    typed, error);
 }
 
 /**
@@ -200,7 +157,6 @@ email2_evolution_keyring_write_collection (const char          *guid,
  *   items were written for, so a typed password stays without a comparison
  * @account_label: the label of the account's item
  * @transport_label: the label of the transport's item
- * @touched: set to %TRUE once an item changed
  * @error: return location for a #GError
  *
  * Makes Evolution's password items match @account. Where neither @before
@@ -217,7 +173,6 @@ email2_evolution_keyring_write_eds (const char          *guid,
                                     gboolean             servers_unchanged,
                                     const char          *account_label,
                                     const char          *transport_label,
-                                    gboolean            *touched,
                                     GError             **error)
 {
   g_autofree char *uid = email2_evolution_source_uid (guid, EMAIL2_SOURCE_ACCOUNT);
@@ -227,19 +182,12 @@ email2_evolution_keyring_write_eds (const char          *guid,
   Email2NodeId transport_node = account != NULL
                                 ? email2_account_server_secret (account, EMAIL2_NODE_OUTSERVER)
                                 : EMAIL2_N_NODES;
-  gboolean typed = holds_typed_password (before, account, EMAIL2_NODE_AUTHSECRET, inserver,
+  gboolean typed = email2_keyring_typed_password_stays (before, account, EMAIL2_NODE_AUTHSECRET, inserver,
                                          servers_unchanged ? 0 : G_N_ELEMENTS (inserver));
-  gboolean transport_typed = holds_typed_password (before, account, transport_node, outserver,
+  gboolean transport_typed = email2_keyring_typed_password_stays (before, account, transport_node, outserver,
                                                    servers_unchanged ? 0 : G_N_ELEMENTS (outserver));
 
-  if (!write_eds (uid, account_label, guid, account, EMAIL2_NODE_AUTHSECRET, typed, error))
-    return FALSE;
-  *touched = TRUE;
-
-  if (!write_eds (transport_uid, transport_label, guid, account, transport_node, transport_typed, error))
-    return FALSE;
-  *touched = TRUE;
-
-  return TRUE;
+  return write_eds (uid, account_label, account, EMAIL2_NODE_AUTHSECRET, typed, error) &&
+         write_eds (transport_uid, transport_label, account, transport_node, transport_typed, error);
 }
 

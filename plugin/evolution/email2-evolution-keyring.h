@@ -19,7 +19,6 @@ gboolean  email2_evolution_keyring_write_collection (const char           *guid,
                                                       const Email2Account  *before,
                                                       const Email2Account  *account,
                                                       gboolean              servers_unchanged,
-                                                      gboolean             *touched,
                                                       GError              **error);
 gboolean  email2_evolution_keyring_write_eds     (const char           *guid,
                                                   const Email2Account  *before,
@@ -27,7 +26,6 @@ gboolean  email2_evolution_keyring_write_eds     (const char           *guid,
                                                   gboolean              servers_unchanged,
                                                   const char           *account_label,
                                                   const char           *transport_label,
-                                                  gboolean             *touched,
                                                   GError              **error);
 
 G_END_DECLS

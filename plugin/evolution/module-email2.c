@@ -4,8 +4,9 @@
  * module-email2: email2's evolution-source-registry module. It only wires
  * the engine to EDS: it registers the [EMAIL2] source extension and, once
  * the registry has its bus and its sources, makes
- *   the host      Email2EvolutionHost (sources, keyring, journal) behind
- *                 Email2DesktopHost (the accounts' launchers),
+ *   the host      Email2Transaction (journal, email2's keyring items) over
+ *                 Email2EvolutionStore (sources, EDS's keyring items),
+ *                 behind Email2DesktopHost (the accounts' launchers),
  *   the session   the engine on that host,
  *   the service   io.github.email2.Provisioning1 on the registry's
  *                 connection, one worker thread for every call and job,
@@ -34,9 +35,9 @@
 #include "email2.h"
 #include "email2-dav-source-extension.h"
 #include "email2-evolution-check.h"
-#include "email2-evolution-host.h"
 #include "email2-evolution-prober.h"
 #include "email2-evolution-sources.h"
+#include "email2-evolution-store.h"
 #include "email2-main-caller-private.h"
 #include "email2-reporter-private.h"
 #include "email2-source-extension.h"
@@ -55,7 +56,7 @@ struct _Email2Module {
 
   GDBusConnection *connection;
   Email2MainCaller *main_caller;
-  Email2EvolutionHost *host;
+  Email2Transaction *host;      /* over the registry's sources */
   Email2DesktopHost *desktop;   /* the host with launchers; the engine's */
   Email2Session *session;
   Email2Service *service;
@@ -78,6 +79,21 @@ G_DEFINE_DYNAMIC_TYPE (Email2Module, email2_module, E_TYPE_EXTENSION)
 G_MODULE_EXPORT void e_module_load (GTypeModule *type_module);
 G_MODULE_EXPORT void e_module_unload (GTypeModule *type_module);
 
+/* The registry's sources as a transaction's store. On the main context. */
+static Email2Transaction *
+new_host (ESourceRegistryServer *server,
+          Email2MainCaller      *main_caller)
+{
+  g_autoptr(Email2EvolutionStore) store = email2_evolution_store_new (server, main_caller);
+  g_autoptr(Email2Journal) journal = email2_journal_new_default ();
+  Email2Transaction *host = email2_transaction_new (EMAIL2_ACCOUNT_STORE (store), journal);
+  const char *crash_after = email2_test_hook (EMAIL2_TEST_HOOK_CRASH_AFTER_STEP);
+
+  if (crash_after != NULL)
+    email2_transaction_set_crash_after (host, (guint) g_ascii_strtoull (crash_after, NULL, 10));
+  return host;
+}
+
 /* In the worker, before any call: end what the last run left open. */
 static void
 recover (gpointer data)
@@ -85,7 +101,7 @@ recover (gpointer data)
   Email2Module *self = data;
   g_autoptr(GError) error = NULL;
 
-  if (!email2_evolution_host_recover (self->host, &error))
+  if (!email2_transaction_recover (self->host, &error))
     g_warning ("An interrupted transaction could not be ended: %s", error->message);
   g_clear_error (&error);
 
@@ -232,7 +248,7 @@ on_files_loaded (ESourceRegistryServer *server,
   e_source_camel_register_types ();
 
   self->main_caller = email2_main_caller_new (context);
-  self->host = email2_evolution_host_new (server, self->main_caller);
+  self->host = new_host (server, self->main_caller);
   applications = g_build_filename (g_get_user_data_dir (), "applications", NULL);
   self->desktop = email2_desktop_host_new (EMAIL2_HOST (self->host), applications, inbox_uri, NULL);
   self->session = email2_session_new (EMAIL2_HOST (self->desktop));
