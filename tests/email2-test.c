@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The email2 authors
+ *
+ * The helpers the test programs share (libemail2-test): messages and
+ * accounts, child processes of email2ctl, the worker runner, the recording
+ * notification service. Longer than 800 lines on purpose: small helpers,
+ * each used by several programs, which files of their own would not make
+ * easier to find.
  */
 
 #define _GNU_SOURCE

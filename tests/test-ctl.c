@@ -3,6 +3,9 @@
  *
  * The email2ctl command line (EMAIL2CTL), run as a child process: usage,
  * exit statuses, the examples, standard input, --json, --state and schema.
+ *
+ * Longer than 800 lines on purpose: every command of email2ctl in one
+ * program, sharing the child-process runner and the state directory.
  */
 
 #include "config.h"

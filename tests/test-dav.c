@@ -14,6 +14,10 @@
  * plain-HTTP server is refused when *REQUIRESSL is 1 (and used when it is
  * 0), and deleting the account removes its collection, children, cached
  * files and password.
+ *
+ * Longer than 800 lines on purpose: every case needs the same Radicale
+ * servers and the same session with EDS's factories, started once for the
+ * program.
  */
 
 #include "config.h"

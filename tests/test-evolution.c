@@ -7,6 +7,10 @@
  * through `email2ctl apply`, as an administrator's would; what comes out is
  * read as Evolution reads it: the .source key files, the registry's client
  * API (libedataserver), and the passwords by source UID.
+ *
+ * Longer than 800 lines on purpose: every case runs in the one registry
+ * session that tools/with-session starts for the program; a second program
+ * would need its own.
  */
 
 #include "config.h"

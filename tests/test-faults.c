@@ -30,6 +30,10 @@
  * The disk faults need a file system that can fill: a tmpfs mounted over
  * the sources and state directories, which only root in a mount namespace
  * of its own may do (tools/faults makes one). Elsewhere they are skipped.
+ *
+ * Longer than 800 lines on purpose: one fault harness (the fillers, the
+ * keyring's kill and lock, the second registry, the check after every
+ * trial) serves every row.
  */
 
 #define _GNU_SOURCE

@@ -7,6 +7,10 @@
  * standard output) or, for the few that are well-formed, answered without
  * doing harm: no file is opened, no connection is made, the state file is
  * unchanged and the memory stays bounded.
+ *
+ * Longer than 800 lines on purpose: a table of hostile payloads and the
+ * one harness that runs each in a child and checks that nothing was
+ * harmed.
  */
 
 #include "config.h"

@@ -5,6 +5,10 @@
  * (tools/dovecot-test-server) and against scripted hostile servers for the
  * STARTTLS attack classes of research/probing.md §4.1. Every address is on
  * 127.0.0.0/8; names resolve through a resolver of the test's own.
+ *
+ * Longer than 800 lines on purpose: Dovecot and the scripted hostile
+ * servers are started once for all cases, and the attack classes are rows
+ * of tables.
  */
 
 #include "config.h"

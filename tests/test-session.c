@@ -3,6 +3,10 @@
  *
  * The session engine on the memory host: Atomic all-or-nothing, implicit
  * add, the seed's rules, and every status path.
+ *
+ * Longer than 800 lines on purpose: one GTest program per area
+ * (tests/meson.build), and the engine's status paths are many small cases
+ * on one memory-host fixture.
  */
 
 #include "config.h"

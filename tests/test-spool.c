@@ -8,6 +8,9 @@
  * of them (key files, keyring, the responses and records beside the
  * payloads, the registry's log), restart the registry the way
  * with-session starts it, and finally take the keyring away.
+ *
+ * Longer than 800 lines on purpose: the --setup phase and the cases work
+ * on one registry session's inboxes, in order.
  */
 
 #define _GNU_SOURCE

@@ -5,6 +5,9 @@
  * engine: Microsoft's sample shapes, whole answers compared exactly, the
  * same state as the SyncML form, and the documents that must fail without
  * changing anything.
+ *
+ * Longer than 800 lines on purpose: one GTest program per area; the cases
+ * share the sample documents and the exact comparison of answers.
  */
 
 #include "config.h"

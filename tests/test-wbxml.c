@@ -4,6 +4,9 @@
  * WBXML payloads: every example round-trips (XML → WBXML → the engine →
  * a WBXML answer → XML gives the XML answer), and truncated, random,
  * mutated and expanding WBXML is refused without harm.
+ *
+ * Longer than 800 lines on purpose: the decoder, the encoder and the round
+ * trips share the examples and the mutation helpers.
  */
 
 #include "config.h"
