@@ -300,19 +300,25 @@ void
 email2_account_probe_log (const Email2AccountProbe *probe,
                           const Email2Account      *account)
 {
-  const Email2ProbeResult *in = probe->servers[0].result;
-  const Email2ProbeResult *out = probe->servers[1].result;
+  const char *modes[G_N_ELEMENTS (probe->servers)];
   gboolean decided = email2_account_probe_is_decided (probe);
   gboolean carried = email2_account_password_carried (account, EMAIL2_NODE_INSERVER) ||
                      email2_account_password_carried (account, EMAIL2_NODE_OUTSERVER);
 
+  /* A server probed without an acceptable mode, or not probed: "none". */
+  for (guint i = 0; i < G_N_ELEMENTS (probe->servers); i++)
+    {
+      const Email2ProbeResult *result = probe->servers[i].result;
+
+      modes[i] = result != NULL ? email2_probe_security_to_string (result->security) : NULL;
+      if (modes[i] == NULL)
+        modes[i] = "none";
+    }
+
   email2_log_event (decided ? EMAIL2_EVENT_PROBED : EMAIL2_EVENT_PROBE_FAILED,
                     EMAIL2_ORIGIN_NONE, NULL, probe->guid, 0,
                     "Account %s probed: incoming %s %s, outgoing %s %s%s",
-                    probe->guid, probe->servers[0].server,
-                    in != NULL ? email2_probe_security_to_string (in->security) : "none",
-                    probe->servers[1].server,
-                    out != NULL ? email2_probe_security_to_string (out->security) : "none",
+                    probe->guid, probe->servers[0].server, modes[0], probe->servers[1].server, modes[1],
                     decided ? ""
                     : !carried ? "; no acceptable mode for every server, probed again when "
                                  "the network changes"

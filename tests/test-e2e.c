@@ -613,6 +613,16 @@ test_probe (gconstpointer data)
                      in, out, c->in_ssl, c->out_ssl);
   probed = wait_verdict (uid, 0);
   g_assert_cmpint (probed, ==, c->decided);
+  if (!c->decided)
+    {
+      /* Neither server has an acceptable mode: the log names each one's
+       * as none. */
+      g_autofree char *log = NULL;
+      g_autofree char *line = g_strdup_printf ("probed: incoming %s none, outgoing %s none", in, out);
+
+      g_assert_true (g_file_get_contents (registry_log, &log, NULL, NULL));
+      g_assert_nonnull (strstr (log, line));
+    }
 
   g_clear_pointer (&account, g_key_file_unref);
   account = key_file (uid);
