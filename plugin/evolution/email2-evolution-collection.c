@@ -603,13 +603,27 @@ email2_evolution_collection_authenticate (Email2EvolutionCollection *self,
                                            NULL, 0, NULL, NULL, G_STRFUNC);
 }
 
+/**
+ * email2_evolution_collection_stop:
+ * @self: the collections
+ *
+ * Cancels every HTTPS check still running: from now on none of them
+ * writes a collection. Call it on the main context.
+ */
+void
+email2_evolution_collection_stop (Email2EvolutionCollection *self)
+{
+  g_return_if_fail (EMAIL2_IS_EVOLUTION_COLLECTION (self));
+
+  g_cancellable_cancel (self->cancellable);
+}
+
 static void
 email2_evolution_collection_dispose (GObject *object)
 {
   Email2EvolutionCollection *self = EMAIL2_EVOLUTION_COLLECTION (object);
 
-  /* A check still running writes nothing. */
-  g_cancellable_cancel (self->cancellable);
+  email2_evolution_collection_stop (self);
   if (self->added_id != 0)
     g_clear_signal_handler (&self->added_id, self->server);
   g_clear_object (&self->server);

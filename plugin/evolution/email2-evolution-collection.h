@@ -28,6 +28,7 @@ gboolean  email2_evolution_collection_write        (Email2EvolutionCollection *s
                                                     GError                   **error);
 void      email2_evolution_collection_authenticate (Email2EvolutionCollection *self,
                                                     const char                *guid);
+void      email2_evolution_collection_stop         (Email2EvolutionCollection *self);
 
 gboolean  email2_evolution_collection_child_service (ESource                  *source,
                                                      Email2DavService         *service);

@@ -314,3 +314,19 @@ email2_evolution_store_new (ESourceRegistryServer *server,
   self->collections = email2_evolution_collection_new (server);
   return self;
 }
+
+/**
+ * email2_evolution_store_stop:
+ * @self: the store
+ *
+ * Stops what the store runs on its own, the collections' HTTPS checks:
+ * nothing is written after it but what a transaction still asks for. Call
+ * it on the main context.
+ */
+void
+email2_evolution_store_stop (Email2EvolutionStore *self)
+{
+  g_return_if_fail (EMAIL2_IS_EVOLUTION_STORE (self));
+
+  email2_evolution_collection_stop (self->collections);
+}

@@ -19,5 +19,6 @@ G_DECLARE_FINAL_TYPE (Email2EvolutionStore, email2_evolution_store,
 
 Email2EvolutionStore *email2_evolution_store_new (ESourceRegistryServer *server,
                                                   Email2MainCaller      *main_caller);
+void                  email2_evolution_store_stop (Email2EvolutionStore  *self);
 
 G_END_DECLS

@@ -21,7 +21,8 @@
  * error and gives the call in progress STOP_TIMEOUT_MS to finish its
  * transaction while the main context keeps running; a worker still
  * waiting for the main context is then let go (its transaction fails and
- * is undone from the journal at the next start); the worker is joined.
+ * is undone from the journal at the next start); the collections' HTTPS
+ * checks are cancelled; the worker is joined.
  */
 
 #include "config.h"
@@ -56,7 +57,8 @@ struct _Email2Module {
 
   GDBusConnection *connection;
   Email2MainCaller *main_caller;
-  Email2Transaction *host;      /* over the registry's sources */
+  Email2EvolutionStore *store;  /* the registry's sources */
+  Email2Transaction *host;      /* over the store */
   Email2DesktopHost *desktop;   /* the host with launchers; the engine's */
   Email2Session *session;
   Email2Service *service;
@@ -79,12 +81,10 @@ G_DEFINE_DYNAMIC_TYPE (Email2Module, email2_module, E_TYPE_EXTENSION)
 G_MODULE_EXPORT void e_module_load (GTypeModule *type_module);
 G_MODULE_EXPORT void e_module_unload (GTypeModule *type_module);
 
-/* The registry's sources as a transaction's store. On the main context. */
+/* A transaction over @store. On the main context. */
 static Email2Transaction *
-new_host (ESourceRegistryServer *server,
-          Email2MainCaller      *main_caller)
+new_host (Email2EvolutionStore *store)
 {
-  g_autoptr(Email2EvolutionStore) store = email2_evolution_store_new (server, main_caller);
   g_autoptr(Email2Journal) journal = email2_journal_new_default ();
   Email2Transaction *host = email2_transaction_new (EMAIL2_ACCOUNT_STORE (store), journal);
   const char *crash_after = email2_test_hook (EMAIL2_TEST_HOOK_CRASH_AFTER_STEP);
@@ -201,6 +201,9 @@ email2_module_stop (Email2Module *self)
   if (!email2_service_drain (self->service, STOP_TIMEOUT_MS))
     g_message ("The call in progress did not end in %u ms; its transaction is undone at the next start",
                STOP_TIMEOUT_MS);
+  /* The call in progress has ended or been let go: nothing writes a
+   * source on its own from now on (the collections' HTTPS checks). */
+  email2_evolution_store_stop (self->store);
   email2_main_caller_stop (self->main_caller);
   email2_service_stop (self->service);
 }
@@ -248,7 +251,8 @@ on_files_loaded (ESourceRegistryServer *server,
   e_source_camel_register_types ();
 
   self->main_caller = email2_main_caller_new (context);
-  self->host = new_host (server, self->main_caller);
+  self->store = email2_evolution_store_new (server, self->main_caller);
+  self->host = new_host (self->store);
   applications = g_build_filename (g_get_user_data_dir (), "applications", NULL);
   self->desktop = email2_desktop_host_new (EMAIL2_HOST (self->host), applications, inbox_uri, NULL);
   self->session = email2_session_new (EMAIL2_HOST (self->desktop));
@@ -313,6 +317,7 @@ email2_module_dispose (GObject *object)
   g_clear_object (&self->server);
   g_clear_object (&self->desktop);
   g_clear_object (&self->host);
+  g_clear_object (&self->store);
   g_clear_object (&self->main_caller);
   g_clear_object (&self->connection);
 
